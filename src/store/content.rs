@@ -1,0 +1,854 @@
+//! Generic SQL for every content type, driven by the model's `TypeDef`s.
+
+use super::query::*;
+use super::sql::{Arg, Sql};
+use super::{Dialect, Store, Tx};
+use crate::error::Result;
+use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, column_name};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// The working copy every item has.
+    Draft,
+    /// The published copy the public sees.
+    Live,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Draft => "draft",
+            Stage::Live => "live",
+        }
+    }
+}
+
+/// A column value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Null,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    /// Minor units and ISO 4217 currency.
+    Money(i64, String),
+}
+
+impl Val {
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Val::Int(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+/// One stage of one item.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub ty: &'static TypeDef,
+    pub id: String,
+    pub stage: Stage,
+    pub slug: String,
+    pub state: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+    pub created_by: Option<String>,
+    pub updated_by: Option<String>,
+    /// One value per field of `ty.fields` (`Null` for fields without a column).
+    pub values: Vec<Val>,
+}
+
+impl Item {
+    pub fn value(&self, field: &str) -> &Val {
+        self.ty.fields.iter().position(|f| f.name == field).map_or(&Val::Null, |i| &self.values[i])
+    }
+}
+
+/// The values to write for a new or changed item (draft stage).
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub id: String,
+    pub slug: String,
+    pub state: String,
+    pub values: Vec<Val>,
+    pub by: Option<String>,
+    pub at: i64,
+}
+
+/// One many-to-many link to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkIn {
+    pub target: String,
+    pub role: Option<String>,
+}
+
+const COMMON_COLS: &str = "t.id, t.stage, t.slug, t.state, t.version, t.created_at, t.updated_at, t.published_at, t.created_by, t.updated_by";
+const COMMON_COUNT: usize = 10;
+
+/// The key under which `field` of `owner` keeps its links.
+pub fn link_key(owner: &TypeDef, field: &FieldDef) -> String {
+    format!("{}.{}", owner.name, field.name)
+}
+
+fn select_cols(ty: &TypeDef) -> String {
+    let mut s = String::from(COMMON_COLS);
+    for f in ty.columns() {
+        let c = column_name(f.name);
+        match f.kind {
+            Kind::Money => s.push_str(&format!(", t.{c}_amount, t.{c}_currency")),
+            Kind::Ref(_) => s.push_str(&format!(", t.{c}_id")),
+            _ => s.push_str(&format!(", t.{c}")),
+        }
+    }
+    s
+}
+
+/// Column names in `select_cols` order, for inserts and updates.
+fn write_cols(ty: &TypeDef) -> Vec<String> {
+    let mut v = Vec::new();
+    for f in ty.columns() {
+        let c = column_name(f.name);
+        match f.kind {
+            Kind::Money => {
+                v.push(format!("{c}_amount"));
+                v.push(format!("{c}_currency"));
+            }
+            Kind::Ref(_) => v.push(format!("{c}_id")),
+            _ => v.push(c),
+        }
+    }
+    v
+}
+
+fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
+    let stage: String = row.try_get(1)?;
+    let mut values = Vec::with_capacity(ty.fields.len());
+    let mut i = COMMON_COUNT;
+    for f in ty.fields {
+        if !f.kind.has_column() {
+            values.push(Val::Null);
+            continue;
+        }
+        let v = match f.kind {
+            Kind::Int | Kind::DateTime | Kind::Bool => row.try_get::<Option<i64>, _>(i)?.map_or(Val::Null, Val::Int),
+            Kind::Float => row.try_get::<Option<f64>, _>(i)?.map_or(Val::Null, Val::Float),
+            Kind::Money => {
+                let amount = row.try_get::<Option<i64>, _>(i)?;
+                i += 1;
+                let cur = row.try_get::<Option<String>, _>(i)?;
+                match (amount, cur) {
+                    (Some(a), Some(c)) => Val::Money(a, c),
+                    _ => Val::Null,
+                }
+            }
+            _ => row.try_get::<Option<String>, _>(i)?.map_or(Val::Null, Val::Text),
+        };
+        values.push(v);
+        i += 1;
+    }
+    Ok(Item {
+        ty,
+        id: row.try_get(0)?,
+        stage: if stage == "live" { Stage::Live } else { Stage::Draft },
+        slug: row.try_get(2)?,
+        state: row.try_get(3)?,
+        version: row.try_get(4)?,
+        created_at: row.try_get(5)?,
+        updated_at: row.try_get(6)?,
+        published_at: row.try_get(7)?,
+        created_by: row.try_get(8)?,
+        updated_by: row.try_get(9)?,
+        values,
+    })
+}
+
+fn column_count(ty: &TypeDef) -> usize {
+    COMMON_COUNT + ty.columns().map(|f| if f.kind == Kind::Money { 2 } else { 1 }).sum::<usize>()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum KeyType {
+    Int,
+    Float,
+    Text,
+}
+
+/// The SQL of one filter or sort target.
+struct Exprs<'a> {
+    dialect: Dialect,
+    stage: Stage,
+    locales: &'a [String],
+}
+
+impl Exprs<'_> {
+    /// Pushes the raw expression of a target (NULL where absent).
+    fn push(&self, sql: &mut Sql, target: Target) {
+        match target {
+            Target::Common(c) => {
+                sql.push(match c {
+                    Common::Id => "t.id",
+                    Common::Slug => "t.slug",
+                    Common::State => "t.state",
+                    Common::CreatedAt => "t.created_at",
+                    Common::UpdatedAt => "t.updated_at",
+                    Common::PublishedAt => "t.published_at",
+                });
+            }
+            Target::LinkPosition => {
+                sql.push("l.position");
+            }
+            Target::Field(f) => {
+                let c = column_name(f.name);
+                match f.kind {
+                    Kind::LocalText => self.push_localised(sql, &c),
+                    Kind::Ref(_) => {
+                        sql.push(&format!("t.{c}_id"));
+                    }
+                    Kind::Money => {
+                        sql.push(&format!("t.{c}_amount"));
+                    }
+                    _ => {
+                        sql.push(&format!("t.{c}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value of a localised column as the fallback chain resolves it.
+    fn push_localised(&self, sql: &mut Sql, col: &str) {
+        sql.push("COALESCE(");
+        for (i, loc) in self.locales.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            match self.dialect {
+                Dialect::Sqlite => {
+                    sql.push(&format!("json_extract(t.{col}, ")).arg(format!("$.\"{loc}\"")).push(")");
+                }
+                Dialect::Postgres => {
+                    sql.push(&format!("(t.{col}::json ->> CAST(")).arg(loc.as_str()).push(" AS TEXT))");
+                }
+            }
+        }
+        sql.push(")");
+    }
+
+    fn key_type(target: Target) -> KeyType {
+        match target {
+            Target::Common(Common::CreatedAt | Common::UpdatedAt | Common::PublishedAt) | Target::LinkPosition => {
+                KeyType::Int
+            }
+            Target::Common(_) => KeyType::Text,
+            Target::Field(f) => match f.kind {
+                Kind::Int | Kind::DateTime | Kind::Bool | Kind::Money => KeyType::Int,
+                Kind::Float => KeyType::Float,
+                _ => KeyType::Text,
+            },
+        }
+    }
+
+    /// A sort expression that is never NULL, so that keyset comparisons and the
+    /// place of missing values are the same on both backends (missing first).
+    fn push_sort(&self, sql: &mut Sql, target: Target) {
+        let never_null = match target {
+            Target::Common(Common::PublishedAt) => self.stage == Stage::Live,
+            Target::Common(_) | Target::LinkPosition => true,
+            Target::Field(_) => false,
+        };
+        if never_null {
+            return self.push(sql, target);
+        }
+        sql.push("COALESCE(");
+        self.push(sql, target);
+        sql.push(match Self::key_type(target) {
+            KeyType::Int => ", -9223372036854775807)",
+            KeyType::Float => ", -1e308)",
+            KeyType::Text => ", '')",
+        });
+    }
+
+    fn push_filter(&self, sql: &mut Sql, owner: &TypeDef, f: &Filter) {
+        match f {
+            Filter::And(v) | Filter::Or(v) if v.is_empty() => {
+                sql.push(if matches!(f, Filter::And(_)) { "1=1" } else { "1=0" });
+            }
+            Filter::And(v) | Filter::Or(v) => {
+                let joiner = if matches!(f, Filter::And(_)) { " AND " } else { " OR " };
+                sql.push("(");
+                for (i, c) in v.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(joiner);
+                    }
+                    self.push_filter(sql, owner, c);
+                }
+                sql.push(")");
+            }
+            Filter::Not(inner) => {
+                sql.push("NOT COALESCE((");
+                self.push_filter(sql, owner, inner);
+                sql.push("), FALSE)");
+            }
+            Filter::Cond { target, op, value } => self.push_cond(sql, owner, *target, *op, value),
+        }
+    }
+
+    fn push_cond(&self, sql: &mut Sql, owner: &TypeDef, target: Target, op: Op, value: &Value) {
+        if let Target::Field(f) = target
+            && matches!(f.kind, Kind::Refs { .. } | Kind::Countries)
+        {
+            // A to-many relation matches when any linked item does.
+            let neg = matches!(op, Op::Ne | Op::NotIn) || (op == Op::IsNull && *value == Value::Bool(true));
+            sql.push(if neg { "NOT EXISTS (" } else { "EXISTS (" });
+            sql.push("SELECT 1 FROM links lf WHERE lf.stage = t.stage AND lf.source_id = t.id AND lf.field = ")
+                .arg(link_key(owner, f));
+            if op != Op::IsNull {
+                sql.push(" AND lf.target_id IN (").list(value_list(value)).push(")");
+            }
+            sql.push(")");
+            return;
+        }
+        let arg = |v: &Value| -> Arg {
+            match v {
+                Value::Text(s) => Arg::Text(s.clone()),
+                Value::Int(i) => Arg::Int(*i),
+                Value::Float(x) => Arg::Float(*x),
+                Value::Bool(b) => Arg::Int(*b as i64),
+                Value::List(_) => Arg::Null,
+            }
+        };
+        match op {
+            Op::IsNull => {
+                self.push(sql, target);
+                sql.push(if *value == Value::Bool(false) { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Op::In | Op::NotIn => {
+                let items = value_list(value);
+                if items.is_empty() {
+                    sql.push(if op == Op::In { "1=0" } else { "1=1" });
+                    return;
+                }
+                if op == Op::NotIn {
+                    sql.push("(");
+                    self.push(sql, target);
+                    sql.push(" IS NULL OR ");
+                }
+                self.push(sql, target);
+                sql.push(if op == Op::In { " IN (" } else { " NOT IN (" });
+                sql.list(items).push(")");
+                if op == Op::NotIn {
+                    sql.push(")");
+                }
+            }
+            Op::Ne => {
+                sql.push("(");
+                self.push(sql, target);
+                sql.push(" IS NULL OR ");
+                self.push(sql, target);
+                sql.push(" <> ").arg(arg(value)).push(")");
+            }
+            Op::Contains | Op::StartsWith => {
+                let text = match value {
+                    Value::Text(s) => s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
+                    _ => String::new(),
+                };
+                let pattern = if op == Op::Contains { format!("%{text}%") } else { format!("{text}%") };
+                sql.push("LOWER(");
+                self.push(sql, target);
+                sql.push(") LIKE LOWER(").arg(pattern).push(") ESCAPE '\\'");
+            }
+            Op::Eq | Op::Lt | Op::Lte | Op::Gt | Op::Gte => {
+                self.push(sql, target);
+                sql.push(match op {
+                    Op::Eq => " = ",
+                    Op::Lt => " < ",
+                    Op::Lte => " <= ",
+                    Op::Gt => " > ",
+                    _ => " >= ",
+                });
+                sql.arg(arg(value));
+            }
+        }
+    }
+
+    /// `(k0 > v0) OR (k0 = v0 AND k1 > v1) …` with each key's own direction.
+    fn push_keyset(&self, sql: &mut Sql, order: &[OrderBy], key: &[KeyVal], forward: bool) {
+        sql.push("(");
+        for i in 0..order.len() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(");
+            for j in 0..i {
+                self.push_sort(sql, order[j].target);
+                sql.push(" = ").arg(key_arg(&key[j])).push(" AND ");
+            }
+            self.push_sort(sql, order[i].target);
+            let ascending = order[i].desc != forward;
+            sql.push(if ascending { " < " } else { " > " }).arg(key_arg(&key[i])).push(")");
+        }
+        sql.push(")");
+    }
+}
+
+fn value_list(v: &Value) -> Vec<Arg> {
+    let one = |v: &Value| match v {
+        Value::Text(s) => Arg::Text(s.clone()),
+        Value::Int(i) => Arg::Int(*i),
+        Value::Float(x) => Arg::Float(*x),
+        Value::Bool(b) => Arg::Int(*b as i64),
+        Value::List(_) => Arg::Null,
+    };
+    match v {
+        Value::List(items) => items.iter().map(one).collect(),
+        other => vec![one(other)],
+    }
+}
+
+fn key_arg(k: &KeyVal) -> Arg {
+    match k {
+        KeyVal::Int(i) => Arg::Int(*i),
+        KeyVal::Float(f) => Arg::Float(*f),
+        KeyVal::Text(s) => Arg::Text(s.clone()),
+    }
+}
+
+/// Where the rows come from: the FROM/WHERE head, the parent expression.
+struct From {
+    ty: &'static TypeDef,
+    parent: Option<&'static str>,
+    role: bool,
+    forward_links: bool,
+}
+
+impl Store {
+    fn exprs<'a>(&self, stage: Stage, locales: &'a [String]) -> Exprs<'a> {
+        Exprs { dialect: self.dialect(), stage, locales }
+    }
+
+    fn push_from(&self, sql: &mut Sql, source: &Source<'_>, stage: Stage) -> From {
+        match *source {
+            Source::Root(ty) => {
+                sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+                From { ty, parent: None, role: false, forward_links: false }
+            }
+            Source::Related { owner, field, parents } => match field.kind {
+                Kind::Refs { target, role } => {
+                    let ty = crate::model::content_type(target).expect("model checked");
+                    sql.push(&format!(" FROM links l JOIN {} t ON t.id = l.target_id AND t.stage = l.stage", ty.table));
+                    sql.push(" WHERE l.stage = ").arg(stage.as_str()).push(" AND l.field = ").arg(link_key(owner, field));
+                    sql.push(" AND l.source_id IN (").list(parents.iter().map(String::as_str)).push(")");
+                    From { ty, parent: Some("l.source_id"), role, forward_links: true }
+                }
+                Kind::Reverse { target, field: back } => {
+                    let ty = crate::model::content_type(target).expect("model checked");
+                    let back_field = ty.field(back).expect("model checked");
+                    match back_field.kind {
+                        Kind::Refs { role, .. } => {
+                            sql.push(&format!(
+                                " FROM links l JOIN {} t ON t.id = l.source_id AND t.stage = l.stage",
+                                ty.table
+                            ));
+                            sql.push(" WHERE l.stage = ")
+                                .arg(stage.as_str())
+                                .push(" AND l.field = ")
+                                .arg(link_key(ty, back_field));
+                            sql.push(" AND l.target_id IN (").list(parents.iter().map(String::as_str)).push(")");
+                            From { ty, parent: Some("l.target_id"), role, forward_links: false }
+                        }
+                        _ => {
+                            let col = column_name(back);
+                            sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+                            sql.push(&format!(" AND t.{col}_id IN (")).list(parents.iter().map(String::as_str)).push(")");
+                            let parent: &'static str = Box::leak(format!("t.{col}_id").into_boxed_str());
+                            From { ty, parent: Some(parent), role: false, forward_links: false }
+                        }
+                    }
+                }
+                _ => unreachable!("only relations have related rows"),
+            },
+        }
+    }
+
+    /// Reads one page of a list, for a root list or batched over many parents
+    /// (one statement either way, plus one for totals when a cursor is given).
+    pub async fn list(&self, source: Source<'_>, stage: Stage, spec: &ListSpec) -> Result<HashMap<Option<String>, Page>> {
+        let mut order = spec.order.clone();
+        let mut probe = Sql::default();
+        let from = self.push_from(&mut probe, &source, stage);
+        if order.is_empty() {
+            order.push(if from.forward_links {
+                OrderBy { target: Target::LinkPosition, desc: false }
+            } else {
+                OrderBy { target: Target::Common(Common::CreatedAt), desc: false }
+            });
+        }
+        if !order.iter().any(|o| o.target == Target::Common(Common::Id)) {
+            let desc = order.last().is_some_and(|o| o.desc);
+            order.push(OrderBy { target: Target::Common(Common::Id), desc });
+        }
+        let (forward, limit, cursor) = match (spec.window.first, spec.window.last) {
+            (_, Some(last)) if spec.window.first.is_none() => (false, last, spec.window.before.as_ref()),
+            (first, _) => (true, first.unwrap_or(20), spec.window.after.as_ref()),
+        };
+        let ex = self.exprs(stage, &spec.locales);
+        let ty = from.ty;
+
+        let mut sql = Sql::new("SELECT ");
+        sql.push(&select_cols(ty));
+        for (i, o) in order.iter().enumerate() {
+            sql.push(", ");
+            ex.push_sort(&mut sql, o.target);
+            sql.push(&format!(" AS _k{i}"));
+        }
+        let push_order = |sql: &mut Sql| {
+            for (i, o) in order.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                ex.push_sort(sql, o.target);
+                sql.push(if o.desc == forward { " DESC" } else { " ASC" });
+            }
+        };
+        let nested = from.parent.is_some();
+        if let Some(parent) = from.parent {
+            sql.push(&format!(", {parent} AS _parent"));
+            sql.push(if from.role { ", l.role AS _role" } else { ", NULL AS _role" });
+            sql.push(&format!(", ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY "));
+            push_order(&mut sql);
+            sql.push(") AS _rn");
+            if spec.want_total && cursor.is_none() {
+                sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
+            }
+        }
+        let mut where_sql = Sql { text: String::new(), args: std::mem::take(&mut sql.args) };
+        self.push_from(&mut where_sql, &source, stage);
+        if let Some(f) = &spec.filter {
+            where_sql.push(" AND ");
+            ex.push_filter(&mut where_sql, ty, f);
+        }
+        // The WHERE part without the keyset, reused for counting.
+        let count_from = where_sql.clone();
+        if let Some(key) = cursor {
+            where_sql.push(" AND ");
+            ex.push_keyset(&mut where_sql, &order, key, forward);
+        }
+        sql.text.push_str(&where_sql.text);
+        sql.args = where_sql.args;
+        if nested {
+            sql = Sql { text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text), args: sql.args };
+            sql.arg((limit + 1) as i64).push(" ORDER BY x._parent, x._rn");
+        } else {
+            sql.push(" ORDER BY ");
+            push_order(&mut sql);
+            sql.push(" LIMIT ").arg((limit + 1) as i64);
+        }
+        let rows = self.fetch_all(sql).await?;
+
+        let ncols = column_count(ty);
+        let mut pages: HashMap<Option<String>, Page> = HashMap::new();
+        for row in &rows {
+            let item = Arc::new(decode_item(ty, row)?);
+            let mut key = Vec::with_capacity(order.len());
+            for (i, o) in order.iter().enumerate() {
+                let idx = ncols + i;
+                key.push(match Exprs::key_type(o.target) {
+                    KeyType::Int => KeyVal::Int(row.try_get(idx)?),
+                    KeyType::Float => KeyVal::Float(row.try_get(idx)?),
+                    KeyType::Text => KeyVal::Text(row.try_get(idx)?),
+                });
+            }
+            let base = ncols + order.len();
+            let (parent, role, total) = if nested {
+                let total = if spec.want_total && cursor.is_none() { Some(row.try_get::<i64, _>(base + 3)?) } else { None };
+                (Some(row.try_get::<String, _>(base)?), row.try_get::<Option<String>, _>(base + 1)?, total)
+            } else {
+                (None, None, None)
+            };
+            let page = pages.entry(parent.clone()).or_default();
+            if total.is_some() {
+                page.total = total;
+            }
+            page.edges.push(Edge { item, key, parent, role });
+        }
+        if !nested {
+            pages.entry(None).or_default();
+        }
+        for page in pages.values_mut() {
+            let more = page.edges.len() > limit;
+            page.edges.truncate(limit);
+            if forward {
+                page.has_next = more;
+                page.has_prev = cursor.is_some();
+            } else {
+                page.edges.reverse();
+                page.has_prev = more;
+                page.has_next = cursor.is_some();
+            }
+        }
+        if spec.want_total && (!nested || cursor.is_some()) {
+            let mut q = Sql::new("SELECT ");
+            q.push(from.parent.unwrap_or("NULL")).push(", COUNT(*)");
+            q.text.push_str(&count_from.text);
+            q.args = count_from.args;
+            if let Some(p) = from.parent {
+                q.push(&format!(" GROUP BY {p}"));
+            }
+            for row in self.fetch_all(q).await? {
+                let parent: Option<String> = row.try_get(0)?;
+                pages.entry(parent).or_default().total = Some(row.try_get(1)?);
+            }
+        }
+        for page in pages.values_mut() {
+            if spec.want_total && page.total.is_none() {
+                page.total = Some(0);
+            }
+        }
+        Ok(pages)
+    }
+
+    pub async fn by_ids(&self, ty: &'static TypeDef, stage: Stage, ids: &[String]) -> Result<Vec<Item>> {
+        let mut q = Sql::new("SELECT ");
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+        q.push(" AND t.id IN (").list(ids.iter().map(String::as_str)).push(")");
+        self.fetch_all(q).await?.iter().map(|r| decode_item(ty, r)).collect()
+    }
+
+    pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Item>> {
+        let mut q = Sql::new("SELECT ");
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+        q.push(" AND t.slug = ").arg(slug);
+        self.fetch_optional(q).await?.map(|r| decode_item(ty, &r)).transpose()
+    }
+
+    /// Ordered link targets (ids or country codes) of `field` for a batch of items.
+    pub async fn link_targets(
+        &self,
+        owner: &TypeDef,
+        field: &FieldDef,
+        stage: Stage,
+        sources: &[String],
+    ) -> Result<Vec<(String, String, Option<String>)>> {
+        let mut q = Sql::new("SELECT source_id, target_id, role FROM links WHERE stage = ");
+        q.arg(stage.as_str()).push(" AND field = ").arg(link_key(owner, field));
+        q.push(" AND source_id IN (").list(sources.iter().map(String::as_str)).push(") ORDER BY source_id, position");
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// Which of `ids` exist as items of `ty` (working copies).
+    pub async fn existing_ids(&self, ty: &TypeDef, ids: &[String]) -> Result<Vec<String>> {
+        let mut q = Sql::new(&format!("SELECT id FROM {} WHERE stage = 'draft' AND id IN (", ty.table));
+        q.list(ids.iter().map(String::as_str)).push(")");
+        self.fetch_all(q).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    pub async fn slug_taken(&self, ty: &TypeDef, slug: &str, except: Option<&str>) -> Result<bool> {
+        let mut q = Sql::new(&format!("SELECT id FROM {} WHERE stage = 'draft' AND slug = ", ty.table));
+        q.arg(slug);
+        if let Some(id) = except {
+            q.push(" AND id <> ").arg(id);
+        }
+        Ok(self.fetch_optional(q).await?.is_some())
+    }
+}
+
+impl Tx<'_> {
+    pub async fn insert_item(&mut self, ty: &TypeDef, item: &NewItem) -> Result<()> {
+        let cols = write_cols(ty);
+        let mut q = Sql::new(&format!(
+            "INSERT INTO {} (id, stage, slug, state, version, created_at, updated_at, published_at, created_by, updated_by{}{}) VALUES (",
+            ty.table,
+            if cols.is_empty() { "" } else { ", " },
+            cols.join(", ")
+        ));
+        q.arg(item.id.as_str()).push(", 'draft', ").arg(item.slug.as_str()).push(", ").arg(item.state.as_str());
+        q.push(", 1, ").arg(item.at).push(", ").arg(item.at).push(", NULL, ").arg(item.by.clone());
+        q.push(", ").arg(item.by.clone());
+        push_values(&mut q, ty, &item.values, |q| {
+            q.push(", ");
+        });
+        q.push(")");
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Rewrites the working copy if it is still at `version`; false when it is not.
+    pub async fn update_item(&mut self, ty: &TypeDef, item: &NewItem, version: i64) -> Result<bool> {
+        let cols = write_cols(ty);
+        let mut q = Sql::new(&format!("UPDATE {} SET slug = ", ty.table));
+        q.arg(item.slug.as_str()).push(", state = ").arg(item.state.as_str());
+        q.push(", version = version + 1, updated_at = ").arg(item.at).push(", updated_by = ").arg(item.by.clone());
+        let mut names = cols.iter();
+        push_values(&mut q, ty, &item.values, |q| {
+            q.push(&format!(", {} = ", names.next().expect("one name per value")));
+        });
+        q.push(" WHERE id = ").arg(item.id.as_str()).push(" AND stage = 'draft' AND version = ").arg(version);
+        Ok(self.execute(q).await? == 1)
+    }
+
+    /// Moves the working copy to `state` if it is still at `version`.
+    pub async fn set_state(
+        &mut self,
+        ty: &TypeDef,
+        id: &str,
+        version: i64,
+        state: &str,
+        published_at: Option<i64>,
+        by: Option<&str>,
+        at: i64,
+    ) -> Result<bool> {
+        let mut q = Sql::new(&format!("UPDATE {} SET state = ", ty.table));
+        q.arg(state).push(", version = version + 1, updated_at = ").arg(at).push(", updated_by = ").arg(by);
+        if let Some(p) = published_at {
+            q.push(", published_at = ").arg(p);
+        }
+        q.push(" WHERE id = ").arg(id).push(" AND stage = 'draft' AND version = ").arg(version);
+        Ok(self.execute(q).await? == 1)
+    }
+
+    pub async fn replace_links(&mut self, owner: &TypeDef, field: &FieldDef, source: &str, links: &[LinkIn]) -> Result<()> {
+        let key = link_key(owner, field);
+        let mut q = Sql::new("DELETE FROM links WHERE stage = 'draft' AND source_id = ");
+        q.arg(source).push(" AND field = ").arg(key.as_str());
+        self.execute(q).await?;
+        if links.is_empty() {
+            return Ok(());
+        }
+        let mut q = Sql::new("INSERT INTO links (stage, source_id, field, target_id, position, role) VALUES ");
+        for (i, l) in links.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("('draft', ").arg(source).push(", ").arg(key.as_str()).push(", ").arg(l.target.as_str());
+            q.push(", ").arg(i as i64).push(", ").arg(l.role.clone()).push(")");
+        }
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Makes the working copy (row and links) the live copy.
+    pub async fn copy_to_live(&mut self, ty: &TypeDef, id: &str) -> Result<()> {
+        self.drop_live(ty, id).await?;
+        let cols = write_cols(ty);
+        let extra = if cols.is_empty() { String::new() } else { format!(", {}", cols.join(", ")) };
+        let mut q = Sql::new(&format!(
+            "INSERT INTO {t} (id, stage, slug, state, version, created_at, updated_at, published_at, created_by, updated_by{extra}) \
+             SELECT id, 'live', slug, state, version, created_at, updated_at, published_at, created_by, updated_by{extra} FROM {t} WHERE stage = 'draft' AND id = ",
+            t = ty.table
+        ));
+        q.arg(id);
+        self.execute(q).await?;
+        let mut q = Sql::new(
+            "INSERT INTO links (stage, source_id, field, target_id, position, role) \
+             SELECT 'live', source_id, field, target_id, position, role FROM links WHERE stage = 'draft' AND source_id = ",
+        );
+        q.arg(id);
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Removes the live copy (row and links) so the public no longer sees it.
+    pub async fn drop_live(&mut self, ty: &TypeDef, id: &str) -> Result<()> {
+        let mut q = Sql::new(&format!("DELETE FROM {} WHERE stage = 'live' AND id = ", ty.table));
+        q.arg(id);
+        self.execute(q).await?;
+        let mut q = Sql::new("DELETE FROM links WHERE stage = 'live' AND source_id = ");
+        q.arg(id);
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Deletes an item if still at `version`; links to it go and references to
+    /// it from other items become empty.
+    pub async fn delete_item(&mut self, ty: &'static TypeDef, id: &str, version: i64) -> Result<bool> {
+        let mut q = Sql::new(&format!("DELETE FROM {} WHERE stage = 'draft' AND id = ", ty.table));
+        q.arg(id).push(" AND version = ").arg(version);
+        if self.execute(q).await? != 1 {
+            return Ok(false);
+        }
+        let mut q = Sql::new(&format!("DELETE FROM {} WHERE id = ", ty.table));
+        q.arg(id);
+        self.execute(q).await?;
+        let mut q = Sql::new("DELETE FROM links WHERE source_id = ");
+        q.arg(id).push(" OR target_id = ").arg(id);
+        self.execute(q).await?;
+        for other in CONTENT_TYPES {
+            for f in other.fields {
+                if f.kind == Kind::Ref(ty.name) {
+                    let c = column_name(f.name);
+                    let mut q = Sql::new(&format!("UPDATE {} SET {c}_id = NULL WHERE {c}_id = ", other.table));
+                    q.arg(id);
+                    self.execute(q).await?;
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// The working copy, read inside the transaction.
+    pub async fn draft(&mut self, ty: &'static TypeDef, id: &str) -> Result<Option<Item>> {
+        let mut q = Sql::new("SELECT ");
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = 'draft' AND t.id = ", ty.table)).arg(id);
+        let rows = self.fetch_all(q).await?;
+        rows.first().map(|r| decode_item(ty, r)).transpose()
+    }
+
+    /// All links of an item's working copy: (field key, target, role), in order.
+    pub async fn draft_links(&mut self, id: &str) -> Result<Vec<(String, String, Option<String>)>> {
+        let mut q = Sql::new("SELECT field, target_id, role FROM links WHERE stage = 'draft' AND source_id = ");
+        q.arg(id).push(" ORDER BY field, position");
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+}
+
+fn push_values(q: &mut Sql, ty: &TypeDef, values: &[Val], mut sep: impl FnMut(&mut Sql)) {
+    for (f, v) in ty.fields.iter().zip(values) {
+        if !f.kind.has_column() {
+            continue;
+        }
+        match (f.kind, v) {
+            (Kind::Money, Val::Money(a, c)) => {
+                sep(q);
+                q.arg(*a);
+                sep(q);
+                q.arg(c.as_str());
+            }
+            (Kind::Money, _) => {
+                sep(q);
+                q.arg(Arg::Null);
+                sep(q);
+                q.arg(Arg::Null);
+            }
+            (_, v) => {
+                sep(q);
+                q.arg(match v {
+                    Val::Null | Val::Money(..) => Arg::Null,
+                    Val::Text(s) => Arg::Text(s.clone()),
+                    Val::Int(i) => Arg::Int(*i),
+                    Val::Float(x) => Arg::Float(*x),
+                });
+            }
+        }
+    }
+}

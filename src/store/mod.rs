@@ -1,0 +1,407 @@
+//! Storage: all SQL lives here. One code path serves SQLite and PostgreSQL
+//! through sqlx's `Any` driver; the few statements that differ ask `Dialect`.
+
+mod content;
+pub mod query;
+mod sql;
+
+pub use content::{Item, LinkIn, NewItem, Stage, Val};
+pub use query::*;
+pub use sql::{Arg, Sql};
+
+use crate::error::{Error, Result};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: AnyPool,
+    dialect: Dialect,
+    /// Statements run since start; tests read it to prove batching.
+    statements: AtomicU64,
+    /// SQLite has one writer: taking this before a write transaction avoids
+    /// SQLITE_BUSY on lock upgrades. `None` on PostgreSQL.
+    write_lock: Option<tokio::sync::Mutex<()>>,
+}
+
+static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
+    (1, "core", include_str!("../../migrations/sqlite/0001_core.sql")),
+    (2, "content", include_str!("../../migrations/sqlite/0002_content.sql")),
+];
+static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
+    (2, "content", include_str!("../../migrations/postgres/0002_content.sql")),
+];
+
+static COUNTRIES: &str = include_str!("countries.tsv");
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A user row.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub password_hash: String,
+    pub role: String,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+/// A revision row.
+#[derive(Debug, Clone)]
+pub struct RevisionRow {
+    pub id: String,
+    pub item_id: String,
+    pub item_type: String,
+    pub number: i64,
+    pub kind: String,
+    pub version: i64,
+    pub state: String,
+    pub snapshot: String,
+    pub author_id: Option<String>,
+    pub message: Option<String>,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// Connects, creating the SQLite file and its folder if needed, and applies
+    /// the embedded migrations.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Dialect::Postgres
+        } else if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else {
+            return Err(Error::bad_input(format!(
+                "RELAIS_DATABASE_URL must start with sqlite: or postgres://, got {:?}",
+                url.split(':').next().unwrap_or("")
+            )));
+        };
+        let url = if dialect == Dialect::Sqlite { sqlite_url(url)? } else { url.to_owned() };
+        let opts = AnyPoolOptions::new()
+            .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10));
+        let opts = if dialect == Dialect::Sqlite {
+            opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL")
+                        .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            opts
+        };
+        let pool = opts
+            .connect(&url)
+            .await
+            .map_err(|e| Error::bad_input(format!("cannot open the database: {e}")))?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                pool,
+                dialect,
+                statements: AtomicU64::new(0),
+                write_lock: (dialect == Dialect::Sqlite).then(|| tokio::sync::Mutex::new(())),
+            }),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.inner.dialect
+    }
+
+    pub fn statement_count(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
+    }
+
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+
+    fn count(&self) {
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) async fn fetch_all(&self, sql: Sql) -> Result<Vec<AnyRow>> {
+        self.count();
+        Ok(sql.query().fetch_all(&self.inner.pool).await?)
+    }
+
+    pub(crate) async fn fetch_optional(&self, sql: Sql) -> Result<Option<AnyRow>> {
+        self.count();
+        Ok(sql.query().fetch_optional(&self.inner.pool).await?)
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction.
+    pub async fn migrate(&self) -> Result<()> {
+        let pool = &self.inner.pool;
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS relais_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+            .execute(pool)
+            .await?;
+        let applied: Vec<i64> = sqlx::query("SELECT version FROM relais_migrations")
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<_, _>>()?;
+        let list = match self.inner.dialect {
+            Dialect::Sqlite => MIGRATIONS_SQLITE,
+            Dialect::Postgres => MIGRATIONS_POSTGRES,
+        };
+        for (version, name, text) in list {
+            if applied.contains(version) {
+                continue;
+            }
+            let mut tx = pool.begin().await?;
+            sqlx::raw_sql(*text).execute(&mut *tx).await?;
+            let mut ins = Sql::new("INSERT INTO relais_migrations (version, name, applied_at) VALUES (");
+            ins.arg(*version).push(", ").arg(*name).push(", ").arg(now_ms()).push(")");
+            ins.query().execute(&mut *tx).await?;
+            if *version == 1 {
+                load_countries(&mut tx).await?;
+            }
+            tx.commit().await?;
+            tracing::info!(version, name, "applied migration");
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction (serialised on SQLite).
+    pub async fn begin(&self) -> Result<Tx<'_>> {
+        let guard = match &self.inner.write_lock {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        };
+        let tx = self.inner.pool.begin().await?;
+        Ok(Tx { store: self, tx, _guard: guard })
+    }
+
+    // ---- settings ----
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let mut q = Sql::new("SELECT value FROM settings WHERE key = ");
+        q.arg(key);
+        Ok(self.fetch_optional(q).await?.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    /// Stores `value` unless the key is already set; returns the value that holds.
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
+        let mut q = Sql::new("INSERT INTO settings (key, value) VALUES (");
+        q.arg(key).push(", ").arg(value).push(") ON CONFLICT (key) DO NOTHING");
+        self.count();
+        q.query().execute(&self.inner.pool).await?;
+        self.setting(key).await?.ok_or_else(|| Error::internal("setting vanished"))
+    }
+
+    // ---- countries ----
+
+    /// Countries with their localised names as JSON text, by code order.
+    pub async fn countries(&self, codes: Option<&[String]>) -> Result<Vec<(String, String)>> {
+        let mut q = Sql::new("SELECT code, name FROM countries");
+        if let Some(codes) = codes {
+            q.push(" WHERE code IN (").list(codes.iter().map(String::as_str)).push(")");
+        }
+        q.push(" ORDER BY code");
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    // ---- users ----
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" WHERE email = ").arg(email.to_lowercase());
+        self.fetch_optional(q).await?.map(|r| user_row(&r)).transpose()
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" WHERE id = ").arg(id);
+        self.fetch_optional(q).await?.map(|r| user_row(&r)).transpose()
+    }
+
+    pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<UserRow>> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" WHERE id IN (").list(ids.iter().map(String::as_str)).push(")");
+        self.fetch_all(q).await?.iter().map(user_row).collect()
+    }
+
+    pub async fn insert_user(&self, u: &UserRow) -> Result<()> {
+        let mut q = Sql::new(
+            "INSERT INTO users (id, email, display_name, password_hash, role, active, created_at, updated_at) VALUES (",
+        );
+        q.arg(u.id.as_str())
+            .push(", ")
+            .arg(u.email.to_lowercase())
+            .push(", ")
+            .arg(u.display_name.clone())
+            .push(", ")
+            .arg(u.password_hash.as_str())
+            .push(", ")
+            .arg(u.role.as_str())
+            .push(", ")
+            .arg(u.active as i64)
+            .push(", ")
+            .arg(u.created_at)
+            .push(", ")
+            .arg(u.created_at)
+            .push(")");
+        self.count();
+        q.query().execute(&self.inner.pool).await?;
+        Ok(())
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        let row = self.fetch_optional(Sql::new("SELECT COUNT(*) FROM users")).await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+    }
+
+    // ---- revisions ----
+
+    pub async fn revisions(&self, item_ids: &[String]) -> Result<Vec<RevisionRow>> {
+        let mut q = Sql::new(
+            "SELECT id, item_id, item_type, number, kind, version, state, snapshot, author_id, message, created_at FROM revisions WHERE item_id IN (",
+        );
+        q.list(item_ids.iter().map(String::as_str)).push(") ORDER BY item_id, number DESC");
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(RevisionRow {
+                    id: r.try_get(0)?,
+                    item_id: r.try_get(1)?,
+                    item_type: r.try_get(2)?,
+                    number: r.try_get(3)?,
+                    kind: r.try_get(4)?,
+                    version: r.try_get(5)?,
+                    state: r.try_get(6)?,
+                    snapshot: r.try_get(7)?,
+                    author_id: r.try_get(8)?,
+                    message: r.try_get(9)?,
+                    created_at: r.try_get(10)?,
+                })
+            })
+            .collect()
+    }
+}
+
+const USER_SELECT: &str = "SELECT id, email, display_name, password_hash, role, active, created_at FROM users";
+
+fn user_row(r: &AnyRow) -> Result<UserRow> {
+    Ok(UserRow {
+        id: r.try_get(0)?,
+        email: r.try_get(1)?,
+        display_name: r.try_get(2)?,
+        password_hash: r.try_get(3)?,
+        role: r.try_get(4)?,
+        active: r.try_get::<i64, _>(5)? != 0,
+        created_at: r.try_get(6)?,
+    })
+}
+
+/// `sqlite:path` with the file and its folder created on first start.
+fn sqlite_url(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Err(Error::bad_input(
+            "an in-memory SQLite database gives each connection its own data; give a file path",
+        ));
+    }
+    if let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::bad_input(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let params = if params.contains("mode=") { params.to_owned() } else if params.is_empty() { "mode=rwc".into() } else { format!("{params}&mode=rwc") };
+    Ok(format!("sqlite://{path}?{params}"))
+}
+
+async fn load_countries(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    for chunk in COUNTRIES.lines().collect::<Vec<_>>().chunks(50) {
+        let mut q = Sql::new("INSERT INTO countries (code, name) VALUES ");
+        for (i, line) in chunk.iter().enumerate() {
+            let mut cols = line.split('\t');
+            let (Some(code), Some(fr), Some(en), Some(ar)) = (cols.next(), cols.next(), cols.next(), cols.next()) else {
+                return Err(Error::internal(format!("bad countries line {line:?}")));
+            };
+            let name = serde_json::json!({ "fr": fr, "en": en, "ar": ar }).to_string();
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(").arg(code).push(", ").arg(name).push(")");
+        }
+        q.query().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A write transaction. Dropping it without `commit` rolls everything back.
+pub struct Tx<'s> {
+    store: &'s Store,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<tokio::sync::MutexGuard<'s, ()>>,
+}
+
+impl Tx<'_> {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64> {
+        self.store.count();
+        Ok(sql.query().execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    pub(crate) async fn fetch_all(&mut self, sql: Sql) -> Result<Vec<AnyRow>> {
+        self.store.count();
+        Ok(sql.query().fetch_all(&mut *self.tx).await?)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.store.dialect()
+    }
+
+    pub async fn insert_revision(&mut self, r: &RevisionRow) -> Result<()> {
+        let mut q = Sql::new(
+            "INSERT INTO revisions (id, item_id, item_type, number, kind, version, state, snapshot, author_id, message, created_at) VALUES (",
+        );
+        q.arg(r.id.as_str()).push(", ").arg(r.item_id.as_str()).push(", ").arg(r.item_type.as_str());
+        q.push(", (SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE item_id = ").arg(r.item_id.as_str()).push(")");
+        q.push(", ").arg(r.kind.as_str()).push(", ").arg(r.version).push(", ").arg(r.state.as_str());
+        q.push(", ").arg(r.snapshot.as_str()).push(", ").arg(r.author_id.clone()).push(", ").arg(r.message.clone());
+        q.push(", ").arg(r.created_at).push(")");
+        self.execute(q).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,116 @@
+//! What a list read asks for, independent of GraphQL: a filter tree, an order,
+//! a window of the keyset, and where the rows come from (a root list or the
+//! items related to a batch of parents).
+
+use crate::model::{FieldDef, TypeDef};
+
+/// A column every content type has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Common {
+    Id,
+    Slug,
+    State,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Common(Common),
+    Field(&'static FieldDef),
+    /// The order of a many-to-many relation as the editor set it.
+    LinkPosition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    In,
+    NotIn,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    Contains,
+    StartsWith,
+    IsNull,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    List(Vec<Value>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Not(Box<Filter>),
+    Cond { target: Target, op: Op, value: Value },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OrderBy {
+    pub target: Target,
+    pub desc: bool,
+}
+
+/// One value of a sort key, as kept in a cursor.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyVal {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    pub first: Option<usize>,
+    pub last: Option<usize>,
+    pub after: Option<Vec<KeyVal>>,
+    pub before: Option<Vec<KeyVal>>,
+}
+
+/// A list read. `order` never includes the final `id` tie-break: the store adds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListSpec {
+    pub filter: Option<Filter>,
+    pub order: Vec<OrderBy>,
+    pub window: Window,
+    /// Locale fallback chain used to resolve localised values in filters and sorts.
+    pub locales: Vec<String>,
+    pub want_total: bool,
+}
+
+/// Where the rows of a list come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Root(&'static TypeDef),
+    /// Items related to a batch of parents through `field` of `owner` (a `Refs`,
+    /// or a `Reverse` of a `Ref`/`Refs`).
+    Related { owner: &'static TypeDef, field: &'static FieldDef, parents: &'a [String] },
+}
+
+/// One row of a list with its place in the keyset.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub item: std::sync::Arc<super::Item>,
+    pub key: Vec<KeyVal>,
+    pub parent: Option<String>,
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub edges: Vec<Edge>,
+    pub has_next: bool,
+    pub has_prev: bool,
+    pub total: Option<i64>,
+}
