@@ -1,5 +1,10 @@
 //! Relais: a headless content hub with one GraphQL API.
 
+pub mod app;
+pub mod cli;
+pub mod domain;
 pub mod error;
+pub mod graphql;
+pub mod http;
 pub mod model;
 pub mod store;

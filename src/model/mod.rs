@@ -52,9 +52,15 @@ pub enum Kind {
     /// Many-to-one reference to another content type (a column `<name>_id`).
     Ref(&'static str),
     /// Many-to-many, ordered references through the link table, optionally with a role.
-    Refs { target: &'static str, role: bool },
+    Refs {
+        target: &'static str,
+        role: bool,
+    },
     /// The other side of a `Ref` or `Refs` field of `target`: read-only.
-    Reverse { target: &'static str, field: &'static str },
+    Reverse {
+        target: &'static str,
+        field: &'static str,
+    },
     /// An ordered list of embedded sub-items (stored with the item).
     Embedded(&'static str),
     /// One embedded sub-item (stored with the item).
@@ -64,13 +70,22 @@ pub enum Kind {
 impl Kind {
     /// Whether the value is kept in a column of the type's own table.
     pub fn has_column(self) -> bool {
-        !matches!(self, Kind::Refs { .. } | Kind::Reverse { .. } | Kind::Countries)
+        !matches!(
+            self,
+            Kind::Refs { .. } | Kind::Reverse { .. } | Kind::Countries
+        )
     }
     /// Kinds an `orderBy` may use.
     pub fn sortable(self) -> bool {
         matches!(
             self,
-            Kind::Text | Kind::LocalText | Kind::Int | Kind::Float | Kind::Date | Kind::DateTime | Kind::Enum(_)
+            Kind::Text
+                | Kind::LocalText
+                | Kind::Int
+                | Kind::Float
+                | Kind::Date
+                | Kind::DateTime
+                | Kind::Enum(_)
         )
     }
 }
@@ -168,7 +183,11 @@ mod tests {
                     Kind::Reverse { target, field } => {
                         let t = content_type(target).expect("reverse target");
                         let back = t.field(field).expect("reverse field");
-                        assert!(matches!(back.kind, Kind::Ref(_) | Kind::Refs { .. }), "{}", f.name);
+                        assert!(
+                            matches!(back.kind, Kind::Ref(_) | Kind::Refs { .. }),
+                            "{}",
+                            f.name
+                        );
                     }
                     Kind::Enum(e) => {
                         enum_def(e);
@@ -180,7 +199,12 @@ mod tests {
         }
         for t in CONTENT_TYPES {
             check(t.fields);
-            assert_eq!(t.field(t.title_field).map(|f| f.kind), Some(Kind::LocalText), "{}", t.name);
+            assert_eq!(
+                t.field(t.title_field).map(|f| f.kind),
+                Some(Kind::LocalText),
+                "{}",
+                t.name
+            );
         }
         assert_eq!(column_name("headOfMission"), "head_of_mission");
     }

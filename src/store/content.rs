@@ -73,7 +73,11 @@ pub struct Item {
 
 impl Item {
     pub fn value(&self, field: &str) -> &Val {
-        self.ty.fields.iter().position(|f| f.name == field).map_or(&Val::Null, |i| &self.values[i])
+        self.ty
+            .fields
+            .iter()
+            .position(|f| f.name == field)
+            .map_or(&Val::Null, |i| &self.values[i])
     }
 }
 
@@ -143,8 +147,12 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
             continue;
         }
         let v = match f.kind {
-            Kind::Int | Kind::DateTime | Kind::Bool => row.try_get::<Option<i64>, _>(i)?.map_or(Val::Null, Val::Int),
-            Kind::Float => row.try_get::<Option<f64>, _>(i)?.map_or(Val::Null, Val::Float),
+            Kind::Int | Kind::DateTime | Kind::Bool => row
+                .try_get::<Option<i64>, _>(i)?
+                .map_or(Val::Null, Val::Int),
+            Kind::Float => row
+                .try_get::<Option<f64>, _>(i)?
+                .map_or(Val::Null, Val::Float),
             Kind::Money => {
                 let amount = row.try_get::<Option<i64>, _>(i)?;
                 i += 1;
@@ -154,7 +162,9 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
                     _ => Val::Null,
                 }
             }
-            _ => row.try_get::<Option<String>, _>(i)?.map_or(Val::Null, Val::Text),
+            _ => row
+                .try_get::<Option<String>, _>(i)?
+                .map_or(Val::Null, Val::Text),
         };
         values.push(v);
         i += 1;
@@ -162,7 +172,11 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
     Ok(Item {
         ty,
         id: row.try_get(0)?,
-        stage: if stage == "live" { Stage::Live } else { Stage::Draft },
+        stage: if stage == "live" {
+            Stage::Live
+        } else {
+            Stage::Draft
+        },
         slug: row.try_get(2)?,
         state: row.try_get(3)?,
         version: row.try_get(4)?,
@@ -176,7 +190,10 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
 }
 
 fn column_count(ty: &TypeDef) -> usize {
-    COMMON_COUNT + ty.columns().map(|f| if f.kind == Kind::Money { 2 } else { 1 }).sum::<usize>()
+    COMMON_COUNT
+        + ty.columns()
+            .map(|f| if f.kind == Kind::Money { 2 } else { 1 })
+            .sum::<usize>()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -237,10 +254,14 @@ impl Exprs<'_> {
             }
             match self.dialect {
                 Dialect::Sqlite => {
-                    sql.push(&format!("json_extract(t.{col}, ")).arg(format!("$.\"{loc}\"")).push(")");
+                    sql.push(&format!("json_extract(t.{col}, "))
+                        .arg(format!("$.\"{loc}\""))
+                        .push(")");
                 }
                 Dialect::Postgres => {
-                    sql.push(&format!("(t.{col}::json ->> CAST(")).arg(loc.as_str()).push(" AS TEXT))");
+                    sql.push(&format!("(t.{col}::json ->> CAST("))
+                        .arg(loc.as_str())
+                        .push(" AS TEXT))");
                 }
             }
         }
@@ -249,9 +270,8 @@ impl Exprs<'_> {
 
     fn key_type(target: Target) -> KeyType {
         match target {
-            Target::Common(Common::CreatedAt | Common::UpdatedAt | Common::PublishedAt) | Target::LinkPosition => {
-                KeyType::Int
-            }
+            Target::Common(Common::CreatedAt | Common::UpdatedAt | Common::PublishedAt)
+            | Target::LinkPosition => KeyType::Int,
             Target::Common(_) => KeyType::Text,
             Target::Field(f) => match f.kind {
                 Kind::Int | Kind::DateTime | Kind::Bool | Kind::Money => KeyType::Int,
@@ -284,10 +304,18 @@ impl Exprs<'_> {
     fn push_filter(&self, sql: &mut Sql, owner: &TypeDef, f: &Filter) {
         match f {
             Filter::And(v) | Filter::Or(v) if v.is_empty() => {
-                sql.push(if matches!(f, Filter::And(_)) { "1=1" } else { "1=0" });
+                sql.push(if matches!(f, Filter::And(_)) {
+                    "1=1"
+                } else {
+                    "1=0"
+                });
             }
             Filter::And(v) | Filter::Or(v) => {
-                let joiner = if matches!(f, Filter::And(_)) { " AND " } else { " OR " };
+                let joiner = if matches!(f, Filter::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 sql.push("(");
                 for (i, c) in v.iter().enumerate() {
                     if i > 0 {
@@ -311,12 +339,15 @@ impl Exprs<'_> {
             && matches!(f.kind, Kind::Refs { .. } | Kind::Countries)
         {
             // A to-many relation matches when any linked item does.
-            let neg = matches!(op, Op::Ne | Op::NotIn) || (op == Op::IsNull && *value == Value::Bool(true));
+            let neg = matches!(op, Op::Ne | Op::NotIn)
+                || (op == Op::IsNull && *value == Value::Bool(true));
             sql.push(if neg { "NOT EXISTS (" } else { "EXISTS (" });
             sql.push("SELECT 1 FROM links lf WHERE lf.stage = t.stage AND lf.source_id = t.id AND lf.field = ")
                 .arg(link_key(owner, f));
             if op != Op::IsNull {
-                sql.push(" AND lf.target_id IN (").list(value_list(value)).push(")");
+                sql.push(" AND lf.target_id IN (")
+                    .list(value_list(value))
+                    .push(")");
             }
             sql.push(")");
             return;
@@ -333,7 +364,11 @@ impl Exprs<'_> {
         match op {
             Op::IsNull => {
                 self.push(sql, target);
-                sql.push(if *value == Value::Bool(false) { " IS NOT NULL" } else { " IS NULL" });
+                sql.push(if *value == Value::Bool(false) {
+                    " IS NOT NULL"
+                } else {
+                    " IS NULL"
+                });
             }
             Op::In | Op::NotIn => {
                 let items = value_list(value);
@@ -362,10 +397,17 @@ impl Exprs<'_> {
             }
             Op::Contains | Op::StartsWith => {
                 let text = match value {
-                    Value::Text(s) => s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
+                    Value::Text(s) => s
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_"),
                     _ => String::new(),
                 };
-                let pattern = if op == Op::Contains { format!("%{text}%") } else { format!("{text}%") };
+                let pattern = if op == Op::Contains {
+                    format!("%{text}%")
+                } else {
+                    format!("{text}%")
+                };
                 sql.push("LOWER(");
                 self.push(sql, target);
                 sql.push(") LIKE LOWER(").arg(pattern).push(") ESCAPE '\\'");
@@ -398,7 +440,9 @@ impl Exprs<'_> {
             }
             self.push_sort(sql, order[i].target);
             let ascending = order[i].desc != forward;
-            sql.push(if ascending { " < " } else { " > " }).arg(key_arg(&key[i])).push(")");
+            sql.push(if ascending { " < " } else { " > " })
+                .arg(key_arg(&key[i]))
+                .push(")");
         }
         sql.push(")");
     }
@@ -436,24 +480,54 @@ struct From {
 
 impl Store {
     fn exprs<'a>(&self, stage: Stage, locales: &'a [String]) -> Exprs<'a> {
-        Exprs { dialect: self.dialect(), stage, locales }
+        Exprs {
+            dialect: self.dialect(),
+            stage,
+            locales,
+        }
     }
 
     fn push_from(&self, sql: &mut Sql, source: &Source<'_>, stage: Stage) -> From {
         match *source {
             Source::Root(ty) => {
-                sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
-                From { ty, parent: None, role: false, forward_links: false }
+                sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
+                    .arg(stage.as_str());
+                From {
+                    ty,
+                    parent: None,
+                    role: false,
+                    forward_links: false,
+                }
             }
-            Source::Related { owner, field, parents } => match field.kind {
+            Source::Related {
+                owner,
+                field,
+                parents,
+            } => match field.kind {
                 Kind::Refs { target, role } => {
                     let ty = crate::model::content_type(target).expect("model checked");
-                    sql.push(&format!(" FROM links l JOIN {} t ON t.id = l.target_id AND t.stage = l.stage", ty.table));
-                    sql.push(" WHERE l.stage = ").arg(stage.as_str()).push(" AND l.field = ").arg(link_key(owner, field));
-                    sql.push(" AND l.source_id IN (").list(parents.iter().map(String::as_str)).push(")");
-                    From { ty, parent: Some("l.source_id"), role, forward_links: true }
+                    sql.push(&format!(
+                        " FROM links l JOIN {} t ON t.id = l.target_id AND t.stage = l.stage",
+                        ty.table
+                    ));
+                    sql.push(" WHERE l.stage = ")
+                        .arg(stage.as_str())
+                        .push(" AND l.field = ")
+                        .arg(link_key(owner, field));
+                    sql.push(" AND l.source_id IN (")
+                        .list(parents.iter().map(String::as_str))
+                        .push(")");
+                    From {
+                        ty,
+                        parent: Some("l.source_id"),
+                        role,
+                        forward_links: true,
+                    }
                 }
-                Kind::Reverse { target, field: back } => {
+                Kind::Reverse {
+                    target,
+                    field: back,
+                } => {
                     let ty = crate::model::content_type(target).expect("model checked");
                     let back_field = ty.field(back).expect("model checked");
                     match back_field.kind {
@@ -466,15 +540,31 @@ impl Store {
                                 .arg(stage.as_str())
                                 .push(" AND l.field = ")
                                 .arg(link_key(ty, back_field));
-                            sql.push(" AND l.target_id IN (").list(parents.iter().map(String::as_str)).push(")");
-                            From { ty, parent: Some("l.target_id"), role, forward_links: false }
+                            sql.push(" AND l.target_id IN (")
+                                .list(parents.iter().map(String::as_str))
+                                .push(")");
+                            From {
+                                ty,
+                                parent: Some("l.target_id"),
+                                role,
+                                forward_links: false,
+                            }
                         }
                         _ => {
                             let col = column_name(back);
-                            sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
-                            sql.push(&format!(" AND t.{col}_id IN (")).list(parents.iter().map(String::as_str)).push(")");
-                            let parent: &'static str = Box::leak(format!("t.{col}_id").into_boxed_str());
-                            From { ty, parent: Some(parent), role: false, forward_links: false }
+                            sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
+                                .arg(stage.as_str());
+                            sql.push(&format!(" AND t.{col}_id IN ("))
+                                .list(parents.iter().map(String::as_str))
+                                .push(")");
+                            let parent: &'static str =
+                                Box::leak(format!("t.{col}_id").into_boxed_str());
+                            From {
+                                ty,
+                                parent: Some(parent),
+                                role: false,
+                                forward_links: false,
+                            }
                         }
                     }
                 }
@@ -485,23 +575,39 @@ impl Store {
 
     /// Reads one page of a list, for a root list or batched over many parents
     /// (one statement either way, plus one for totals when a cursor is given).
-    pub async fn list(&self, source: Source<'_>, stage: Stage, spec: &ListSpec) -> Result<HashMap<Option<String>, Page>> {
+    pub async fn list(
+        &self,
+        source: Source<'_>,
+        stage: Stage,
+        spec: &ListSpec,
+    ) -> Result<HashMap<Option<String>, Page>> {
         let mut order = spec.order.clone();
         let mut probe = Sql::default();
         let from = self.push_from(&mut probe, &source, stage);
         if order.is_empty() {
             order.push(if from.forward_links {
-                OrderBy { target: Target::LinkPosition, desc: false }
+                OrderBy {
+                    target: Target::LinkPosition,
+                    desc: false,
+                }
             } else {
-                OrderBy { target: Target::Common(Common::CreatedAt), desc: false }
+                OrderBy {
+                    target: Target::Common(Common::CreatedAt),
+                    desc: false,
+                }
             });
         }
         if !order.iter().any(|o| o.target == Target::Common(Common::Id)) {
             let desc = order.last().is_some_and(|o| o.desc);
-            order.push(OrderBy { target: Target::Common(Common::Id), desc });
+            order.push(OrderBy {
+                target: Target::Common(Common::Id),
+                desc,
+            });
         }
         let (forward, limit, cursor) = match (spec.window.first, spec.window.last) {
-            (_, Some(last)) if spec.window.first.is_none() => (false, last, spec.window.before.as_ref()),
+            (_, Some(last)) if spec.window.first.is_none() => {
+                (false, last, spec.window.before.as_ref())
+            }
             (first, _) => (true, first.unwrap_or(20), spec.window.after.as_ref()),
         };
         let ex = self.exprs(stage, &spec.locales);
@@ -526,15 +632,26 @@ impl Store {
         let nested = from.parent.is_some();
         if let Some(parent) = from.parent {
             sql.push(&format!(", {parent} AS _parent"));
-            sql.push(if from.role { ", l.role AS _role" } else { ", NULL AS _role" });
-            sql.push(&format!(", ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY "));
+            sql.push(if from.role {
+                ", l.role AS _role"
+            } else {
+                ", NULL AS _role"
+            });
+            sql.push(&format!(
+                ", ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY "
+            ));
             push_order(&mut sql);
             sql.push(") AS _rn");
             if spec.want_total && cursor.is_none() {
-                sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
+                sql.push(&format!(
+                    ", COUNT(*) OVER (PARTITION BY {parent}) AS _total"
+                ));
             }
         }
-        let mut where_sql = Sql { text: String::new(), args: std::mem::take(&mut sql.args) };
+        let mut where_sql = Sql {
+            text: String::new(),
+            args: std::mem::take(&mut sql.args),
+        };
         self.push_from(&mut where_sql, &source, stage);
         if let Some(f) = &spec.filter {
             where_sql.push(" AND ");
@@ -549,8 +666,12 @@ impl Store {
         sql.text.push_str(&where_sql.text);
         sql.args = where_sql.args;
         if nested {
-            sql = Sql { text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text), args: sql.args };
-            sql.arg((limit + 1) as i64).push(" ORDER BY x._parent, x._rn");
+            sql = Sql {
+                text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text),
+                args: sql.args,
+            };
+            sql.arg((limit + 1) as i64)
+                .push(" ORDER BY x._parent, x._rn");
         } else {
             sql.push(" ORDER BY ");
             push_order(&mut sql);
@@ -573,8 +694,16 @@ impl Store {
             }
             let base = ncols + order.len();
             let (parent, role, total) = if nested {
-                let total = if spec.want_total && cursor.is_none() { Some(row.try_get::<i64, _>(base + 3)?) } else { None };
-                (Some(row.try_get::<String, _>(base)?), row.try_get::<Option<String>, _>(base + 1)?, total)
+                let total = if spec.want_total && cursor.is_none() {
+                    Some(row.try_get::<i64, _>(base + 3)?)
+                } else {
+                    None
+                };
+                (
+                    Some(row.try_get::<String, _>(base)?),
+                    row.try_get::<Option<String>, _>(base + 1)?,
+                    total,
+                )
             } else {
                 (None, None, None)
             };
@@ -582,7 +711,12 @@ impl Store {
             if total.is_some() {
                 page.total = total;
             }
-            page.edges.push(Edge { item, key, parent, role });
+            page.edges.push(Edge {
+                item,
+                key,
+                parent,
+                role,
+            });
         }
         if !nested {
             pages.entry(None).or_default();
@@ -620,18 +754,41 @@ impl Store {
         Ok(pages)
     }
 
-    pub async fn by_ids(&self, ty: &'static TypeDef, stage: Stage, ids: &[String]) -> Result<Vec<Item>> {
+    pub async fn by_ids(
+        &self,
+        ty: &'static TypeDef,
+        stage: Stage,
+        ids: &[String],
+    ) -> Result<Vec<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
-        q.push(" AND t.id IN (").list(ids.iter().map(String::as_str)).push(")");
-        self.fetch_all(q).await?.iter().map(|r| decode_item(ty, r)).collect()
+        q.push(&select_cols(ty))
+            .push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
+            .arg(stage.as_str());
+        q.push(" AND t.id IN (")
+            .list(ids.iter().map(String::as_str))
+            .push(")");
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| decode_item(ty, r))
+            .collect()
     }
 
-    pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Item>> {
+    pub async fn by_slug(
+        &self,
+        ty: &'static TypeDef,
+        stage: Stage,
+        slug: &str,
+    ) -> Result<Option<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+        q.push(&select_cols(ty))
+            .push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
+            .arg(stage.as_str());
         q.push(" AND t.slug = ").arg(slug);
-        self.fetch_optional(q).await?.map(|r| decode_item(ty, &r)).transpose()
+        self.fetch_optional(q)
+            .await?
+            .map(|r| decode_item(ty, &r))
+            .transpose()
     }
 
     /// Ordered link targets (ids or country codes) of `field` for a batch of items.
@@ -643,8 +800,12 @@ impl Store {
         sources: &[String],
     ) -> Result<Vec<(String, String, Option<String>)>> {
         let mut q = Sql::new("SELECT source_id, target_id, role FROM links WHERE stage = ");
-        q.arg(stage.as_str()).push(" AND field = ").arg(link_key(owner, field));
-        q.push(" AND source_id IN (").list(sources.iter().map(String::as_str)).push(") ORDER BY source_id, position");
+        q.arg(stage.as_str())
+            .push(" AND field = ")
+            .arg(link_key(owner, field));
+        q.push(" AND source_id IN (")
+            .list(sources.iter().map(String::as_str))
+            .push(") ORDER BY source_id, position");
         self.fetch_all(q)
             .await?
             .iter()
@@ -654,13 +815,23 @@ impl Store {
 
     /// Which of `ids` exist as items of `ty` (working copies).
     pub async fn existing_ids(&self, ty: &TypeDef, ids: &[String]) -> Result<Vec<String>> {
-        let mut q = Sql::new(&format!("SELECT id FROM {} WHERE stage = 'draft' AND id IN (", ty.table));
+        let mut q = Sql::new(&format!(
+            "SELECT id FROM {} WHERE stage = 'draft' AND id IN (",
+            ty.table
+        ));
         q.list(ids.iter().map(String::as_str)).push(")");
-        self.fetch_all(q).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        self.fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get(0)?))
+            .collect()
     }
 
     pub async fn slug_taken(&self, ty: &TypeDef, slug: &str, except: Option<&str>) -> Result<bool> {
-        let mut q = Sql::new(&format!("SELECT id FROM {} WHERE stage = 'draft' AND slug = ", ty.table));
+        let mut q = Sql::new(&format!(
+            "SELECT id FROM {} WHERE stage = 'draft' AND slug = ",
+            ty.table
+        ));
         q.arg(slug);
         if let Some(id) = except {
             q.push(" AND id <> ").arg(id);
@@ -678,8 +849,17 @@ impl Tx<'_> {
             if cols.is_empty() { "" } else { ", " },
             cols.join(", ")
         ));
-        q.arg(item.id.as_str()).push(", 'draft', ").arg(item.slug.as_str()).push(", ").arg(item.state.as_str());
-        q.push(", 1, ").arg(item.at).push(", ").arg(item.at).push(", NULL, ").arg(item.by.clone());
+        q.arg(item.id.as_str())
+            .push(", 'draft', ")
+            .arg(item.slug.as_str())
+            .push(", ")
+            .arg(item.state.as_str());
+        q.push(", 1, ")
+            .arg(item.at)
+            .push(", ")
+            .arg(item.at)
+            .push(", NULL, ")
+            .arg(item.by.clone());
         q.push(", ").arg(item.by.clone());
         push_values(&mut q, ty, &item.values, |q| {
             q.push(", ");
@@ -690,16 +870,32 @@ impl Tx<'_> {
     }
 
     /// Rewrites the working copy if it is still at `version`; false when it is not.
-    pub async fn update_item(&mut self, ty: &TypeDef, item: &NewItem, version: i64) -> Result<bool> {
+    pub async fn update_item(
+        &mut self,
+        ty: &TypeDef,
+        item: &NewItem,
+        version: i64,
+    ) -> Result<bool> {
         let cols = write_cols(ty);
         let mut q = Sql::new(&format!("UPDATE {} SET slug = ", ty.table));
-        q.arg(item.slug.as_str()).push(", state = ").arg(item.state.as_str());
-        q.push(", version = version + 1, updated_at = ").arg(item.at).push(", updated_by = ").arg(item.by.clone());
+        q.arg(item.slug.as_str())
+            .push(", state = ")
+            .arg(item.state.as_str());
+        q.push(", version = version + 1, updated_at = ")
+            .arg(item.at)
+            .push(", updated_by = ")
+            .arg(item.by.clone());
         let mut names = cols.iter();
         push_values(&mut q, ty, &item.values, |q| {
-            q.push(&format!(", {} = ", names.next().expect("one name per value")));
+            q.push(&format!(
+                ", {} = ",
+                names.next().expect("one name per value")
+            ));
         });
-        q.push(" WHERE id = ").arg(item.id.as_str()).push(" AND stage = 'draft' AND version = ").arg(version);
+        q.push(" WHERE id = ")
+            .arg(item.id.as_str())
+            .push(" AND stage = 'draft' AND version = ")
+            .arg(version);
         Ok(self.execute(q).await? == 1)
     }
 
@@ -710,20 +906,33 @@ impl Tx<'_> {
         id: &str,
         version: i64,
         state: &str,
-        published_at: Option<i64>,
+        published_at: Option<Option<i64>>,
         by: Option<&str>,
         at: i64,
     ) -> Result<bool> {
         let mut q = Sql::new(&format!("UPDATE {} SET state = ", ty.table));
-        q.arg(state).push(", version = version + 1, updated_at = ").arg(at).push(", updated_by = ").arg(by);
+        q.arg(state)
+            .push(", version = version + 1, updated_at = ")
+            .arg(at)
+            .push(", updated_by = ")
+            .arg(by);
         if let Some(p) = published_at {
             q.push(", published_at = ").arg(p);
         }
-        q.push(" WHERE id = ").arg(id).push(" AND stage = 'draft' AND version = ").arg(version);
+        q.push(" WHERE id = ")
+            .arg(id)
+            .push(" AND stage = 'draft' AND version = ")
+            .arg(version);
         Ok(self.execute(q).await? == 1)
     }
 
-    pub async fn replace_links(&mut self, owner: &TypeDef, field: &FieldDef, source: &str, links: &[LinkIn]) -> Result<()> {
+    pub async fn replace_links(
+        &mut self,
+        owner: &TypeDef,
+        field: &FieldDef,
+        source: &str,
+        links: &[LinkIn],
+    ) -> Result<()> {
         let key = link_key(owner, field);
         let mut q = Sql::new("DELETE FROM links WHERE stage = 'draft' AND source_id = ");
         q.arg(source).push(" AND field = ").arg(key.as_str());
@@ -731,13 +940,24 @@ impl Tx<'_> {
         if links.is_empty() {
             return Ok(());
         }
-        let mut q = Sql::new("INSERT INTO links (stage, source_id, field, target_id, position, role) VALUES ");
+        let mut q = Sql::new(
+            "INSERT INTO links (stage, source_id, field, target_id, position, role) VALUES ",
+        );
         for (i, l) in links.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
             }
-            q.push("('draft', ").arg(source).push(", ").arg(key.as_str()).push(", ").arg(l.target.as_str());
-            q.push(", ").arg(i as i64).push(", ").arg(l.role.clone()).push(")");
+            q.push("('draft', ")
+                .arg(source)
+                .push(", ")
+                .arg(key.as_str())
+                .push(", ")
+                .arg(l.target.as_str());
+            q.push(", ")
+                .arg(i as i64)
+                .push(", ")
+                .arg(l.role.clone())
+                .push(")");
         }
         self.execute(q).await?;
         Ok(())
@@ -747,7 +967,11 @@ impl Tx<'_> {
     pub async fn copy_to_live(&mut self, ty: &TypeDef, id: &str) -> Result<()> {
         self.drop_live(ty, id).await?;
         let cols = write_cols(ty);
-        let extra = if cols.is_empty() { String::new() } else { format!(", {}", cols.join(", ")) };
+        let extra = if cols.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", cols.join(", "))
+        };
         let mut q = Sql::new(&format!(
             "INSERT INTO {t} (id, stage, slug, state, version, created_at, updated_at, published_at, created_by, updated_by{extra}) \
              SELECT id, 'live', slug, state, version, created_at, updated_at, published_at, created_by, updated_by{extra} FROM {t} WHERE stage = 'draft' AND id = ",
@@ -766,7 +990,10 @@ impl Tx<'_> {
 
     /// Removes the live copy (row and links) so the public no longer sees it.
     pub async fn drop_live(&mut self, ty: &TypeDef, id: &str) -> Result<()> {
-        let mut q = Sql::new(&format!("DELETE FROM {} WHERE stage = 'live' AND id = ", ty.table));
+        let mut q = Sql::new(&format!(
+            "DELETE FROM {} WHERE stage = 'live' AND id = ",
+            ty.table
+        ));
         q.arg(id);
         self.execute(q).await?;
         let mut q = Sql::new("DELETE FROM links WHERE stage = 'live' AND source_id = ");
@@ -777,8 +1004,16 @@ impl Tx<'_> {
 
     /// Deletes an item if still at `version`; links to it go and references to
     /// it from other items become empty.
-    pub async fn delete_item(&mut self, ty: &'static TypeDef, id: &str, version: i64) -> Result<bool> {
-        let mut q = Sql::new(&format!("DELETE FROM {} WHERE stage = 'draft' AND id = ", ty.table));
+    pub async fn delete_item(
+        &mut self,
+        ty: &'static TypeDef,
+        id: &str,
+        version: i64,
+    ) -> Result<bool> {
+        let mut q = Sql::new(&format!(
+            "DELETE FROM {} WHERE stage = 'draft' AND id = ",
+            ty.table
+        ));
         q.arg(id).push(" AND version = ").arg(version);
         if self.execute(q).await? != 1 {
             return Ok(false);
@@ -793,7 +1028,10 @@ impl Tx<'_> {
             for f in other.fields {
                 if f.kind == Kind::Ref(ty.name) {
                     let c = column_name(f.name);
-                    let mut q = Sql::new(&format!("UPDATE {} SET {c}_id = NULL WHERE {c}_id = ", other.table));
+                    let mut q = Sql::new(&format!(
+                        "UPDATE {} SET {c}_id = NULL WHERE {c}_id = ",
+                        other.table
+                    ));
                     q.arg(id);
                     self.execute(q).await?;
                 }
@@ -805,14 +1043,21 @@ impl Tx<'_> {
     /// The working copy, read inside the transaction.
     pub async fn draft(&mut self, ty: &'static TypeDef, id: &str) -> Result<Option<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = 'draft' AND t.id = ", ty.table)).arg(id);
+        q.push(&select_cols(ty))
+            .push(&format!(
+                " FROM {} t WHERE t.stage = 'draft' AND t.id = ",
+                ty.table
+            ))
+            .arg(id);
         let rows = self.fetch_all(q).await?;
         rows.first().map(|r| decode_item(ty, r)).transpose()
     }
 
     /// All links of an item's working copy: (field key, target, role), in order.
     pub async fn draft_links(&mut self, id: &str) -> Result<Vec<(String, String, Option<String>)>> {
-        let mut q = Sql::new("SELECT field, target_id, role FROM links WHERE stage = 'draft' AND source_id = ");
+        let mut q = Sql::new(
+            "SELECT field, target_id, role FROM links WHERE stage = 'draft' AND source_id = ",
+        );
         q.arg(id).push(" ORDER BY field, position");
         self.fetch_all(q)
             .await?

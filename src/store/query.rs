@@ -52,7 +52,11 @@ pub enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Not(Box<Filter>),
-    Cond { target: Target, op: Op, value: Value },
+    Cond {
+        target: Target,
+        op: Op,
+        value: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,7 +99,11 @@ pub enum Source<'a> {
     Root(&'static TypeDef),
     /// Items related to a batch of parents through `field` of `owner` (a `Refs`,
     /// or a `Reverse` of a `Ref`/`Refs`).
-    Related { owner: &'static TypeDef, field: &'static FieldDef, parents: &'a [String] },
+    Related {
+        owner: &'static TypeDef,
+        field: &'static FieldDef,
+        parents: &'a [String],
+    },
 }
 
 /// One row of a list with its place in the keyset.

@@ -1,0 +1,472 @@
+//! The content service: every write and workflow transition goes through here,
+//! with permission checks, validation, version checks and revisions.
+
+use super::auth::Viewer;
+use super::locale::Locales;
+use super::permissions::{Action, Subject, allowed};
+use super::values::{self, Change, Parser, Resolver};
+use crate::error::{Code, Error, Result};
+use crate::model::{Kind, TypeDef};
+use crate::store::{Item, NewItem, RevisionRow, Stage, Store, Tx, Val, new_id, now_ms};
+use serde_json::Value as J;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const DRAFT: &str = "DRAFT";
+pub const IN_REVIEW: &str = "IN_REVIEW";
+pub const PUBLISHED: &str = "PUBLISHED";
+pub const ARCHIVED: &str = "ARCHIVED";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    SubmitForReview,
+    RequestChanges,
+    Publish,
+    Unpublish,
+    Archive,
+    Unarchive,
+}
+
+impl Transition {
+    fn action(self) -> Action {
+        match self {
+            Transition::SubmitForReview => Action::SubmitForReview,
+            Transition::RequestChanges => Action::RequestChanges,
+            Transition::Publish => Action::Publish,
+            Transition::Unpublish => Action::Unpublish,
+            Transition::Archive => Action::Archive,
+            Transition::Unarchive => Action::Unarchive,
+        }
+    }
+    /// The state it leads to from `from`, or why it cannot be taken.
+    fn target(self, from: &str, live: bool) -> Result<&'static str> {
+        let to = match (self, from) {
+            (Transition::SubmitForReview, DRAFT) => IN_REVIEW,
+            (Transition::RequestChanges, IN_REVIEW) => DRAFT,
+            (Transition::Publish, DRAFT | IN_REVIEW) => PUBLISHED,
+            (Transition::Unpublish, _) if live && from != ARCHIVED => DRAFT,
+            (Transition::Archive, DRAFT | IN_REVIEW | PUBLISHED) => ARCHIVED,
+            (Transition::Unarchive, ARCHIVED) => DRAFT,
+            _ => {
+                let why = match self {
+                    Transition::SubmitForReview => "only a DRAFT can be submitted for review",
+                    Transition::RequestChanges => {
+                        "changes can only be requested on an item IN_REVIEW"
+                    }
+                    Transition::Publish => {
+                        "it is already published with no pending changes, or archived (unarchive it first)"
+                    }
+                    Transition::Unpublish => "it has no published version",
+                    Transition::Archive => "it is already archived",
+                    Transition::Unarchive => "it is not archived",
+                };
+                return Err(Error::bad_input(format!("This item is {from}: {why}.")));
+            }
+        };
+        Ok(to)
+    }
+}
+
+/// Country reference data, held in memory (it changes only with a migration).
+#[derive(Debug, Default)]
+pub struct Countries {
+    pub codes: HashSet<String>,
+    pub names: HashMap<String, BTreeMap<String, String>>,
+}
+
+impl Countries {
+    pub async fn load(store: &Store) -> Result<Countries> {
+        let mut c = Countries::default();
+        for (code, name) in store.countries(None).await? {
+            c.names.insert(code.clone(), serde_json::from_str(&name)?);
+            c.codes.insert(code);
+        }
+        Ok(c)
+    }
+}
+
+pub struct Content {
+    pub store: Store,
+    pub locales: Locales,
+    pub countries: Countries,
+}
+
+fn need_viewer(viewer: Option<&Viewer>) -> Result<&Viewer> {
+    viewer.ok_or_else(|| {
+        Error::unauthenticated(
+            "Log in first: send Authorization: Bearer <token> from the login mutation.",
+        )
+    })
+}
+
+fn check(viewer: &Viewer, action: Action, item: Option<&Item>) -> Result<()> {
+    let subject = item.map(|i| Subject {
+        own: i.created_by.as_deref() == Some(viewer.id.as_str()),
+        draft: i.state == DRAFT,
+        published: i.published_at.is_some(),
+    });
+    if allowed(viewer.role, action, subject) {
+        Ok(())
+    } else {
+        let reach = if item.is_some() && viewer.role == super::permissions::Role::Author {
+            " (authors may change only their own items while they are drafts)"
+        } else {
+            ""
+        };
+        Err(Error::forbidden(format!(
+            "Your role {} may not {}{reach}.",
+            viewer.role,
+            action.describe()
+        )))
+    }
+}
+
+fn stale(item: &Item, version: i64) -> Error {
+    Error::conflict(format!(
+        "This item was changed by someone else: you sent version {version}, the current version is {}. Reload it and apply your change again.",
+        item.version
+    ))
+}
+
+impl Content {
+    /// Which copy a read sees: the live one, or with `preview` the working one
+    /// (for roles that may read drafts).
+    pub fn read_stage(&self, viewer: Option<&Viewer>, preview: bool) -> Result<Stage> {
+        if !preview {
+            return Ok(Stage::Live);
+        }
+        let v = viewer.ok_or_else(|| {
+            Error::unauthenticated(
+                "preview: true shows drafts; log in with a role that may read them.",
+            )
+        })?;
+        check(v, Action::ReadDrafts, None)?;
+        Ok(Stage::Draft)
+    }
+
+    pub fn parser<'a>(&'a self, resolve: Resolver<'a>) -> Parser<'a> {
+        Parser {
+            locales: &self.locales,
+            countries: &self.countries.codes,
+            resolve,
+        }
+    }
+
+    async fn load_draft(&self, ty: &'static TypeDef, id: &str) -> Result<Item> {
+        self.store
+            .by_ids(ty, Stage::Draft, &[id.to_owned()])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id)))
+            })
+    }
+
+    /// Refuses references to items that do not exist (beyond `known`, items
+    /// an import is about to create).
+    async fn check_refs(
+        &self,
+        refs: &[(&'static TypeDef, String)],
+        known: &HashSet<String>,
+    ) -> Result<()> {
+        let mut by_type: HashMap<&str, (&'static TypeDef, Vec<String>)> = HashMap::new();
+        for (ty, id) in refs {
+            if !known.contains(id) {
+                by_type
+                    .entry(ty.name)
+                    .or_insert((ty, Vec::new()))
+                    .1
+                    .push(id.clone());
+            }
+        }
+        for (ty, ids) in by_type.into_values() {
+            let found: HashSet<String> = self
+                .store
+                .existing_ids(ty, &ids)
+                .await?
+                .into_iter()
+                .collect();
+            if let Some(missing) = ids.iter().find(|i| !found.contains(*i)) {
+                return Err(Error::field(
+                    "input",
+                    format!(
+                        "refers to {} {}, which does not exist",
+                        ty.name,
+                        super::ids::encode(ty.name, missing)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn create(
+        &self,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        input: &J,
+        resolve: Resolver<'_>,
+        id: Option<String>,
+        known: &HashSet<String>,
+    ) -> Result<Item> {
+        let viewer = need_viewer(viewer)?;
+        check(viewer, Action::Create, None)?;
+        let changes = self.parser(resolve).parse(ty, input)?;
+        self.check_refs(&changes.refs, known).await?;
+        let mut values = vec![Val::Null; ty.fields.len()];
+        let mut links = Vec::new();
+        for (idx, change) in changes.fields {
+            match change {
+                Change::Set(v) => values[idx] = v,
+                Change::Local(p) => values[idx] = values::merge_local(&Val::Null, &p),
+                Change::Links(l) => links.push((&ty.fields[idx], l)),
+            }
+        }
+        for (f, v) in ty.fields.iter().zip(&values) {
+            let has_links = links
+                .iter()
+                .any(|(lf, l)| lf.name == f.name && !l.is_empty());
+            if f.required && *v == Val::Null && !has_links {
+                return Err(Error::field(f.name, "is required"));
+            }
+        }
+        let slug = self.pick_slug(ty, changes.slug, &values, None).await?;
+        let item = NewItem {
+            id: id.unwrap_or_else(new_id),
+            slug,
+            state: DRAFT.to_owned(),
+            values,
+            by: Some(viewer.id.clone()),
+            at: now_ms(),
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_item(ty, &item).await?;
+        for (f, l) in &links {
+            tx.replace_links(ty, f, &item.id, l).await?;
+        }
+        record(&mut tx, ty, &item.id, "save", Some(&viewer.id), None).await?;
+        tx.commit().await?;
+        self.load_draft(ty, &item.id).await
+    }
+
+    pub async fn update(
+        &self,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        id: &str,
+        version: i64,
+        input: &J,
+        resolve: Resolver<'_>,
+    ) -> Result<Item> {
+        let viewer = need_viewer(viewer)?;
+        let current = self.load_draft(ty, id).await?;
+        check(viewer, Action::Update, Some(&current))?;
+        if current.version != version {
+            return Err(stale(&current, version));
+        }
+        let changes = self.parser(resolve).parse(ty, input)?;
+        self.check_refs(&changes.refs, &HashSet::new()).await?;
+        let mut values = current.values.clone();
+        let mut links = Vec::new();
+        for (idx, change) in changes.fields {
+            let f = &ty.fields[idx];
+            let v = match change {
+                Change::Set(v) => v,
+                Change::Local(p) => values::merge_local(&values[idx], &p),
+                Change::Links(l) => {
+                    links.push((f, l));
+                    continue;
+                }
+            };
+            if f.required && v == Val::Null {
+                return Err(Error::field(f.name, "is required and cannot be emptied"));
+            }
+            values[idx] = v;
+        }
+        let slug = match changes.slug {
+            Some(s) => self.pick_slug(ty, Some(s), &values, Some(id)).await?,
+            None => current.slug.clone(),
+        };
+        // Editing a published item opens a working draft; the live copy stays.
+        let state = if current.state == PUBLISHED {
+            DRAFT
+        } else {
+            current.state.as_str()
+        };
+        let item = NewItem {
+            id: id.to_owned(),
+            slug,
+            state: state.to_owned(),
+            values,
+            by: Some(viewer.id.clone()),
+            at: now_ms(),
+        };
+        let mut tx = self.store.begin().await?;
+        if !tx.update_item(ty, &item, version).await? {
+            return Err(stale(&current, version));
+        }
+        for (f, l) in &links {
+            tx.replace_links(ty, f, id, l).await?;
+        }
+        record(&mut tx, ty, id, "save", Some(&viewer.id), None).await?;
+        tx.commit().await?;
+        self.load_draft(ty, id).await
+    }
+
+    pub async fn delete(
+        &self,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        id: &str,
+        version: i64,
+    ) -> Result<()> {
+        let viewer = need_viewer(viewer)?;
+        let current = self.load_draft(ty, id).await?;
+        check(viewer, Action::Delete, Some(&current))?;
+        if current.version != version {
+            return Err(stale(&current, version));
+        }
+        let mut tx = self.store.begin().await?;
+        if !tx.delete_item(ty, id, version).await? {
+            return Err(stale(&current, version));
+        }
+        tx.commit().await
+    }
+
+    pub async fn transition(
+        &self,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        id: &str,
+        version: i64,
+        t: Transition,
+        comment: Option<&str>,
+    ) -> Result<Item> {
+        let viewer = need_viewer(viewer)?;
+        let current = self.load_draft(ty, id).await?;
+        check(viewer, t.action(), Some(&current))?;
+        if current.version != version {
+            return Err(stale(&current, version));
+        }
+        let to = t.target(&current.state, current.published_at.is_some())?;
+        let now = now_ms();
+        let published_at = match t {
+            Transition::Publish => Some(Some(now)),
+            Transition::Unpublish | Transition::Archive => Some(None),
+            _ => None,
+        };
+        let mut tx = self.store.begin().await?;
+        if !tx
+            .set_state(ty, id, version, to, published_at, Some(&viewer.id), now)
+            .await?
+        {
+            return Err(stale(&current, version));
+        }
+        match t {
+            Transition::Publish => {
+                tx.copy_to_live(ty, id).await?;
+                record(&mut tx, ty, id, "publish", Some(&viewer.id), comment).await?;
+            }
+            Transition::Unpublish | Transition::Archive => tx.drop_live(ty, id).await?,
+            Transition::RequestChanges => {
+                record(
+                    &mut tx,
+                    ty,
+                    id,
+                    "changes_requested",
+                    Some(&viewer.id),
+                    comment,
+                )
+                .await?;
+            }
+            _ => {}
+        }
+        tx.commit().await?;
+        self.load_draft(ty, id).await
+    }
+
+    /// The given slug if free, else one made from the title, made unique.
+    async fn pick_slug(
+        &self,
+        ty: &'static TypeDef,
+        given: Option<String>,
+        values: &[Val],
+        except: Option<&str>,
+    ) -> Result<String> {
+        if let Some(s) = given {
+            if self.store.slug_taken(ty, &s, except).await? {
+                return Err(Error {
+                    code: Code::Conflict,
+                    message: format!("slug: another {} already uses {s:?}", ty.name),
+                    field: Some("slug".into()),
+                });
+            }
+            return Ok(s);
+        }
+        let idx = ty
+            .fields
+            .iter()
+            .position(|f| f.name == ty.title_field)
+            .expect("model checked");
+        let title = values[idx]
+            .as_text()
+            .and_then(|s| serde_json::from_str::<BTreeMap<String, String>>(s).ok())
+            .and_then(|m| {
+                m.get(self.locales.default_locale())
+                    .cloned()
+                    .or_else(|| m.into_values().next())
+            })
+            .unwrap_or_default();
+        let base = values::slugify(&title);
+        for n in 1..1000 {
+            let candidate = if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            if !self.store.slug_taken(ty, &candidate, except).await? {
+                return Ok(candidate);
+            }
+        }
+        Ok(format!("{base}-{}", &new_id()[..8]))
+    }
+}
+
+/// Records a revision holding the working copy as it now stands.
+async fn record(
+    tx: &mut Tx<'_>,
+    ty: &'static TypeDef,
+    id: &str,
+    kind: &str,
+    by: Option<&str>,
+    message: Option<&str>,
+) -> Result<()> {
+    let item = tx
+        .draft(ty, id)
+        .await?
+        .ok_or_else(|| Error::internal("item vanished inside its transaction"))?;
+    let links = if ty
+        .fields
+        .iter()
+        .any(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Countries))
+    {
+        tx.draft_links(id).await?
+    } else {
+        Vec::new()
+    };
+    let snapshot = values::export(&item, &links);
+    tx.insert_revision(&RevisionRow {
+        id: new_id(),
+        item_id: id.to_owned(),
+        item_type: ty.name.to_owned(),
+        number: 0,
+        kind: kind.to_owned(),
+        version: item.version,
+        state: item.state.clone(),
+        snapshot: snapshot.to_string(),
+        author_id: by.map(str::to_owned),
+        message: message.map(str::to_owned),
+        created_at: now_ms(),
+    })
+    .await
+}

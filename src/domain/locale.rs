@@ -1,0 +1,165 @@
+//! Locales: which are configured, the fallback chain of each, text direction.
+
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct Locales {
+    /// Configured locales, the default first.
+    pub codes: Vec<String>,
+    /// Explicit fallbacks (`ar` → `fr`); every chain ends with the default.
+    pub fallbacks: HashMap<String, Vec<String>>,
+}
+
+const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "dv", "yi", "ku", "sd", "ug"];
+
+impl Default for Locales {
+    fn default() -> Self {
+        Locales::parse("fr,en,ar", "ar:fr,en:fr").expect("default locales are valid")
+    }
+}
+
+impl Locales {
+    /// `codes` like `fr,en,ar` (the first is the default); `fallbacks` like `ar:fr,en:fr`.
+    pub fn parse(codes: &str, fallbacks: &str) -> Result<Locales> {
+        let codes: Vec<String> = codes
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if codes.is_empty() {
+            return Err(Error::bad_input(
+                "RELAIS_LOCALES must name at least one locale",
+            ));
+        }
+        for c in &codes {
+            let ok = c.len() >= 2
+                && c.len() <= 8
+                && c.split('-')
+                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_alphanumeric()));
+            if !ok {
+                return Err(Error::bad_input(format!(
+                    "{c:?} is not a locale code such as fr or pt-BR"
+                )));
+            }
+        }
+        let mut map = HashMap::new();
+        for pair in fallbacks
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let (from, to) = pair.split_once(':').ok_or_else(|| {
+                Error::bad_input(format!("fallback {pair:?} should read like ar:fr"))
+            })?;
+            let chain: Vec<String> = to.split('>').map(|s| s.trim().to_owned()).collect();
+            for l in std::iter::once(from).chain(chain.iter().map(String::as_str)) {
+                if !codes.iter().any(|c| c == l) {
+                    return Err(Error::bad_input(format!(
+                        "fallback {pair:?} names {l}, which is not in RELAIS_LOCALES"
+                    )));
+                }
+            }
+            map.insert(from.to_owned(), chain);
+        }
+        Ok(Locales {
+            codes,
+            fallbacks: map,
+        })
+    }
+
+    pub fn default_locale(&self) -> &str {
+        &self.codes[0]
+    }
+
+    /// The chain a request for `locale` reads: itself, its fallbacks, the default.
+    pub fn chain(&self, locale: &str) -> Vec<String> {
+        let mut out = vec![locale.to_owned()];
+        for l in self.fallbacks.get(locale).into_iter().flatten() {
+            if !out.contains(l) {
+                out.push(l.clone());
+            }
+        }
+        let d = self.default_locale().to_owned();
+        if !out.contains(&d) {
+            out.push(d);
+        }
+        out
+    }
+
+    pub fn check(&self, locale: &str) -> Result<()> {
+        if self.codes.iter().any(|c| c == locale) {
+            Ok(())
+        } else {
+            Err(Error::field(
+                "locale",
+                format!(
+                    "unknown locale {locale:?}; this server serves {}",
+                    self.codes.join(", ")
+                ),
+            ))
+        }
+    }
+
+    /// Best configured locale for an `Accept-Language` header, by q-value.
+    pub fn negotiate(&self, header: Option<&str>) -> String {
+        let mut best: Option<(f32, usize, &str)> = None;
+        for (pos, part) in header.unwrap_or("").split(',').enumerate() {
+            let mut bits = part.trim().split(';');
+            let tag = bits.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = bits
+                .find_map(|b| {
+                    b.trim()
+                        .strip_prefix("q=")
+                        .and_then(|v| v.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            if q <= 0.0 || tag.is_empty() {
+                continue;
+            }
+            let found = self
+                .codes
+                .iter()
+                .find(|c| c.to_ascii_lowercase() == tag)
+                .or_else(|| {
+                    let primary = tag.split('-').next().unwrap_or("");
+                    self.codes
+                        .iter()
+                        .find(|c| c.to_ascii_lowercase().split('-').next() == Some(primary))
+                });
+            if let Some(code) = found
+                && best.is_none_or(|(bq, bp, _)| q > bq || (q == bq && pos < bp))
+            {
+                best = Some((q, pos, code));
+            }
+        }
+        best.map_or_else(
+            || self.default_locale().to_owned(),
+            |(_, _, c)| c.to_owned(),
+        )
+    }
+}
+
+pub fn direction(locale: &str) -> &'static str {
+    let primary = locale.split('-').next().unwrap_or(locale);
+    if RTL.contains(&primary) { "RTL" } else { "LTR" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_and_negotiation() {
+        let l = Locales::default();
+        assert_eq!(l.chain("ar"), vec!["ar", "fr"]);
+        assert_eq!(l.chain("fr"), vec!["fr"]);
+        assert_eq!(l.negotiate(Some("en-GB,en;q=0.9,fr;q=0.8")), "en");
+        assert_eq!(l.negotiate(Some("de, ar;q=0.5")), "ar");
+        assert_eq!(l.negotiate(Some("de")), "fr");
+        assert_eq!(l.negotiate(None), "fr");
+        assert_eq!(direction("ar"), "RTL");
+        assert!(l.check("de").unwrap_err().message.contains("fr, en, ar"));
+        assert!(Locales::parse("fr,en", "ar:fr").is_err());
+    }
+}

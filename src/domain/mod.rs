@@ -1,0 +1,10 @@
+//! Domain services: workflow, permissions, validation, localisation. No HTTP
+//! or GraphQL types here.
+
+pub mod auth;
+pub mod content;
+pub mod ids;
+pub mod import;
+pub mod locale;
+pub mod permissions;
+pub mod values;

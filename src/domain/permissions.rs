@@ -1,0 +1,136 @@
+//! Who may do what: one table, read by every mutation and by preview reads.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    Admin,
+    Editor,
+    Author,
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Editor, Role::Author, Role::Viewer];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "ADMIN",
+            Role::Editor => "EDITOR",
+            Role::Author => "AUTHOR",
+            Role::Viewer => "VIEWER",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See working copies (`preview: true`) and revisions.
+    ReadDrafts,
+    Create,
+    Update,
+    Delete,
+    SubmitForReview,
+    RequestChanges,
+    Publish,
+    Unpublish,
+    Archive,
+    Unarchive,
+    ManageUsers,
+}
+
+impl Action {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::ReadDrafts => "read drafts",
+            Action::Create => "create content",
+            Action::Update => "edit this item",
+            Action::Delete => "delete this item",
+            Action::SubmitForReview => "submit this item for review",
+            Action::RequestChanges => "send this item back to its author",
+            Action::Publish => "publish",
+            Action::Unpublish => "unpublish",
+            Action::Archive => "archive",
+            Action::Unarchive => "take this item out of the archive",
+            Action::ManageUsers => "manage users",
+        }
+    }
+}
+
+/// How far a grant reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Any item.
+    Any,
+    /// Items the user created, while in state DRAFT.
+    OwnDraft,
+    /// Items the user created, in state DRAFT and never published.
+    OwnUnpublished,
+}
+
+use Action::*;
+use Reach::*;
+use Role::*;
+
+/// The permission matrix. Anything not listed is refused.
+pub static GRANTS: &[(Role, Action, Reach)] = &[
+    (Admin, ReadDrafts, Any),
+    (Admin, Create, Any),
+    (Admin, Update, Any),
+    (Admin, Delete, Any),
+    (Admin, SubmitForReview, Any),
+    (Admin, RequestChanges, Any),
+    (Admin, Publish, Any),
+    (Admin, Unpublish, Any),
+    (Admin, Archive, Any),
+    (Admin, Unarchive, Any),
+    (Admin, ManageUsers, Any),
+    (Editor, ReadDrafts, Any),
+    (Editor, Create, Any),
+    (Editor, Update, Any),
+    (Editor, Delete, Any),
+    (Editor, SubmitForReview, Any),
+    (Editor, RequestChanges, Any),
+    (Editor, Publish, Any),
+    (Editor, Unpublish, Any),
+    (Editor, Archive, Any),
+    (Editor, Unarchive, Any),
+    (Author, ReadDrafts, Any),
+    (Author, Create, Any),
+    (Author, Update, OwnDraft),
+    (Author, Delete, OwnUnpublished),
+    (Author, SubmitForReview, OwnDraft),
+    (Viewer, ReadDrafts, Any),
+];
+
+/// What the matrix needs to know about the item acted on.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject {
+    pub own: bool,
+    /// In state DRAFT.
+    pub draft: bool,
+    /// Has a live copy.
+    pub published: bool,
+}
+
+pub fn allowed(role: Role, action: Action, subject: Option<Subject>) -> bool {
+    GRANTS.iter().any(|&(r, a, reach)| {
+        r == role
+            && a == action
+            && match reach {
+                Any => true,
+                OwnDraft => subject.is_some_and(|s| s.own && s.draft),
+                OwnUnpublished => subject.is_some_and(|s| s.own && s.draft && !s.published),
+            }
+    })
+}

@@ -1,0 +1,372 @@
+//! Connection arguments (`first/after/last/before`, `filter`, `orderBy`) into
+//! the store's list spec. Input types come from the model, so one function
+//! serves every content type.
+
+use super::gql_err;
+use crate::domain::ids;
+use crate::error::{Error, Result};
+use crate::model::{FieldDef, Kind, TypeDef, content_type, order_name};
+use crate::store::{Common, Filter, KeyVal, ListSpec, Op, OrderBy, Target, Value, Window};
+use async_graphql::dynamic::{ObjectAccessor, ResolverContext, ValueAccessor};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+pub const COMMON_ORDER: &[(&str, Common)] = &[
+    ("ID", Common::Id),
+    ("SLUG", Common::Slug),
+    ("CREATED_AT", Common::CreatedAt),
+    ("UPDATED_AT", Common::UpdatedAt),
+    ("PUBLISHED_AT", Common::PublishedAt),
+];
+
+/// The filter input type used for a field, if it can be filtered on.
+pub fn filter_type(kind: Kind) -> Option<String> {
+    Some(match kind {
+        Kind::Text | Kind::Url | Kind::LocalText | Kind::Country => "StringFilter".into(),
+        Kind::Date => "DateFilter".into(),
+        Kind::Int => "IntFilter".into(),
+        Kind::Float => "FloatFilter".into(),
+        Kind::Bool => "BooleanFilter".into(),
+        Kind::DateTime => "DateTimeFilter".into(),
+        Kind::Enum(e) => format!("{e}Filter"),
+        Kind::Ref(_) => "IDFilter".into(),
+        Kind::Refs { .. } => "RelationFilter".into(),
+        Kind::Countries => "CountriesFilter".into(),
+        _ => return None,
+    })
+}
+
+pub fn encode_cursor(key: &[KeyVal]) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+fn decode_cursor(arg: &str, s: &str) -> Result<Vec<KeyVal>> {
+    URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Vec<KeyVal>>(&b).ok())
+        .ok_or_else(|| {
+            Error::field(
+                arg,
+                "is not a cursor from this list; use a cursor or endCursor the API returned",
+            )
+        })
+}
+
+pub fn list_spec(
+    ctx: &ResolverContext<'_>,
+    ty: &'static TypeDef,
+    chain: &[String],
+    page_size: usize,
+) -> async_graphql::Result<ListSpec> {
+    spec(
+        &ctx.args,
+        ty,
+        chain,
+        page_size,
+        ctx.look_ahead().field("totalCount").exists(),
+    )
+    .map_err(gql_err)
+}
+
+fn spec(
+    args: &ObjectAccessor<'_>,
+    ty: &'static TypeDef,
+    chain: &[String],
+    page_size: usize,
+    want_total: bool,
+) -> Result<ListSpec> {
+    let count = |name: &str| -> Result<Option<usize>> {
+        match args.get(name).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => {
+                let n = v
+                    .i64()
+                    .map_err(|_| Error::field(name, "must be a whole number"))?;
+                if n < 0 || n as usize > page_size {
+                    return Err(Error::field(
+                        name,
+                        format!("must be between 0 and {page_size}"),
+                    ));
+                }
+                Ok(Some(n as usize))
+            }
+        }
+    };
+    let cursor = |name: &str| -> Result<Option<Vec<KeyVal>>> {
+        match args.get(name).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => decode_cursor(
+                name,
+                v.string()
+                    .map_err(|_| Error::field(name, "must be a string"))?,
+            )
+            .map(Some),
+        }
+    };
+    let window = Window {
+        first: count("first")?,
+        last: count("last")?,
+        after: cursor("after")?,
+        before: cursor("before")?,
+    };
+    if window.first.is_some() && window.last.is_some() {
+        return Err(Error::field(
+            "last",
+            "give first (with after) or last (with before), not both",
+        ));
+    }
+    if window.after.is_some() && window.last.is_some()
+        || window.before.is_some() && window.first.is_some()
+    {
+        return Err(Error::field(
+            "before",
+            "use after with first, and before with last",
+        ));
+    }
+    let filter = match args.get("filter").filter(|v| !v.is_null()) {
+        None => None,
+        Some(v) => Some(filter(ty, &v, 0)?),
+    };
+    let mut order = Vec::new();
+    if let Some(list) = args.get("orderBy").filter(|v| !v.is_null()) {
+        let list = list
+            .list()
+            .map_err(|_| Error::field("orderBy", "must be a list"))?;
+        for o in list.iter() {
+            let o = o
+                .object()
+                .map_err(|_| Error::field("orderBy", "entries are {field, direction}"))?;
+            let name = o
+                .try_get("field")
+                .and_then(|f| f.enum_name().map(str::to_owned))
+                .map_err(|_| Error::field("orderBy.field", "is required"))?;
+            let desc = o
+                .get("direction")
+                .and_then(|d| d.enum_name().ok().map(|d| d == "DESC"))
+                .unwrap_or(false);
+            let target = COMMON_ORDER
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, c)| Target::Common(*c))
+                .or_else(|| {
+                    ty.fields
+                        .iter()
+                        .find(|f| f.kind.sortable() && order_name(f.name) == name)
+                        .map(Target::Field)
+                })
+                .ok_or_else(|| {
+                    Error::field(
+                        "orderBy.field",
+                        format!("{name} is not a sort field of {}", ty.name),
+                    )
+                })?;
+            order.push(OrderBy { target, desc });
+        }
+    }
+    Ok(ListSpec {
+        filter,
+        order,
+        window,
+        locales: chain.to_vec(),
+        want_total,
+    })
+}
+
+const MAX_FILTER_DEPTH: usize = 8;
+
+fn filter(ty: &'static TypeDef, v: &ValueAccessor<'_>, depth: usize) -> Result<Filter> {
+    if depth > MAX_FILTER_DEPTH {
+        return Err(Error::field(
+            "filter",
+            format!("nests and/or/not deeper than {MAX_FILTER_DEPTH} levels"),
+        ));
+    }
+    let o = v
+        .object()
+        .map_err(|_| Error::field("filter", "must be an object"))?;
+    let mut all = Vec::new();
+    for (name, val) in o.iter() {
+        if val.is_null() {
+            continue;
+        }
+        let name = name.as_str();
+        match name {
+            "and" | "or" => {
+                let items = val
+                    .list()
+                    .map_err(|_| Error::field(name, "must be a list of filters"))?;
+                let parts = items
+                    .iter()
+                    .map(|i| filter(ty, &i, depth + 1))
+                    .collect::<Result<Vec<_>>>()?;
+                all.push(if name == "and" {
+                    Filter::And(parts)
+                } else {
+                    Filter::Or(parts)
+                });
+            }
+            "not" => all.push(Filter::Not(Box::new(filter(ty, &val, depth + 1)?))),
+            "id" => all.extend(conds(
+                Target::Common(Common::Id),
+                "IDFilter",
+                Some(ty),
+                name,
+                &val,
+            )?),
+            "slug" => all.extend(conds(
+                Target::Common(Common::Slug),
+                "StringFilter",
+                None,
+                name,
+                &val,
+            )?),
+            "workflowState" => all.extend(conds(
+                Target::Common(Common::State),
+                "WorkflowStateFilter",
+                None,
+                name,
+                &val,
+            )?),
+            "createdAt" | "updatedAt" | "publishedAt" => {
+                let c = match name {
+                    "createdAt" => Common::CreatedAt,
+                    "updatedAt" => Common::UpdatedAt,
+                    _ => Common::PublishedAt,
+                };
+                all.extend(conds(
+                    Target::Common(c),
+                    "DateTimeFilter",
+                    None,
+                    name,
+                    &val,
+                )?);
+            }
+            _ => {
+                let f: &'static FieldDef = ty
+                    .field(name)
+                    .ok_or_else(|| Error::field(name, "cannot be filtered on"))?;
+                let ft = filter_type(f.kind)
+                    .ok_or_else(|| Error::field(name, "cannot be filtered on"))?;
+                let target_ty = match f.kind {
+                    Kind::Ref(t) | Kind::Refs { target: t, .. } => content_type(t),
+                    _ => None,
+                };
+                all.extend(conds(Target::Field(f), &ft, target_ty, name, &val)?);
+            }
+        }
+    }
+    Ok(if all.len() == 1 {
+        all.pop().expect("one")
+    } else {
+        Filter::And(all)
+    })
+}
+
+/// The conditions of one field filter (`{gte: 2016, lt: 2019}` is two).
+fn conds(
+    target: Target,
+    ft: &str,
+    id_type: Option<&'static TypeDef>,
+    field: &str,
+    v: &ValueAccessor<'_>,
+) -> Result<Vec<Filter>> {
+    let o = v
+        .object()
+        .map_err(|_| Error::field(field, format!("must be a {ft}")))?;
+    let mut out = Vec::new();
+    for (opname, val) in o.iter() {
+        if val.is_null() {
+            continue;
+        }
+        let path = format!("filter.{field}.{opname}");
+        let op = match opname.as_str() {
+            "eq" => Op::Eq,
+            "ne" => Op::Ne,
+            "in" | "anyOf" => Op::In,
+            "notIn" | "noneOf" => Op::NotIn,
+            "lt" => Op::Lt,
+            "lte" => Op::Lte,
+            "gt" => Op::Gt,
+            "gte" => Op::Gte,
+            "contains" => Op::Contains,
+            "startsWith" => Op::StartsWith,
+            "isNull" | "isEmpty" => Op::IsNull,
+            other => {
+                return Err(Error::field(
+                    &path,
+                    format!("{other} is not an operator of {ft}"),
+                ));
+            }
+        };
+        let value = if op == Op::IsNull {
+            Value::Bool(
+                val.boolean()
+                    .map_err(|_| Error::field(&path, "must be true or false"))?,
+            )
+        } else if matches!(op, Op::In | Op::NotIn) {
+            let items = val
+                .list()
+                .map_err(|_| Error::field(&path, "must be a list"))?;
+            Value::List(
+                items
+                    .iter()
+                    .map(|i| scalar(ft, id_type, &path, &i))
+                    .collect::<Result<_>>()?,
+            )
+        } else {
+            scalar(ft, id_type, &path, &val)?
+        };
+        out.push(Filter::Cond { target, op, value });
+    }
+    Ok(out)
+}
+
+fn scalar(
+    ft: &str,
+    id_type: Option<&'static TypeDef>,
+    path: &str,
+    v: &ValueAccessor<'_>,
+) -> Result<Value> {
+    Ok(match ft {
+        "IntFilter" => Value::Int(
+            v.i64()
+                .map_err(|_| Error::field(path, "must be a whole number"))?,
+        ),
+        "FloatFilter" => Value::Float(
+            v.f64()
+                .map_err(|_| Error::field(path, "must be a number"))?,
+        ),
+        "BooleanFilter" => Value::Bool(
+            v.boolean()
+                .map_err(|_| Error::field(path, "must be true or false"))?,
+        ),
+        "DateTimeFilter" => {
+            let s = v
+                .string()
+                .map_err(|_| Error::field(path, "must be a date-time"))?;
+            Value::Int(
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .map_err(|_| Error::field(path, format!("{s:?} is not an RFC 3339 date-time")))?
+                    .timestamp_millis(),
+            )
+        }
+        "IDFilter" | "RelationFilter" => {
+            let s = v
+                .string()
+                .map_err(|_| Error::field(path, "must be an id"))?;
+            let ty = id_type.expect("id filters know their type");
+            Value::Text(ids::decode_as(s, ty, path)?)
+        }
+        "CountriesFilter" => Value::Text(
+            v.string()
+                .map_err(|_| Error::field(path, "must be a country code"))?
+                .to_ascii_uppercase(),
+        ),
+        _ => match v.as_value() {
+            async_graphql::Value::Enum(e) => Value::Text(e.to_string()),
+            async_graphql::Value::String(s) => Value::Text(s.clone()),
+            _ => return Err(Error::field(path, "must be a string")),
+        },
+    })
+}

@@ -1,0 +1,208 @@
+//! The loaders of one request (made per request, so caches never cross users).
+
+use super::batch::{Batcher, Load};
+use crate::error::Result;
+use crate::model::{TypeDef, content_type};
+use crate::store::{ListSpec, Page, RevisionRow, Source, Stage, Store, UserRow};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// A list spec with a cheap identity, so equal nested arguments batch together.
+#[derive(Clone, Debug)]
+pub struct SpecKey {
+    pub sig: Arc<str>,
+    pub spec: Arc<ListSpec>,
+}
+
+impl SpecKey {
+    pub fn new(spec: ListSpec) -> Self {
+        SpecKey {
+            sig: format!("{spec:?}").into(),
+            spec: Arc::new(spec),
+        }
+    }
+}
+impl PartialEq for SpecKey {
+    fn eq(&self, o: &Self) -> bool {
+        self.sig == o.sig
+    }
+}
+impl Eq for SpecKey {}
+impl Hash for SpecKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.sig.hash(h)
+    }
+}
+
+pub struct Items(Store);
+impl Load for Items {
+    type Key = (&'static str, Stage, String);
+    type Value = Arc<crate::store::Item>;
+    fn load(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<HashMap<Self::Key, Self::Value>>> {
+        async move {
+            let mut groups: HashMap<(&'static str, Stage), Vec<String>> = HashMap::new();
+            for (t, s, id) in &keys {
+                groups.entry((t, *s)).or_default().push(id.clone());
+            }
+            let mut out = HashMap::new();
+            for ((t, stage), ids) in groups {
+                let ty: &'static TypeDef = content_type(t).expect("known type");
+                for item in self.0.by_ids(ty, stage, &ids).await? {
+                    out.insert((t, stage, item.id.clone()), Arc::new(item));
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RelKey {
+    pub owner: &'static str,
+    pub field: &'static str,
+    pub stage: Stage,
+    pub spec: SpecKey,
+    pub parent: String,
+}
+
+pub struct Related(Store);
+impl Load for Related {
+    type Key = RelKey;
+    type Value = Page;
+    fn load(&self, keys: Vec<RelKey>) -> BoxFuture<'_, Result<HashMap<RelKey, Page>>> {
+        async move {
+            let mut groups: HashMap<(&'static str, &'static str, Stage, SpecKey), Vec<String>> =
+                HashMap::new();
+            for k in &keys {
+                groups
+                    .entry((k.owner, k.field, k.stage, k.spec.clone()))
+                    .or_default()
+                    .push(k.parent.clone());
+            }
+            let mut out = HashMap::new();
+            for ((owner, field, stage, spec), parents) in groups {
+                let owner_ty = content_type(owner).expect("known type");
+                let f = owner_ty.field(field).expect("known field");
+                let mut pages = self
+                    .0
+                    .list(
+                        Source::Related {
+                            owner: owner_ty,
+                            field: f,
+                            parents: &parents,
+                        },
+                        stage,
+                        &spec.spec,
+                    )
+                    .await?;
+                for p in parents {
+                    let mut page = pages.remove(&Some(p.clone())).unwrap_or_default();
+                    if spec.spec.want_total && page.total.is_none() {
+                        page.total = Some(0);
+                    }
+                    if spec.spec.window.after.is_some() && spec.spec.window.first.is_some() {
+                        page.has_prev = true;
+                    }
+                    out.insert(
+                        RelKey {
+                            owner,
+                            field,
+                            stage,
+                            spec: spec.clone(),
+                            parent: p,
+                        },
+                        page,
+                    );
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
+/// Country codes linked from an item's field, in order.
+pub struct CountryLinks(Store);
+impl Load for CountryLinks {
+    type Key = (&'static str, &'static str, Stage, String);
+    type Value = Vec<String>;
+    fn load(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<HashMap<Self::Key, Vec<String>>>> {
+        async move {
+            let mut groups: HashMap<(&'static str, &'static str, Stage), Vec<String>> =
+                HashMap::new();
+            for (o, f, s, id) in &keys {
+                groups.entry((o, f, *s)).or_default().push(id.clone());
+            }
+            let mut out: HashMap<Self::Key, Vec<String>> =
+                keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            for ((o, f, s), ids) in groups {
+                let ty = content_type(o).expect("known type");
+                let field = ty.field(f).expect("known field");
+                for (src, code, _) in self.0.link_targets(ty, field, s, &ids).await? {
+                    out.entry((o, f, s, src)).or_default().push(code);
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
+pub struct Revisions(Store);
+impl Load for Revisions {
+    type Key = String;
+    type Value = Vec<RevisionRow>;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Vec<RevisionRow>>>> {
+        async move {
+            let mut out: HashMap<String, Vec<RevisionRow>> =
+                keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            for r in self.0.revisions(&keys).await? {
+                out.entry(r.item_id.clone()).or_default().push(r);
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
+pub struct Users(Store);
+impl Load for Users {
+    type Key = String;
+    type Value = UserRow;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, UserRow>>> {
+        async move {
+            Ok(self
+                .0
+                .users_by_ids(&keys)
+                .await?
+                .into_iter()
+                .map(|u| (u.id.clone(), u))
+                .collect())
+        }
+        .boxed()
+    }
+}
+
+pub struct Loaders {
+    pub items: Batcher<Items>,
+    pub related: Batcher<Related>,
+    pub countries: Batcher<CountryLinks>,
+    pub revisions: Batcher<Revisions>,
+    pub users: Batcher<Users>,
+}
+
+impl Loaders {
+    pub fn new(store: &Store) -> Self {
+        Loaders {
+            items: Batcher::new(Items(store.clone())),
+            related: Batcher::new(Related(store.clone())),
+            countries: Batcher::new(CountryLinks(store.clone())),
+            revisions: Batcher::new(Revisions(store.clone())),
+            users: Batcher::new(Users(store.clone())),
+        }
+    }
+}

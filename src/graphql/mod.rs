@@ -1,0 +1,35 @@
+//! The GraphQL layer: schema built from the model, thin resolvers, per-request
+//! loaders, and the mapping of our errors onto `extensions.code`.
+
+mod args;
+mod batch;
+pub mod limits;
+mod loaders;
+mod schema;
+mod values;
+
+pub use loaders::Loaders;
+pub use schema::build;
+
+use crate::domain::auth::Viewer;
+use crate::error::Error;
+
+/// What one request carries into resolvers.
+pub struct Req {
+    pub viewer: Option<Viewer>,
+    /// The locale negotiated from Accept-Language.
+    pub accept_locale: String,
+    pub loaders: Loaders,
+}
+
+pub fn gql_err(e: Error) -> async_graphql::Error {
+    let code = e.code.as_str();
+    let field = e.field.clone();
+    use async_graphql::ErrorExtensions;
+    async_graphql::Error::new(e.message).extend_with(move |_, ext| {
+        ext.set("code", code);
+        if let Some(f) = &field {
+            ext.set("field", f.as_str());
+        }
+    })
+}

@@ -1,0 +1,78 @@
+//! The values resolvers pass down: an item with the scope of its root field
+//! (stage and locale chain), connections, embedded sub-items.
+
+use crate::domain::locale;
+use crate::store::{Edge, Item, Page, Stage};
+use serde_json::Value as J;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What a root field decided for everything below it.
+#[derive(Debug)]
+pub struct Scope {
+    pub stage: Stage,
+    /// The locale asked for, then its fallbacks.
+    pub chain: Vec<String>,
+}
+
+impl Scope {
+    pub fn locale(&self) -> &str {
+        &self.chain[0]
+    }
+    /// The first value along the chain, with the locale it came from.
+    pub fn pick<'m>(&self, map: &'m BTreeMap<String, String>) -> Option<(&'m str, &'m str)> {
+        self.chain.iter().find_map(|l| {
+            map.get_key_value(l.as_str())
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+        })
+    }
+}
+
+pub struct ItemVal {
+    pub item: Arc<Item>,
+    pub scope: Arc<Scope>,
+}
+
+pub struct ConnVal {
+    pub page: Arc<Page>,
+    pub scope: Arc<Scope>,
+}
+
+pub struct EdgeVal {
+    pub edge: Edge,
+    pub scope: Arc<Scope>,
+}
+
+pub struct EmbVal {
+    pub json: J,
+    pub scope: Arc<Scope>,
+}
+
+pub struct LocalVal {
+    pub map: BTreeMap<String, String>,
+    pub scope: Arc<Scope>,
+}
+
+pub struct CountryVal {
+    pub code: String,
+    pub scope: Arc<Scope>,
+}
+
+pub struct MoneyVal {
+    pub minor: i64,
+    pub currency: String,
+}
+
+pub fn parse_local(text: Option<&str>) -> BTreeMap<String, String> {
+    text.and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
+
+pub fn local_from_json(j: Option<&J>) -> BTreeMap<String, String> {
+    j.and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+pub fn dir(locale: &str) -> &'static str {
+    locale::direction(locale)
+}
