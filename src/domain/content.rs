@@ -102,13 +102,14 @@ fn check(viewer: &Viewer, action: Action, item: Option<&Item>) -> Result<()> {
     let subject = item.map(|i| Subject {
         own: i.created_by.as_deref() == Some(viewer.id.as_str()),
         draft: i.state == DRAFT,
+        live_state: i.state == PUBLISHED,
         published: i.published_at.is_some(),
     });
     if allowed(viewer.role, action, subject) {
         Ok(())
     } else {
         let reach = if item.is_some() && viewer.role == super::permissions::Role::Author {
-            " (authors may change only their own items while they are drafts)"
+            " (authors may change only their own items, and not while they are in review or archived)"
         } else {
             ""
         };

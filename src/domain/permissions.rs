@@ -74,6 +74,9 @@ pub enum Reach {
     Any,
     /// Items the user created, while in state DRAFT.
     OwnDraft,
+    /// Items the user created, unless in review or archived (editing a
+    /// published item opens a working draft; the live version stays).
+    OwnEditable,
     /// Items the user created, in state DRAFT and never published.
     OwnUnpublished,
 }
@@ -107,7 +110,7 @@ pub static GRANTS: &[(Role, Action, Reach)] = &[
     (Editor, Unarchive, Any),
     (Author, ReadDrafts, Any),
     (Author, Create, Any),
-    (Author, Update, OwnDraft),
+    (Author, Update, OwnEditable),
     (Author, Delete, OwnUnpublished),
     (Author, SubmitForReview, OwnDraft),
     (Viewer, ReadDrafts, Any),
@@ -119,6 +122,8 @@ pub struct Subject {
     pub own: bool,
     /// In state DRAFT.
     pub draft: bool,
+    /// In state PUBLISHED (no pending changes).
+    pub live_state: bool,
     /// Has a live copy.
     pub published: bool,
 }
@@ -130,6 +135,7 @@ pub fn allowed(role: Role, action: Action, subject: Option<Subject>) -> bool {
             && match reach {
                 Any => true,
                 OwnDraft => subject.is_some_and(|s| s.own && s.draft),
+                OwnEditable => subject.is_some_and(|s| s.own && (s.draft || s.live_state)),
                 OwnUnpublished => subject.is_some_and(|s| s.own && s.draft && !s.published),
             }
     })

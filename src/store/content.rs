@@ -247,7 +247,11 @@ impl Exprs<'_> {
 
     /// The value of a localised column as the fallback chain resolves it.
     fn push_localised(&self, sql: &mut Sql, col: &str) {
-        sql.push("COALESCE(");
+        // SQLite's COALESCE wants two arguments or more.
+        let wrap = self.locales.len() > 1;
+        if wrap {
+            sql.push("COALESCE(");
+        }
         for (i, loc) in self.locales.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -265,7 +269,9 @@ impl Exprs<'_> {
                 }
             }
         }
-        sql.push(")");
+        if wrap {
+            sql.push(")");
+        }
     }
 
     fn key_type(target: Target) -> KeyType {
@@ -439,8 +445,9 @@ impl Exprs<'_> {
                 sql.push(" = ").arg(key_arg(&key[j])).push(" AND ");
             }
             self.push_sort(sql, order[i].target);
-            let ascending = order[i].desc != forward;
-            sql.push(if ascending { " < " } else { " > " })
+            // Forward through an ascending key (or backward through a descending one) means greater.
+            let greater = order[i].desc != forward;
+            sql.push(if greater { " > " } else { " < " })
                 .arg(key_arg(&key[i]))
                 .push(")");
         }
@@ -610,6 +617,19 @@ impl Store {
             }
             (first, _) => (true, first.unwrap_or(20), spec.window.after.as_ref()),
         };
+        if let Some(key) = cursor {
+            let fits = key.len() == order.len()
+                && key.iter().zip(&order).all(|(k, o)| {
+                    matches!(
+                        (k, Exprs::key_type(o.target)),
+                        (KeyVal::Int(_), KeyType::Int) | (KeyVal::Float(_) | KeyVal::Int(_), KeyType::Float) | (KeyVal::Text(_), KeyType::Text)
+                    )
+                });
+            if !fits {
+                let arg = if forward { "after" } else { "before" };
+                return Err(crate::error::Error::field(arg, "is a cursor from a list with another orderBy; use one from this list"));
+            }
+        }
         let ex = self.exprs(stage, &spec.locales);
         let ty = from.ty;
 

@@ -170,7 +170,11 @@ impl Store {
 
     pub(crate) async fn fetch_all(&self, sql: Sql) -> Result<Vec<AnyRow>> {
         self.count();
-        Ok(sql.query().fetch_all(&self.inner.pool).await?)
+        let text = sql.text.clone();
+        sql.query().fetch_all(&self.inner.pool).await.map_err(|e| {
+            tracing::debug!(sql = %text, "statement failed");
+            e.into()
+        })
     }
 
     pub(crate) async fn fetch_optional(&self, sql: Sql) -> Result<Option<AnyRow>> {

@@ -1,0 +1,71 @@
+//! No N+1: the statements a list runs depend on the query's shape, not on how
+//! many items it returns.
+
+use crate::common::{TestServer, backends};
+use serde_json::{Value, json};
+
+/// 60 published projects, each with two axes, two partners and three events.
+fn dataset() -> String {
+    let mut items = vec![];
+    for i in 0..4 {
+        items.push(json!({ "type": "Organisation", "key": format!("org{i}"), "publish": true, "fields": { "name": { "fr": format!("Organisation {i}") } } }));
+        items.push(json!({ "type": "ThematicAxis", "key": format!("axis{i}"), "publish": true, "fields": { "title": { "fr": format!("Axe {i}") } } }));
+    }
+    for p in 0..60 {
+        items.push(json!({ "type": "Project", "key": format!("p{p}"), "publish": true, "fields": {
+            "title": { "fr": format!("Projet {p:02}") },
+            "thematicAxes": [format!("@axis{}", p % 4), format!("@axis{}", (p + 1) % 4)],
+            "partners": [{ "id": format!("@org{}", p % 4), "role": { "fr": "Partenaire" } }, format!("@org{}", (p + 2) % 4)],
+        }}));
+        for e in 0..3 {
+            items.push(json!({ "type": "Event", "publish": true, "fields": {
+                "title": { "fr": format!("Événement {p}-{e}") }, "project": format!("@p{p}"),
+                "startsAt": format!("2020-0{}-01T10:00:00Z", e + 1), "city": { "fr": "Rabat" },
+            }}));
+        }
+    }
+    json!({ "items": items }).to_string()
+}
+
+const HOME: &str = r#"query($n: Int!) {
+  projects(first: $n, orderBy: [{ field: PUBLISHED_AT, direction: DESC }, { field: ID, direction: DESC }]) {
+    totalCount
+    nodes {
+      id title slug publishedAt budget { amount currency }
+      thematicAxes { nodes { id title slug } }
+      partners { nodes { id name } }
+      events(first: 3, orderBy: [{ field: STARTS_AT, direction: DESC }]) { nodes { id title startsAt city } }
+    }
+  }
+}"#;
+
+async fn statements_for(s: &TestServer, n: usize) -> (u64, Value) {
+    let before = s.store().statement_count();
+    let r = s.gql(HOME, json!({ "n": n }), None).await;
+    let after = s.store().statement_count();
+    (after - before, r.ok().clone())
+}
+
+#[tokio::test]
+async fn five_and_fifty_projects_run_the_same_statements() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        relais::domain::import::import(&s.hub.content, &dataset()).await.unwrap();
+        let (five, d5) = statements_for(&s, 5).await;
+        let (fifty, d50) = statements_for(&s, 50).await;
+        let nodes = d50["projects"]["nodes"].as_array().unwrap();
+        assert_eq!(d5["projects"]["nodes"].as_array().unwrap().len(), 5);
+        assert_eq!(nodes.len(), 50, "{b:?}");
+        assert_eq!(d50["projects"]["totalCount"], 60);
+        for p in nodes {
+            assert_eq!(p["thematicAxes"]["nodes"].as_array().unwrap().len(), 2);
+            assert_eq!(p["partners"]["nodes"].as_array().unwrap().len(), 2);
+            let events = p["events"]["nodes"].as_array().unwrap();
+            assert_eq!(events.len(), 3);
+            assert!(events[0]["startsAt"].as_str().unwrap() > events[1]["startsAt"].as_str().unwrap(), "latest first");
+        }
+        assert_eq!(five, fifty, "{b:?}: statements for 5 and for 50 projects");
+        assert!(five <= 5, "{b:?}: {five} statements (list, count, axes, partners, events)");
+        s.finish().await;
+    }
+}

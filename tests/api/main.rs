@@ -1,0 +1,10 @@
+//! API tests over real HTTP, on SQLite and (with RELAIS_TEST_POSTGRES_URL) PostgreSQL.
+
+mod common;
+
+mod batching;
+mod errors;
+mod lists;
+mod schema_file;
+mod source_pages;
+mod workflow;
