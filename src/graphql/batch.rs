@@ -31,7 +31,14 @@ pub struct Batcher<L: Load> {
 
 impl<L: Load> Batcher<L> {
     pub fn new(loader: L) -> Self {
-        Batcher { loader, state: Arc::new(Mutex::new(State { cache: HashMap::new(), pending: Vec::new(), open: None })) }
+        Batcher {
+            loader,
+            state: Arc::new(Mutex::new(State {
+                cache: HashMap::new(),
+                pending: Vec::new(),
+                open: None,
+            })),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State<L::Key, L::Value>> {

@@ -622,12 +622,17 @@ impl Store {
                 && key.iter().zip(&order).all(|(k, o)| {
                     matches!(
                         (k, Exprs::key_type(o.target)),
-                        (KeyVal::Int(_), KeyType::Int) | (KeyVal::Float(_) | KeyVal::Int(_), KeyType::Float) | (KeyVal::Text(_), KeyType::Text)
+                        (KeyVal::Int(_), KeyType::Int)
+                            | (KeyVal::Float(_) | KeyVal::Int(_), KeyType::Float)
+                            | (KeyVal::Text(_), KeyType::Text)
                     )
                 });
             if !fits {
                 let arg = if forward { "after" } else { "before" };
-                return Err(crate::error::Error::field(arg, "is a cursor from a list with another orderBy; use one from this list"));
+                return Err(crate::error::Error::field(
+                    arg,
+                    "is a cursor from a list with another orderBy; use one from this list",
+                ));
             }
         }
         let ex = self.exprs(stage, &spec.locales);
@@ -1101,14 +1106,18 @@ fn push_values(q: &mut Sql, ty: &TypeDef, values: &[Val], mut sep: impl FnMut(&m
             }
             (Kind::Money, _) => {
                 sep(q);
-                q.arg(Arg::Null);
+                q.arg(Arg::NullInt);
                 sep(q);
                 q.arg(Arg::Null);
             }
-            (_, v) => {
+            (kind, v) => {
                 sep(q);
                 q.arg(match v {
-                    Val::Null | Val::Money(..) => Arg::Null,
+                    Val::Null | Val::Money(..) => match kind {
+                        Kind::Int | Kind::DateTime | Kind::Bool => Arg::NullInt,
+                        Kind::Float => Arg::NullFloat,
+                        _ => Arg::Null,
+                    },
                     Val::Text(s) => Arg::Text(s.clone()),
                     Val::Int(i) => Arg::Int(*i),
                     Val::Float(x) => Arg::Float(*x),

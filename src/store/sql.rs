@@ -9,7 +9,11 @@ pub enum Arg {
     Text(String),
     Int(i64),
     Float(f64),
+    /// A NULL of type text. PostgreSQL checks the type of a NULL, so integer and
+    /// float columns get their own.
     Null,
+    NullInt,
+    NullFloat,
 }
 
 impl From<&str> for Arg {
@@ -27,9 +31,19 @@ impl From<i64> for Arg {
         Arg::Int(v)
     }
 }
-impl<T: Into<Arg>> From<Option<T>> for Arg {
-    fn from(v: Option<T>) -> Self {
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::Null, Arg::Text)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
         v.map_or(Arg::Null, Into::into)
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
     }
 }
 
@@ -82,6 +96,8 @@ impl Sql {
                 Arg::Int(v) => q.bind(v),
                 Arg::Float(v) => q.bind(v),
                 Arg::Null => q.bind(Option::<String>::None),
+                Arg::NullInt => q.bind(Option::<i64>::None),
+                Arg::NullFloat => q.bind(Option::<f64>::None),
             };
         }
         q

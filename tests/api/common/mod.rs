@@ -42,27 +42,48 @@ pub struct Reply {
 impl Reply {
     /// The `extensions.code` of the first error.
     pub fn code(&self) -> &str {
-        self.body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("")
     }
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
     pub fn ok(&self) -> &Value {
-        assert!(self.body.get("errors").is_none(), "unexpected errors: {}", self.body);
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
         &self.body["data"]
     }
 }
 
-async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<(String, String)>) {
+async fn database_url(
+    backend: Backend,
+    dir: &tempfile::TempDir,
+) -> (String, Option<(String, String)>) {
     match backend {
-        Backend::Sqlite => (format!("sqlite:{}", dir.path().join("relais.db").display()), None),
+        Backend::Sqlite => (
+            format!("sqlite:{}", dir.path().join("relais.db").display()),
+            None,
+        ),
         Backend::Postgres => {
-            let admin = std::env::var("RELAIS_TEST_POSTGRES_URL").expect("RELAIS_TEST_POSTGRES_URL");
+            let admin =
+                std::env::var("RELAIS_TEST_POSTGRES_URL").expect("RELAIS_TEST_POSTGRES_URL");
             let name = format!("t_{}", uuid::Uuid::now_v7().simple());
             sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL answers");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("PostgreSQL answers");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(admin.clone());
             (format!("{base}/{name}"), Some((admin, name)))
         }
     }
@@ -77,16 +98,29 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let (url, pg_db) = database_url(backend, &dir).await;
         let store = Store::connect(&url).await.expect("connect");
-        let hub = Hub::new(store, Locales::default(), None, 3600, limits).await.expect("hub");
+        let hub = Hub::new(store, Locales::default(), None, 3600, limits)
+            .await
+            .expect("hub");
         if demo {
-            import::import(&hub.content, import::DEMO).await.expect("demo content loads");
+            import::import(&hub.content, import::DEMO)
+                .await
+                .expect("demo content loads");
         }
         let schema = relais::graphql::build(hub.clone()).expect("schema");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let app = relais::http::router(hub.clone(), schema);
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-        TestServer { backend, url: format!("http://{addr}/graphql"), hub, client: reqwest::Client::new(), _dir: dir, pg_db }
+        TestServer {
+            backend,
+            url: format!("http://{addr}/graphql"),
+            hub,
+            client: reqwest::Client::new(),
+            _dir: dir,
+            pg_db,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -102,18 +136,29 @@ impl TestServer {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let body = r.json().await.unwrap_or(Value::Null);
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Reply {
-        self.post(json!({ "query": query, "variables": variables }), token).await
+        self.post(json!({ "query": query, "variables": variables }), token)
+            .await
     }
 
     /// Creates a user with `role` and logs in over HTTP; returns the token.
     pub async fn login_as(&self, role: Role) -> String {
-        let email = format!("{}-{}@example.org", role.as_str().to_lowercase(), uuid::Uuid::now_v7().simple());
+        let email = format!(
+            "{}-{}@example.org",
+            role.as_str().to_lowercase(),
+            uuid::Uuid::now_v7().simple()
+        );
         let password = "correct horse battery staple".to_owned();
-        auth::create_user(self.store(), &email, role, password.clone()).await.expect("create user");
+        auth::create_user(self.store(), &email, role, password.clone())
+            .await
+            .expect("create user");
         let r = self
             .gql(
                 "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { role } } }",
@@ -128,11 +173,15 @@ impl TestServer {
     pub async fn finish(self) {
         self.hub.store().close().await;
         if let Some((admin, name)) = &self.pg_db {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await.expect("PostgreSQL answers");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut conn)
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
                 .await
-                .ok();
+                .expect("PostgreSQL answers");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await
+            .ok();
         }
     }
 }
