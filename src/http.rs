@@ -220,44 +220,35 @@ async fn execute(s: &AppState, headers: &HeaderMap, request: async_graphql::Requ
         accept_locale,
         loaders: Loaders::new(hub.store()),
     };
-    let response = s.schema.execute(request.data(req)).await;
+    let mut response = s.schema.execute(request.data(req)).await;
     let request_error = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-    let mut body = match serde_json::to_value(&response) {
-        Ok(v) => v,
-        Err(e) => return error_response(&Error::internal(e), gql),
-    };
-    if let Some(errors) = body.get_mut("errors").and_then(|e| e.as_array_mut()) {
-        for err in errors {
-            let msg = err
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("")
-                .to_owned();
-            let ext = err.as_object_mut().map(|o| {
-                o.entry("extensions")
-                    .or_insert_with(|| serde_json::json!({}))
-            });
-            if let Some(ext) = ext.and_then(|e| e.as_object_mut())
-                && !ext.contains_key("code")
+    // Parse, validation and limit errors come from the engine without a code.
+    for err in &mut response.errors {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            let m = &err.message;
+            let code = if m.contains("nested too deep")
+                || m.contains("too complex")
+                || m.contains("recursion")
             {
-                let code = if msg.contains("nested too deep")
-                    || msg.contains("too complex")
-                    || msg.contains("recursion")
-                {
-                    "QUERY_TOO_COMPLEX"
-                } else {
-                    "BAD_USER_INPUT"
-                };
-                ext.insert("code".into(), code.into());
-            }
+                "QUERY_TOO_COMPLEX"
+            } else {
+                "BAD_USER_INPUT"
+            };
+            ext.set("code", code);
         }
     }
+    // Serialised straight from the response, so fields keep the query's order.
+    let body = match serde_json::to_string(&response) {
+        Ok(b) => b,
+        Err(e) => return error_response(&Error::internal(e), gql),
+    };
     let status = if request_error && gql {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    json_response(status, body.to_string(), gql)
+    json_response(status, body, gql)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

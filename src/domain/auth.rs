@@ -148,8 +148,10 @@ impl Auth {
 
     /// The viewer a bearer token stands for; the user must still exist and be active.
     pub async fn viewer(&self, store: &Store, token: &str) -> Result<Viewer> {
-        let mut validation = Validation::default();
-        validation.leeway = 0;
+        let validation = Validation {
+            leeway: 0,
+            ..Validation::default()
+        };
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;

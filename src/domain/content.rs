@@ -7,7 +7,9 @@ use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
 use crate::model::{Kind, TypeDef};
-use crate::store::{Item, NewItem, RevisionRow, Stage, Store, Tx, Val, new_id, now_ms};
+use crate::store::{
+    Item, NewItem, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms,
+};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -357,10 +359,13 @@ impl Content {
             _ => None,
         };
         let mut tx = self.store.begin().await?;
-        if !tx
-            .set_state(ty, id, version, to, published_at, Some(&viewer.id), now)
-            .await?
-        {
+        let change = StateChange {
+            state: to,
+            published_at,
+            by: Some(&viewer.id),
+            at: now,
+        };
+        if !tx.set_state(ty, id, version, &change).await? {
             return Err(stale(&current, version));
         }
         match t {

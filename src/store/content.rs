@@ -92,6 +92,16 @@ pub struct NewItem {
     pub at: i64,
 }
 
+/// A workflow transition of a working copy.
+#[derive(Debug, Clone, Copy)]
+pub struct StateChange<'a> {
+    pub state: &'a str,
+    /// `Some(None)` clears the publication time, `None` leaves it.
+    pub published_at: Option<Option<i64>>,
+    pub by: Option<&'a str>,
+    pub at: i64,
+}
+
 /// One many-to-many link to write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkIn {
@@ -924,24 +934,20 @@ impl Tx<'_> {
         Ok(self.execute(q).await? == 1)
     }
 
-    /// Moves the working copy to `state` if it is still at `version`.
+    /// Moves the working copy to `change.state` if it is still at `version`.
     pub async fn set_state(
         &mut self,
         ty: &TypeDef,
         id: &str,
         version: i64,
-        state: &str,
-        published_at: Option<Option<i64>>,
-        by: Option<&str>,
-        at: i64,
+        change: &StateChange<'_>,
     ) -> Result<bool> {
         let mut q = Sql::new(&format!("UPDATE {} SET state = ", ty.table));
-        q.arg(state)
+        q.arg(change.state)
             .push(", version = version + 1, updated_at = ")
-            .arg(at)
-            .push(", updated_by = ")
-            .arg(by);
-        if let Some(p) = published_at {
+            .arg(change.at);
+        q.push(", updated_by = ").arg(change.by);
+        if let Some(p) = change.published_at {
             q.push(", published_at = ").arg(p);
         }
         q.push(" WHERE id = ")

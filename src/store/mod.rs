@@ -5,7 +5,7 @@ mod content;
 pub mod query;
 mod sql;
 
-pub use content::{Item, LinkIn, NewItem, Stage, Val, link_key};
+pub use content::{Item, LinkIn, NewItem, Stage, StateChange, Val, link_key};
 pub use query::*;
 pub use sql::{Arg, Sql};
 
