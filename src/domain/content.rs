@@ -154,21 +154,16 @@ impl Content {
         }
     }
 
-    async fn load_draft(&self, ty: &'static TypeDef, id: &str) -> Result<Item> {
-        self.store
-            .by_ids(ty, Stage::Draft, &[id.to_owned()])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| {
-                Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id)))
-            })
+    async fn load_draft(tx: &mut Tx<'_>, ty: &'static TypeDef, id: &str) -> Result<Item> {
+        tx.draft(ty, id).await?.ok_or_else(|| {
+            Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id)))
+        })
     }
 
     /// Refuses references to items that do not exist (beyond `known`, items
     /// an import is about to create).
     async fn check_refs(
-        &self,
+        tx: &mut Tx<'_>,
         refs: &[(&'static TypeDef, String)],
         known: &HashSet<String>,
     ) -> Result<()> {
@@ -183,12 +178,7 @@ impl Content {
             }
         }
         for (ty, ids) in by_type.into_values() {
-            let found: HashSet<String> = self
-                .store
-                .existing_ids(ty, &ids)
-                .await?
-                .into_iter()
-                .collect();
+            let found: HashSet<String> = tx.existing_ids(ty, &ids).await?.into_iter().collect();
             if let Some(missing) = ids.iter().find(|i| !found.contains(*i)) {
                 return Err(Error::field(
                     "input",
@@ -209,13 +199,32 @@ impl Content {
         ty: &'static TypeDef,
         input: &J,
         resolve: Resolver<'_>,
+    ) -> Result<Item> {
+        let mut tx = self.store.begin().await?;
+        let item = self
+            .create_in(&mut tx, viewer, ty, input, resolve, None, &HashSet::new())
+            .await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Creates inside `tx` (an import runs many in one transaction); `id`
+    /// pre-assigned by an import, `known` the ids it is about to create.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_in(
+        &self,
+        tx: &mut Tx<'_>,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        input: &J,
+        resolve: Resolver<'_>,
         id: Option<String>,
         known: &HashSet<String>,
     ) -> Result<Item> {
         let viewer = need_viewer(viewer)?;
         check(viewer, Action::Create, None)?;
         let changes = self.parser(resolve).parse(ty, input)?;
-        self.check_refs(&changes.refs, known).await?;
+        Self::check_refs(tx, &changes.refs, known).await?;
         let mut values = vec![Val::Null; ty.fields.len()];
         let mut links = Vec::new();
         for (idx, change) in changes.fields {
@@ -233,7 +242,7 @@ impl Content {
                 return Err(Error::field(f.name, "is required"));
             }
         }
-        let slug = self.pick_slug(ty, changes.slug, &values, None).await?;
+        let slug = self.pick_slug(tx, ty, changes.slug, &values, None).await?;
         let item = NewItem {
             id: id.unwrap_or_else(new_id),
             slug,
@@ -242,14 +251,11 @@ impl Content {
             by: Some(viewer.id.clone()),
             at: now_ms(),
         };
-        let mut tx = self.store.begin().await?;
         tx.insert_item(ty, &item).await?;
         for (f, l) in &links {
             tx.replace_links(ty, f, &item.id, l).await?;
         }
-        record(&mut tx, ty, &item.id, "save", Some(&viewer.id), None).await?;
-        tx.commit().await?;
-        self.load_draft(ty, &item.id).await
+        record(tx, ty, &item.id, "save", Some(&viewer.id), None).await
     }
 
     pub async fn update(
@@ -262,13 +268,14 @@ impl Content {
         resolve: Resolver<'_>,
     ) -> Result<Item> {
         let viewer = need_viewer(viewer)?;
-        let current = self.load_draft(ty, id).await?;
+        let mut tx = self.store.begin().await?;
+        let current = Self::load_draft(&mut tx, ty, id).await?;
         check(viewer, Action::Update, Some(&current))?;
         if current.version != version {
             return Err(stale(&current, version));
         }
         let changes = self.parser(resolve).parse(ty, input)?;
-        self.check_refs(&changes.refs, &HashSet::new()).await?;
+        Self::check_refs(&mut tx, &changes.refs, &HashSet::new()).await?;
         let mut values = current.values.clone();
         let mut links = Vec::new();
         for (idx, change) in changes.fields {
@@ -287,7 +294,10 @@ impl Content {
             values[idx] = v;
         }
         let slug = match changes.slug {
-            Some(s) => self.pick_slug(ty, Some(s), &values, Some(id)).await?,
+            Some(s) => {
+                self.pick_slug(&mut tx, ty, Some(s), &values, Some(id))
+                    .await?
+            }
             None => current.slug.clone(),
         };
         // Editing a published item opens a working draft; the live copy stays.
@@ -304,16 +314,15 @@ impl Content {
             by: Some(viewer.id.clone()),
             at: now_ms(),
         };
-        let mut tx = self.store.begin().await?;
         if !tx.update_item(ty, &item, version).await? {
             return Err(stale(&current, version));
         }
         for (f, l) in &links {
             tx.replace_links(ty, f, id, l).await?;
         }
-        record(&mut tx, ty, id, "save", Some(&viewer.id), None).await?;
+        let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None).await?;
         tx.commit().await?;
-        self.load_draft(ty, id).await
+        Ok(saved)
     }
 
     pub async fn delete(
@@ -324,13 +333,10 @@ impl Content {
         version: i64,
     ) -> Result<()> {
         let viewer = need_viewer(viewer)?;
-        let current = self.load_draft(ty, id).await?;
-        check(viewer, Action::Delete, Some(&current))?;
-        if current.version != version {
-            return Err(stale(&current, version));
-        }
         let mut tx = self.store.begin().await?;
-        if !tx.delete_item(ty, id, version).await? {
+        let current = Self::load_draft(&mut tx, ty, id).await?;
+        check(viewer, Action::Delete, Some(&current))?;
+        if current.version != version || !tx.delete_item(ty, id, version).await? {
             return Err(stale(&current, version));
         }
         tx.commit().await
@@ -345,8 +351,27 @@ impl Content {
         t: Transition,
         comment: Option<&str>,
     ) -> Result<Item> {
+        let mut tx = self.store.begin().await?;
+        let item = self
+            .transition_in(&mut tx, viewer, ty, id, version, t, comment)
+            .await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn transition_in(
+        &self,
+        tx: &mut Tx<'_>,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        id: &str,
+        version: i64,
+        t: Transition,
+        comment: Option<&str>,
+    ) -> Result<Item> {
         let viewer = need_viewer(viewer)?;
-        let current = self.load_draft(ty, id).await?;
+        let current = Self::load_draft(tx, ty, id).await?;
         check(viewer, t.action(), Some(&current))?;
         if current.version != version {
             return Err(stale(&current, version));
@@ -358,7 +383,6 @@ impl Content {
             Transition::Unpublish | Transition::Archive => Some(None),
             _ => None,
         };
-        let mut tx = self.store.begin().await?;
         let change = StateChange {
             state: to,
             published_at,
@@ -371,36 +395,28 @@ impl Content {
         match t {
             Transition::Publish => {
                 tx.copy_to_live(ty, id).await?;
-                record(&mut tx, ty, id, "publish", Some(&viewer.id), comment).await?;
+                return record(tx, ty, id, "publish", Some(&viewer.id), comment).await;
             }
             Transition::Unpublish | Transition::Archive => tx.drop_live(ty, id).await?,
             Transition::RequestChanges => {
-                record(
-                    &mut tx,
-                    ty,
-                    id,
-                    "changes_requested",
-                    Some(&viewer.id),
-                    comment,
-                )
-                .await?;
+                return record(tx, ty, id, "changes_requested", Some(&viewer.id), comment).await;
             }
             _ => {}
         }
-        tx.commit().await?;
-        self.load_draft(ty, id).await
+        Self::load_draft(tx, ty, id).await
     }
 
     /// The given slug if free, else one made from the title, made unique.
     async fn pick_slug(
         &self,
+        tx: &mut Tx<'_>,
         ty: &'static TypeDef,
         given: Option<String>,
         values: &[Val],
         except: Option<&str>,
     ) -> Result<String> {
         if let Some(s) = given {
-            if self.store.slug_taken(ty, &s, except).await? {
+            if tx.slug_taken(ty, &s, except).await? {
                 return Err(Error {
                     code: Code::Conflict,
                     message: format!("slug: another {} already uses {s:?}", ty.name),
@@ -430,7 +446,7 @@ impl Content {
             } else {
                 format!("{base}-{n}")
             };
-            if !self.store.slug_taken(ty, &candidate, except).await? {
+            if !tx.slug_taken(ty, &candidate, except).await? {
                 return Ok(candidate);
             }
         }
@@ -438,7 +454,7 @@ impl Content {
     }
 }
 
-/// Records a revision holding the working copy as it now stands.
+/// Records a revision holding the working copy as it now stands, and returns it.
 async fn record(
     tx: &mut Tx<'_>,
     ty: &'static TypeDef,
@@ -446,7 +462,7 @@ async fn record(
     kind: &str,
     by: Option<&str>,
     message: Option<&str>,
-) -> Result<()> {
+) -> Result<Item> {
     let item = tx
         .draft(ty, id)
         .await?
@@ -474,5 +490,6 @@ async fn record(
         message: message.map(str::to_owned),
         created_at: now_ms(),
     })
-    .await
+    .await?;
+    Ok(item)
 }

@@ -68,13 +68,20 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
         }
     };
     let viewer = system();
+    // One transaction: an import that fails half way leaves nothing behind.
+    let mut tx = content.store.begin().await?;
     for (i, (item, (ty, id))) in items.iter().zip(&planned).enumerate() {
         let mut input = item.get("fields").cloned().unwrap_or_else(|| json!({}));
         if let (Some(slug), Some(obj)) = (item.get("slug"), input.as_object_mut()) {
             obj.insert("slug".into(), slug.clone());
         }
+        let at = |e: Error| Error {
+            message: format!("items[{i}] ({}): {}", ty.name, e.message),
+            ..e
+        };
         let created = content
-            .create(
+            .create_in(
+                &mut tx,
                 Some(&viewer),
                 ty,
                 &input,
@@ -83,13 +90,11 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
                 &known,
             )
             .await
-            .map_err(|e| Error {
-                message: format!("items[{i}] ({}): {}", ty.name, e.message),
-                ..e
-            })?;
+            .map_err(at)?;
         if item.get("publish").and_then(J::as_bool).unwrap_or(false) {
             content
-                .transition(
+                .transition_in(
+                    &mut tx,
                     Some(&viewer),
                     ty,
                     &created.id,
@@ -97,9 +102,11 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
                     Transition::Publish,
                     None,
                 )
-                .await?;
+                .await
+                .map_err(at)?;
         }
     }
+    tx.commit().await?;
     Ok(items.len())
 }
 

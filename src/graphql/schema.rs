@@ -1317,7 +1317,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
                         let item = hub(&ctx)?
                             .content
-                            .create(r.viewer.as_ref(), ty, &input, &resolve, None, &Default::default())
+                            .create(r.viewer.as_ref(), ty, &input, &resolve)
                             .await
                             .map_err(gql_err)?;
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))

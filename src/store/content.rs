@@ -847,9 +847,11 @@ impl Store {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .collect()
     }
+}
 
+impl Tx<'_> {
     /// Which of `ids` exist as items of `ty` (working copies).
-    pub async fn existing_ids(&self, ty: &TypeDef, ids: &[String]) -> Result<Vec<String>> {
+    pub async fn existing_ids(&mut self, ty: &TypeDef, ids: &[String]) -> Result<Vec<String>> {
         let mut q = Sql::new(&format!(
             "SELECT id FROM {} WHERE stage = 'draft' AND id IN (",
             ty.table
@@ -862,7 +864,12 @@ impl Store {
             .collect()
     }
 
-    pub async fn slug_taken(&self, ty: &TypeDef, slug: &str, except: Option<&str>) -> Result<bool> {
+    pub async fn slug_taken(
+        &mut self,
+        ty: &TypeDef,
+        slug: &str,
+        except: Option<&str>,
+    ) -> Result<bool> {
         let mut q = Sql::new(&format!(
             "SELECT id FROM {} WHERE stage = 'draft' AND slug = ",
             ty.table
@@ -871,11 +878,8 @@ impl Store {
         if let Some(id) = except {
             q.push(" AND id <> ").arg(id);
         }
-        Ok(self.fetch_optional(q).await?.is_some())
+        Ok(!self.fetch_all(q).await?.is_empty())
     }
-}
-
-impl Tx<'_> {
     pub async fn insert_item(&mut self, ty: &TypeDef, item: &NewItem) -> Result<()> {
         let cols = write_cols(ty);
         let mut q = Sql::new(&format!(

@@ -289,3 +289,84 @@ async fn roles_are_enforced_on_every_kind_of_write() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+async fn unpublish_takes_down_and_authors_delete_their_own_drafts() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let author = s.login_as(Role::Author).await;
+        let editor = s.login_as(Role::Editor).await;
+        let r = s
+            .gql(
+                CREATE,
+                json!({ "i": { "title": [{ "locale": "fr", "value": "Éphémère" }] } }),
+                Some(&author),
+            )
+            .await;
+        let id = r.ok()["createProject"]["id"].as_str().unwrap().to_owned();
+        act(&s, "publish", &id, 1, &editor).await;
+        assert_eq!(
+            s.gql(PUBLIC, json!({ "s": "ephemere" }), None).await.ok()["project"]["title"],
+            "Éphémère",
+            "{b:?}"
+        );
+        let v = act(&s, "unpublish", &id, 2, &editor).await;
+        assert_eq!(v["workflowState"], "DRAFT");
+        assert_eq!(v["publishedAt"], Value::Null);
+        assert_eq!(
+            s.gql(PUBLIC, json!({ "s": "ephemere" }), None).await.ok()["project"],
+            Value::Null
+        );
+        let r = s
+            .gql(
+                &transition("unpublish"),
+                json!({ "id": id, "v": 3 }),
+                Some(&editor),
+            )
+            .await;
+        assert_eq!(r.code(), "BAD_USER_INPUT", "nothing to unpublish");
+        // Its author may delete it now that it is an unpublished draft again.
+        let r = s
+            .gql(
+                "mutation($id: ID!) { deleteProject(id: $id, version: 3) { id } }",
+                json!({ "id": id }),
+                Some(&author),
+            )
+            .await;
+        assert_eq!(r.ok()["deleteProject"]["id"], id.as_str());
+        let r = s
+            .gql(
+                "query($id: ID!) { project(id: $id, preview: true) { id } }",
+                json!({ "id": id }),
+                Some(&editor),
+            )
+            .await;
+        assert_eq!(r.ok()["project"], Value::Null);
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_import_that_fails_half_way_leaves_nothing() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let file = json!({ "items": [
+            { "type": "Organisation", "key": "a", "publish": true, "fields": { "name": { "fr": "A" } } },
+            { "type": "Project", "key": "p", "publish": true, "fields": { "title": { "fr": "P" }, "partners": ["@a"] } },
+            { "type": "Project", "fields": { "title": { "fr": "Q" }, "startDate": "not a date" } },
+        ] });
+        let err = relais::domain::import::import(&s.hub.content, &file.to_string())
+            .await
+            .unwrap_err();
+        assert!(
+            err.message.starts_with("items[2] (Project): startDate"),
+            "{b:?}: {}",
+            err.message
+        );
+        let editor = s.login_as(Role::Editor).await;
+        let r = s.gql("{ organisations(preview: true) { totalCount } projects(preview: true) { totalCount } }", json!({}), Some(&editor)).await;
+        assert_eq!(r.ok()["organisations"]["totalCount"], 0);
+        assert_eq!(r.ok()["projects"]["totalCount"], 0);
+        s.finish().await;
+    }
+}
