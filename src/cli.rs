@@ -1,19 +1,17 @@
 //! The command line: one binary, each setting a flag and an environment
 //! variable of the same name.
 
-use crate::app::{Hub, Limits};
-use crate::domain::{auth, import, locale::Locales, permissions::Role};
+use crate::app::{Config, Hub, Limits};
+use crate::domain::{self, auth, import, locale::Locales, permissions::Role};
+use crate::media::store::S3Settings;
+use crate::media::{Media, MediaLimits};
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
 use std::sync::Arc;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "relais",
-    version,
-    about = "Relais: a headless content hub with one GraphQL API"
-)]
+#[command(name = "relais", version, about = "Relais: a headless content hub with one GraphQL API")]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
@@ -24,28 +22,13 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct Settings {
     /// SQLite file (sqlite:PATH) or PostgreSQL URL (postgres://…).
-    #[arg(
-        long,
-        env = "RELAIS_DATABASE_URL",
-        default_value = "sqlite:data/relais.db",
-        global = true
-    )]
+    #[arg(long, env = "RELAIS_DATABASE_URL", default_value = "sqlite:data/relais.db", global = true)]
     pub database_url: String,
     /// Locales served, the default first.
-    #[arg(
-        long,
-        env = "RELAIS_LOCALES",
-        default_value = "fr,en,ar",
-        global = true
-    )]
+    #[arg(long, env = "RELAIS_LOCALES", default_value = "fr,en,ar", global = true)]
     pub locales: String,
     /// Fallback chains, e.g. `ar:fr,en:fr`; every chain ends with the default locale.
-    #[arg(
-        long,
-        env = "RELAIS_LOCALE_FALLBACKS",
-        default_value = "ar:fr,en:fr",
-        global = true
-    )]
+    #[arg(long, env = "RELAIS_LOCALE_FALLBACKS", default_value = "ar:fr,en:fr", global = true)]
     pub locale_fallbacks: String,
     /// Secret that signs tokens (32+ characters); by default one is made and kept in the database.
     #[arg(long, env = "RELAIS_JWT_SECRET", global = true, hide_env_values = true)]
@@ -60,13 +43,32 @@ pub struct Settings {
     #[arg(long, env = "RELAIS_MAX_DEPTH", default_value_t = 15, global = true)]
     pub max_depth: usize,
     /// Largest query cost (fields times the page sizes they are nested in).
-    #[arg(
-        long,
-        env = "RELAIS_MAX_COMPLEXITY",
-        default_value_t = 50_000,
-        global = true
-    )]
+    #[arg(long, env = "RELAIS_MAX_COMPLEXITY", default_value_t = 50_000, global = true)]
     pub max_complexity: usize,
+    /// Media store: a folder, or s3://BUCKET (with RELAIS_S3_ENDPOINT, RELAIS_S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "RELAIS_MEDIA_URL", default_value = "media", global = true)]
+    pub media_url: String,
+    /// Endpoint of an S3-compatible service (MinIO, Garage, R2), e.g. http://127.0.0.1:9000.
+    #[arg(long, env = "RELAIS_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "RELAIS_S3_REGION", global = true)]
+    pub s3_region: Option<String>,
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", global = true, hide_env_values = true)]
+    pub aws_access_key_id: Option<String>,
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", global = true, hide_env_values = true)]
+    pub aws_secret_access_key: Option<String>,
+    /// Largest uploaded file, in bytes.
+    #[arg(long, env = "RELAIS_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024, global = true)]
+    pub max_upload_bytes: usize,
+    /// Most files in one upload request.
+    #[arg(long, env = "RELAIS_MAX_UPLOAD_FILES", default_value_t = 10, global = true)]
+    pub max_upload_files: usize,
+    /// Base URL clients reach this server at, for absolute media URLs (default: http://RELAIS_ADDR).
+    #[arg(long, env = "RELAIS_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Seconds between sweeps of unreferenced media objects (0: never).
+    #[arg(long, env = "RELAIS_MEDIA_SWEEP_SECS", default_value_t = 3600, global = true)]
+    pub media_sweep_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,6 +88,21 @@ pub enum Command {
     Export { file: String },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Media maintenance.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MediaCommand {
+    /// Remove stored objects that no media row or revision refers to.
+    Sweep {
+        /// Keep objects younger than this many seconds (an upload may be in flight).
+        #[arg(long, default_value_t = 3600)]
+        grace_secs: i64,
+    },
 }
 
 #[derive(Args, Debug, Default)]
@@ -110,25 +127,37 @@ pub enum UserCommand {
 }
 
 impl Settings {
-    pub async fn hub(&self) -> anyhow::Result<Arc<Hub>> {
+    pub async fn hub(&self, addr: &str) -> anyhow::Result<Arc<Hub>> {
         let store = Store::connect(&self.database_url).await?;
-        let locales = Locales::parse(&self.locales, &self.locale_fallbacks)?;
-        let limits = Limits {
-            body_bytes: self.max_body_bytes,
-            depth: self.max_depth,
-            complexity: self.max_complexity,
-            page_size: 100,
+        let s3 = S3Settings {
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            access_key: self.aws_access_key_id.clone(),
+            secret_key: self.aws_secret_access_key.clone(),
         };
-        Ok(Hub::new(
-            store,
-            locales,
-            self.jwt_secret.as_deref(),
-            self.token_ttl,
-            limits,
-        )
-        .await?)
+        let objects = crate::media::store::open(&self.media_url, &s3).await?;
+        let media_limits = MediaLimits {
+            max_file_bytes: self.max_upload_bytes,
+            max_files: self.max_upload_files,
+            ..Default::default()
+        };
+        let config = Config {
+            locales: Locales::parse(&self.locales, &self.locale_fallbacks)?,
+            jwt_secret: self.jwt_secret.clone(),
+            token_ttl_secs: self.token_ttl,
+            limits: Limits {
+                body_bytes: self.max_body_bytes,
+                depth: self.max_depth,
+                complexity: self.max_complexity,
+                page_size: 100,
+            },
+            public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+        };
+        Ok(Hub::new(store, Media::new(objects, media_limits), config).await?)
     }
 }
+
+const DEFAULT_ADDR: &str = "127.0.0.1:4000";
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let s = cli.settings;
@@ -137,25 +166,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         demo: std::env::var("RELAIS_DEMO").is_ok_and(|v| v == "true" || v == "1"),
     })) {
         Command::Serve(args) => {
-            let hub = s.hub().await?;
+            let hub = s.hub(&args.addr).await?;
             // The embedded default shows real content at once; elsewhere only on request.
-            if (s.database_url.starts_with("sqlite:") || args.demo)
-                && import::load_demo_if_empty(&hub.content).await?
-            {
+            if (s.database_url.starts_with("sqlite:") || args.demo) && import::load_demo_if_empty(&hub.content).await? {
                 tracing::info!("loaded the demo content");
             }
+            if s.media_sweep_secs > 0 {
+                let (hub, every) = (hub.clone(), s.media_sweep_secs);
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+                    tick.tick().await;
+                    loop {
+                        tick.tick().await;
+                        if let Err(e) = domain::media::sweep(hub.store(), &hub.media, 3_600_000).await {
+                            tracing::warn!(error = %e, "media sweep failed");
+                        }
+                    }
+                });
+            }
+            tracing::info!("media in {}", hub.media.store.describe());
             let schema = crate::graphql::build(hub.clone())?;
             crate::http::serve(hub, schema, &args.addr).await
         }
         Command::Migrate => {
-            s.hub().await?;
+            s.hub(DEFAULT_ADDR).await?;
             println!("migrations applied");
             Ok(())
         }
-        Command::User {
-            command: UserCommand::Create { email, role },
-        } => {
-            let hub = s.hub().await?;
+        Command::User { command: UserCommand::Create { email, role } } => {
+            let hub = s.hub(DEFAULT_ADDR).await?;
             let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
             let password = match std::env::var("RELAIS_PASSWORD") {
                 Ok(p) => p,
@@ -170,24 +209,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { file } => {
-            let hub = s.hub().await?;
+            let hub = s.hub(DEFAULT_ADDR).await?;
             let text = std::fs::read_to_string(&file)?;
             let n = import::import(&hub.content, &text).await?;
             println!("imported {n} items from {file}");
             Ok(())
         }
         Command::Export { file } => {
-            let hub = s.hub().await?;
+            let hub = s.hub(DEFAULT_ADDR).await?;
             let doc = import::export(&hub.content).await?;
             std::fs::write(&file, serde_json::to_string_pretty(&doc)?)?;
-            println!(
-                "exported {} items to {file}",
-                doc["items"].as_array().map_or(0, Vec::len)
-            );
+            println!("exported {} items to {file}", doc["items"].as_array().map_or(0, Vec::len));
+            Ok(())
+        }
+        Command::Media { command: MediaCommand::Sweep { grace_secs } } => {
+            let hub = s.hub(DEFAULT_ADDR).await?;
+            let swept = domain::media::sweep(hub.store(), &hub.media, grace_secs * 1000).await?;
+            println!("removed {} unreferenced objects, kept {}", swept.removed, swept.kept);
             Ok(())
         }
         Command::Schema => {
-            let hub = s.hub().await?;
+            let hub = s.hub(DEFAULT_ADDR).await?;
             print!("{}", crate::graphql::build(hub)?.sdl());
             Ok(())
         }

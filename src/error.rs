@@ -60,22 +60,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            message: message.into(),
-            field: None,
-        }
+        Error { code, message: message.into(), field: None }
     }
     pub fn bad_input(message: impl Into<String>) -> Self {
         Error::new(Code::BadUserInput, message)
     }
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         let field = field.into();
-        Error {
-            code: Code::BadUserInput,
-            message: format!("{field}: {}", message.into()),
-            field: Some(field),
-        }
+        Error { code: Code::BadUserInput, message: format!("{field}: {}", message.into()), field: Some(field) }
     }
     pub fn not_found(what: impl fmt::Display) -> Self {
         Error::new(Code::NotFound, format!("{what} was not found"))
@@ -92,10 +84,7 @@ impl Error {
     /// An internal failure: logged in full, reported to the client without detail.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Error::new(
-            Code::Internal,
-            "Something went wrong on the server; it has been logged. Please try again later.",
-        )
+        Error::new(Code::Internal, "Something went wrong on the server; it has been logged. Please try again later.")
     }
 }
 
@@ -112,9 +101,7 @@ impl From<sqlx::Error> for Error {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
-            return Error::conflict(
-                "An item with the same unique value (slug or email) already exists.",
-            );
+            return Error::conflict("An item with the same unique value (slug or email) already exists.");
         }
         Error::internal(e)
     }

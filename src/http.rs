@@ -25,6 +25,7 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
+        .route("/media/{sha}/{spec}", get(media_file))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error_response(&Error::internal("a request handler panicked"), false)
         }))
@@ -32,12 +33,7 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
             tower_http::cors::CorsLayer::new()
                 .allow_origin(tower_http::cors::Any)
                 .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-                .allow_headers([
-                    header::CONTENT_TYPE,
-                    header::AUTHORIZATION,
-                    header::ACCEPT,
-                    header::ACCEPT_LANGUAGE,
-                ]),
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT, header::ACCEPT_LANGUAGE]),
         )
         .with_state(state)
 }
@@ -46,31 +42,22 @@ const GQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// Whether the client asked for `application/graphql-response+json`.
 fn wants_gql_response(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains(GQL_RESPONSE))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GQL_RESPONSE))
 }
 
 fn error_response(e: &Error, gql: bool) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }]
     });
-    let status =
-        StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     json_response(status, body.to_string(), gql)
 }
 
 fn json_response(status: StatusCode, body: String, gql: bool) -> Response {
-    let ct = if gql {
-        GQL_RESPONSE
-    } else {
-        "application/json"
-    };
+    let ct = if gql { GQL_RESPONSE } else { "application/json" };
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
     r
 }
 
@@ -79,25 +66,17 @@ async fn get_graphql(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
+    let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if html && !params.contains_key("query") {
         return Html(
-            async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Relais GraphiQL")
-                .finish(),
+            async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Relais GraphiQL").finish(),
         )
         .into_response();
     }
     let gql = wants_gql_response(&headers);
     let Some(query) = params.get("query") else {
         return error_response(
-            &Error::bad_input(
-                "GET /graphql needs a query parameter (or open it in a browser for GraphiQL)",
-            ),
+            &Error::bad_input("GET /graphql needs a query parameter (or open it in a browser for GraphiQL)"),
             gql,
         );
     };
@@ -116,21 +95,16 @@ async fn get_graphql(
     // GET must not change anything (GraphQL over HTTP): mutations go by POST.
     if let Ok(doc) = async_graphql::parser::parse_query(query) {
         let op = match &request.operation_name {
-            Some(n) => doc
-                .operations
-                .iter()
-                .find(|(name, _)| name.map(|x| x.as_str()) == Some(n.as_str()))
-                .map(|(_, o)| o),
+            Some(n) => {
+                doc.operations.iter().find(|(name, _)| name.map(|x| x.as_str()) == Some(n.as_str())).map(|(_, o)| o)
+            }
             None => doc.operations.iter().next().map(|(_, o)| o),
         };
         if op.is_some_and(|o| o.node.ty != async_graphql::parser::types::OperationType::Query) {
-            let mut r = error_response(
-                &Error::bad_input("Only queries may be sent by GET; send mutations by POST."),
-                gql,
-            );
+            let mut r =
+                error_response(&Error::bad_input("Only queries may be sent by GET; send mutations by POST."), gql);
             *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            r.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return r;
         }
     }
@@ -139,10 +113,15 @@ async fn get_graphql(
 
 async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let gql = wants_gql_response(&headers);
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    if ct.starts_with("multipart/form-data") {
+        return match receive_multipart(&s, &ct, body).await {
+            Ok(request) => execute(&s, &headers, request).await,
+            Err(e) => error_response(&e, gql),
+        };
+    }
     let limit = s.hub.limits.body_bytes;
-    if let Some(len) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+    if let Some(len) = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
         && len > limit
     {
         return error_response(&too_large(limit), gql);
@@ -151,75 +130,79 @@ async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, body: Body)
         Ok(b) => b,
         Err(_) => return error_response(&too_large(limit), gql),
     };
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.is_empty()
-        && !ct.starts_with("application/json")
-        && !ct.starts_with("application/graphql-response+json")
-    {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.is_empty() && !ct.starts_with("application/json") && !ct.starts_with("application/graphql-response+json") {
         return error_response(
-            &Error::new(
-                Code::UnsupportedMediaType,
-                format!("send the request as application/json, not {ct}"),
-            ),
+            &Error::new(Code::UnsupportedMediaType, format!("send the request as application/json, not {ct}")),
             gql,
         );
     }
     let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
         Ok(r) => r,
         Err(e) => {
-            return error_response(
-                &Error::bad_input(format!("the body is not a GraphQL request in JSON: {e}")),
-                gql,
-            );
+            return error_response(&Error::bad_input(format!("the body is not a GraphQL request in JSON: {e}")), gql);
         }
     };
     execute(&s, &headers, request).await
 }
 
+/// Reads a GraphQL multipart request (uploads), with the file size and count
+/// limits enforced while receiving: an oversized file is cut off, not read to
+/// the end.
+async fn receive_multipart(s: &AppState, ct: &str, body: Body) -> Result<async_graphql::Request, Error> {
+    use futures_util::{StreamExt, TryStreamExt};
+    let ml = &s.hub.media.limits;
+    let total = ml.max_file_bytes.saturating_mul(ml.max_files).saturating_add(s.hub.limits.body_bytes);
+    let mut seen = 0usize;
+    let stream = body.into_data_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        seen += chunk.len();
+        if seen > total {
+            return Err(std::io::Error::other("multipart body over the limit"));
+        }
+        Ok(chunk)
+    });
+    let opts =
+        async_graphql::http::MultipartOptions::default().max_file_size(ml.max_file_bytes).max_num_files(ml.max_files);
+    let too_large = |what: String| Error::new(Code::PayloadTooLarge, what);
+    let request = async_graphql::http::receive_body(Some(ct), stream.into_async_read(), opts).await.map_err(|e| {
+        use async_graphql::ParseRequestError as P;
+        match e {
+            P::PayloadTooLarge => too_large(format!("a file is over the upload limit of {} bytes", ml.max_file_bytes)),
+            P::Io(e) if e.to_string().contains("over the limit") => {
+                too_large(format!("the request is over the limit of {total} bytes"))
+            }
+            other => Error::bad_input(format!("the multipart request is malformed: {other}")),
+        }
+    })?;
+    if request.uploads.len() > ml.max_files {
+        return Err(too_large(format!("at most {} files per request", ml.max_files)));
+    }
+    Ok(request)
+}
+
 fn too_large(limit: usize) -> Error {
-    Error::new(
-        Code::PayloadTooLarge,
-        format!("the request body is over the limit of {limit} bytes"),
-    )
+    Error::new(Code::PayloadTooLarge, format!("the request body is over the limit of {limit} bytes"))
 }
 
 async fn execute(s: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
     let gql = wants_gql_response(headers);
     let hub = &s.hub;
-    let viewer = match headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+    let viewer = match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         None => None,
-        Some(value) => match value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-        {
+        Some(value) => match value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
             Some(token) => match hub.auth.viewer(hub.store(), token.trim()).await {
                 Ok(v) => Some(v),
                 Err(e) => return error_response(&e, gql),
             },
             None => {
-                return error_response(
-                    &Error::unauthenticated("use Authorization: Bearer <token>"),
-                    gql,
-                );
+                return error_response(&Error::unauthenticated("use Authorization: Bearer <token>"), gql);
             }
         },
     };
-    let accept_locale = hub.content.locales.negotiate(
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let req = Req {
-        viewer,
-        accept_locale,
-        loaders: Loaders::new(hub.store()),
-    };
+    let accept_locale =
+        hub.content.locales.negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let req = Req { viewer, accept_locale, loaders: Loaders::new(hub.store()) };
     let mut response = s.schema.execute(request.data(req)).await;
     let request_error = response.data == async_graphql::Value::Null && !response.errors.is_empty();
     // Parse, validation and limit errors come from the engine without a code.
@@ -227,10 +210,7 @@ async fn execute(s: &AppState, headers: &HeaderMap, request: async_graphql::Requ
         let ext = err.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
             let m = &err.message;
-            let code = if m.contains("nested too deep")
-                || m.contains("too complex")
-                || m.contains("recursion")
-            {
+            let code = if m.contains("nested too deep") || m.contains("too complex") || m.contains("recursion") {
                 "QUERY_TOO_COMPLEX"
             } else {
                 "BAD_USER_INPUT"
@@ -243,29 +223,174 @@ async fn execute(s: &AppState, headers: &HeaderMap, request: async_graphql::Requ
         Ok(b) => b,
         Err(e) => return error_response(&Error::internal(e), gql),
     };
-    let status = if request_error && gql {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = if request_error && gql { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     json_response(status, body, gql)
+}
+
+/// Media files and image variants: `/media/<sha256>/<spec>`, where spec is a
+/// variant (`w400_inside_q75.webp`), `original` or `download`.
+async fn media_file(
+    State(s): State<AppState>,
+    axum::extract::Path((sha, spec)): axum::extract::Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    match media_response(&s, &sha, &spec, &headers).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e, false),
+    }
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+async fn media_response(s: &AppState, sha: &str, spec: &str, headers: &HeaderMap) -> Result<Response, Error> {
+    use crate::media::{Transform, image::OutFormat, is_sha};
+    if !is_sha(sha) {
+        return Err(Error::bad_input("a media URL names a file by its SHA-256 (64 lowercase hex digits)"));
+    }
+    let etag = format!("\"{sha}.{spec}\"");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).map_err(Error::internal)?);
+        return Ok(r);
+    }
+    let media = &s.hub.media;
+    let (t, download) = match spec {
+        "original" | "download" => (None, spec == "download"),
+        _ => (Some(Transform::parse(spec)?), false),
+    };
+    // A variant made before is served from the store, with no database work.
+    if let Some(t) = &t
+        && let Some(bytes) = media.stored_variant(sha, spec).await?
+    {
+        return Ok(file_response(bytes, t.format.mime(), &etag, None, headers, "stored"));
+    }
+    let rows = s.hub.store().media_files(sha).await?;
+    let Some((mime, name, _)) = rows.first().cloned() else {
+        return Err(Error::not_found("this media file"));
+    };
+    let sniffed = match mime.as_str() {
+        "image/jpeg" => Some(::image::ImageFormat::Jpeg),
+        "image/png" => Some(::image::ImageFormat::Png),
+        "image/gif" => Some(::image::ImageFormat::Gif),
+        "image/webp" => Some(::image::ImageFormat::WebP),
+        _ => None,
+    }
+    .map(crate::media::image::Sniffed::Image);
+    let disposition = |kind: &str| format!("{kind}; filename=\"{}\"", name.clone().unwrap_or_else(|| "file".into()));
+    let t = match (t, sniffed) {
+        (Some(t), Some(_)) => t,
+        (Some(_), None) => return Err(Error::bad_input("only images have variants; use /original or /download")),
+        // Images are served re-encoded at full size, so no EXIF (location) leaves the server.
+        (None, Some(sn)) => {
+            let format = match mime.as_str() {
+                "image/jpeg" => OutFormat::Jpeg,
+                "image/webp" => OutFormat::WebP,
+                _ => OutFormat::Png,
+            };
+            let mut t = Transform::new(format);
+            t.quality = 90;
+            let bytes = match media.stored_variant(sha, &t.spec()).await? {
+                Some(b) => b,
+                None => media.make_variant(sha, &t, sn, (0.5, 0.5)).await?,
+            };
+            let d = disposition(if download { "attachment" } else { "inline" });
+            return Ok(file_response(bytes, format.mime(), &etag, Some(&d), headers, "original"));
+        }
+        (None, None) => {
+            let bytes = media.original(sha).await?.ok_or_else(|| Error::not_found("this media file"))?;
+            let d = disposition(if download { "attachment" } else { "inline" });
+            return Ok(file_response(bytes, &mime, &etag, Some(&d), headers, "original"));
+        }
+    };
+    // The focal point in the URL must be one an asset with this file has.
+    let focal = match t.focal {
+        None => (0.5, 0.5),
+        Some((x, y)) => {
+            let matches = rows.iter().any(|(_, _, fp)| {
+                let fp: Option<serde_json::Value> = fp.as_deref().and_then(|f| serde_json::from_str(f).ok());
+                let pct = |k: &str| {
+                    fp.as_ref().and_then(|v| v[k].as_f64()).map_or(50, |v| (v.clamp(0.0, 1.0) * 100.0).round() as u8)
+                };
+                (pct("x"), pct("y")) == (x, y)
+            });
+            if !matches {
+                return Err(Error::bad_input("this focal point is not the image's; take the URL from the API"));
+            }
+            (x as f32 / 100.0, y as f32 / 100.0)
+        }
+    };
+    let bytes = media.make_variant(sha, &t, sniffed.expect("an image"), focal).await?;
+    Ok(file_response(bytes, t.format.mime(), &etag, None, headers, "rendered"))
+}
+
+/// A file with immutable caching, an ETag and single-range support.
+fn file_response(
+    bytes: bytes::Bytes,
+    mime: &str,
+    etag: &str,
+    disposition: Option<&str>,
+    headers: &HeaderMap,
+    source: &'static str,
+) -> Response {
+    let len = bytes.len();
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes="))
+        .filter(|r| !r.contains(','))
+        .map(|r| {
+            let (a, b) = r.split_once('-').unwrap_or((r, ""));
+            match (a.parse::<usize>().ok(), b.parse::<usize>().ok()) {
+                (Some(a), Some(b)) if a <= b && a < len => Some((a, b.min(len - 1))),
+                (Some(a), None) if a < len => Some((a, len - 1)),
+                (None, Some(n)) if n > 0 && len > 0 => Some((len.saturating_sub(n), len - 1)),
+                _ => None,
+            }
+        });
+    let (status, body, content_range) = match range {
+        None => (StatusCode::OK, bytes, None),
+        Some(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, bytes.slice(a..=b), Some(format!("bytes {a}-{b}/{len}"))),
+        Some(None) => (StatusCode::RANGE_NOT_SATISFIABLE, bytes::Bytes::new(), Some(format!("bytes */{len}"))),
+    };
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    let put = |h: &mut HeaderMap, k: header::HeaderName, v: &str| {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert(k, v);
+        }
+    };
+    put(h, header::CONTENT_TYPE, mime);
+    put(h, header::CACHE_CONTROL, IMMUTABLE);
+    put(h, header::ETAG, etag);
+    put(h, header::ACCEPT_RANGES, "bytes");
+    put(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    put(h, header::HeaderName::from_static("x-relais-media"), source);
+    if let Some(d) = disposition {
+        put(h, header::CONTENT_DISPOSITION, d);
+    }
+    if let Some(cr) = content_range {
+        put(h, header::CONTENT_RANGE, &cr);
+    }
+    r
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(hub: Arc<Hub>, schema: Schema, addr: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(
-        "Relais listening on http://{}/graphql",
-        listener.local_addr()?
-    );
+    tracing::info!("Relais listening on http://{}/graphql", listener.local_addr()?);
     axum::serve(listener, router(hub, schema))
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
                 let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("signal handler");
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
                 tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             }
             #[cfg(not(unix))]

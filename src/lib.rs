@@ -6,5 +6,6 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod media;
 pub mod model;
 pub mod store;

@@ -4,8 +4,7 @@ use clap::Parser;
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RELAIS_LOG")
-                .unwrap_or_else(|_| "relais=info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("RELAIS_LOG").unwrap_or_else(|_| "relais=info".into()),
         )
         .init();
     match relais::cli::run(relais::cli::Cli::parse()).await {

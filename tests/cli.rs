@@ -7,9 +7,7 @@ use std::time::Duration;
 
 fn relais(db: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_relais"));
-    c.env("RELAIS_DATABASE_URL", db)
-        .env("RELAIS_LOG", "warn")
-        .env_remove("RELAIS_PASSWORD");
+    c.env("RELAIS_DATABASE_URL", db).env("RELAIS_LOG", "warn").env_remove("RELAIS_PASSWORD");
     c
 }
 
@@ -22,17 +20,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn gql(url: &str, query: &str, vars: Value, token: Option<&str>) -> Value {
-    let mut rq = reqwest::Client::new()
-        .post(url)
-        .json(&json!({ "query": query, "variables": vars }));
+    let mut rq = reqwest::Client::new().post(url).json(&json!({ "query": query, "variables": vars }));
     if let Some(t) = token {
         rq = rq.bearer_auth(t);
     }
@@ -42,21 +34,11 @@ async fn gql(url: &str, query: &str, vars: Value, token: Option<&str>) -> Value 
 async fn serve(db: &str, extra: &[&str]) -> (Server, String) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let child = relais(db)
-        .arg("serve")
-        .arg("--addr")
-        .arg(&addr)
-        .args(extra)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = relais(db).arg("serve").arg("--addr").arg(&addr).args(extra).stdout(Stdio::null()).spawn().unwrap();
     let server = Server(child);
     let url = format!("http://{addr}/graphql");
     for _ in 0..200 {
-        if reqwest::get(format!("http://{addr}/health"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
+        if reqwest::get(format!("http://{addr}/health")).await.is_ok_and(|r| r.status().is_success()) {
             return (server, url);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -69,19 +51,9 @@ async fn databases(dir: &std::path::Path) -> Vec<(String, Option<String>)> {
     if let Ok(admin) = std::env::var("RELAIS_TEST_POSTGRES_URL") {
         sqlx::any::install_default_drivers();
         let name = format!("t_cli_{}", std::process::id());
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-            .await
-            .expect("PostgreSQL answers");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name}"
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL answers");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&mut conn).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
         let base = admin.rsplit_once('/').unwrap().0.to_owned();
         v.push((format!("{base}/{name}"), Some(name)));
     }
@@ -95,28 +67,14 @@ async fn a_new_user_runs_the_binary() {
         // Migrations, then a user with the password from the environment.
         assert!(relais(&db).arg("migrate").status().unwrap().success());
         let ok = relais(&db)
-            .args([
-                "user",
-                "create",
-                "--email",
-                "editor@example.org",
-                "--role",
-                "editor",
-            ])
+            .args(["user", "create", "--email", "editor@example.org", "--role", "editor"])
             .env("RELAIS_PASSWORD", "a long enough passphrase")
             .status()
             .unwrap();
         assert!(ok.success());
         // A weak password, or the same email again, is refused.
         let weak = relais(&db)
-            .args([
-                "user",
-                "create",
-                "--email",
-                "b@example.org",
-                "--role",
-                "author",
-            ])
+            .args(["user", "create", "--email", "b@example.org", "--role", "author"])
             .env("RELAIS_PASSWORD", "short")
             .output()
             .unwrap();
@@ -124,41 +82,20 @@ async fn a_new_user_runs_the_binary() {
         assert!(String::from_utf8_lossy(&weak.stderr).contains("12 characters"));
         // The password may come on standard input too.
         let mut child = relais(&db)
-            .args([
-                "user",
-                "create",
-                "--email",
-                "author@example.org",
-                "--role",
-                "AUTHOR",
-            ])
+            .args(["user", "create", "--email", "author@example.org", "--role", "AUTHOR"])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
         use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"another long passphrase\n")
-            .unwrap();
+        child.stdin.take().unwrap().write_all(b"another long passphrase\n").unwrap();
         assert!(child.wait().unwrap().success());
 
         // The embedded default loads the demo content; PostgreSQL on --demo.
         let extra: &[&str] = if pg.is_some() { &["--demo"] } else { &[] };
         let (server, url) = serve(&db, extra).await;
-        let r = gql(
-            &url,
-            "{ projects { totalCount } organisation(slug: \"oim\") { acronym } }",
-            json!({}),
-            None,
-        )
-        .await;
-        assert!(
-            r["data"]["projects"]["totalCount"].as_i64().unwrap() >= 5,
-            "{db}: {r}"
-        );
+        let r = gql(&url, "{ projects { totalCount } organisation(slug: \"oim\") { acronym } }", json!({}), None).await;
+        assert!(r["data"]["projects"]["totalCount"].as_i64().unwrap() >= 5, "{db}: {r}");
         assert_eq!(r["data"]["organisation"]["acronym"], "OIM");
         let r = gql(
             &url,
@@ -176,52 +113,25 @@ async fn a_new_user_runs_the_binary() {
         // Export, then import into an empty database: the same content.
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("export.json");
-        assert!(
-            relais(&db)
-                .arg("export")
-                .arg(&file)
-                .status()
-                .unwrap()
-                .success()
-        );
-        let exported: Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert!(relais(&db).arg("export").arg(&file).status().unwrap().success());
+        let exported: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let n = exported["items"].as_array().unwrap().len();
         assert!(n > 40);
         let copy = format!("sqlite:{}", dir.path().join("copy.db").display());
         assert!(relais(&copy).arg("migrate").status().unwrap().success());
-        assert!(
-            relais(&copy)
-                .arg("import")
-                .arg(&file)
-                .status()
-                .unwrap()
-                .success()
-        );
+        assert!(relais(&copy).arg("import").arg(&file).status().unwrap().success());
         let again = dir.path().join("again.json");
-        assert!(
-            relais(&copy)
-                .arg("export")
-                .arg(&again)
-                .status()
-                .unwrap()
-                .success()
-        );
-        let reexported: Value =
-            serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
+        assert!(relais(&copy).arg("export").arg(&again).status().unwrap().success());
+        let reexported: Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
         assert_eq!(exported, reexported, "export → import → export is lossless");
 
         if let Some(name) = pg {
             let admin = std::env::var("RELAIS_TEST_POSTGRES_URL").unwrap();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut conn)
                 .await
-                .unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .ok();
+                .ok();
         }
     }
 }

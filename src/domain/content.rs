@@ -7,9 +7,7 @@ use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
 use crate::model::{Kind, TypeDef};
-use crate::store::{
-    Item, NewItem, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms,
-};
+use crate::store::{Item, NewItem, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -51,9 +49,7 @@ impl Transition {
             _ => {
                 let why = match self {
                     Transition::SubmitForReview => "only a DRAFT can be submitted for review",
-                    Transition::RequestChanges => {
-                        "changes can only be requested on an item IN_REVIEW"
-                    }
+                    Transition::RequestChanges => "changes can only be requested on an item IN_REVIEW",
                     Transition::Publish => {
                         "it is already published with no pending changes, or archived (unarchive it first)"
                     }
@@ -86,6 +82,17 @@ impl Countries {
     }
 }
 
+/// What an import or upload adds to a create.
+#[derive(Debug, Default)]
+pub struct CreateOpts<'a> {
+    /// A pre-assigned id (imports keep exported ids).
+    pub id: Option<String>,
+    /// Ids an import is about to create, valid as references.
+    pub known: Option<&'a HashSet<String>>,
+    /// Whether read-only fields may be set.
+    pub trusted: bool,
+}
+
 pub struct Content {
     pub store: Store,
     pub locales: Locales,
@@ -94,9 +101,7 @@ pub struct Content {
 
 fn need_viewer(viewer: Option<&Viewer>) -> Result<&Viewer> {
     viewer.ok_or_else(|| {
-        Error::unauthenticated(
-            "Log in first: send Authorization: Bearer <token> from the login mutation.",
-        )
+        Error::unauthenticated("Log in first: send Authorization: Bearer <token> from the login mutation.")
     })
 }
 
@@ -115,11 +120,7 @@ fn check(viewer: &Viewer, action: Action, item: Option<&Item>) -> Result<()> {
         } else {
             ""
         };
-        Err(Error::forbidden(format!(
-            "Your role {} may not {}{reach}.",
-            viewer.role,
-            action.describe()
-        )))
+        Err(Error::forbidden(format!("Your role {} may not {}{reach}.", viewer.role, action.describe())))
     }
 }
 
@@ -138,43 +139,59 @@ impl Content {
             return Ok(Stage::Live);
         }
         let v = viewer.ok_or_else(|| {
-            Error::unauthenticated(
-                "preview: true shows drafts; log in with a role that may read them.",
-            )
+            Error::unauthenticated("preview: true shows drafts; log in with a role that may read them.")
         })?;
         check(v, Action::ReadDrafts, None)?;
         Ok(Stage::Draft)
     }
 
-    pub fn parser<'a>(&'a self, resolve: Resolver<'a>) -> Parser<'a> {
-        Parser {
-            locales: &self.locales,
-            countries: &self.countries.codes,
-            resolve,
+    pub fn parser<'a>(&'a self, resolve: Resolver<'a>, trusted: bool) -> Parser<'a> {
+        Parser { locales: &self.locales, countries: &self.countries.codes, resolve, trusted }
+    }
+
+    /// Refuses a caller who may not create content.
+    pub fn may_create<'v>(&self, viewer: Option<&'v Viewer>) -> Result<&'v Viewer> {
+        let v = need_viewer(viewer)?;
+        check(v, Action::Create, None)?;
+        Ok(v)
+    }
+
+    /// Refuses a caller who may not update this item at this version.
+    pub async fn may_update(
+        &self,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        id: &str,
+        version: i64,
+    ) -> Result<()> {
+        let v = need_viewer(viewer)?;
+        let current = self
+            .store
+            .by_ids(ty, Stage::Draft, &[id.to_owned()])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id))))?;
+        check(v, Action::Update, Some(&current))?;
+        if current.version != version {
+            return Err(stale(&current, version));
         }
+        Ok(())
     }
 
     async fn load_draft(tx: &mut Tx<'_>, ty: &'static TypeDef, id: &str) -> Result<Item> {
-        tx.draft(ty, id).await?.ok_or_else(|| {
-            Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id)))
-        })
+        tx.draft(ty, id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id))))
     }
 
     /// Refuses references to items that do not exist (beyond `known`, items
     /// an import is about to create).
-    async fn check_refs(
-        tx: &mut Tx<'_>,
-        refs: &[(&'static TypeDef, String)],
-        known: &HashSet<String>,
-    ) -> Result<()> {
+    async fn check_refs(tx: &mut Tx<'_>, refs: &[(&'static TypeDef, String)], known: &HashSet<String>) -> Result<()> {
         let mut by_type: HashMap<&str, (&'static TypeDef, Vec<String>)> = HashMap::new();
         for (ty, id) in refs {
             if !known.contains(id) {
-                by_type
-                    .entry(ty.name)
-                    .or_insert((ty, Vec::new()))
-                    .1
-                    .push(id.clone());
+                by_type.entry(ty.name).or_insert((ty, Vec::new())).1.push(id.clone());
             }
         }
         for (ty, ids) in by_type.into_values() {
@@ -182,11 +199,7 @@ impl Content {
             if let Some(missing) = ids.iter().find(|i| !found.contains(*i)) {
                 return Err(Error::field(
                     "input",
-                    format!(
-                        "refers to {} {}, which does not exist",
-                        ty.name,
-                        super::ids::encode(ty.name, missing)
-                    ),
+                    format!("refers to {} {}, which does not exist", ty.name, super::ids::encode(ty.name, missing)),
                 ));
             }
         }
@@ -201,16 +214,12 @@ impl Content {
         resolve: Resolver<'_>,
     ) -> Result<Item> {
         let mut tx = self.store.begin().await?;
-        let item = self
-            .create_in(&mut tx, viewer, ty, input, resolve, None, &HashSet::new())
-            .await?;
+        let item = self.create_in(&mut tx, viewer, ty, input, resolve, &CreateOpts::default()).await?;
         tx.commit().await?;
         Ok(item)
     }
 
-    /// Creates inside `tx` (an import runs many in one transaction); `id`
-    /// pre-assigned by an import, `known` the ids it is about to create.
-    #[allow(clippy::too_many_arguments)]
+    /// Creates inside `tx` (an import runs many in one transaction).
     pub async fn create_in(
         &self,
         tx: &mut Tx<'_>,
@@ -218,13 +227,12 @@ impl Content {
         ty: &'static TypeDef,
         input: &J,
         resolve: Resolver<'_>,
-        id: Option<String>,
-        known: &HashSet<String>,
+        opts: &CreateOpts<'_>,
     ) -> Result<Item> {
         let viewer = need_viewer(viewer)?;
         check(viewer, Action::Create, None)?;
-        let changes = self.parser(resolve).parse(ty, input)?;
-        Self::check_refs(tx, &changes.refs, known).await?;
+        let changes = self.parser(resolve, opts.trusted).parse(ty, input)?;
+        Self::check_refs(tx, &changes.refs, opts.known.unwrap_or(&HashSet::new())).await?;
         let mut values = vec![Val::Null; ty.fields.len()];
         let mut links = Vec::new();
         for (idx, change) in changes.fields {
@@ -235,16 +243,14 @@ impl Content {
             }
         }
         for (f, v) in ty.fields.iter().zip(&values) {
-            let has_links = links
-                .iter()
-                .any(|(lf, l)| lf.name == f.name && !l.is_empty());
+            let has_links = links.iter().any(|(lf, l)| lf.name == f.name && !l.is_empty());
             if f.required && *v == Val::Null && !has_links {
                 return Err(Error::field(f.name, "is required"));
             }
         }
         let slug = self.pick_slug(tx, ty, changes.slug, &values, None).await?;
         let item = NewItem {
-            id: id.unwrap_or_else(new_id),
+            id: opts.id.clone().unwrap_or_else(new_id),
             slug,
             state: DRAFT.to_owned(),
             values,
@@ -267,6 +273,21 @@ impl Content {
         input: &J,
         resolve: Resolver<'_>,
     ) -> Result<Item> {
+        self.update_with(viewer, ty, id, version, input, resolve, false).await
+    }
+
+    /// An update that may set read-only fields (a replaced file's facts).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_with(
+        &self,
+        viewer: Option<&Viewer>,
+        ty: &'static TypeDef,
+        id: &str,
+        version: i64,
+        input: &J,
+        resolve: Resolver<'_>,
+        trusted: bool,
+    ) -> Result<Item> {
         let viewer = need_viewer(viewer)?;
         let mut tx = self.store.begin().await?;
         let current = Self::load_draft(&mut tx, ty, id).await?;
@@ -274,7 +295,7 @@ impl Content {
         if current.version != version {
             return Err(stale(&current, version));
         }
-        let changes = self.parser(resolve).parse(ty, input)?;
+        let changes = self.parser(resolve, trusted).parse(ty, input)?;
         Self::check_refs(&mut tx, &changes.refs, &HashSet::new()).await?;
         let mut values = current.values.clone();
         let mut links = Vec::new();
@@ -294,18 +315,11 @@ impl Content {
             values[idx] = v;
         }
         let slug = match changes.slug {
-            Some(s) => {
-                self.pick_slug(&mut tx, ty, Some(s), &values, Some(id))
-                    .await?
-            }
+            Some(s) => self.pick_slug(&mut tx, ty, Some(s), &values, Some(id)).await?,
             None => current.slug.clone(),
         };
         // Editing a published item opens a working draft; the live copy stays.
-        let state = if current.state == PUBLISHED {
-            DRAFT
-        } else {
-            current.state.as_str()
-        };
+        let state = if current.state == PUBLISHED { DRAFT } else { current.state.as_str() };
         let item = NewItem {
             id: id.to_owned(),
             slug,
@@ -325,13 +339,7 @@ impl Content {
         Ok(saved)
     }
 
-    pub async fn delete(
-        &self,
-        viewer: Option<&Viewer>,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
-    ) -> Result<()> {
+    pub async fn delete(&self, viewer: Option<&Viewer>, ty: &'static TypeDef, id: &str, version: i64) -> Result<()> {
         let viewer = need_viewer(viewer)?;
         let mut tx = self.store.begin().await?;
         let current = Self::load_draft(&mut tx, ty, id).await?;
@@ -352,9 +360,7 @@ impl Content {
         comment: Option<&str>,
     ) -> Result<Item> {
         let mut tx = self.store.begin().await?;
-        let item = self
-            .transition_in(&mut tx, viewer, ty, id, version, t, comment)
-            .await?;
+        let item = self.transition_in(&mut tx, viewer, ty, id, version, t, comment).await?;
         tx.commit().await?;
         Ok(item)
     }
@@ -383,12 +389,7 @@ impl Content {
             Transition::Unpublish | Transition::Archive => Some(None),
             _ => None,
         };
-        let change = StateChange {
-            state: to,
-            published_at,
-            by: Some(&viewer.id),
-            at: now,
-        };
+        let change = StateChange { state: to, published_at, by: Some(&viewer.id), at: now };
         if !tx.set_state(ty, id, version, &change).await? {
             return Err(stale(&current, version));
         }
@@ -425,27 +426,15 @@ impl Content {
             }
             return Ok(s);
         }
-        let idx = ty
-            .fields
-            .iter()
-            .position(|f| f.name == ty.title_field)
-            .expect("model checked");
+        let idx = ty.fields.iter().position(|f| f.name == ty.title_field).expect("model checked");
         let title = values[idx]
             .as_text()
             .and_then(|s| serde_json::from_str::<BTreeMap<String, String>>(s).ok())
-            .and_then(|m| {
-                m.get(self.locales.default_locale())
-                    .cloned()
-                    .or_else(|| m.into_values().next())
-            })
+            .and_then(|m| m.get(self.locales.default_locale()).cloned().or_else(|| m.into_values().next()))
             .unwrap_or_default();
         let base = values::slugify(&title);
         for n in 1..1000 {
-            let candidate = if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            };
+            let candidate = if n == 1 { base.clone() } else { format!("{base}-{n}") };
             if !tx.slug_taken(ty, &candidate, except).await? {
                 return Ok(candidate);
             }
@@ -463,15 +452,8 @@ async fn record(
     by: Option<&str>,
     message: Option<&str>,
 ) -> Result<Item> {
-    let item = tx
-        .draft(ty, id)
-        .await?
-        .ok_or_else(|| Error::internal("item vanished inside its transaction"))?;
-    let links = if ty
-        .fields
-        .iter()
-        .any(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Countries))
-    {
+    let item = tx.draft(ty, id).await?.ok_or_else(|| Error::internal("item vanished inside its transaction"))?;
+    let links = if ty.fields.iter().any(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Countries)) {
         tx.draft_links(id).await?
     } else {
         Vec::new()

@@ -22,15 +22,11 @@ pub fn decode(gid: &str) -> Result<(&'static TypeDef, String)> {
 
 /// Decodes a global id that must be of type `expected`.
 pub fn decode_as(gid: &str, expected: &TypeDef, field: &str) -> Result<String> {
-    let (ty, id) = decode(gid)
-        .map_err(|_| Error::field(field, format!("{gid:?} is not an id this API gave out")))?;
+    let (ty, id) = decode(gid).map_err(|_| Error::field(field, format!("{gid:?} is not an id this API gave out")))?;
     if ty.name != expected.name {
         return Err(Error::field(
             field,
-            format!(
-                "expected the id of a {}, got the id of a {}",
-                expected.name, ty.name
-            ),
+            format!("expected the id of a {}, got the id of a {}", expected.name, ty.name),
         ));
     }
     Ok(id)

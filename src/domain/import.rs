@@ -3,7 +3,7 @@
 //! References are `@key` of another item in the file, or global ids.
 
 use super::auth::Viewer;
-use super::content::{Content, PUBLISHED, Transition};
+use super::content::{Content, CreateOpts, PUBLISHED, Transition};
 use super::ids;
 use super::permissions::Role;
 use super::values;
@@ -18,29 +18,21 @@ pub static DEMO: &str = include_str!("../../demo/content.json");
 
 /// Writes done by the server itself (demo, import) are made as this admin.
 fn system() -> Viewer {
-    Viewer {
-        id: "system".into(),
-        email: "system".into(),
-        role: Role::Admin,
-    }
+    Viewer { id: "system".into(), email: "system".into(), role: Role::Admin }
 }
 
 /// Imports every item; returns how many. Items are created in file order, so
 /// the first bad item stops the import with its position in the message.
 pub async fn import(content: &Content, text: &str) -> Result<usize> {
-    let doc: J = serde_json::from_str(text)
-        .map_err(|e| Error::bad_input(format!("the file is not JSON: {e}")))?;
-    let items = doc
-        .get("items")
-        .and_then(J::as_array)
-        .ok_or_else(|| Error::bad_input("the file needs an items list"))?;
+    let doc: J = serde_json::from_str(text).map_err(|e| Error::bad_input(format!("the file is not JSON: {e}")))?;
+    let items =
+        doc.get("items").and_then(J::as_array).ok_or_else(|| Error::bad_input("the file needs an items list"))?;
     // Ids first, so items may refer to ones later in the file.
     let mut keys: HashMap<String, (&'static str, String)> = HashMap::new();
     let mut planned = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let tname = item.get("type").and_then(J::as_str).unwrap_or("");
-        let ty = content_type(tname)
-            .ok_or_else(|| Error::bad_input(format!("items[{i}]: unknown type {tname:?}")))?;
+        let ty = content_type(tname).ok_or_else(|| Error::bad_input(format!("items[{i}]: unknown type {tname:?}")))?;
         let id = match item.get("id").and_then(J::as_str) {
             Some(gid) => ids::decode_as(gid, ty, &format!("items[{i}].id"))?,
             None => new_id(),
@@ -55,14 +47,8 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
         match raw.strip_prefix('@') {
             Some(key) => match keys.get(key) {
                 Some((t, id)) if *t == ty.name => Ok(id.clone()),
-                Some((t, _)) => Err(Error::field(
-                    path,
-                    format!("@{key} is a {t}, expected a {}", ty.name),
-                )),
-                None => Err(Error::field(
-                    path,
-                    format!("@{key} is not the key of any item in the file"),
-                )),
+                Some((t, _)) => Err(Error::field(path, format!("@{key} is a {t}, expected a {}", ty.name))),
+                None => Err(Error::field(path, format!("@{key} is not the key of any item in the file"))),
             },
             None => values::by_global_id(ty, raw, path),
         }
@@ -75,10 +61,7 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
         if let (Some(slug), Some(obj)) = (item.get("slug"), input.as_object_mut()) {
             obj.insert("slug".into(), slug.clone());
         }
-        let at = |e: Error| Error {
-            message: format!("items[{i}] ({}): {}", ty.name, e.message),
-            ..e
-        };
+        let at = |e: Error| Error { message: format!("items[{i}] ({}): {}", ty.name, e.message), ..e };
         let created = content
             .create_in(
                 &mut tx,
@@ -86,22 +69,13 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
                 ty,
                 &input,
                 &resolve,
-                Some(id.clone()),
-                &known,
+                &CreateOpts { id: Some(id.clone()), known: Some(&known), trusted: true },
             )
             .await
             .map_err(at)?;
         if item.get("publish").and_then(J::as_bool).unwrap_or(false) {
             content
-                .transition_in(
-                    &mut tx,
-                    Some(&viewer),
-                    ty,
-                    &created.id,
-                    created.version,
-                    Transition::Publish,
-                    None,
-                )
+                .transition_in(&mut tx, Some(&viewer), ty, &created.id, created.version, Transition::Publish, None)
                 .await
                 .map_err(at)?;
         }
@@ -119,45 +93,25 @@ pub async fn export(content: &Content) -> Result<J> {
             let spec = ListSpec {
                 filter: None,
                 order: vec![],
-                window: Window {
-                    first: Some(500),
-                    last: None,
-                    after: after.clone(),
-                    before: None,
-                },
+                window: Window { first: Some(500), last: None, after: after.clone(), before: None },
                 locales: vec![content.locales.default_locale().to_owned()],
                 want_total: false,
             };
-            let mut pages = content
-                .store
-                .list(Source::Root(ty), Stage::Draft, &spec)
-                .await?;
+            let mut pages = content.store.list(Source::Root(ty), Stage::Draft, &spec).await?;
             let page = pages.remove(&None).unwrap_or_default();
             let ids: Vec<String> = page.edges.iter().map(|e| e.item.id.clone()).collect();
             let mut links: HashMap<String, Vec<(String, String, Option<String>)>> = HashMap::new();
-            for f in ty.fields.iter().filter(|f| {
-                matches!(
-                    f.kind,
-                    crate::model::Kind::Refs { .. } | crate::model::Kind::Countries
-                )
-            }) {
-                for (src, target, role) in content
-                    .store
-                    .link_targets(ty, f, Stage::Draft, &ids)
-                    .await?
-                {
-                    links.entry(src).or_default().push((
-                        crate::store::link_key(ty, f),
-                        target,
-                        role,
-                    ));
+            for f in ty
+                .fields
+                .iter()
+                .filter(|f| matches!(f.kind, crate::model::Kind::Refs { .. } | crate::model::Kind::Countries))
+            {
+                for (src, target, role) in content.store.link_targets(ty, f, Stage::Draft, &ids).await? {
+                    links.entry(src).or_default().push((crate::store::link_key(ty, f), target, role));
                 }
             }
             for e in &page.edges {
-                let mut j = values::export(
-                    &e.item,
-                    links.get(&e.item.id).map(Vec::as_slice).unwrap_or(&[]),
-                );
+                let mut j = values::export(&e.item, links.get(&e.item.id).map(Vec::as_slice).unwrap_or(&[]));
                 j["publish"] = J::Bool(e.item.state == PUBLISHED);
                 out.push(j);
             }
@@ -176,21 +130,11 @@ pub async fn load_demo_if_empty(content: &Content) -> Result<bool> {
     let spec = ListSpec {
         filter: None,
         order: vec![],
-        window: Window {
-            first: Some(1),
-            last: None,
-            after: None,
-            before: None,
-        },
+        window: Window { first: Some(1), last: None, after: None, before: None },
         locales: vec![content.locales.default_locale().to_owned()],
         want_total: false,
     };
-    let has = content
-        .store
-        .list(Source::Root(org), Stage::Draft, &spec)
-        .await?
-        .values()
-        .any(|p| !p.edges.is_empty());
+    let has = content.store.list(Source::Root(org), Stage::Draft, &spec).await?.values().any(|p| !p.edges.is_empty());
     if has {
         return Ok(false);
     }

@@ -22,36 +22,23 @@ impl Default for Locales {
 impl Locales {
     /// `codes` like `fr,en,ar` (the first is the default); `fallbacks` like `ar:fr,en:fr`.
     pub fn parse(codes: &str, fallbacks: &str) -> Result<Locales> {
-        let codes: Vec<String> = codes
-            .split(',')
-            .map(|c| c.trim().to_owned())
-            .filter(|c| !c.is_empty())
-            .collect();
+        let codes: Vec<String> = codes.split(',').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect();
         if codes.is_empty() {
-            return Err(Error::bad_input(
-                "RELAIS_LOCALES must name at least one locale",
-            ));
+            return Err(Error::bad_input("RELAIS_LOCALES must name at least one locale"));
         }
         for c in &codes {
             let ok = c.len() >= 2
                 && c.len() <= 8
-                && c.split('-')
-                    .all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_alphanumeric()));
+                && c.split('-').all(|p| !p.is_empty() && p.chars().all(|ch| ch.is_ascii_alphanumeric()));
             if !ok {
-                return Err(Error::bad_input(format!(
-                    "{c:?} is not a locale code such as fr or pt-BR"
-                )));
+                return Err(Error::bad_input(format!("{c:?} is not a locale code such as fr or pt-BR")));
             }
         }
         let mut map = HashMap::new();
-        for pair in fallbacks
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            let (from, to) = pair.split_once(':').ok_or_else(|| {
-                Error::bad_input(format!("fallback {pair:?} should read like ar:fr"))
-            })?;
+        for pair in fallbacks.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (from, to) = pair
+                .split_once(':')
+                .ok_or_else(|| Error::bad_input(format!("fallback {pair:?} should read like ar:fr")))?;
             let chain: Vec<String> = to.split('>').map(|s| s.trim().to_owned()).collect();
             for l in std::iter::once(from).chain(chain.iter().map(String::as_str)) {
                 if !codes.iter().any(|c| c == l) {
@@ -62,10 +49,7 @@ impl Locales {
             }
             map.insert(from.to_owned(), chain);
         }
-        Ok(Locales {
-            codes,
-            fallbacks: map,
-        })
+        Ok(Locales { codes, fallbacks: map })
     }
 
     pub fn default_locale(&self) -> &str {
@@ -93,10 +77,7 @@ impl Locales {
         } else {
             Err(Error::field(
                 "locale",
-                format!(
-                    "unknown locale {locale:?}; this server serves {}",
-                    self.codes.join(", ")
-                ),
+                format!("unknown locale {locale:?}; this server serves {}", self.codes.join(", ")),
             ))
         }
     }
@@ -107,36 +88,21 @@ impl Locales {
         for (pos, part) in header.unwrap_or("").split(',').enumerate() {
             let mut bits = part.trim().split(';');
             let tag = bits.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = bits
-                .find_map(|b| {
-                    b.trim()
-                        .strip_prefix("q=")
-                        .and_then(|v| v.parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
+            let q = bits.find_map(|b| b.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok())).unwrap_or(1.0);
             if q <= 0.0 || tag.is_empty() {
                 continue;
             }
-            let found = self
-                .codes
-                .iter()
-                .find(|c| c.to_ascii_lowercase() == tag)
-                .or_else(|| {
-                    let primary = tag.split('-').next().unwrap_or("");
-                    self.codes
-                        .iter()
-                        .find(|c| c.to_ascii_lowercase().split('-').next() == Some(primary))
-                });
+            let found = self.codes.iter().find(|c| c.to_ascii_lowercase() == tag).or_else(|| {
+                let primary = tag.split('-').next().unwrap_or("");
+                self.codes.iter().find(|c| c.to_ascii_lowercase().split('-').next() == Some(primary))
+            });
             if let Some(code) = found
                 && best.is_none_or(|(bq, bp, _)| q > bq || (q == bq && pos < bp))
             {
                 best = Some((q, pos, code));
             }
         }
-        best.map_or_else(
-            || self.default_locale().to_owned(),
-            |(_, _, c)| c.to_owned(),
-        )
+        best.map_or_else(|| self.default_locale().to_owned(), |(_, _, c)| c.to_owned())
     }
 }
 

@@ -6,5 +6,6 @@ pub mod content;
 pub mod ids;
 pub mod import;
 pub mod locale;
+pub mod media;
 pub mod permissions;
 pub mod values;

@@ -21,9 +21,7 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+        Role::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(s))
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Parser<'a> {
     pub locales: &'a Locales,
     pub countries: &'a HashSet<String>,
     pub resolve: Resolver<'a>,
+    /// Whether read-only fields may be given (uploads and imports, not clients).
+    pub trusted: bool,
 }
 
 const MAX_TEXT: usize = 200_000;
@@ -47,16 +49,12 @@ const MAX_LIST: usize = 500;
 
 impl Parser<'_> {
     pub fn parse(&self, ty: &'static TypeDef, input: &J) -> Result<Changes> {
-        let obj = input
-            .as_object()
-            .ok_or_else(|| Error::bad_input("input must be an object"))?;
+        let obj = input.as_object().ok_or_else(|| Error::bad_input("input must be an object"))?;
         let mut out = Changes::default();
         for (key, v) in obj {
             if key == "slug" {
                 if !v.is_null() {
-                    let s = v
-                        .as_str()
-                        .ok_or_else(|| Error::field("slug", "must be a string"))?;
+                    let s = v.as_str().ok_or_else(|| Error::field("slug", "must be a string"))?;
                     out.slug = Some(check_slug(s)?);
                 }
                 continue;
@@ -66,36 +64,19 @@ impl Parser<'_> {
                 .iter()
                 .enumerate()
                 .find(|(_, f)| f.name == key)
-                .ok_or_else(|| {
-                    Error::field(key.as_str(), format!("{} has no field {key}", ty.name))
-                })?;
+                .ok_or_else(|| Error::field(key.as_str(), format!("{} has no field {key}", ty.name)))?;
             let change = self.field(f, key, v, &mut out.refs)?;
             out.fields.push((idx, change));
         }
         Ok(out)
     }
 
-    fn field(
-        &self,
-        f: &FieldDef,
-        path: &str,
-        v: &J,
-        refs: &mut Vec<(&'static TypeDef, String)>,
-    ) -> Result<Change> {
+    fn field(&self, f: &FieldDef, path: &str, v: &J, refs: &mut Vec<(&'static TypeDef, String)>) -> Result<Change> {
         match f.kind {
-            Kind::Reverse { .. } => Err(Error::field(
-                path,
-                "is read-only: set it from the other side of the relation",
-            )),
+            Kind::Reverse { .. } => Err(Error::field(path, "is read-only: set it from the other side of the relation")),
             Kind::LocalText => {
                 if v.is_null() {
-                    return Ok(Change::Local(
-                        self.locales
-                            .codes
-                            .iter()
-                            .map(|c| (c.clone(), None))
-                            .collect(),
-                    ));
+                    return Ok(Change::Local(self.locales.codes.iter().map(|c| (c.clone(), None)).collect()));
                 }
                 Ok(Change::Local(self.local_patch(path, v)?))
             }
@@ -108,9 +89,7 @@ impl Parser<'_> {
                     let (raw, r) = match item {
                         J::String(s) => (s.as_str(), None),
                         J::Object(o) => (
-                            o.get("id")
-                                .and_then(J::as_str)
-                                .ok_or_else(|| Error::field(&p, "needs an id"))?,
+                            o.get("id").and_then(J::as_str).ok_or_else(|| Error::field(&p, "needs an id"))?,
                             o.get("role").filter(|r| !r.is_null()),
                         ),
                         _ => return Err(Error::field(&p, "must be an id or {id, role}")),
@@ -137,30 +116,17 @@ impl Parser<'_> {
                 for (i, item) in items.iter().enumerate() {
                     let code = self.country(&format!("{path}[{i}]"), item)?;
                     if !links.iter().any(|l| l.target == code) {
-                        links.push(LinkIn {
-                            target: code,
-                            role: None,
-                        });
+                        links.push(LinkIn { target: code, role: None });
                     }
                 }
                 Ok(Change::Links(links))
             }
-            _ => Ok(Change::Set(if v.is_null() {
-                Val::Null
-            } else {
-                self.scalar(f, path, v, refs)?
-            })),
+            _ => Ok(Change::Set(if v.is_null() { Val::Null } else { self.scalar(f, path, v, refs)? })),
         }
     }
 
     /// Values kept in a column: everything but links.
-    fn scalar(
-        &self,
-        f: &FieldDef,
-        path: &str,
-        v: &J,
-        refs: &mut Vec<(&'static TypeDef, String)>,
-    ) -> Result<Val> {
+    fn scalar(&self, f: &FieldDef, path: &str, v: &J, refs: &mut Vec<(&'static TypeDef, String)>) -> Result<Val> {
         Ok(match f.kind {
             Kind::Text => Val::Text(text(path, v)?),
             Kind::Url => Val::Text(url(path, v)?),
@@ -177,52 +143,29 @@ impl Parser<'_> {
                 }
                 Val::Text(J::Array(out).to_string())
             }
-            Kind::Int => Val::Int(
-                v.as_i64()
-                    .ok_or_else(|| Error::field(path, "must be a whole number"))?,
-            ),
-            Kind::Float => Val::Float(
-                v.as_f64()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| Error::field(path, "must be a number"))?,
-            ),
-            Kind::Bool => Val::Int(
-                v.as_bool()
-                    .ok_or_else(|| Error::field(path, "must be true or false"))?
-                    as i64,
-            ),
+            Kind::Int => Val::Int(v.as_i64().ok_or_else(|| Error::field(path, "must be a whole number"))?),
+            Kind::Float => {
+                Val::Float(v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| Error::field(path, "must be a number"))?)
+            }
+            Kind::Bool => Val::Int(v.as_bool().ok_or_else(|| Error::field(path, "must be true or false"))? as i64),
             Kind::Date => Val::Text(date(path, v)?),
             Kind::DateTime => Val::Int(datetime(path, v)?),
             Kind::Enum(e) => {
                 let def = enum_def(e);
-                let s = v
-                    .as_str()
-                    .ok_or_else(|| Error::field(path, "must be a string"))?;
+                let s = v.as_str().ok_or_else(|| Error::field(path, "must be a string"))?;
                 if !def.values.contains(&s) {
-                    return Err(Error::field(
-                        path,
-                        format!("must be one of {}", def.values.join(", ")),
-                    ));
+                    return Err(Error::field(path, format!("must be one of {}", def.values.join(", "))));
                 }
                 Val::Text(s.to_owned())
             }
             Kind::Money => {
-                let o = v
-                    .as_object()
-                    .ok_or_else(|| Error::field(path, "must be {amount, currency}"))?;
+                let o = v.as_object().ok_or_else(|| Error::field(path, "must be {amount, currency}"))?;
                 let cur = o
                     .get("currency")
                     .and_then(J::as_str)
                     .filter(|c| c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()))
-                    .ok_or_else(|| {
-                        Error::field(
-                            format!("{path}.currency"),
-                            "must be an ISO 4217 code such as USD",
-                        )
-                    })?;
-                let amount = o
-                    .get("amount")
-                    .ok_or_else(|| Error::field(format!("{path}.amount"), "is required"))?;
+                    .ok_or_else(|| Error::field(format!("{path}.currency"), "must be an ISO 4217 code such as USD"))?;
+                let amount = o.get("amount").ok_or_else(|| Error::field(format!("{path}.amount"), "is required"))?;
                 let s = match amount {
                     J::String(s) => s.clone(),
                     J::Number(n) => n.to_string(),
@@ -233,17 +176,12 @@ impl Parser<'_> {
                         ));
                     }
                 };
-                Val::Money(
-                    parse_minor(&s, cur).map_err(|m| Error::field(format!("{path}.amount"), m))?,
-                    cur.to_owned(),
-                )
+                Val::Money(parse_minor(&s, cur).map_err(|m| Error::field(format!("{path}.amount"), m))?, cur.to_owned())
             }
             Kind::Country => Val::Text(self.country(path, v)?),
             Kind::Ref(target) => {
                 let ty = crate::model::content_type(target).expect("model checked");
-                let raw = v
-                    .as_str()
-                    .ok_or_else(|| Error::field(path, "must be an id"))?;
+                let raw = v.as_str().ok_or_else(|| Error::field(path, "must be an id"))?;
                 let id = (self.resolve)(ty, raw, path)?;
                 refs.push((ty, id.clone()));
                 Val::Text(id)
@@ -252,18 +190,11 @@ impl Parser<'_> {
                 let items = as_list(path, v)?;
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    out.push(self.embedded(
-                        embedded_type(e),
-                        &format!("{path}[{i}]"),
-                        item,
-                        refs,
-                    )?);
+                    out.push(self.embedded(embedded_type(e), &format!("{path}[{i}]"), item, refs)?);
                 }
                 Val::Text(J::Array(out).to_string())
             }
-            Kind::Object(e) => {
-                Val::Text(self.embedded(embedded_type(e), path, v, refs)?.to_string())
-            }
+            Kind::Object(e) => Val::Text(self.embedded(embedded_type(e), path, v, refs)?.to_string()),
             Kind::Refs { .. } | Kind::Reverse { .. } | Kind::Countries => {
                 unreachable!("links are not columns")
             }
@@ -271,24 +202,15 @@ impl Parser<'_> {
     }
 
     /// An embedded sub-item as stored: localised maps, internal ids, ms times.
-    fn embedded(
-        &self,
-        def: &EmbeddedDef,
-        path: &str,
-        v: &J,
-        refs: &mut Vec<(&'static TypeDef, String)>,
-    ) -> Result<J> {
-        let o = v
-            .as_object()
-            .ok_or_else(|| Error::field(path, format!("must be a {} object", def.name)))?;
+    fn embedded(&self, def: &EmbeddedDef, path: &str, v: &J, refs: &mut Vec<(&'static TypeDef, String)>) -> Result<J> {
+        let o = v.as_object().ok_or_else(|| Error::field(path, format!("must be a {} object", def.name)))?;
         let mut out = Map::new();
         for (k, val) in o {
-            let f = def.fields.iter().find(|f| f.name == k).ok_or_else(|| {
-                Error::field(
-                    format!("{path}.{k}"),
-                    format!("{} has no field {k}", def.name),
-                )
-            })?;
+            let f = def
+                .fields
+                .iter()
+                .find(|f| f.name == k)
+                .ok_or_else(|| Error::field(format!("{path}.{k}"), format!("{} has no field {k}", def.name)))?;
             if val.is_null() {
                 continue;
             }
@@ -326,13 +248,7 @@ impl Parser<'_> {
         let mut out = BTreeMap::new();
         let mut put = |loc: &str, val: &J| -> Result<()> {
             self.locales.check(loc).map_err(|_| {
-                Error::field(
-                    path,
-                    format!(
-                        "unknown locale {loc:?}; use one of {}",
-                        self.locales.codes.join(", ")
-                    ),
-                )
+                Error::field(path, format!("unknown locale {loc:?}; use one of {}", self.locales.codes.join(", ")))
             })?;
             let s = match val {
                 J::Null => None,
@@ -369,20 +285,15 @@ impl Parser<'_> {
         if self.countries.contains(&code) {
             Ok(code)
         } else {
-            Err(Error::field(
-                path,
-                format!("{v} is not an ISO 3166-1 alpha-2 country code such as MA"),
-            ))
+            Err(Error::field(path, format!("{v} is not an ISO 3166-1 alpha-2 country code such as MA")))
         }
     }
 }
 
 /// A localised value's map, without empty locales, as stored.
 pub fn local_json(patch: &BTreeMap<String, Option<String>>) -> String {
-    let m: Map<String, J> = patch
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|s| (k.clone(), J::String(s.clone()))))
-        .collect();
+    let m: Map<String, J> =
+        patch.iter().filter_map(|(k, v)| v.as_ref().map(|s| (k.clone(), J::String(s.clone())))).collect();
     J::Object(m).to_string()
 }
 
@@ -398,41 +309,24 @@ pub fn merge_local(current: &Val, patch: &BTreeMap<String, Option<String>>) -> V
     for (k, v) in patch {
         map.insert(k.clone(), v.clone());
     }
-    if map.values().all(Option::is_none) {
-        Val::Null
-    } else {
-        Val::Text(local_json(&map))
-    }
+    if map.values().all(Option::is_none) { Val::Null } else { Val::Text(local_json(&map)) }
 }
 
 fn as_list<'j>(path: &str, v: &'j J) -> Result<&'j Vec<J>> {
-    let items = v
-        .as_array()
-        .ok_or_else(|| Error::field(path, "must be a list"))?;
+    let items = v.as_array().ok_or_else(|| Error::field(path, "must be a list"))?;
     if items.len() > MAX_LIST {
-        return Err(Error::field(
-            path,
-            format!("may hold at most {MAX_LIST} entries"),
-        ));
+        return Err(Error::field(path, format!("may hold at most {MAX_LIST} entries")));
     }
     Ok(items)
 }
 
 fn text(path: &str, v: &J) -> Result<String> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| Error::field(path, "must be a string"))?;
+    let s = v.as_str().ok_or_else(|| Error::field(path, "must be a string"))?;
     if s.len() > MAX_TEXT {
-        return Err(Error::field(
-            path,
-            format!("is longer than {MAX_TEXT} bytes"),
-        ));
+        return Err(Error::field(path, format!("is longer than {MAX_TEXT} bytes")));
     }
     // Control characters other than line breaks and tabs have no place in content.
-    Ok(s.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect::<String>()
-        .replace("\r\n", "\n"))
+    Ok(s.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect::<String>().replace("\r\n", "\n"))
 }
 
 fn url(path: &str, v: &J) -> Result<String> {
@@ -442,18 +336,12 @@ fn url(path: &str, v: &J) -> Result<String> {
         && s.len() > 8
         && !s.contains(char::is_whitespace)
         && !s.contains(['<', '>', '"']);
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err(Error::field(path, "must be an absolute http(s) URL"))
-    }
+    if ok { Ok(s.to_owned()) } else { Err(Error::field(path, "must be an absolute http(s) URL")) }
 }
 
 /// ISO 8601 calendar date, full or reduced to month or year.
 fn date(path: &str, v: &J) -> Result<String> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| Error::field(path, "must be a date such as 2018-04-10"))?;
+    let s = v.as_str().ok_or_else(|| Error::field(path, "must be a date such as 2018-04-10"))?;
     let ok = match s.len() {
         4 => s.parse::<u16>().is_ok(),
         7 => chrono::NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d").is_ok(),
@@ -463,23 +351,15 @@ fn date(path: &str, v: &J) -> Result<String> {
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(Error::field(
-            path,
-            format!("{s:?} is not a date such as 2018-04-10, 2016-05 or 2024"),
-        ))
+        Err(Error::field(path, format!("{s:?} is not a date such as 2018-04-10, 2016-05 or 2024")))
     }
 }
 
 fn datetime(path: &str, v: &J) -> Result<i64> {
     let s = v.as_str().unwrap_or("");
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| d.timestamp_millis())
-        .map_err(|_| {
-            Error::field(
-                path,
-                format!("{s:?} is not an RFC 3339 date-time such as 2018-04-10T09:00:00+01:00"),
-            )
-        })
+    chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp_millis()).map_err(|_| {
+        Error::field(path, format!("{s:?} is not an RFC 3339 date-time such as 2018-04-10T09:00:00+01:00"))
+    })
 }
 
 pub fn format_datetime(ms: i64) -> String {
@@ -502,10 +382,7 @@ fn parse_minor(s: &str, cur: &str) -> Result<i64, String> {
     let s = s.trim();
     let (neg, digits) = s.strip_prefix('-').map_or((false, s), |d| (true, d));
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if int.is_empty()
-        || !int.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-    {
+    if int.is_empty() || !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
         return Err(bad());
     }
     if frac.len() as u32 > exp {
@@ -516,14 +393,10 @@ fn parse_minor(s: &str, cur: &str) -> Result<i64, String> {
     let frac_val: i64 = if frac.is_empty() {
         0
     } else {
-        format!("{frac:0<width$}", width = exp as usize)
-            .parse()
-            .map_err(|_| bad())?
+        format!("{frac:0<width$}", width = exp as usize).parse().map_err(|_| bad())?
     };
-    let v = int
-        .checked_mul(scale)
-        .and_then(|v| v.checked_add(frac_val))
-        .ok_or_else(|| "amount is too large".to_owned())?;
+    let v =
+        int.checked_mul(scale).and_then(|v| v.checked_add(frac_val)).ok_or_else(|| "amount is too large".to_owned())?;
     Ok(if neg { -v } else { v })
 }
 
@@ -535,28 +408,19 @@ pub fn format_money(minor: i64, cur: &str) -> String {
     let scale = 10i64.pow(exp);
     let sign = if minor < 0 { "-" } else { "" };
     let a = minor.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        a / scale as u64,
-        a % scale as u64,
-        width = exp as usize
-    )
+    format!("{sign}{}.{:0width$}", a / scale as u64, a % scale as u64, width = exp as usize)
 }
 
 pub fn check_slug(s: &str) -> Result<String> {
     let ok = !s.is_empty()
         && s.len() <= 120
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-');
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(Error::field(
-            "slug",
-            "use lowercase letters, digits and hyphens, such as rabat-workshop-2018",
-        ))
+        Err(Error::field("slug", "use lowercase letters, digits and hyphens, such as rabat-workshop-2018"))
     }
 }
 
@@ -601,11 +465,8 @@ pub fn export(item: &Item, links: &[(String, String, Option<String>)]) -> J {
             }
             Kind::Countries => {
                 let key = crate::store::link_key(item.ty, f);
-                let list: Vec<J> = links
-                    .iter()
-                    .filter(|(k, _, _)| *k == key)
-                    .map(|(_, t, _)| J::String(t.clone()))
-                    .collect();
+                let list: Vec<J> =
+                    links.iter().filter(|(k, _, _)| *k == key).map(|(_, t, _)| J::String(t.clone())).collect();
                 if list.is_empty() {
                     continue;
                 } else {
@@ -634,9 +495,7 @@ fn export_value(f: &FieldDef, v: &Val) -> Option<J> {
             let stored: J = serde_json::from_str(s).ok()?;
             let def = embedded_type(e);
             match stored {
-                J::Array(items) => {
-                    J::Array(items.iter().map(|i| export_embedded(def, i)).collect())
-                }
+                J::Array(items) => J::Array(items.iter().map(|i| export_embedded(def, i)).collect()),
                 other => export_embedded(def, &other),
             }
         }
@@ -656,12 +515,9 @@ fn export_embedded(def: &EmbeddedDef, stored: &J) -> J {
         let val = match (f.kind, v) {
             (Kind::Ref(t), J::String(id)) => J::String(ids::encode(t, id)),
             (Kind::DateTime, J::Number(n)) => J::String(format_datetime(n.as_i64().unwrap_or(0))),
-            (Kind::Embedded(e), J::Array(items)) => J::Array(
-                items
-                    .iter()
-                    .map(|i| export_embedded(embedded_type(e), i))
-                    .collect(),
-            ),
+            (Kind::Embedded(e), J::Array(items)) => {
+                J::Array(items.iter().map(|i| export_embedded(embedded_type(e), i)).collect())
+            }
             (Kind::Object(e), o) => export_embedded(embedded_type(e), o),
             (_, other) => other.clone(),
         };
@@ -693,10 +549,7 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(
-            slugify("Atelier d'échange : «Les Régions»"),
-            "atelier-d-echange-les-regions"
-        );
+        assert_eq!(slugify("Atelier d'échange : «Les Régions»"), "atelier-d-echange-les-regions");
         assert!(check_slug("Bad Slug").is_err());
     }
 }

@@ -45,12 +45,7 @@ fn decode_cursor(arg: &str, s: &str) -> Result<Vec<KeyVal>> {
         .decode(s)
         .ok()
         .and_then(|b| serde_json::from_slice::<Vec<KeyVal>>(&b).ok())
-        .ok_or_else(|| {
-            Error::field(
-                arg,
-                "is not a cursor from this list; use a cursor or endCursor the API returned",
-            )
-        })
+        .ok_or_else(|| Error::field(arg, "is not a cursor from this list; use a cursor or endCursor the API returned"))
 }
 
 pub fn list_spec(
@@ -59,14 +54,7 @@ pub fn list_spec(
     chain: &[String],
     page_size: usize,
 ) -> async_graphql::Result<ListSpec> {
-    spec(
-        &ctx.args,
-        ty,
-        chain,
-        page_size,
-        ctx.look_ahead().field("totalCount").exists(),
-    )
-    .map_err(gql_err)
+    spec(&ctx.args, ty, chain, page_size, ctx.look_ahead().field("totalCount").exists()).map_err(gql_err)
 }
 
 fn spec(
@@ -80,14 +68,9 @@ fn spec(
         match args.get(name).filter(|v| !v.is_null()) {
             None => Ok(None),
             Some(v) => {
-                let n = v
-                    .i64()
-                    .map_err(|_| Error::field(name, "must be a whole number"))?;
+                let n = v.i64().map_err(|_| Error::field(name, "must be a whole number"))?;
                 if n < 0 || n as usize > page_size {
-                    return Err(Error::field(
-                        name,
-                        format!("must be between 0 and {page_size}"),
-                    ));
+                    return Err(Error::field(name, format!("must be between 0 and {page_size}")));
                 }
                 Ok(Some(n as usize))
             }
@@ -96,33 +79,16 @@ fn spec(
     let cursor = |name: &str| -> Result<Option<Vec<KeyVal>>> {
         match args.get(name).filter(|v| !v.is_null()) {
             None => Ok(None),
-            Some(v) => decode_cursor(
-                name,
-                v.string()
-                    .map_err(|_| Error::field(name, "must be a string"))?,
-            )
-            .map(Some),
+            Some(v) => decode_cursor(name, v.string().map_err(|_| Error::field(name, "must be a string"))?).map(Some),
         }
     };
-    let window = Window {
-        first: count("first")?,
-        last: count("last")?,
-        after: cursor("after")?,
-        before: cursor("before")?,
-    };
+    let window =
+        Window { first: count("first")?, last: count("last")?, after: cursor("after")?, before: cursor("before")? };
     if window.first.is_some() && window.last.is_some() {
-        return Err(Error::field(
-            "last",
-            "give first (with after) or last (with before), not both",
-        ));
+        return Err(Error::field("last", "give first (with after) or last (with before), not both"));
     }
-    if window.after.is_some() && window.last.is_some()
-        || window.before.is_some() && window.first.is_some()
-    {
-        return Err(Error::field(
-            "before",
-            "use after with first, and before with last",
-        ));
+    if window.after.is_some() && window.last.is_some() || window.before.is_some() && window.first.is_some() {
+        return Err(Error::field("before", "use after with first, and before with last"));
     }
     let filter = match args.get("filter").filter(|v| !v.is_null()) {
         None => None,
@@ -130,61 +96,35 @@ fn spec(
     };
     let mut order = Vec::new();
     if let Some(list) = args.get("orderBy").filter(|v| !v.is_null()) {
-        let list = list
-            .list()
-            .map_err(|_| Error::field("orderBy", "must be a list"))?;
+        let list = list.list().map_err(|_| Error::field("orderBy", "must be a list"))?;
         for o in list.iter() {
-            let o = o
-                .object()
-                .map_err(|_| Error::field("orderBy", "entries are {field, direction}"))?;
+            let o = o.object().map_err(|_| Error::field("orderBy", "entries are {field, direction}"))?;
             let name = o
                 .try_get("field")
                 .and_then(|f| f.enum_name().map(str::to_owned))
                 .map_err(|_| Error::field("orderBy.field", "is required"))?;
-            let desc = o
-                .get("direction")
-                .and_then(|d| d.enum_name().ok().map(|d| d == "DESC"))
-                .unwrap_or(false);
+            let desc = o.get("direction").and_then(|d| d.enum_name().ok().map(|d| d == "DESC")).unwrap_or(false);
             let target = COMMON_ORDER
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, c)| Target::Common(*c))
                 .or_else(|| {
-                    ty.fields
-                        .iter()
-                        .find(|f| f.kind.sortable() && order_name(f.name) == name)
-                        .map(Target::Field)
+                    ty.fields.iter().find(|f| f.kind.sortable() && order_name(f.name) == name).map(Target::Field)
                 })
-                .ok_or_else(|| {
-                    Error::field(
-                        "orderBy.field",
-                        format!("{name} is not a sort field of {}", ty.name),
-                    )
-                })?;
+                .ok_or_else(|| Error::field("orderBy.field", format!("{name} is not a sort field of {}", ty.name)))?;
             order.push(OrderBy { target, desc });
         }
     }
-    Ok(ListSpec {
-        filter,
-        order,
-        window,
-        locales: chain.to_vec(),
-        want_total,
-    })
+    Ok(ListSpec { filter, order, window, locales: chain.to_vec(), want_total })
 }
 
 const MAX_FILTER_DEPTH: usize = 8;
 
 fn filter(ty: &'static TypeDef, v: &ValueAccessor<'_>, depth: usize) -> Result<Filter> {
     if depth > MAX_FILTER_DEPTH {
-        return Err(Error::field(
-            "filter",
-            format!("nests and/or/not deeper than {MAX_FILTER_DEPTH} levels"),
-        ));
+        return Err(Error::field("filter", format!("nests and/or/not deeper than {MAX_FILTER_DEPTH} levels")));
     }
-    let o = v
-        .object()
-        .map_err(|_| Error::field("filter", "must be an object"))?;
+    let o = v.object().map_err(|_| Error::field("filter", "must be an object"))?;
     let mut all = Vec::new();
     for (name, val) in o.iter() {
         if val.is_null() {
@@ -193,61 +133,27 @@ fn filter(ty: &'static TypeDef, v: &ValueAccessor<'_>, depth: usize) -> Result<F
         let name = name.as_str();
         match name {
             "and" | "or" => {
-                let items = val
-                    .list()
-                    .map_err(|_| Error::field(name, "must be a list of filters"))?;
-                let parts = items
-                    .iter()
-                    .map(|i| filter(ty, &i, depth + 1))
-                    .collect::<Result<Vec<_>>>()?;
-                all.push(if name == "and" {
-                    Filter::And(parts)
-                } else {
-                    Filter::Or(parts)
-                });
+                let items = val.list().map_err(|_| Error::field(name, "must be a list of filters"))?;
+                let parts = items.iter().map(|i| filter(ty, &i, depth + 1)).collect::<Result<Vec<_>>>()?;
+                all.push(if name == "and" { Filter::And(parts) } else { Filter::Or(parts) });
             }
             "not" => all.push(Filter::Not(Box::new(filter(ty, &val, depth + 1)?))),
-            "id" => all.extend(conds(
-                Target::Common(Common::Id),
-                "IDFilter",
-                Some(ty),
-                name,
-                &val,
-            )?),
-            "slug" => all.extend(conds(
-                Target::Common(Common::Slug),
-                "StringFilter",
-                None,
-                name,
-                &val,
-            )?),
-            "workflowState" => all.extend(conds(
-                Target::Common(Common::State),
-                "WorkflowStateFilter",
-                None,
-                name,
-                &val,
-            )?),
+            "id" => all.extend(conds(Target::Common(Common::Id), "IDFilter", Some(ty), name, &val)?),
+            "slug" => all.extend(conds(Target::Common(Common::Slug), "StringFilter", None, name, &val)?),
+            "workflowState" => {
+                all.extend(conds(Target::Common(Common::State), "WorkflowStateFilter", None, name, &val)?)
+            }
             "createdAt" | "updatedAt" | "publishedAt" => {
                 let c = match name {
                     "createdAt" => Common::CreatedAt,
                     "updatedAt" => Common::UpdatedAt,
                     _ => Common::PublishedAt,
                 };
-                all.extend(conds(
-                    Target::Common(c),
-                    "DateTimeFilter",
-                    None,
-                    name,
-                    &val,
-                )?);
+                all.extend(conds(Target::Common(c), "DateTimeFilter", None, name, &val)?);
             }
             _ => {
-                let f: &'static FieldDef = ty
-                    .field(name)
-                    .ok_or_else(|| Error::field(name, "cannot be filtered on"))?;
-                let ft = filter_type(f.kind)
-                    .ok_or_else(|| Error::field(name, "cannot be filtered on"))?;
+                let f: &'static FieldDef = ty.field(name).ok_or_else(|| Error::field(name, "cannot be filtered on"))?;
+                let ft = filter_type(f.kind).ok_or_else(|| Error::field(name, "cannot be filtered on"))?;
                 let target_ty = match f.kind {
                     Kind::Ref(t) | Kind::Refs { target: t, .. } => content_type(t),
                     _ => None,
@@ -256,11 +162,7 @@ fn filter(ty: &'static TypeDef, v: &ValueAccessor<'_>, depth: usize) -> Result<F
             }
         }
     }
-    Ok(if all.len() == 1 {
-        all.pop().expect("one")
-    } else {
-        Filter::And(all)
-    })
+    Ok(if all.len() == 1 { all.pop().expect("one") } else { Filter::And(all) })
 }
 
 /// The conditions of one field filter (`{gte: 2016, lt: 2019}` is two).
@@ -271,9 +173,7 @@ fn conds(
     field: &str,
     v: &ValueAccessor<'_>,
 ) -> Result<Vec<Filter>> {
-    let o = v
-        .object()
-        .map_err(|_| Error::field(field, format!("must be a {ft}")))?;
+    let o = v.object().map_err(|_| Error::field(field, format!("must be a {ft}")))?;
     let mut out = Vec::new();
     for (opname, val) in o.iter() {
         if val.is_null() {
@@ -293,27 +193,14 @@ fn conds(
             "startsWith" => Op::StartsWith,
             "isNull" | "isEmpty" => Op::IsNull,
             other => {
-                return Err(Error::field(
-                    &path,
-                    format!("{other} is not an operator of {ft}"),
-                ));
+                return Err(Error::field(&path, format!("{other} is not an operator of {ft}")));
             }
         };
         let value = if op == Op::IsNull {
-            Value::Bool(
-                val.boolean()
-                    .map_err(|_| Error::field(&path, "must be true or false"))?,
-            )
+            Value::Bool(val.boolean().map_err(|_| Error::field(&path, "must be true or false"))?)
         } else if matches!(op, Op::In | Op::NotIn) {
-            let items = val
-                .list()
-                .map_err(|_| Error::field(&path, "must be a list"))?;
-            Value::List(
-                items
-                    .iter()
-                    .map(|i| scalar(ft, id_type, &path, &i))
-                    .collect::<Result<_>>()?,
-            )
+            let items = val.list().map_err(|_| Error::field(&path, "must be a list"))?;
+            Value::List(items.iter().map(|i| scalar(ft, id_type, &path, &i)).collect::<Result<_>>()?)
         } else {
             scalar(ft, id_type, &path, &val)?
         };
@@ -322,29 +209,13 @@ fn conds(
     Ok(out)
 }
 
-fn scalar(
-    ft: &str,
-    id_type: Option<&'static TypeDef>,
-    path: &str,
-    v: &ValueAccessor<'_>,
-) -> Result<Value> {
+fn scalar(ft: &str, id_type: Option<&'static TypeDef>, path: &str, v: &ValueAccessor<'_>) -> Result<Value> {
     Ok(match ft {
-        "IntFilter" => Value::Int(
-            v.i64()
-                .map_err(|_| Error::field(path, "must be a whole number"))?,
-        ),
-        "FloatFilter" => Value::Float(
-            v.f64()
-                .map_err(|_| Error::field(path, "must be a number"))?,
-        ),
-        "BooleanFilter" => Value::Bool(
-            v.boolean()
-                .map_err(|_| Error::field(path, "must be true or false"))?,
-        ),
+        "IntFilter" => Value::Int(v.i64().map_err(|_| Error::field(path, "must be a whole number"))?),
+        "FloatFilter" => Value::Float(v.f64().map_err(|_| Error::field(path, "must be a number"))?),
+        "BooleanFilter" => Value::Bool(v.boolean().map_err(|_| Error::field(path, "must be true or false"))?),
         "DateTimeFilter" => {
-            let s = v
-                .string()
-                .map_err(|_| Error::field(path, "must be a date-time"))?;
+            let s = v.string().map_err(|_| Error::field(path, "must be a date-time"))?;
             Value::Int(
                 chrono::DateTime::parse_from_rfc3339(s)
                     .map_err(|_| Error::field(path, format!("{s:?} is not an RFC 3339 date-time")))?
@@ -352,17 +223,13 @@ fn scalar(
             )
         }
         "IDFilter" | "RelationFilter" => {
-            let s = v
-                .string()
-                .map_err(|_| Error::field(path, "must be an id"))?;
+            let s = v.string().map_err(|_| Error::field(path, "must be an id"))?;
             let ty = id_type.expect("id filters know their type");
             Value::Text(ids::decode_as(s, ty, path)?)
         }
-        "CountriesFilter" => Value::Text(
-            v.string()
-                .map_err(|_| Error::field(path, "must be a country code"))?
-                .to_ascii_uppercase(),
-        ),
+        "CountriesFilter" => {
+            Value::Text(v.string().map_err(|_| Error::field(path, "must be a country code"))?.to_ascii_uppercase())
+        }
         _ => match v.as_value() {
             async_graphql::Value::Enum(e) => Value::Text(e.to_string()),
             async_graphql::Value::String(s) => Value::Text(s.clone()),

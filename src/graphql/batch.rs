@@ -33,11 +33,7 @@ impl<L: Load> Batcher<L> {
     pub fn new(loader: L) -> Self {
         Batcher {
             loader,
-            state: Arc::new(Mutex::new(State {
-                cache: HashMap::new(),
-                pending: Vec::new(),
-                open: None,
-            })),
+            state: Arc::new(Mutex::new(State { cache: HashMap::new(), pending: Vec::new(), open: None })),
         }
     }
 

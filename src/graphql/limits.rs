@@ -17,11 +17,7 @@ pub struct Complexity {
 
 impl ExtensionFactory for Complexity {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ComplexityExt {
-            limit: self.limit,
-            default_page: self.default_page,
-            lists: self.lists.clone(),
-        })
+        Arc::new(ComplexityExt { limit: self.limit, default_page: self.default_page, lists: self.lists.clone() })
     }
 }
 
@@ -62,51 +58,39 @@ impl Extension for ComplexityExt {
 }
 
 impl ComplexityExt {
-    fn cost(
-        &self,
-        doc: &ExecutableDocument,
-        set: &SelectionSet,
-        vars: &Variables,
-        depth: usize,
-    ) -> usize {
+    fn cost(&self, doc: &ExecutableDocument, set: &SelectionSet, vars: &Variables, depth: usize) -> usize {
         if depth > 64 {
             return usize::MAX / 4;
         }
         let mut total: usize = 0;
         for sel in &set.items {
-            let c = match &sel.node {
-                Selection::Field(f) => {
-                    let f = &f.node;
-                    let inner = self.cost(doc, &f.selection_set.node, vars, depth + 1);
-                    let size = f
-                        .arguments
-                        .iter()
-                        .find(|(n, _)| n.node == "first" || n.node == "last")
-                        .and_then(|(_, v)| {
-                            match v.node.clone().into_const_with(|name| {
-                                Ok::<_, ()>(vars.get(&name).cloned().unwrap_or(Value::Null))
-                            }) {
-                                Ok(Value::Number(n)) => n.as_u64().map(|n| n as usize),
-                                _ => None,
-                            }
-                        });
-                    let mult = match size {
-                        Some(n) => n.max(1),
-                        None if self.lists.contains(f.name.node.as_str()) => self.default_page,
-                        None => 1,
-                    };
-                    1usize.saturating_add(inner.saturating_mul(mult))
-                }
-                Selection::FragmentSpread(s) => doc
-                    .fragments
-                    .get(&s.node.fragment_name.node)
-                    .map_or(0, |frag| {
-                        self.cost(doc, &frag.node.selection_set.node, vars, depth + 1)
-                    }),
-                Selection::InlineFragment(i) => {
-                    self.cost(doc, &i.node.selection_set.node, vars, depth + 1)
-                }
-            };
+            let c =
+                match &sel.node {
+                    Selection::Field(f) => {
+                        let f = &f.node;
+                        let inner = self.cost(doc, &f.selection_set.node, vars, depth + 1);
+                        let size =
+                            f.arguments.iter().find(|(n, _)| n.node == "first" || n.node == "last").and_then(
+                                |(_, v)| match v.node.clone().into_const_with(|name| {
+                                    Ok::<_, ()>(vars.get(&name).cloned().unwrap_or(Value::Null))
+                                }) {
+                                    Ok(Value::Number(n)) => n.as_u64().map(|n| n as usize),
+                                    _ => None,
+                                },
+                            );
+                        let mult = match size {
+                            Some(n) => n.max(1),
+                            None if self.lists.contains(f.name.node.as_str()) => self.default_page,
+                            None => 1,
+                        };
+                        1usize.saturating_add(inner.saturating_mul(mult))
+                    }
+                    Selection::FragmentSpread(s) => doc
+                        .fragments
+                        .get(&s.node.fragment_name.node)
+                        .map_or(0, |frag| self.cost(doc, &frag.node.selection_set.node, vars, depth + 1)),
+                    Selection::InlineFragment(i) => self.cost(doc, &i.node.selection_set.node, vars, depth + 1),
+                };
             total = total.saturating_add(c);
         }
         total

@@ -19,10 +19,7 @@ pub struct SpecKey {
 
 impl SpecKey {
     pub fn new(spec: ListSpec) -> Self {
-        SpecKey {
-            sig: format!("{spec:?}").into(),
-            spec: Arc::new(spec),
-        }
+        SpecKey { sig: format!("{spec:?}").into(), spec: Arc::new(spec) }
     }
 }
 impl PartialEq for SpecKey {
@@ -75,13 +72,9 @@ impl Load for Related {
     type Value = Page;
     fn load(&self, keys: Vec<RelKey>) -> BoxFuture<'_, Result<HashMap<RelKey, Page>>> {
         async move {
-            let mut groups: HashMap<(&'static str, &'static str, Stage, SpecKey), Vec<String>> =
-                HashMap::new();
+            let mut groups: HashMap<(&'static str, &'static str, Stage, SpecKey), Vec<String>> = HashMap::new();
             for k in &keys {
-                groups
-                    .entry((k.owner, k.field, k.stage, k.spec.clone()))
-                    .or_default()
-                    .push(k.parent.clone());
+                groups.entry((k.owner, k.field, k.stage, k.spec.clone())).or_default().push(k.parent.clone());
             }
             let mut out = HashMap::new();
             for ((owner, field, stage, spec), parents) in groups {
@@ -89,34 +82,14 @@ impl Load for Related {
                 let f = owner_ty.field(field).expect("known field");
                 let mut pages = self
                     .0
-                    .list(
-                        Source::Related {
-                            owner: owner_ty,
-                            field: f,
-                            parents: &parents,
-                        },
-                        stage,
-                        &spec.spec,
-                    )
+                    .list(Source::Related { owner: owner_ty, field: f, parents: &parents }, stage, &spec.spec)
                     .await?;
                 for p in parents {
                     let mut page = pages.remove(&Some(p.clone())).unwrap_or_default();
                     if spec.spec.want_total && page.total.is_none() {
                         page.total = Some(0);
                     }
-                    if spec.spec.window.after.is_some() && spec.spec.window.first.is_some() {
-                        page.has_prev = true;
-                    }
-                    out.insert(
-                        RelKey {
-                            owner,
-                            field,
-                            stage,
-                            spec: spec.clone(),
-                            parent: p,
-                        },
-                        page,
-                    );
+                    out.insert(RelKey { owner, field, stage, spec: spec.clone(), parent: p }, page);
                 }
             }
             Ok(out)
@@ -132,13 +105,11 @@ impl Load for CountryLinks {
     type Value = Vec<String>;
     fn load(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<HashMap<Self::Key, Vec<String>>>> {
         async move {
-            let mut groups: HashMap<(&'static str, &'static str, Stage), Vec<String>> =
-                HashMap::new();
+            let mut groups: HashMap<(&'static str, &'static str, Stage), Vec<String>> = HashMap::new();
             for (o, f, s, id) in &keys {
                 groups.entry((o, f, *s)).or_default().push(id.clone());
             }
-            let mut out: HashMap<Self::Key, Vec<String>> =
-                keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            let mut out: HashMap<Self::Key, Vec<String>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
             for ((o, f, s), ids) in groups {
                 let ty = content_type(o).expect("known type");
                 let field = ty.field(f).expect("known field");
@@ -158,8 +129,7 @@ impl Load for Revisions {
     type Value = Vec<RevisionRow>;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Vec<RevisionRow>>>> {
         async move {
-            let mut out: HashMap<String, Vec<RevisionRow>> =
-                keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            let mut out: HashMap<String, Vec<RevisionRow>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
             for r in self.0.revisions(&keys).await? {
                 out.entry(r.item_id.clone()).or_default().push(r);
             }
@@ -174,16 +144,7 @@ impl Load for Users {
     type Key = String;
     type Value = UserRow;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, UserRow>>> {
-        async move {
-            Ok(self
-                .0
-                .users_by_ids(&keys)
-                .await?
-                .into_iter()
-                .map(|u| (u.id.clone(), u))
-                .collect())
-        }
-        .boxed()
+        async move { Ok(self.0.users_by_ids(&keys).await?.into_iter().map(|u| (u.id.clone(), u)).collect()) }.boxed()
     }
 }
 

@@ -5,6 +5,7 @@ mod args;
 mod batch;
 pub mod limits;
 mod loaders;
+mod media;
 mod schema;
 mod values;
 

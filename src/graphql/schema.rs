@@ -10,9 +10,7 @@ use crate::app::Hub;
 use crate::domain::content::Transition;
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
-use crate::model::{
-    CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, content_type, order_name,
-};
+use crate::model::{CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, content_type, order_name};
 use crate::store::{Page, Stage, Val};
 use async_graphql::dynamic::*;
 use async_graphql::{Name, Value};
@@ -35,9 +33,7 @@ fn named(kind: Kind) -> TypeRef {
         Kind::Country => TypeRef::named("Country"),
         Kind::Countries => TypeRef::named_nn_list_nn("Country"),
         Kind::Ref(t) => TypeRef::named(t),
-        Kind::Refs { target, .. } | Kind::Reverse { target, .. } => {
-            TypeRef::named_nn(format!("{target}Connection"))
-        }
+        Kind::Refs { target, .. } | Kind::Reverse { target, .. } => TypeRef::named_nn(format!("{target}Connection")),
         Kind::Embedded(e) => TypeRef::named_nn_list_nn(e),
         Kind::Object(e) => TypeRef::named(e),
     }
@@ -47,9 +43,7 @@ fn input_type(kind: Kind) -> Option<TypeRef> {
     Some(match kind {
         Kind::Text | Kind::Url => TypeRef::named(TypeRef::STRING),
         Kind::LocalText => TypeRef::named_nn_list("LocalizedStringInput"),
-        Kind::LocalTextList => {
-            TypeRef::List(Box::new(TypeRef::named_nn_list_nn("LocalizedStringInput")))
-        }
+        Kind::LocalTextList => TypeRef::List(Box::new(TypeRef::named_nn_list_nn("LocalizedStringInput"))),
         Kind::Int => TypeRef::named(TypeRef::INT),
         Kind::Float => TypeRef::named(TypeRef::FLOAT),
         Kind::Bool => TypeRef::named(TypeRef::BOOLEAN),
@@ -87,22 +81,12 @@ fn scope(ctx: &ResolverContext<'_>, stage: Stage) -> async_graphql::Result<Arc<S
         }
         None => req(ctx)?.accept_locale.clone(),
     };
-    Ok(Arc::new(Scope {
-        stage,
-        chain: hub.content.locales.chain(&locale),
-    }))
+    Ok(Arc::new(Scope { stage, chain: hub.content.locales.chain(&locale) }))
 }
 
 fn read_scope(ctx: &ResolverContext<'_>) -> async_graphql::Result<Arc<Scope>> {
-    let preview = ctx
-        .args
-        .get("preview")
-        .and_then(|v| v.boolean().ok())
-        .unwrap_or(false);
-    let stage = hub(ctx)?
-        .content
-        .read_stage(req(ctx)?.viewer.as_ref(), preview)
-        .map_err(gql_err)?;
+    let preview = ctx.args.get("preview").and_then(|v| v.boolean().ok()).unwrap_or(false);
+    let stage = hub(ctx)?.content.read_stage(req(ctx)?.viewer.as_ref(), preview).map_err(gql_err)?;
     scope(ctx, stage)
 }
 
@@ -117,19 +101,24 @@ fn typed_item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>) -> FieldVa
 }
 
 fn conn_value(page: Page, scope: Arc<Scope>) -> FieldValue<'static> {
-    FieldValue::owned_any(ConnVal {
-        page: Arc::new(page),
-        scope,
-    })
+    FieldValue::owned_any(ConnVal { page: Arc::new(page), scope })
 }
 
 fn connection_args(f: Field, target: &TypeDef) -> Field {
-    f.argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).description("Up to this many items from the start (or after `after`); at most 100, 20 when no window is given."))
-        .argument(InputValue::new("after", TypeRef::named(TypeRef::STRING)).description("A cursor: items after it."))
-        .argument(InputValue::new("last", TypeRef::named(TypeRef::INT)).description("Up to this many items from the end (or before `before`)."))
-        .argument(InputValue::new("before", TypeRef::named(TypeRef::STRING)).description("A cursor: items before it."))
-        .argument(InputValue::new("filter", TypeRef::named(format!("{}Filter", target.name))))
-        .argument(InputValue::new("orderBy", TypeRef::named_nn_list(format!("{}Order", target.name))).description("Sort keys in order; `id` breaks ties."))
+    f.argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).description(
+        "Up to this many items from the start (or after `after`); at most 100, 20 when no window is given.",
+    ))
+    .argument(InputValue::new("after", TypeRef::named(TypeRef::STRING)).description("A cursor: items after it."))
+    .argument(
+        InputValue::new("last", TypeRef::named(TypeRef::INT))
+            .description("Up to this many items from the end (or before `before`)."),
+    )
+    .argument(InputValue::new("before", TypeRef::named(TypeRef::STRING)).description("A cursor: items before it."))
+    .argument(InputValue::new("filter", TypeRef::named(format!("{}Filter", target.name))))
+    .argument(
+        InputValue::new("orderBy", TypeRef::named_nn_list(format!("{}Order", target.name)))
+            .description("Sort keys in order; `id` breaks ties."),
+    )
 }
 
 fn read_args(f: Field) -> Field {
@@ -142,11 +131,7 @@ fn desc(f: Field, d: &str) -> Field {
 }
 
 /// An object field of a content type or embedded sub-item.
-fn value_field(
-    owner: Option<&'static TypeDef>,
-    f: &'static FieldDef,
-    embedded: bool,
-) -> Vec<Field> {
+fn value_field(owner: Option<&'static TypeDef>, f: &'static FieldDef, embedded: bool) -> Vec<Field> {
     let mut out = Vec::new();
     let name = f.name;
     let kind = f.kind;
@@ -167,25 +152,19 @@ fn value_field(
     }
     out.push(field);
     if kind == Kind::LocalText {
-        let companion = Field::new(
-            format!("{name}Localized"),
-            TypeRef::named("LocalizedString"),
-            move |ctx| {
-                FieldFuture::new(async move {
-                    let (map, scope) = if embedded {
-                        let p = ctx.parent_value.try_downcast_ref::<EmbVal>()?;
-                        (local_from_json(p.json.get(name)), p.scope.clone())
-                    } else {
-                        let p = ctx.parent_value.try_downcast_ref::<ItemVal>()?;
-                        (parse_local(p.item.value(name).as_text()), p.scope.clone())
-                    };
-                    Ok((!map.is_empty()).then(|| FieldValue::owned_any(LocalVal { map, scope })))
-                })
-            },
-        )
-        .description(format!(
-            "`{name}` with the locale it came from, its direction and every translation."
-        ));
+        let companion = Field::new(format!("{name}Localized"), TypeRef::named("LocalizedString"), move |ctx| {
+            FieldFuture::new(async move {
+                let (map, scope) = if embedded {
+                    let p = ctx.parent_value.try_downcast_ref::<EmbVal>()?;
+                    (local_from_json(p.json.get(name)), p.scope.clone())
+                } else {
+                    let p = ctx.parent_value.try_downcast_ref::<ItemVal>()?;
+                    (parse_local(p.item.value(name).as_text()), p.scope.clone())
+                };
+                Ok((!map.is_empty()).then(|| FieldValue::owned_any(LocalVal { map, scope })))
+            })
+        })
+        .description(format!("`{name}` with the locale it came from, its direction and every translation."));
         out.push(companion);
     }
     out
@@ -197,12 +176,7 @@ async fn load_ref(
     id: &str,
     scope: &Arc<Scope>,
 ) -> async_graphql::Result<Option<FieldValue<'static>>> {
-    let item = req(ctx)?
-        .loaders
-        .items
-        .load((target, scope.stage, id.to_owned()))
-        .await
-        .map_err(gql_err)?;
+    let item = req(ctx)?.loaders.items.load((target, scope.stage, id.to_owned())).await.map_err(gql_err)?;
     Ok(item.map(|i| item_value(i, scope.clone())))
 }
 
@@ -217,30 +191,22 @@ async fn resolve_item_field(
     Ok(match f.kind {
         Kind::LocalText => {
             let map = parse_local(v.as_text());
-            scope
-                .pick(&map)
-                .map(|(_, s)| FieldValue::value(s.to_owned()))
+            scope.pick(&map).map(|(_, s)| FieldValue::value(s.to_owned()))
         }
         Kind::LocalTextList => {
-            let list: Vec<serde_json::Value> = v
-                .as_text()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_default();
+            let list: Vec<serde_json::Value> =
+                v.as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
             Some(local_list(&list, scope))
         }
         Kind::Money => match v {
-            Val::Money(minor, currency) => Some(FieldValue::owned_any(MoneyVal {
-                minor: *minor,
-                currency: currency.clone(),
-            })),
+            Val::Money(minor, currency) => {
+                Some(FieldValue::owned_any(MoneyVal { minor: *minor, currency: currency.clone() }))
+            }
             _ => None,
         },
-        Kind::Country => v.as_text().map(|c| {
-            FieldValue::owned_any(CountryVal {
-                code: c.to_owned(),
-                scope: scope.clone(),
-            })
-        }),
+        Kind::Country => {
+            v.as_text().map(|c| FieldValue::owned_any(CountryVal { code: c.to_owned(), scope: scope.clone() }))
+        }
         Kind::Countries => {
             let codes = req(ctx)?
                 .loaders
@@ -249,12 +215,9 @@ async fn resolve_item_field(
                 .await
                 .map_err(gql_err)?
                 .unwrap_or_default();
-            Some(FieldValue::list(codes.into_iter().map(|code| {
-                FieldValue::owned_any(CountryVal {
-                    code,
-                    scope: scope.clone(),
-                })
-            })))
+            Some(FieldValue::list(
+                codes.into_iter().map(|code| FieldValue::owned_any(CountryVal { code, scope: scope.clone() })),
+            ))
         }
         Kind::Ref(target) => match v.as_text() {
             Some(id) => load_ref(ctx, target, id, scope).await?,
@@ -271,43 +234,23 @@ async fn resolve_item_field(
                 spec: SpecKey::new(spec),
                 parent: p.item.id.clone(),
             };
-            let page = req(ctx)?
-                .loaders
-                .related
-                .load(key)
-                .await
-                .map_err(gql_err)?
-                .unwrap_or_default();
+            let page = req(ctx)?.loaders.related.load(key).await.map_err(gql_err)?.unwrap_or_default();
             Some(conn_value(page, scope.clone()))
         }
         Kind::Embedded(_) => {
-            let list: Vec<serde_json::Value> = v
-                .as_text()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_default();
-            Some(FieldValue::list(list.into_iter().map(|json| {
-                FieldValue::owned_any(EmbVal {
-                    json,
-                    scope: scope.clone(),
-                })
-            })))
+            let list: Vec<serde_json::Value> =
+                v.as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+            Some(FieldValue::list(
+                list.into_iter().map(|json| FieldValue::owned_any(EmbVal { json, scope: scope.clone() })),
+            ))
         }
         Kind::Object(_) => v
             .as_text()
             .and_then(|s| serde_json::from_str(s).ok())
-            .map(|json| {
-                FieldValue::owned_any(EmbVal {
-                    json,
-                    scope: scope.clone(),
-                })
-            }),
-        Kind::DateTime => v
-            .as_int()
-            .map(|ms| FieldValue::value(dv::format_datetime(ms))),
+            .map(|json| FieldValue::owned_any(EmbVal { json, scope: scope.clone() })),
+        Kind::DateTime => v.as_int().map(|ms| FieldValue::value(dv::format_datetime(ms))),
         Kind::Bool => v.as_int().map(|b| FieldValue::value(b != 0)),
-        Kind::Enum(_) => v
-            .as_text()
-            .map(|s| FieldValue::value(Value::Enum(Name::new(s)))),
+        Kind::Enum(_) => v.as_text().map(|s| FieldValue::value(Value::Enum(Name::new(s)))),
         Kind::Int => v.as_int().map(FieldValue::value),
         Kind::Float => match v {
             Val::Float(x) => Some(FieldValue::value(*x)),
@@ -322,9 +265,7 @@ fn local_list(list: &[serde_json::Value], scope: &Arc<Scope>) -> FieldValue<'sta
         .iter()
         .filter_map(|j| {
             let map = local_from_json(Some(j));
-            scope
-                .pick(&map)
-                .map(|(_, s)| FieldValue::value(s.to_owned()))
+            scope.pick(&map).map(|(_, s)| FieldValue::value(s.to_owned()))
         })
         .collect();
     FieldValue::list(strings)
@@ -339,52 +280,32 @@ async fn resolve_embedded(
     let scope = &p.scope;
     let Some(v) = v else {
         return Ok(match f.kind {
-            Kind::Embedded(_) | Kind::LocalTextList => {
-                Some(FieldValue::list(Vec::<FieldValue>::new()))
-            }
+            Kind::Embedded(_) | Kind::LocalTextList => Some(FieldValue::list(Vec::<FieldValue>::new())),
             _ => None,
         });
     };
     Ok(match f.kind {
         Kind::LocalText => {
             let map = local_from_json(Some(v));
-            scope
-                .pick(&map)
-                .map(|(_, s)| FieldValue::value(s.to_owned()))
+            scope.pick(&map).map(|(_, s)| FieldValue::value(s.to_owned()))
         }
-        Kind::LocalTextList => Some(local_list(
-            v.as_array().map(Vec::as_slice).unwrap_or(&[]),
-            scope,
-        )),
+        Kind::LocalTextList => Some(local_list(v.as_array().map(Vec::as_slice).unwrap_or(&[]), scope)),
         Kind::Ref(target) => match v.as_str() {
             Some(id) => load_ref(ctx, target, id, scope).await?,
             None => None,
         },
         Kind::Embedded(_) => {
             let items = v.as_array().cloned().unwrap_or_default();
-            Some(FieldValue::list(items.into_iter().map(|json| {
-                FieldValue::owned_any(EmbVal {
-                    json,
-                    scope: scope.clone(),
-                })
-            })))
+            Some(FieldValue::list(
+                items.into_iter().map(|json| FieldValue::owned_any(EmbVal { json, scope: scope.clone() })),
+            ))
         }
-        Kind::Object(_) => Some(FieldValue::owned_any(EmbVal {
-            json: v.clone(),
-            scope: scope.clone(),
-        })),
-        Kind::DateTime => v
-            .as_i64()
-            .map(|ms| FieldValue::value(dv::format_datetime(ms))),
-        Kind::Enum(_) => v
-            .as_str()
-            .map(|s| FieldValue::value(Value::Enum(Name::new(s)))),
-        Kind::Country => v.as_str().map(|c| {
-            FieldValue::owned_any(CountryVal {
-                code: c.to_owned(),
-                scope: scope.clone(),
-            })
-        }),
+        Kind::Object(_) => Some(FieldValue::owned_any(EmbVal { json: v.clone(), scope: scope.clone() })),
+        Kind::DateTime => v.as_i64().map(|ms| FieldValue::value(dv::format_datetime(ms))),
+        Kind::Enum(_) => v.as_str().map(|s| FieldValue::value(Value::Enum(Name::new(s)))),
+        Kind::Country => {
+            v.as_str().map(|c| FieldValue::owned_any(CountryVal { code: c.to_owned(), scope: scope.clone() }))
+        }
         _ => Some(FieldValue::value(Value::from_json(v.clone())?)),
     })
 }
@@ -393,33 +314,53 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
     fn item<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ItemVal> {
         ctx.parent_value.try_downcast_ref::<ItemVal>()
     }
-    obj.field(Field::new("id", TypeRef::named_nn(TypeRef::ID), move |ctx| {
-        FieldFuture::new(async move { Ok(Some(Value::from(ids::encode(ty.name, &item(&ctx)?.item.id)))) })
-    }).description("Global id, usable with `node(id:)`."))
-    .field(Field::new("slug", TypeRef::named_nn(TypeRef::STRING), |ctx| {
-        FieldFuture::new(async move { Ok(Some(Value::from(item(&ctx)?.item.slug.clone()))) })
-    }).description("URL-safe unique name."))
-    .field(Field::new("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
-        FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&item(&ctx)?.item.state)))) })
-    }).description("Editorial state of this copy."))
-    .field(Field::new("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
-        FieldFuture::new(async move { Ok(Some(Value::from(item(&ctx)?.item.version))) })
-    }).description("Send it back with every write: a write based on an older version is refused with CONFLICT."))
+    obj.field(
+        Field::new("id", TypeRef::named_nn(TypeRef::ID), move |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(ids::encode(ty.name, &item(&ctx)?.item.id)))) })
+        })
+        .description("Global id, usable with `node(id:)`."),
+    )
+    .field(
+        Field::new("slug", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(item(&ctx)?.item.slug.clone()))) })
+        })
+        .description("URL-safe unique name."),
+    )
+    .field(
+        Field::new("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&item(&ctx)?.item.state)))) })
+        })
+        .description("Editorial state of this copy."),
+    )
+    .field(
+        Field::new("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(item(&ctx)?.item.version))) })
+        })
+        .description("Send it back with every write: a write based on an older version is refused with CONFLICT."),
+    )
     .field(Field::new("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
         FieldFuture::new(async move { Ok(Some(Value::from(dv::format_datetime(item(&ctx)?.item.created_at)))) })
     }))
     .field(Field::new("updatedAt", TypeRef::named_nn("DateTime"), |ctx| {
         FieldFuture::new(async move { Ok(Some(Value::from(dv::format_datetime(item(&ctx)?.item.updated_at)))) })
     }))
-    .field(Field::new("publishedAt", TypeRef::named("DateTime"), |ctx| {
-        FieldFuture::new(async move { Ok(item(&ctx)?.item.published_at.map(|ms| Value::from(dv::format_datetime(ms)))) })
-    }).description("When the live version was published; null while it has none."))
-    .field(Field::new("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
-        FieldFuture::new(async move {
-            let i = &item(&ctx)?.item;
-            Ok(Some(Value::from(i.stage == Stage::Draft && i.published_at.is_some() && i.state != "PUBLISHED")))
+    .field(
+        Field::new("publishedAt", TypeRef::named("DateTime"), |ctx| {
+            FieldFuture::new(
+                async move { Ok(item(&ctx)?.item.published_at.map(|ms| Value::from(dv::format_datetime(ms)))) },
+            )
         })
-    }).description("A working draft differs from the live version (preview reads only)."))
+        .description("When the live version was published; null while it has none."),
+    )
+    .field(
+        Field::new("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move {
+                let i = &item(&ctx)?.item;
+                Ok(Some(Value::from(i.stage == Stage::Draft && i.published_at.is_some() && i.state != "PUBLISHED")))
+            })
+        })
+        .description("A working draft differs from the live version (preview reads only)."),
+    )
     .field(
         Field::new("revisions", TypeRef::named_nn_list_nn("Revision"), |ctx| {
             FieldFuture::new(async move {
@@ -444,7 +385,9 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
     let edge = Object::new(format!("{name}Edge"))
         .description(format!("A {name} in a list, with its cursor."))
         .field(Field::new("cursor", TypeRef::named_nn(TypeRef::STRING), |ctx| {
-            FieldFuture::new(async move { Ok(Some(Value::from(args::encode_cursor(&ctx.parent_value.try_downcast_ref::<EdgeVal>()?.edge.key)))) })
+            FieldFuture::new(async move {
+                Ok(Some(Value::from(args::encode_cursor(&ctx.parent_value.try_downcast_ref::<EdgeVal>()?.edge.key))))
+            })
         }))
         .field(Field::new("node", TypeRef::named_nn(name), |ctx| {
             FieldFuture::new(async move {
@@ -452,69 +395,49 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
                 Ok(Some(item_value(e.edge.item.clone(), e.scope.clone())))
             })
         }))
-        .field(Field::new("role", TypeRef::named(TypeRef::STRING), |ctx| {
-            FieldFuture::new(async move {
-                let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
-                let map = parse_local(e.edge.role.as_deref());
-                Ok(e.scope.pick(&map).map(|(_, s)| Value::from(s.to_owned())))
+        .field(
+            Field::new("role", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move {
+                    let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
+                    let map = parse_local(e.edge.role.as_deref());
+                    Ok(e.scope.pick(&map).map(|(_, s)| Value::from(s.to_owned())))
+                })
             })
-        }).description("The role held in this relation (funder, partner, trainer), where the relation has one."));
+            .description("The role held in this relation (funder, partner, trainer), where the relation has one."),
+        );
     let conn = Object::new(format!("{name}Connection"))
         .description(format!("A page of {name} items."))
         .field(
             Field::new("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
                 FieldFuture::new(async move {
-                    Ok(Some(Value::from(
-                        ctx.parent_value
-                            .try_downcast_ref::<ConnVal>()?
-                            .page
-                            .total
-                            .unwrap_or(0),
-                    )))
+                    Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<ConnVal>()?.page.total.unwrap_or(0))))
                 })
             })
             .description("How many items match the filter, over all pages."),
         )
-        .field(Field::new(
-            "pageInfo",
-            TypeRef::named_nn("PageInfo"),
-            |ctx| {
-                FieldFuture::new(async move {
-                    let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
-                    Ok(Some(FieldValue::owned_any(PageInfoVal(c.page.clone()))))
-                })
-            },
-        ))
-        .field(Field::new(
-            "edges",
-            TypeRef::named_nn_list_nn(format!("{name}Edge")),
-            |ctx| {
-                FieldFuture::new(async move {
-                    let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
-                    Ok(Some(FieldValue::list(c.page.edges.iter().map(|e| {
-                        FieldValue::owned_any(EdgeVal {
-                            edge: e.clone(),
-                            scope: c.scope.clone(),
-                        })
-                    }))))
-                })
-            },
-        ))
-        .field(Field::new(
-            "nodes",
-            TypeRef::named_nn_list_nn(name),
-            |ctx| {
-                FieldFuture::new(async move {
-                    let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
-                    Ok(Some(FieldValue::list(
-                        c.page
-                            .edges
-                            .iter()
-                            .map(|e| item_value(e.item.clone(), c.scope.clone())),
-                    )))
-                })
-            },
-        ));
+        .field(Field::new("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
+            FieldFuture::new(async move {
+                let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
+                Ok(Some(FieldValue::owned_any(PageInfoVal(c.page.clone()))))
+            })
+        }))
+        .field(Field::new("edges", TypeRef::named_nn_list_nn(format!("{name}Edge")), |ctx| {
+            FieldFuture::new(async move {
+                let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
+                Ok(Some(FieldValue::list(
+                    c.page
+                        .edges
+                        .iter()
+                        .map(|e| FieldValue::owned_any(EdgeVal { edge: e.clone(), scope: c.scope.clone() })),
+                )))
+            })
+        }))
+        .field(Field::new("nodes", TypeRef::named_nn_list_nn(name), |ctx| {
+            FieldFuture::new(async move {
+                let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
+                Ok(Some(FieldValue::list(c.page.edges.iter().map(|e| item_value(e.item.clone(), c.scope.clone())))))
+            })
+        }));
     (edge, conn)
 }
 
@@ -526,40 +449,20 @@ fn page_info() -> Object {
     }
     Object::new("PageInfo")
         .description("Where a page sits in its list.")
-        .field(Field::new(
-            "hasNextPage",
-            TypeRef::named_nn(TypeRef::BOOLEAN),
-            |ctx| FieldFuture::new(async move { Ok(Some(Value::from(p(&ctx)?.has_next))) }),
-        ))
-        .field(Field::new(
-            "hasPreviousPage",
-            TypeRef::named_nn(TypeRef::BOOLEAN),
-            |ctx| FieldFuture::new(async move { Ok(Some(Value::from(p(&ctx)?.has_prev))) }),
-        ))
-        .field(Field::new(
-            "startCursor",
-            TypeRef::named(TypeRef::STRING),
-            |ctx| {
-                FieldFuture::new(async move {
-                    Ok(p(&ctx)?
-                        .edges
-                        .first()
-                        .map(|e| Value::from(args::encode_cursor(&e.key))))
-                })
-            },
-        ))
-        .field(Field::new(
-            "endCursor",
-            TypeRef::named(TypeRef::STRING),
-            |ctx| {
-                FieldFuture::new(async move {
-                    Ok(p(&ctx)?
-                        .edges
-                        .last()
-                        .map(|e| Value::from(args::encode_cursor(&e.key))))
-                })
-            },
-        ))
+        .field(Field::new("hasNextPage", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(p(&ctx)?.has_next))) })
+        }))
+        .field(Field::new("hasPreviousPage", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(p(&ctx)?.has_prev))) })
+        }))
+        .field(Field::new("startCursor", TypeRef::named(TypeRef::STRING), |ctx| {
+            FieldFuture::new(
+                async move { Ok(p(&ctx)?.edges.first().map(|e| Value::from(args::encode_cursor(&e.key)))) },
+            )
+        }))
+        .field(Field::new("endCursor", TypeRef::named(TypeRef::STRING), |ctx| {
+            FieldFuture::new(async move { Ok(p(&ctx)?.edges.last().map(|e| Value::from(args::encode_cursor(&e.key)))) })
+        }))
 }
 
 fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
@@ -573,11 +476,7 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         .register(Enum::new("TextDirection").items(["LTR", "RTL"]))
         .register(page_info());
     for e in ENUMS {
-        b = b.register(
-            Enum::new(e.name)
-                .description(e.description)
-                .items(e.values.iter().copied()),
-        );
+        b = b.register(Enum::new(e.name).description(e.description).items(e.values.iter().copied()));
         b = b.register(
             InputObject::new(format!("{}Filter", e.name))
                 .field(InputValue::new("eq", TypeRef::named(e.name)))
@@ -591,14 +490,8 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         InputObject::new("WorkflowStateFilter")
             .field(InputValue::new("eq", TypeRef::named("WorkflowState")))
             .field(InputValue::new("ne", TypeRef::named("WorkflowState")))
-            .field(InputValue::new(
-                "in",
-                TypeRef::named_nn_list("WorkflowState"),
-            ))
-            .field(InputValue::new(
-                "notIn",
-                TypeRef::named_nn_list("WorkflowState"),
-            )),
+            .field(InputValue::new("in", TypeRef::named_nn_list("WorkflowState")))
+            .field(InputValue::new("notIn", TypeRef::named_nn_list("WorkflowState"))),
     );
     // Scalar filters: the same operators over different value types.
     for (name, ty, ordered, text) in [
@@ -638,10 +531,9 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         }
         b = b.register(o);
     }
-    for (name, ty, what) in [
-        ("RelationFilter", TypeRef::ID, "items"),
-        ("CountriesFilter", TypeRef::STRING, "countries"),
-    ] {
+    for (name, ty, what) in
+        [("RelationFilter", TypeRef::ID, "items"), ("CountriesFilter", TypeRef::STRING, "countries")]
+    {
         b = b.register(
             InputObject::new(name)
                 .description(format!("Conditions on a list of {what}."))
@@ -665,8 +557,14 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         )
         .register(
             InputObject::new("MoneyInput")
-                .field(InputValue::new("amount", TypeRef::named_nn(TypeRef::STRING)).description("Decimal amount, e.g. \"250000.00\"."))
-                .field(InputValue::new("currency", TypeRef::named_nn(TypeRef::STRING)).description("ISO 4217 code, e.g. USD.")),
+                .field(
+                    InputValue::new("amount", TypeRef::named_nn(TypeRef::STRING))
+                        .description("Decimal amount, e.g. \"250000.00\"."),
+                )
+                .field(
+                    InputValue::new("currency", TypeRef::named_nn(TypeRef::STRING))
+                        .description("ISO 4217 code, e.g. USD."),
+                ),
         )
         .register(
             InputObject::new("LinkInput")
@@ -689,12 +587,7 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
             .field(
                 Field::new("currency", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value
-                                .try_downcast_ref::<MoneyVal>()?
-                                .currency
-                                .clone(),
-                        )))
+                        Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<MoneyVal>()?.currency.clone())))
                     })
                 })
                 .description("ISO 4217 currency code."),
@@ -703,16 +596,12 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
     .register(
         Object::new("LocalizedString")
             .description("A localised value as served, with where it came from.")
-            .field(Field::new(
-                "value",
-                TypeRef::named(TypeRef::STRING),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
-                        Ok(l.scope.pick(&l.map).map(|(_, v)| Value::from(v.to_owned())))
-                    })
-                },
-            ))
+            .field(Field::new("value", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move {
+                    let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
+                    Ok(l.scope.pick(&l.map).map(|(_, v)| Value::from(v.to_owned())))
+                })
+            }))
             .field(
                 Field::new("locale", TypeRef::named(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
@@ -722,198 +611,99 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
                 })
                 .description("The locale the value came from (the requested one, or a fallback)."),
             )
-            .field(Field::new(
-                "direction",
-                TypeRef::named("TextDirection"),
-                |ctx| {
+            .field(Field::new("direction", TypeRef::named("TextDirection"), |ctx| {
+                FieldFuture::new(async move {
+                    let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
+                    Ok(l.scope.pick(&l.map).map(|(k, _)| Value::Enum(Name::new(dir(k)))))
+                })
+            }))
+            .field(Field::new("isFallback", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+                FieldFuture::new(async move {
+                    let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
+                    Ok(Some(Value::from(l.scope.pick(&l.map).is_some_and(|(k, _)| k != l.scope.locale()))))
+                })
+            }))
+            .field(
+                Field::new("translations", TypeRef::named_nn_list_nn("Translation"), |ctx| {
                     FieldFuture::new(async move {
                         let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
-                        Ok(l.scope
-                            .pick(&l.map)
-                            .map(|(k, _)| Value::Enum(Name::new(dir(k)))))
-                    })
-                },
-            ))
-            .field(Field::new(
-                "isFallback",
-                TypeRef::named_nn(TypeRef::BOOLEAN),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
-                        Ok(Some(Value::from(
-                            l.scope
-                                .pick(&l.map)
-                                .is_some_and(|(k, _)| k != l.scope.locale()),
+                        Ok(Some(FieldValue::list(
+                            l.map.iter().map(|(k, v)| FieldValue::owned_any((k.clone(), v.clone()))),
                         )))
                     })
-                },
-            ))
-            .field(
-                Field::new(
-                    "translations",
-                    TypeRef::named_nn_list_nn("Translation"),
-                    |ctx| {
-                        FieldFuture::new(async move {
-                            let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
-                            Ok(Some(FieldValue::list(l.map.iter().map(|(k, v)| {
-                                FieldValue::owned_any((k.clone(), v.clone()))
-                            }))))
-                        })
-                    },
-                )
+                })
                 .description("Every locale that has a value."),
             ),
     )
     .register(
         Object::new("Translation")
-            .field(Field::new(
-                "locale",
-                TypeRef::named_nn(TypeRef::STRING),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value
-                                .try_downcast_ref::<(String, String)>()?
-                                .0
-                                .clone(),
-                        )))
-                    })
-                },
-            ))
-            .field(Field::new(
-                "value",
-                TypeRef::named_nn(TypeRef::STRING),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value
-                                .try_downcast_ref::<(String, String)>()?
-                                .1
-                                .clone(),
-                        )))
-                    })
-                },
-            ))
-            .field(Field::new(
-                "direction",
-                TypeRef::named_nn("TextDirection"),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::Enum(Name::new(dir(&ctx
-                            .parent_value
-                            .try_downcast_ref::<(String, String)>()?
-                            .0)))))
-                    })
-                },
-            )),
+            .field(Field::new("locale", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<(String, String)>()?.0.clone())))
+                })
+            }))
+            .field(Field::new("value", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<(String, String)>()?.1.clone())))
+                })
+            }))
+            .field(Field::new("direction", TypeRef::named_nn("TextDirection"), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::Enum(Name::new(dir(&ctx.parent_value.try_downcast_ref::<(String, String)>()?.0)))))
+                })
+            })),
     )
     .register(
         Object::new("Country")
             .description("A country (ISO 3166-1 alpha-2).")
-            .field(Field::new(
-                "code",
-                TypeRef::named_nn(TypeRef::STRING),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value
-                                .try_downcast_ref::<CountryVal>()?
-                                .code
-                                .clone(),
-                        )))
-                    })
-                },
-            ))
+            .field(Field::new("code", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<CountryVal>()?.code.clone())))
+                })
+            }))
             .field(
                 Field::new("name", TypeRef::named(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         let c = ctx.parent_value.try_downcast_ref::<CountryVal>()?;
                         let names = hub(&ctx)?.content.countries.names.get(&c.code);
-                        Ok(names
-                            .and_then(|m| c.scope.pick(m))
-                            .map(|(_, v)| Value::from(v.to_owned())))
+                        Ok(names.and_then(|m| c.scope.pick(m)).map(|(_, v)| Value::from(v.to_owned())))
                     })
                 })
                 .description("Name in the requested locale."),
             )
-            .field(Field::new(
-                "nameLocalized",
-                TypeRef::named("LocalizedString"),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        let c = ctx.parent_value.try_downcast_ref::<CountryVal>()?;
-                        let names = hub(&ctx)?
-                            .content
-                            .countries
-                            .names
-                            .get(&c.code)
-                            .cloned()
-                            .unwrap_or_default();
-                        Ok(Some(FieldValue::owned_any(LocalVal {
-                            map: names,
-                            scope: c.scope.clone(),
-                        })))
-                    })
-                },
-            )),
+            .field(Field::new("nameLocalized", TypeRef::named("LocalizedString"), |ctx| {
+                FieldFuture::new(async move {
+                    let c = ctx.parent_value.try_downcast_ref::<CountryVal>()?;
+                    let names = hub(&ctx)?.content.countries.names.get(&c.code).cloned().unwrap_or_default();
+                    Ok(Some(FieldValue::owned_any(LocalVal { map: names, scope: c.scope.clone() })))
+                })
+            })),
     )
     .register(
         Object::new("Locale")
             .description("A locale this server serves.")
-            .field(Field::new(
-                "code",
-                TypeRef::named_nn(TypeRef::STRING),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value
-                                .try_downcast_ref::<LocaleInfo>()?
-                                .code
-                                .clone(),
-                        )))
-                    })
-                },
-            ))
-            .field(Field::new(
-                "direction",
-                TypeRef::named_nn("TextDirection"),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::Enum(Name::new(dir(&ctx
-                            .parent_value
-                            .try_downcast_ref::<LocaleInfo>()?
-                            .code)))))
-                    })
-                },
-            ))
-            .field(Field::new(
-                "isDefault",
-                TypeRef::named_nn(TypeRef::BOOLEAN),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value.try_downcast_ref::<LocaleInfo>()?.default,
-                        )))
-                    })
-                },
-            ))
+            .field(Field::new("code", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<LocaleInfo>()?.code.clone())))
+                })
+            }))
+            .field(Field::new("direction", TypeRef::named_nn("TextDirection"), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::Enum(Name::new(dir(&ctx.parent_value.try_downcast_ref::<LocaleInfo>()?.code)))))
+                })
+            }))
+            .field(Field::new("isDefault", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<LocaleInfo>()?.default)))
+                })
+            }))
             .field(
-                Field::new(
-                    "fallbacks",
-                    TypeRef::named_nn_list_nn(TypeRef::STRING),
-                    |ctx| {
-                        FieldFuture::new(async move {
-                            let l = ctx.parent_value.try_downcast_ref::<LocaleInfo>()?;
-                            Ok(Some(Value::List(
-                                l.chain
-                                    .iter()
-                                    .skip(1)
-                                    .map(|c| Value::from(c.clone()))
-                                    .collect(),
-                            )))
-                        })
-                    },
-                )
+                Field::new("fallbacks", TypeRef::named_nn_list_nn(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move {
+                        let l = ctx.parent_value.try_downcast_ref::<LocaleInfo>()?;
+                        Ok(Some(Value::List(l.chain.iter().skip(1).map(|c| Value::from(c.clone())).collect())))
+                    })
+                })
                 .description("Where missing values come from, in order."),
             ),
     )
@@ -924,35 +714,21 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
             .field(
                 Field::new("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value
-                                .try_downcast_ref::<LoginVal>()?
-                                .token
-                                .clone(),
-                        )))
+                        Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<LoginVal>()?.token.clone())))
                     })
                 })
                 .description("Send as `Authorization: Bearer <token>`."),
             )
-            .field(Field::new(
-                "expiresAt",
-                TypeRef::named_nn("DateTime"),
-                |ctx| {
-                    FieldFuture::new(async move {
-                        Ok(Some(Value::from(dv::format_datetime(
-                            ctx.parent_value.try_downcast_ref::<LoginVal>()?.expires_at,
-                        ))))
-                    })
-                },
-            ))
+            .field(Field::new("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::from(dv::format_datetime(
+                        ctx.parent_value.try_downcast_ref::<LoginVal>()?.expires_at,
+                    ))))
+                })
+            }))
             .field(Field::new("user", TypeRef::named_nn("User"), |ctx| {
                 FieldFuture::new(async move {
-                    Ok(Some(FieldValue::owned_any(
-                        ctx.parent_value
-                            .try_downcast_ref::<LoginVal>()?
-                            .user
-                            .clone(),
-                    )))
+                    Ok(Some(FieldValue::owned_any(ctx.parent_value.try_downcast_ref::<LoginVal>()?.user.clone())))
                 })
             })),
     )
@@ -960,9 +736,7 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         Object::new("DeletePayload").field(
             Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move {
-                    Ok(Some(Value::from(
-                        ctx.parent_value.try_downcast_ref::<String>()?.clone(),
-                    )))
+                    Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<String>()?.clone())))
                 })
             })
             .description("Id of the deleted item."),
@@ -991,18 +765,12 @@ fn user_type() -> Object {
         .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.id.clone()))) })
         }))
-        .field(Field::new(
-            "email",
-            TypeRef::named_nn(TypeRef::STRING),
-            |ctx| FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.email.clone()))) }),
-        ))
-        .field(Field::new(
-            "displayName",
-            TypeRef::named(TypeRef::STRING),
-            |ctx| {
-                FieldFuture::new(async move { Ok(u(&ctx)?.display_name.clone().map(Value::from)) })
-            },
-        ))
+        .field(Field::new("email", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.email.clone()))) })
+        }))
+        .field(Field::new("displayName", TypeRef::named(TypeRef::STRING), |ctx| {
+            FieldFuture::new(async move { Ok(u(&ctx)?.display_name.clone().map(Value::from)) })
+        }))
         .field(Field::new("role", TypeRef::named_nn("Role"), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&u(&ctx)?.role)))) })
         }))
@@ -1010,8 +778,7 @@ fn user_type() -> Object {
 
 fn revision_type() -> Object {
     fn r<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a crate::store::RevisionRow> {
-        ctx.parent_value
-            .try_downcast_ref::<crate::store::RevisionRow>()
+        ctx.parent_value.try_downcast_ref::<crate::store::RevisionRow>()
     }
     Object::new("Revision")
         .description("A recorded state of an item: every save and every publish.")
@@ -1027,27 +794,15 @@ fn revision_type() -> Object {
             })
             .description("save, publish or changes_requested."),
         )
-        .field(Field::new(
-            "version",
-            TypeRef::named_nn(TypeRef::INT),
-            |ctx| FieldFuture::new(async move { Ok(Some(Value::from(r(&ctx)?.version))) }),
-        ))
-        .field(Field::new(
-            "workflowState",
-            TypeRef::named_nn("WorkflowState"),
-            |ctx| {
-                FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&r(&ctx)?.state)))) })
-            },
-        ))
-        .field(Field::new(
-            "createdAt",
-            TypeRef::named_nn("DateTime"),
-            |ctx| {
-                FieldFuture::new(async move {
-                    Ok(Some(Value::from(dv::format_datetime(r(&ctx)?.created_at))))
-                })
-            },
-        ))
+        .field(Field::new("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(r(&ctx)?.version))) })
+        }))
+        .field(Field::new("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&r(&ctx)?.state)))) })
+        }))
+        .field(Field::new("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
+            FieldFuture::new(async move { Ok(Some(Value::from(dv::format_datetime(r(&ctx)?.created_at)))) })
+        }))
         .field(
             Field::new("message", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(r(&ctx)?.message.clone().map(Value::from)) })
@@ -1056,11 +811,7 @@ fn revision_type() -> Object {
         )
         .field(
             Field::new("snapshot", TypeRef::named_nn("JSON"), |ctx| {
-                FieldFuture::new(async move {
-                    Ok(Some(Value::from_json(serde_json::from_str(
-                        &r(&ctx)?.snapshot,
-                    )?)?))
-                })
+                FieldFuture::new(async move { Ok(Some(Value::from_json(serde_json::from_str(&r(&ctx)?.snapshot)?)?)) })
             })
             .description("The item as it stood, in the import format."),
         )
@@ -1100,6 +851,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     let mut b = Schema::build("Query", Some("Mutation"), None);
     b = shared_types(b);
     b = embedded_types(b);
+    b = super::media::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
@@ -1108,97 +860,53 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .description("Fields every content type has.")
         .implement("Node")
         .field(InterfaceField::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .field(InterfaceField::new(
-            "slug",
-            TypeRef::named_nn(TypeRef::STRING),
-        ))
-        .field(InterfaceField::new(
-            "workflowState",
-            TypeRef::named_nn("WorkflowState"),
-        ))
-        .field(InterfaceField::new(
-            "version",
-            TypeRef::named_nn(TypeRef::INT),
-        ))
-        .field(InterfaceField::new(
-            "createdAt",
-            TypeRef::named_nn("DateTime"),
-        ))
-        .field(InterfaceField::new(
-            "updatedAt",
-            TypeRef::named_nn("DateTime"),
-        ))
-        .field(InterfaceField::new(
-            "publishedAt",
-            TypeRef::named("DateTime"),
-        ))
-        .field(InterfaceField::new(
-            "hasUnpublishedChanges",
-            TypeRef::named_nn(TypeRef::BOOLEAN),
-        ))
+        .field(InterfaceField::new("slug", TypeRef::named_nn(TypeRef::STRING)))
+        .field(InterfaceField::new("workflowState", TypeRef::named_nn("WorkflowState")))
+        .field(InterfaceField::new("version", TypeRef::named_nn(TypeRef::INT)))
+        .field(InterfaceField::new("createdAt", TypeRef::named_nn("DateTime")))
+        .field(InterfaceField::new("updatedAt", TypeRef::named_nn("DateTime")))
+        .field(InterfaceField::new("publishedAt", TypeRef::named("DateTime")))
+        .field(InterfaceField::new("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN)))
         .field(
             InterfaceField::new("revisions", TypeRef::named_nn_list_nn("Revision"))
                 .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(20)),
         );
     b = b.register(node).register(content);
 
-    let mut query = Object::new("Query")
-        .description("Read content. Anonymous callers see published content only.");
-    let mut mutation = Object::new("Mutation")
-        .description("Write content: every write carries the version it was based on.");
+    let mut query = Object::new("Query").description("Read content. Anonymous callers see published content only.");
+    let mut mutation =
+        Object::new("Mutation").description("Write content: every write carries the version it was based on.");
 
     for ty in CONTENT_TYPES {
         let ty: &'static TypeDef = ty;
-        let mut obj = Object::new(ty.name)
-            .description(ty.description)
-            .implement("Node")
-            .implement("Content");
+        let mut obj = Object::new(ty.name).description(ty.description).implement("Node").implement("Content");
         obj = common_fields(obj, ty);
         let mut input = InputObject::new(format!("{}Input", ty.name))
-            .description(format!("Fields of a {}; on update, only the fields given change (localised fields per locale).", ty.name))
-            .field(InputValue::new("slug", TypeRef::named(TypeRef::STRING)).description("Made from the title when not given."));
-        let mut filter = InputObject::new(format!("{}Filter", ty.name))
             .description(format!(
-                "Conditions on {} items; all given conditions must hold.",
+                "Fields of a {}; on update, only the fields given change (localised fields per locale).",
                 ty.name
             ))
-            .field(InputValue::new(
-                "and",
-                TypeRef::named_nn_list(format!("{}Filter", ty.name)),
-            ))
-            .field(InputValue::new(
-                "or",
-                TypeRef::named_nn_list(format!("{}Filter", ty.name)),
-            ))
-            .field(InputValue::new(
-                "not",
-                TypeRef::named(format!("{}Filter", ty.name)),
-            ))
+            .field(
+                InputValue::new("slug", TypeRef::named(TypeRef::STRING))
+                    .description("Made from the title when not given."),
+            );
+        let mut filter = InputObject::new(format!("{}Filter", ty.name))
+            .description(format!("Conditions on {} items; all given conditions must hold.", ty.name))
+            .field(InputValue::new("and", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
+            .field(InputValue::new("or", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
+            .field(InputValue::new("not", TypeRef::named(format!("{}Filter", ty.name))))
             .field(InputValue::new("id", TypeRef::named("IDFilter")))
             .field(InputValue::new("slug", TypeRef::named("StringFilter")))
-            .field(InputValue::new(
-                "workflowState",
-                TypeRef::named("WorkflowStateFilter"),
-            ))
-            .field(InputValue::new(
-                "createdAt",
-                TypeRef::named("DateTimeFilter"),
-            ))
-            .field(InputValue::new(
-                "updatedAt",
-                TypeRef::named("DateTimeFilter"),
-            ))
-            .field(InputValue::new(
-                "publishedAt",
-                TypeRef::named("DateTimeFilter"),
-            ));
-        let mut order_fields: Vec<String> =
-            COMMON_ORDER.iter().map(|(n, _)| n.to_string()).collect();
+            .field(InputValue::new("workflowState", TypeRef::named("WorkflowStateFilter")))
+            .field(InputValue::new("createdAt", TypeRef::named("DateTimeFilter")))
+            .field(InputValue::new("updatedAt", TypeRef::named("DateTimeFilter")))
+            .field(InputValue::new("publishedAt", TypeRef::named("DateTimeFilter")));
+        let mut order_fields: Vec<String> = COMMON_ORDER.iter().map(|(n, _)| n.to_string()).collect();
         for f in ty.fields {
             for field in value_field(Some(ty), f, false) {
                 obj = obj.field(field);
             }
-            if let Some(t) = input_type(f.kind) {
+            if let Some(t) = input_type(f.kind).filter(|_| !f.read_only) {
                 input = input.field(InputValue::new(f.name, t).description(if f.required {
                     format!("{} Required.", f.description)
                 } else {
@@ -1212,6 +920,10 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 order_fields.push(order_name(f.name));
             }
         }
+        if ty.name == "MediaAsset" {
+            obj = super::media::fields(obj);
+            mutation = super::media::mutations(mutation, ty, item_value, scope);
+        }
         let (edge, conn) = connection_types(ty);
         b = b
             .register(obj)
@@ -1222,10 +934,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             .register(Enum::new(format!("{}OrderField", ty.name)).items(order_fields))
             .register(
                 InputObject::new(format!("{}Order", ty.name))
-                    .field(InputValue::new(
-                        "field",
-                        TypeRef::named_nn(format!("{}OrderField", ty.name)),
-                    ))
+                    .field(InputValue::new("field", TypeRef::named_nn(format!("{}OrderField", ty.name))))
                     .field(
                         InputValue::new("direction", TypeRef::named("OrderDirection"))
                             .default_value(Value::Enum(Name::new("ASC"))),
@@ -1235,25 +944,18 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         // Root list and lookup.
         let page_size = limits.page_size;
         query = query.field(read_args(connection_args(
-            Field::new(
-                ty.plural,
-                TypeRef::named_nn(format!("{}Connection", ty.name)),
-                move |ctx| {
-                    FieldFuture::new(async move {
-                        let scope = read_scope(&ctx)?;
-                        let spec = args::list_spec(&ctx, ty, &scope.chain, page_size)?;
-                        let mut pages = hub(&ctx)?
-                            .store()
-                            .list(crate::store::Source::Root(ty), scope.stage, &spec)
-                            .await
-                            .map_err(gql_err)?;
-                        Ok(Some(conn_value(
-                            pages.remove(&None).unwrap_or_default(),
-                            scope,
-                        )))
-                    })
-                },
-            )
+            Field::new(ty.plural, TypeRef::named_nn(format!("{}Connection", ty.name)), move |ctx| {
+                FieldFuture::new(async move {
+                    let scope = read_scope(&ctx)?;
+                    let spec = args::list_spec(&ctx, ty, &scope.chain, page_size)?;
+                    let mut pages = hub(&ctx)?
+                        .store()
+                        .list(crate::store::Source::Root(ty), scope.stage, &spec)
+                        .await
+                        .map_err(gql_err)?;
+                    Ok(Some(conn_value(pages.remove(&None).unwrap_or_default(), scope)))
+                })
+            })
             .description(format!("{} items, a page at a time.", ty.name)),
             ty,
         )));
@@ -1276,19 +978,11 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                     let item = match (id, slug) {
                         (Some(id), None) => {
                             let id = ids::decode_as(&id, ty, "id").map_err(gql_err)?;
-                            req(&ctx)?
-                                .loaders
-                                .items
-                                .load((ty.name, scope.stage, id))
-                                .await
-                                .map_err(gql_err)?
+                            req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?
                         }
-                        (None, Some(slug)) => hub(&ctx)?
-                            .store()
-                            .by_slug(ty, scope.stage, &slug)
-                            .await
-                            .map_err(gql_err)?
-                            .map(Arc::new),
+                        (None, Some(slug)) => {
+                            hub(&ctx)?.store().by_slug(ty, scope.stage, &slug).await.map_err(gql_err)?.map(Arc::new)
+                        }
                         _ => {
                             return Err(gql_err(Error::bad_input(format!(
                                 "give {}(id:) or {}(slug:), one of the two",
@@ -1301,10 +995,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             })
             .argument(InputValue::new("id", TypeRef::named(TypeRef::ID)))
             .argument(InputValue::new("slug", TypeRef::named(TypeRef::STRING)))
-            .description(format!(
-                "One {} by id or by slug; null when there is none you may see.",
-                ty.name
-            )),
+            .description(format!("One {} by id or by slug; null when there is none you may see.", ty.name)),
         ));
 
         // Create, update, delete.
@@ -1333,26 +1024,40 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         let input = ctx.args.try_get("input")?.as_value().clone().into_json()?;
                         let r = req(&ctx)?;
                         let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
-                        let item = hub(&ctx)?.content.update(r.viewer.as_ref(), ty, &id, version, &input, &resolve).await.map_err(gql_err)?;
+                        let item = hub(&ctx)?
+                            .content
+                            .update(r.viewer.as_ref(), ty, &id, version, &input, &resolve)
+                            .await
+                            .map_err(gql_err)?;
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))
                     })
                 })
                 .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
                 .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
                 .argument(InputValue::new("input", TypeRef::named_nn(format!("{}Input", ty.name))))
-                .description(format!("Changes a {}'s working draft; a published version stays live until the draft is published.", ty.name)),
+                .description(format!(
+                    "Changes a {}'s working draft; a published version stays live until the draft is published.",
+                    ty.name
+                )),
             )
             .field(
                 Field::new(format!("delete{}", ty.name), TypeRef::named_nn("DeletePayload"), move |ctx| {
                     FieldFuture::new(async move {
                         let (id, version) = id_version(&ctx, ty)?;
-                        hub(&ctx)?.content.delete(req(&ctx)?.viewer.as_ref(), ty, &id, version).await.map_err(gql_err)?;
+                        hub(&ctx)?
+                            .content
+                            .delete(req(&ctx)?.viewer.as_ref(), ty, &id, version)
+                            .await
+                            .map_err(gql_err)?;
                         Ok(Some(FieldValue::owned_any(ids::encode(ty.name, &id))))
                     })
                 })
                 .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
                 .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
-                .description(format!("Deletes a {} with its published version; references to it become empty.", ty.name)),
+                .description(format!(
+                    "Deletes a {} with its published version; references to it become empty.",
+                    ty.name
+                )),
             );
     }
 
@@ -1362,14 +1067,8 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             Field::new("node", TypeRef::named("Node"), |ctx| {
                 FieldFuture::new(async move {
                     let scope = read_scope(&ctx)?;
-                    let (ty, id) =
-                        ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
-                    let item = req(&ctx)?
-                        .loaders
-                        .items
-                        .load((ty.name, scope.stage, id))
-                        .await
-                        .map_err(gql_err)?;
+                    let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
+                    let item = req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?;
                     Ok(item.map(|i| typed_item_value(i, scope)))
                 })
             })
@@ -1381,29 +1080,24 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 FieldFuture::new(async move {
                     let scope = scope(&ctx, Stage::Live)?;
                     let hub = hub(&ctx)?;
-                    let mut codes: Vec<String> =
-                        match ctx.args.get("codes").filter(|v| !v.is_null()) {
-                            Some(list) => list
-                                .list()?
-                                .iter()
-                                .map(|c| c.string().map(str::to_ascii_uppercase))
-                                .collect::<Result<_, _>>()?,
-                            None => hub.content.countries.codes.iter().cloned().collect(),
-                        };
+                    let mut codes: Vec<String> = match ctx.args.get("codes").filter(|v| !v.is_null()) {
+                        Some(list) => list
+                            .list()?
+                            .iter()
+                            .map(|c| c.string().map(str::to_ascii_uppercase))
+                            .collect::<Result<_, _>>()?,
+                        None => hub.content.countries.codes.iter().cloned().collect(),
+                    };
                     codes.retain(|c| hub.content.countries.codes.contains(c));
                     codes.sort();
                     codes.dedup();
-                    Ok(Some(FieldValue::list(codes.into_iter().map(|code| {
-                        FieldValue::owned_any(CountryVal {
-                            code,
-                            scope: scope.clone(),
-                        })
-                    }))))
+                    Ok(Some(FieldValue::list(
+                        codes.into_iter().map(|code| FieldValue::owned_any(CountryVal { code, scope: scope.clone() })),
+                    )))
                 })
             })
             .argument(
-                InputValue::new("codes", TypeRef::named_nn_list(TypeRef::STRING))
-                    .description("Only these ISO codes."),
+                InputValue::new("codes", TypeRef::named_nn_list(TypeRef::STRING)).description("Only these ISO codes."),
             )
             .argument(InputValue::new("locale", TypeRef::named(TypeRef::STRING)))
             .description("Countries (ISO 3166-1), by code, with names in each locale."),
@@ -1429,12 +1123,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                     let Some(v) = &req(&ctx)?.viewer else {
                         return Ok(None);
                     };
-                    let user = req(&ctx)?
-                        .loaders
-                        .users
-                        .load(v.id.clone())
-                        .await
-                        .map_err(gql_err)?;
+                    let user = req(&ctx)?.loaders.users.load(v.id.clone()).await.map_err(gql_err)?;
                     Ok(user.map(FieldValue::owned_any))
                 })
             })
@@ -1447,51 +1136,20 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 let email = ctx.args.try_get("email")?.string()?;
                 let password = ctx.args.try_get("password")?.string()?;
                 let hub = hub(&ctx)?;
-                let (token, expires_at, user) = hub
-                    .auth
-                    .login(hub.store(), email, password)
-                    .await
-                    .map_err(gql_err)?;
-                Ok(Some(FieldValue::owned_any(LoginVal {
-                    token,
-                    expires_at,
-                    user,
-                })))
+                let (token, expires_at, user) = hub.auth.login(hub.store(), email, password).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(LoginVal { token, expires_at, user })))
             })
         })
         .argument(InputValue::new("email", TypeRef::named_nn(TypeRef::STRING)))
-        .argument(InputValue::new(
-            "password",
-            TypeRef::named_nn(TypeRef::STRING),
-        ))
+        .argument(InputValue::new("password", TypeRef::named_nn(TypeRef::STRING)))
         .description("Exchanges credentials for a bearer token."),
     );
     for (name, t, text) in [
-        (
-            "submitForReview",
-            Transition::SubmitForReview,
-            "DRAFT → IN_REVIEW.",
-        ),
-        (
-            "requestChanges",
-            Transition::RequestChanges,
-            "IN_REVIEW → DRAFT, with a comment for the author.",
-        ),
-        (
-            "publish",
-            Transition::Publish,
-            "Makes the working draft the live version (from DRAFT or IN_REVIEW).",
-        ),
-        (
-            "unpublish",
-            Transition::Unpublish,
-            "Takes the live version down; the draft stays.",
-        ),
-        (
-            "archive",
-            Transition::Archive,
-            "Takes the item down and files it away.",
-        ),
+        ("submitForReview", Transition::SubmitForReview, "DRAFT → IN_REVIEW."),
+        ("requestChanges", Transition::RequestChanges, "IN_REVIEW → DRAFT, with a comment for the author."),
+        ("publish", Transition::Publish, "Makes the working draft the live version (from DRAFT or IN_REVIEW)."),
+        ("unpublish", Transition::Unpublish, "Takes the live version down; the draft stays."),
+        ("archive", Transition::Archive, "Takes the item down and files it away."),
         ("unarchive", Transition::Unarchive, "ARCHIVED → DRAFT."),
     ] {
         let mut f = Field::new(name, TypeRef::named_nn("Content"), move |ctx| {
@@ -1499,20 +1157,10 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 let gid = ctx.args.try_get("id")?.string()?;
                 let (ty, id) = ids::decode(gid).map_err(gql_err)?;
                 let version = ctx.args.try_get("version")?.i64()?;
-                let comment = ctx
-                    .args
-                    .get("comment")
-                    .and_then(|c| c.string().ok().map(str::to_owned));
+                let comment = ctx.args.get("comment").and_then(|c| c.string().ok().map(str::to_owned));
                 let item = hub(&ctx)?
                     .content
-                    .transition(
-                        req(&ctx)?.viewer.as_ref(),
-                        ty,
-                        &id,
-                        version,
-                        t,
-                        comment.as_deref(),
-                    )
+                    .transition(req(&ctx)?.viewer.as_ref(), ty, &id, version, t, comment.as_deref())
                     .await
                     .map_err(gql_err)?;
                 Ok(Some(typed_item_value(Arc::new(item), write_scope(&ctx)?)))
@@ -1522,10 +1170,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
         .description(text);
         f = match t {
-            Transition::RequestChanges => f.argument(InputValue::new(
-                "comment",
-                TypeRef::named_nn(TypeRef::STRING),
-            )),
+            Transition::RequestChanges => f.argument(InputValue::new("comment", TypeRef::named_nn(TypeRef::STRING))),
             Transition::Publish | Transition::SubmitForReview => {
                 f.argument(InputValue::new("comment", TypeRef::named(TypeRef::STRING)))
             }
@@ -1538,20 +1183,14 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .iter()
         .flat_map(|t| {
             std::iter::once(t.plural).chain(
-                t.fields
-                    .iter()
-                    .filter(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Reverse { .. }))
-                    .map(|f| f.name),
+                t.fields.iter().filter(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Reverse { .. })).map(|f| f.name),
             )
         })
         .collect();
     b.register(query)
         .register(mutation)
-        .extension(super::limits::Complexity {
-            limit: limits.complexity,
-            default_page: 20,
-            lists: Arc::new(lists),
-        })
+        .enable_uploading()
+        .extension(super::limits::Complexity { limit: limits.complexity, default_page: 20, lists: Arc::new(lists) })
         .limit_depth(limits.depth)
         .limit_recursive_depth(64)
         .limit_directives(20)
@@ -1564,10 +1203,7 @@ fn write_scope(ctx: &ResolverContext<'_>) -> async_graphql::Result<Arc<Scope>> {
     scope(ctx, Stage::Draft)
 }
 
-fn id_version(
-    ctx: &ResolverContext<'_>,
-    ty: &'static TypeDef,
-) -> async_graphql::Result<(String, i64)> {
+fn id_version(ctx: &ResolverContext<'_>, ty: &'static TypeDef) -> async_graphql::Result<(String, i64)> {
     let id = ids::decode_as(ctx.args.try_get("id")?.string()?, ty, "id").map_err(gql_err)?;
     Ok((id, ctx.args.try_get("version")?.i64()?))
 }

@@ -21,10 +21,7 @@ impl Scope {
     }
     /// The first value along the chain, with the locale it came from.
     pub fn pick<'m>(&self, map: &'m BTreeMap<String, String>) -> Option<(&'m str, &'m str)> {
-        self.chain.iter().find_map(|l| {
-            map.get_key_value(l.as_str())
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-        })
+        self.chain.iter().find_map(|l| map.get_key_value(l.as_str()).map(|(k, v)| (k.as_str(), v.as_str())))
     }
 }
 
@@ -64,13 +61,11 @@ pub struct MoneyVal {
 }
 
 pub fn parse_local(text: Option<&str>) -> BTreeMap<String, String> {
-    text.and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default()
+    text.and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()
 }
 
 pub fn local_from_json(j: Option<&J>) -> BTreeMap<String, String> {
-    j.and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default()
+    j.and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
 }
 
 pub fn dir(locale: &str) -> &'static str {

@@ -13,6 +13,8 @@ pub struct FieldDef {
     pub name: &'static str,
     pub kind: Kind,
     pub required: bool,
+    /// Set by the server (from an uploaded file), never by input.
+    pub read_only: bool,
     pub description: &'static str,
 }
 
@@ -70,22 +72,13 @@ pub enum Kind {
 impl Kind {
     /// Whether the value is kept in a column of the type's own table.
     pub fn has_column(self) -> bool {
-        !matches!(
-            self,
-            Kind::Refs { .. } | Kind::Reverse { .. } | Kind::Countries
-        )
+        !matches!(self, Kind::Refs { .. } | Kind::Reverse { .. } | Kind::Countries)
     }
     /// Kinds an `orderBy` may use.
     pub fn sortable(self) -> bool {
         matches!(
             self,
-            Kind::Text
-                | Kind::LocalText
-                | Kind::Int
-                | Kind::Float
-                | Kind::Date
-                | Kind::DateTime
-                | Kind::Enum(_)
+            Kind::Text | Kind::LocalText | Kind::Int | Kind::Float | Kind::Date | Kind::DateTime | Kind::Enum(_)
         )
     }
 }
@@ -141,10 +134,7 @@ pub fn embedded_type(name: &str) -> &'static EmbeddedDef {
 }
 
 pub fn enum_def(name: &str) -> &'static EnumDef {
-    ENUMS
-        .iter()
-        .find(|e| e.name == name)
-        .unwrap_or_else(|| panic!("model: enum {name} is not declared"))
+    ENUMS.iter().find(|e| e.name == name).unwrap_or_else(|| panic!("model: enum {name} is not declared"))
 }
 
 /// snake_case column name of a camelCase field name.
@@ -183,11 +173,7 @@ mod tests {
                     Kind::Reverse { target, field } => {
                         let t = content_type(target).expect("reverse target");
                         let back = t.field(field).expect("reverse field");
-                        assert!(
-                            matches!(back.kind, Kind::Ref(_) | Kind::Refs { .. }),
-                            "{}",
-                            f.name
-                        );
+                        assert!(matches!(back.kind, Kind::Ref(_) | Kind::Refs { .. }), "{}", f.name);
                     }
                     Kind::Enum(e) => {
                         enum_def(e);
@@ -199,12 +185,7 @@ mod tests {
         }
         for t in CONTENT_TYPES {
             check(t.fields);
-            assert_eq!(
-                t.field(t.title_field).map(|f| f.kind),
-                Some(Kind::LocalText),
-                "{}",
-                t.name
-            );
+            assert_eq!(t.field(t.title_field).map(|f| f.kind), Some(Kind::LocalText), "{}", t.name);
         }
         assert_eq!(column_name("headOfMission"), "head_of_mission");
     }

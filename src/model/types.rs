@@ -3,20 +3,14 @@
 use super::{EmbeddedDef, EnumDef, FieldDef, Kind, Kind::*, TypeDef};
 
 const fn f(name: &'static str, kind: Kind, description: &'static str) -> FieldDef {
-    FieldDef {
-        name,
-        kind,
-        required: false,
-        description,
-    }
+    FieldDef { name, kind, required: false, read_only: false, description }
 }
 const fn req(name: &'static str, kind: Kind, description: &'static str) -> FieldDef {
-    FieldDef {
-        name,
-        kind,
-        required: true,
-        description,
-    }
+    FieldDef { name, kind, required: true, read_only: false, description }
+}
+/// A field the server fills from an uploaded file.
+const fn ro(name: &'static str, kind: Kind, description: &'static str) -> FieldDef {
+    FieldDef { name, kind, required: false, read_only: true, description }
 }
 
 pub static ENUMS: &[EnumDef] = &[
@@ -59,16 +53,7 @@ pub static ENUMS: &[EnumDef] = &[
     EnumDef {
         name: "EventKind",
         description: "What kind of gathering an event is.",
-        values: &[
-            "WORKSHOP",
-            "CONFERENCE",
-            "TRAINING",
-            "SEMINAR",
-            "MEETING",
-            "WEBINAR",
-            "CAMPAIGN",
-            "OTHER",
-        ],
+        values: &["WORKSHOP", "CONFERENCE", "TRAINING", "SEMINAR", "MEETING", "WEBINAR", "CAMPAIGN", "OTHER"],
     },
     EnumDef {
         name: "MediaKind",
@@ -100,14 +85,7 @@ pub static ENUMS: &[EnumDef] = &[
     EnumDef {
         name: "BodyKind",
         description: "What kind of body a membership is held in.",
-        values: &[
-            "COMMITTEE",
-            "COUNCIL",
-            "NETWORK",
-            "SECRETARIAT",
-            "BOARD",
-            "OTHER",
-        ],
+        values: &["COMMITTEE", "COUNCIL", "NETWORK", "SECRETARIAT", "BOARD", "OTHER"],
     },
     EnumDef {
         name: "UnitKind",
@@ -121,18 +99,10 @@ pub static EMBEDDED_TYPES: &[EmbeddedDef] = &[
         name: "KeyFigure",
         description: "A figure about an organisation together with the date it held (174 member states in 2018, 175 later).",
         fields: &[
-            req(
-                "key",
-                Text,
-                "Stable key of the figure, e.g. `member_states`, `countries_present`.",
-            ),
+            req("key", Text, "Stable key of the figure, e.g. `member_states`, `countries_present`."),
             req("label", LocalText, "What is counted."),
             req("value", Int, "The number."),
-            f(
-                "qualifier",
-                Enum("FigureQualifier"),
-                "How exact the number is; EXACT when absent.",
-            ),
+            f("qualifier", Enum("FigureQualifier"), "How exact the number is; EXACT when absent."),
             req("asOf", Date, "The date the figure held."),
         ],
     },
@@ -140,18 +110,10 @@ pub static EMBEDDED_TYPES: &[EmbeddedDef] = &[
         name: "Membership",
         description: "A seat an organisation holds in a committee, council or network, with the role held.",
         fields: &[
-            req(
-                "role",
-                LocalText,
-                "The role held, e.g. \"Membre du comité scientifique\".",
-            ),
+            req("role", LocalText, "The role held, e.g. \"Membre du comité scientifique\"."),
             req("body", LocalText, "The committee, council or network."),
             f("bodyKind", Enum("BodyKind"), "What kind of body it is."),
-            f(
-                "organisation",
-                Ref("Organisation"),
-                "The organisation the body belongs to, when it is one of ours.",
-            ),
+            f("organisation", Ref("Organisation"), "The organisation the body belongs to, when it is one of ours."),
             f("since", Date, "Since when."),
         ],
     },
@@ -167,26 +129,15 @@ pub static EMBEDDED_TYPES: &[EmbeddedDef] = &[
     EmbeddedDef {
         name: "Objective",
         description: "A titled objective or aim, in order.",
-        fields: &[
-            req("title", LocalText, "Short title."),
-            f("description", LocalText, "What it means."),
-        ],
+        fields: &[req("title", LocalText, "Short title."), f("description", LocalText, "What it means.")],
     },
     EmbeddedDef {
         name: "SessionParticipant",
         description: "A person in a session with the affiliation they came with.",
         fields: &[
             req("person", Ref("Person"), "The person."),
-            f(
-                "organisation",
-                Ref("Organisation"),
-                "The organisation they represented.",
-            ),
-            f(
-                "affiliation",
-                LocalText,
-                "Affiliation as written, when not an organisation of ours.",
-            ),
+            f("organisation", Ref("Organisation"), "The organisation they represented."),
+            f("affiliation", LocalText, "Affiliation as written, when not an organisation of ours."),
         ],
     },
     EmbeddedDef {
@@ -196,11 +147,7 @@ pub static EMBEDDED_TYPES: &[EmbeddedDef] = &[
             req("title", LocalText, "Title or theme of the session."),
             f("description", LocalText, "What was discussed."),
             f("startsAt", DateTime, "When it started, if known."),
-            f(
-                "moderators",
-                Embedded("SessionParticipant"),
-                "Who moderated, facilitated or chaired.",
-            ),
+            f("moderators", Embedded("SessionParticipant"), "Who moderated, facilitated or chaired."),
             f("speakers", Embedded("SessionParticipant"), "Who spoke."),
         ],
     },
@@ -227,11 +174,7 @@ pub static EMBEDDED_TYPES: &[EmbeddedDef] = &[
         description: "A role a person holds at an organisation.",
         fields: &[
             req("title", LocalText, "The role, e.g. \"Chef de Mission\"."),
-            f(
-                "organisation",
-                Ref("Organisation"),
-                "Where the role is held.",
-            ),
+            f("organisation", Ref("Organisation"), "Where the role is held."),
             f("unit", LocalText, "Unit or department, as written."),
             f("since", Date, "Since when."),
             f("until", Date, "Until when."),
@@ -240,10 +183,7 @@ pub static EMBEDDED_TYPES: &[EmbeddedDef] = &[
     EmbeddedDef {
         name: "FocalPoint",
         description: "The point of an image that crops keep in view, as fractions of width and height.",
-        fields: &[
-            req("x", Float, "0 = left edge, 1 = right edge."),
-            req("y", Float, "0 = top, 1 = bottom."),
-        ],
+        fields: &[req("x", Float, "0 = left edge, 1 = right edge."), req("y", Float, "0 = top, 1 = bottom.")],
     },
 ];
 
@@ -258,76 +198,25 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
         fields: &[
             req("name", LocalText, "Full name."),
             f("acronym", LocalText, "Acronym, per language (OIM / IOM)."),
-            f(
-                "kind",
-                Enum("OrganisationKind"),
-                "What kind of institution.",
-            ),
+            f("kind", Enum("OrganisationKind"), "What kind of institution."),
             f("description", LocalText, "Who they are."),
             f("website", Url, "Website."),
             f("logo", Ref("MediaAsset"), "Logo."),
             f("foundedYear", Int, "Year founded."),
             f("country", Country, "Country of the seat."),
-            f(
-                "parent",
-                Ref("Organisation"),
-                "The organisation this one belongs to.",
-            ),
-            f(
-                "keyFigures",
-                Embedded("KeyFigure"),
-                "Key figures, each with the date it held.",
-            ),
-            f(
-                "memberships",
-                Embedded("Membership"),
-                "Committees, councils and networks it sits in.",
-            ),
-            f(
-                "structure",
-                Embedded("OrganisationUnit"),
-                "Positions and offices, in order.",
-            ),
+            f("parent", Ref("Organisation"), "The organisation this one belongs to."),
+            f("keyFigures", Embedded("KeyFigure"), "Key figures, each with the date it held."),
+            f("memberships", Embedded("Membership"), "Committees, councils and networks it sits in."),
+            f("structure", Embedded("OrganisationUnit"), "Positions and offices, in order."),
             f(
                 "children",
-                Reverse {
-                    target: "Organisation",
-                    field: "parent",
-                },
+                Reverse { target: "Organisation", field: "parent" },
                 "Organisations that belong to this one.",
             ),
-            f(
-                "missions",
-                Reverse {
-                    target: "Mission",
-                    field: "organisation",
-                },
-                "Its missions.",
-            ),
-            f(
-                "fundedProjects",
-                Reverse {
-                    target: "Project",
-                    field: "funders",
-                },
-                "Projects it funds.",
-            ),
-            f(
-                "partnerProjects",
-                Reverse {
-                    target: "Project",
-                    field: "partners",
-                },
-                "Projects it is a partner of.",
-            ),
-            f(
-                "organisedEvents",
-                Reverse {
-                    target: "Event",
-                    field: "organisers",
-                },
-                "Events it organised.",
-            ),
+            f("missions", Reverse { target: "Mission", field: "organisation" }, "Its missions."),
+            f("fundedProjects", Reverse { target: "Project", field: "funders" }, "Projects it funds."),
+            f("partnerProjects", Reverse { target: "Project", field: "partners" }, "Projects it is a partner of."),
+            f("organisedEvents", Reverse { target: "Event", field: "organisers" }, "Events it organised."),
         ],
     },
     TypeDef {
@@ -347,20 +236,10 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("objectives", Embedded("Objective"), "Objectives, in order."),
             f(
                 "thematicAxes",
-                Reverse {
-                    target: "ThematicAxis",
-                    field: "mission",
-                },
+                Reverse { target: "ThematicAxis", field: "mission" },
                 "Its thematic axes and cross-cutting priorities.",
             ),
-            f(
-                "projects",
-                Reverse {
-                    target: "Project",
-                    field: "mission",
-                },
-                "Its projects.",
-            ),
+            f("projects", Reverse { target: "Project", field: "mission" }, "Its projects."),
         ],
     },
     TypeDef {
@@ -371,23 +250,12 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
         description: "A line of work of a mission, or a cross-cutting priority.",
         title_field: "title",
         fields: &[
-            req(
-                "title",
-                LocalText,
-                "Name of the axis, e.g. \"Protection et résilience\".",
-            ),
+            req("title", LocalText, "Name of the axis, e.g. \"Protection et résilience\"."),
             f("mission", Ref("Mission"), "The mission it belongs to."),
             f("kind", Enum("AxisKind"), "Axis or cross-cutting priority."),
             f("description", LocalText, "What it covers."),
             f("position", Int, "Order among the mission's axes."),
-            f(
-                "projects",
-                Reverse {
-                    target: "Project",
-                    field: "thematicAxes",
-                },
-                "Projects on this axis.",
-            ),
+            f("projects", Reverse { target: "Project", field: "thematicAxes" }, "Projects on this axis."),
         ],
     },
     TypeDef {
@@ -407,76 +275,30 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
                 Enum("ProjectStatus"),
                 "Lifecycle status (planned, ongoing, completed), not the editorial state.",
             ),
-            f(
-                "startDate",
-                Date,
-                "Start date (a reduced date such as `2024` when only the year is known).",
-            ),
-            f(
-                "endDate",
-                Date,
-                "End date (a reduced date such as `2024` when only the year is known).",
-            ),
+            f("startDate", Date, "Start date (a reduced date such as `2024` when only the year is known)."),
+            f("endDate", Date, "End date (a reduced date such as `2024` when only the year is known)."),
             f("durationMonths", Int, "Duration in months."),
-            f(
-                "projectType",
-                LocalText,
-                "Type of project, as the funder names it.",
-            ),
+            f("projectType", LocalText, "Type of project, as the funder names it."),
             f("budget", Money, "Budget."),
             f("coverage", Enum("Coverage"), "Geographic coverage."),
             f("region", LocalText, "Region, e.g. Afrique."),
-            f(
-                "externalIds",
-                Embedded("ExternalIdentifier"),
-                "Identifiers in other systems.",
-            ),
+            f("externalIds", Embedded("ExternalIdentifier"), "Identifiers in other systems."),
             f("beneficiaryCountries", Countries, "Beneficiary countries."),
-            f(
-                "funders",
-                Refs {
-                    target: "Organisation",
-                    role: true,
-                },
-                "Funders, with their role.",
-            ),
+            f("funders", Refs { target: "Organisation", role: true }, "Funders, with their role."),
             f(
                 "partners",
-                Refs {
-                    target: "Organisation",
-                    role: true,
-                },
+                Refs { target: "Organisation", role: true },
                 "Implementing and other partners, with their role.",
             ),
-            f(
-                "thematicAxes",
-                Refs {
-                    target: "ThematicAxis",
-                    role: false,
-                },
-                "Thematic axes.",
-            ),
+            f("thematicAxes", Refs { target: "ThematicAxis", role: false }, "Thematic axes."),
             f("mission", Ref("Mission"), "The mission that runs it."),
             f("website", Url, "Project website."),
             f("objectives", Embedded("Objective"), "Aims, in order."),
             f("outputs", Embedded("ProjectOutput"), "What it produced."),
             f("coverImage", Ref("MediaAsset"), "Cover image."),
-            f(
-                "events",
-                Reverse {
-                    target: "Event",
-                    field: "project",
-                },
-                "Its events.",
-            ),
-            f(
-                "newsArticles",
-                Reverse {
-                    target: "NewsArticle",
-                    field: "projects",
-                },
-                "News about it.",
-            ),
+            f("gallery", Refs { target: "MediaAsset", role: false }, "Photos and films, in order."),
+            f("events", Reverse { target: "Event", field: "project" }, "Its events."),
+            f("newsArticles", Reverse { target: "NewsArticle", field: "projects" }, "News about it."),
         ],
     },
     TypeDef {
@@ -489,81 +311,31 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
         fields: &[
             req("title", LocalText, "Title."),
             f("kind", Enum("EventKind"), "What kind of event."),
-            f(
-                "startsAt",
-                DateTime,
-                "Start; for all-day events the start of the first day in `timeZone`.",
-            ),
-            f(
-                "endsAt",
-                DateTime,
-                "End; for all-day events the end of the last day in `timeZone`.",
-            ),
-            f(
-                "allDay",
-                Bool,
-                "Whether the event is given by days rather than hours.",
-            ),
-            f(
-                "timeZone",
-                Text,
-                "IANA time zone of the venue, e.g. Africa/Casablanca.",
-            ),
+            f("startsAt", DateTime, "Start; for all-day events the start of the first day in `timeZone`."),
+            f("endsAt", DateTime, "End; for all-day events the end of the last day in `timeZone`."),
+            f("allDay", Bool, "Whether the event is given by days rather than hours."),
+            f("timeZone", Text, "IANA time zone of the venue, e.g. Africa/Casablanca."),
             f("city", LocalText, "City."),
             f("venue", LocalText, "Venue, e.g. \"Hôtel Farah\"."),
             f("country", Country, "Country."),
             f("project", Ref("Project"), "The project it belongs to."),
-            f(
-                "organisers",
-                Refs {
-                    target: "Organisation",
-                    role: true,
-                },
-                "Organisers, with their role.",
-            ),
-            f(
-                "partners",
-                Refs {
-                    target: "Organisation",
-                    role: true,
-                },
-                "Partners, with their role.",
-            ),
+            f("organisers", Refs { target: "Organisation", role: true }, "Organisers, with their role."),
+            f("partners", Refs { target: "Organisation", role: true }, "Partners, with their role."),
             f(
                 "speakers",
-                Refs {
-                    target: "Person",
-                    role: true,
-                },
+                Refs { target: "Person", role: true },
                 "Trainers, speakers and hosts of the whole event, with their role.",
             ),
             f("participantCount", Int, "Number of participants."),
-            f(
-                "participantCountries",
-                Countries,
-                "Countries the participants came from.",
-            ),
-            f(
-                "sessions",
-                Embedded("EventSession"),
-                "Sessions, in programme order.",
-            ),
+            f("participantCountries", Countries, "Countries the participants came from."),
+            f("sessions", Embedded("EventSession"), "Sessions, in programme order."),
             f("outcomes", LocalTextList, "Outcomes, in order."),
-            f(
-                "recommendations",
-                LocalTextList,
-                "Recommendations, in order.",
-            ),
+            f("recommendations", LocalTextList, "Recommendations, in order."),
             f("summary", LocalText, "Short summary."),
             f("body", LocalText, "Full account."),
-            f(
-                "newsArticles",
-                Reverse {
-                    target: "NewsArticle",
-                    field: "events",
-                },
-                "News about it.",
-            ),
+            f("coverImage", Ref("MediaAsset"), "Cover image."),
+            f("gallery", Refs { target: "MediaAsset", role: false }, "Photos and films, in order."),
+            f("newsArticles", Reverse { target: "NewsArticle", field: "events" }, "News about it."),
         ],
     },
     TypeDef {
@@ -579,39 +351,12 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("lead", LocalText, "Opening paragraph."),
             f("body", LocalText, "Full text."),
             f("coverImage", Ref("MediaAsset"), "Cover image."),
+            f("gallery", Refs { target: "MediaAsset", role: false }, "Photos and films, in order."),
             f("publicationDate", Date, "Date of publication as printed."),
-            f(
-                "events",
-                Refs {
-                    target: "Event",
-                    role: false,
-                },
-                "Events it reports.",
-            ),
-            f(
-                "projects",
-                Refs {
-                    target: "Project",
-                    role: false,
-                },
-                "Projects it is about.",
-            ),
-            f(
-                "thematicAxes",
-                Refs {
-                    target: "ThematicAxis",
-                    role: false,
-                },
-                "Thematic axes.",
-            ),
-            f(
-                "organisations",
-                Refs {
-                    target: "Organisation",
-                    role: false,
-                },
-                "Organisations named.",
-            ),
+            f("events", Refs { target: "Event", role: false }, "Events it reports."),
+            f("projects", Refs { target: "Project", role: false }, "Projects it is about."),
+            f("thematicAxes", Refs { target: "ThematicAxis", role: false }, "Thematic axes."),
+            f("organisations", Refs { target: "Organisation", role: false }, "Organisations named."),
         ],
     },
     TypeDef {
@@ -622,40 +367,14 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
         description: "Someone named on the pages.",
         title_field: "name",
         fields: &[
-            req(
-                "name",
-                LocalText,
-                "Full name (per script where it differs).",
-            ),
-            f(
-                "honorific",
-                LocalText,
-                "Title of address: Mme, M., Professeur.",
-            ),
-            f(
-                "positions",
-                Embedded("Position"),
-                "Roles held at organisations.",
-            ),
+            req("name", LocalText, "Full name (per script where it differs)."),
+            f("honorific", LocalText, "Title of address: Mme, M., Professeur."),
+            f("positions", Embedded("Position"), "Roles held at organisations."),
             f("bio", LocalText, "Short biography."),
             f("photo", Ref("MediaAsset"), "Portrait."),
             f("email", Text, "Public contact address."),
-            f(
-                "headOf",
-                Reverse {
-                    target: "Mission",
-                    field: "headOfMission",
-                },
-                "Missions this person heads.",
-            ),
-            f(
-                "events",
-                Reverse {
-                    target: "Event",
-                    field: "speakers",
-                },
-                "Events where this person trained or spoke.",
-            ),
+            f("headOf", Reverse { target: "Mission", field: "headOfMission" }, "Missions this person heads."),
+            f("events", Reverse { target: "Event", field: "speakers" }, "Events where this person trained or spoke."),
         ],
     },
     TypeDef {
@@ -668,30 +387,23 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
         fields: &[
             req("title", LocalText, "Title."),
             f("kind", Enum("MediaKind"), "What it holds."),
-            f(
-                "altText",
-                LocalText,
-                "Text alternative for people who cannot see it.",
-            ),
+            f("altText", LocalText, "Text alternative for people who cannot see it."),
             f("caption", LocalText, "Caption."),
             f("credit", Text, "Author or source to credit."),
             f("licence", Text, "Licence, e.g. CC BY 4.0."),
-            f(
-                "focalPoint",
-                Object("FocalPoint"),
-                "Point that crops keep in view.",
-            ),
-            f("mimeType", Text, "MIME type of the file."),
-            f("fileSize", Int, "Size in bytes."),
-            f("checksum", Text, "SHA-256 of the file."),
-            f("width", Int, "Width in pixels."),
-            f("height", Int, "Height in pixels."),
-            f(
-                "durationMs",
-                Int,
-                "Duration of audio or video in milliseconds.",
-            ),
-            f("externalUrl", Url, "For films and spots hosted elsewhere."),
+            f("focalPoint", Object("FocalPoint"), "Point that crops keep in view."),
+            ro("mimeType", Text, "MIME type of the file, from its content."),
+            ro("fileName", Text, "Name of the uploaded file."),
+            ro("fileSize", Int, "Size in bytes."),
+            ro("checksum", Text, "SHA-256 of the file: the same bytes are stored once."),
+            ro("width", Int, "Width in pixels, upright (EXIF orientation applied)."),
+            ro("height", Int, "Height in pixels, upright."),
+            ro("blurhash", Text, "A BlurHash placeholder (4×3 components), computed at upload."),
+            ro("dominantColor", Text, "Average colour as #rrggbb, for a background while loading."),
+            ro("pageCount", Int, "Pages of a PDF, when cheap to read."),
+            ro("durationMs", Int, "Duration of audio or video in milliseconds, when readable."),
+            f("externalUrl", Url, "For films and spots hosted elsewhere (YouTube, Vimeo)."),
+            f("poster", Ref("MediaAsset"), "Poster image of a film."),
         ],
     },
 ];

@@ -73,11 +73,7 @@ pub struct Item {
 
 impl Item {
     pub fn value(&self, field: &str) -> &Val {
-        self.ty
-            .fields
-            .iter()
-            .position(|f| f.name == field)
-            .map_or(&Val::Null, |i| &self.values[i])
+        self.ty.fields.iter().position(|f| f.name == field).map_or(&Val::Null, |i| &self.values[i])
     }
 }
 
@@ -109,7 +105,8 @@ pub struct LinkIn {
     pub role: Option<String>,
 }
 
-const COMMON_COLS: &str = "t.id, t.stage, t.slug, t.state, t.version, t.created_at, t.updated_at, t.published_at, t.created_by, t.updated_by";
+const COMMON_COLS: &str =
+    "t.id, t.stage, t.slug, t.state, t.version, t.created_at, t.updated_at, t.published_at, t.created_by, t.updated_by";
 const COMMON_COUNT: usize = 10;
 
 /// The key under which `field` of `owner` keeps its links.
@@ -157,12 +154,8 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
             continue;
         }
         let v = match f.kind {
-            Kind::Int | Kind::DateTime | Kind::Bool => row
-                .try_get::<Option<i64>, _>(i)?
-                .map_or(Val::Null, Val::Int),
-            Kind::Float => row
-                .try_get::<Option<f64>, _>(i)?
-                .map_or(Val::Null, Val::Float),
+            Kind::Int | Kind::DateTime | Kind::Bool => row.try_get::<Option<i64>, _>(i)?.map_or(Val::Null, Val::Int),
+            Kind::Float => row.try_get::<Option<f64>, _>(i)?.map_or(Val::Null, Val::Float),
             Kind::Money => {
                 let amount = row.try_get::<Option<i64>, _>(i)?;
                 i += 1;
@@ -172,9 +165,7 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
                     _ => Val::Null,
                 }
             }
-            _ => row
-                .try_get::<Option<String>, _>(i)?
-                .map_or(Val::Null, Val::Text),
+            _ => row.try_get::<Option<String>, _>(i)?.map_or(Val::Null, Val::Text),
         };
         values.push(v);
         i += 1;
@@ -182,11 +173,7 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
     Ok(Item {
         ty,
         id: row.try_get(0)?,
-        stage: if stage == "live" {
-            Stage::Live
-        } else {
-            Stage::Draft
-        },
+        stage: if stage == "live" { Stage::Live } else { Stage::Draft },
         slug: row.try_get(2)?,
         state: row.try_get(3)?,
         version: row.try_get(4)?,
@@ -200,10 +187,7 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
 }
 
 fn column_count(ty: &TypeDef) -> usize {
-    COMMON_COUNT
-        + ty.columns()
-            .map(|f| if f.kind == Kind::Money { 2 } else { 1 })
-            .sum::<usize>()
+    COMMON_COUNT + ty.columns().map(|f| if f.kind == Kind::Money { 2 } else { 1 }).sum::<usize>()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -268,14 +252,10 @@ impl Exprs<'_> {
             }
             match self.dialect {
                 Dialect::Sqlite => {
-                    sql.push(&format!("json_extract(t.{col}, "))
-                        .arg(format!("$.\"{loc}\""))
-                        .push(")");
+                    sql.push(&format!("json_extract(t.{col}, ")).arg(format!("$.\"{loc}\"")).push(")");
                 }
                 Dialect::Postgres => {
-                    sql.push(&format!("(t.{col}::json ->> CAST("))
-                        .arg(loc.as_str())
-                        .push(" AS TEXT))");
+                    sql.push(&format!("(t.{col}::json ->> CAST(")).arg(loc.as_str()).push(" AS TEXT))");
                 }
             }
         }
@@ -286,8 +266,9 @@ impl Exprs<'_> {
 
     fn key_type(target: Target) -> KeyType {
         match target {
-            Target::Common(Common::CreatedAt | Common::UpdatedAt | Common::PublishedAt)
-            | Target::LinkPosition => KeyType::Int,
+            Target::Common(Common::CreatedAt | Common::UpdatedAt | Common::PublishedAt) | Target::LinkPosition => {
+                KeyType::Int
+            }
             Target::Common(_) => KeyType::Text,
             Target::Field(f) => match f.kind {
                 Kind::Int | Kind::DateTime | Kind::Bool | Kind::Money => KeyType::Int,
@@ -320,18 +301,10 @@ impl Exprs<'_> {
     fn push_filter(&self, sql: &mut Sql, owner: &TypeDef, f: &Filter) {
         match f {
             Filter::And(v) | Filter::Or(v) if v.is_empty() => {
-                sql.push(if matches!(f, Filter::And(_)) {
-                    "1=1"
-                } else {
-                    "1=0"
-                });
+                sql.push(if matches!(f, Filter::And(_)) { "1=1" } else { "1=0" });
             }
             Filter::And(v) | Filter::Or(v) => {
-                let joiner = if matches!(f, Filter::And(_)) {
-                    " AND "
-                } else {
-                    " OR "
-                };
+                let joiner = if matches!(f, Filter::And(_)) { " AND " } else { " OR " };
                 sql.push("(");
                 for (i, c) in v.iter().enumerate() {
                     if i > 0 {
@@ -355,15 +328,12 @@ impl Exprs<'_> {
             && matches!(f.kind, Kind::Refs { .. } | Kind::Countries)
         {
             // A to-many relation matches when any linked item does.
-            let neg = matches!(op, Op::Ne | Op::NotIn)
-                || (op == Op::IsNull && *value == Value::Bool(true));
+            let neg = matches!(op, Op::Ne | Op::NotIn) || (op == Op::IsNull && *value == Value::Bool(true));
             sql.push(if neg { "NOT EXISTS (" } else { "EXISTS (" });
             sql.push("SELECT 1 FROM links lf WHERE lf.stage = t.stage AND lf.source_id = t.id AND lf.field = ")
                 .arg(link_key(owner, f));
             if op != Op::IsNull {
-                sql.push(" AND lf.target_id IN (")
-                    .list(value_list(value))
-                    .push(")");
+                sql.push(" AND lf.target_id IN (").list(value_list(value)).push(")");
             }
             sql.push(")");
             return;
@@ -380,11 +350,7 @@ impl Exprs<'_> {
         match op {
             Op::IsNull => {
                 self.push(sql, target);
-                sql.push(if *value == Value::Bool(false) {
-                    " IS NOT NULL"
-                } else {
-                    " IS NULL"
-                });
+                sql.push(if *value == Value::Bool(false) { " IS NOT NULL" } else { " IS NULL" });
             }
             Op::In | Op::NotIn => {
                 let items = value_list(value);
@@ -413,17 +379,10 @@ impl Exprs<'_> {
             }
             Op::Contains | Op::StartsWith => {
                 let text = match value {
-                    Value::Text(s) => s
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_"),
+                    Value::Text(s) => s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
                     _ => String::new(),
                 };
-                let pattern = if op == Op::Contains {
-                    format!("%{text}%")
-                } else {
-                    format!("{text}%")
-                };
+                let pattern = if op == Op::Contains { format!("%{text}%") } else { format!("{text}%") };
                 sql.push("LOWER(");
                 self.push(sql, target);
                 sql.push(") LIKE LOWER(").arg(pattern).push(") ESCAPE '\\'");
@@ -457,9 +416,7 @@ impl Exprs<'_> {
             self.push_sort(sql, order[i].target);
             // Forward through an ascending key (or backward through a descending one) means greater.
             let greater = order[i].desc != forward;
-            sql.push(if greater { " > " } else { " < " })
-                .arg(key_arg(&key[i]))
-                .push(")");
+            sql.push(if greater { " > " } else { " < " }).arg(key_arg(&key[i])).push(")");
         }
         sql.push(")");
     }
@@ -487,107 +444,86 @@ fn key_arg(k: &KeyVal) -> Arg {
     }
 }
 
-/// Where the rows come from: the FROM/WHERE head, the parent expression.
+/// Where the rows of a list come from.
 struct From {
     ty: &'static TypeDef,
-    parent: Option<&'static str>,
-    role: bool,
+    /// The expression naming each row's parent, for batched relation reads.
+    parent: Option<String>,
+    /// The link table's key, when the rows come through it.
+    link: Option<String>,
+    /// Whether the rows are link targets (ordered by link position) rather than sources.
     forward_links: bool,
+    role: bool,
 }
 
-impl Store {
-    fn exprs<'a>(&self, stage: Stage, locales: &'a [String]) -> Exprs<'a> {
-        Exprs {
-            dialect: self.dialect(),
-            stage,
-            locales,
-        }
-    }
-
-    fn push_from(&self, sql: &mut Sql, source: &Source<'_>, stage: Stage) -> From {
+impl From {
+    fn of(source: &Source<'_>) -> From {
         match *source {
-            Source::Root(ty) => {
-                sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
-                    .arg(stage.as_str());
-                From {
-                    ty,
-                    parent: None,
-                    role: false,
-                    forward_links: false,
-                }
-            }
-            Source::Related {
-                owner,
-                field,
-                parents,
-            } => match field.kind {
-                Kind::Refs { target, role } => {
-                    let ty = crate::model::content_type(target).expect("model checked");
-                    sql.push(&format!(
-                        " FROM links l JOIN {} t ON t.id = l.target_id AND t.stage = l.stage",
-                        ty.table
-                    ));
-                    sql.push(" WHERE l.stage = ")
-                        .arg(stage.as_str())
-                        .push(" AND l.field = ")
-                        .arg(link_key(owner, field));
-                    sql.push(" AND l.source_id IN (")
-                        .list(parents.iter().map(String::as_str))
-                        .push(")");
-                    From {
-                        ty,
-                        parent: Some("l.source_id"),
-                        role,
-                        forward_links: true,
-                    }
-                }
-                Kind::Reverse {
-                    target,
-                    field: back,
-                } => {
+            Source::Root(ty) => From { ty, parent: None, link: None, forward_links: false, role: false },
+            Source::Related { owner, field, .. } => match field.kind {
+                Kind::Refs { target, role } => From {
+                    ty: crate::model::content_type(target).expect("model checked"),
+                    parent: Some("l.source_id".into()),
+                    link: Some(link_key(owner, field)),
+                    forward_links: true,
+                    role,
+                },
+                Kind::Reverse { target, field: back } => {
                     let ty = crate::model::content_type(target).expect("model checked");
                     let back_field = ty.field(back).expect("model checked");
                     match back_field.kind {
-                        Kind::Refs { role, .. } => {
-                            sql.push(&format!(
-                                " FROM links l JOIN {} t ON t.id = l.source_id AND t.stage = l.stage",
-                                ty.table
-                            ));
-                            sql.push(" WHERE l.stage = ")
-                                .arg(stage.as_str())
-                                .push(" AND l.field = ")
-                                .arg(link_key(ty, back_field));
-                            sql.push(" AND l.target_id IN (")
-                                .list(parents.iter().map(String::as_str))
-                                .push(")");
-                            From {
-                                ty,
-                                parent: Some("l.target_id"),
-                                role,
-                                forward_links: false,
-                            }
-                        }
-                        _ => {
-                            let col = column_name(back);
-                            sql.push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
-                                .arg(stage.as_str());
-                            sql.push(&format!(" AND t.{col}_id IN ("))
-                                .list(parents.iter().map(String::as_str))
-                                .push(")");
-                            let parent: &'static str =
-                                Box::leak(format!("t.{col}_id").into_boxed_str());
-                            From {
-                                ty,
-                                parent: Some(parent),
-                                role: false,
-                                forward_links: false,
-                            }
-                        }
+                        Kind::Refs { role, .. } => From {
+                            ty,
+                            parent: Some("l.target_id".into()),
+                            link: Some(link_key(ty, back_field)),
+                            forward_links: false,
+                            role,
+                        },
+                        _ => From {
+                            ty,
+                            parent: Some(format!("t.{}_id", column_name(back))),
+                            link: None,
+                            forward_links: false,
+                            role: false,
+                        },
                     }
                 }
                 _ => unreachable!("only relations have related rows"),
             },
         }
+    }
+
+    /// ` FROM … WHERE …` selecting the rows of `stage` (and of the parents).
+    fn push(&self, sql: &mut Sql, source: &Source<'_>, stage: Stage) {
+        let table = self.ty.table;
+        match (&self.link, &self.parent) {
+            (Some(key), Some(parent)) => {
+                let join = if self.forward_links { "l.target_id" } else { "l.source_id" };
+                sql.push(&format!(
+                    " FROM links l JOIN {table} t ON t.id = {join} AND t.stage = l.stage WHERE l.stage = "
+                ));
+                sql.arg(stage.as_str()).push(" AND l.field = ").arg(key.as_str());
+                sql.push(&format!(" AND {parent} IN ("));
+            }
+            (None, Some(parent)) => {
+                sql.push(&format!(" FROM {table} t WHERE t.stage = ")).arg(stage.as_str());
+                sql.push(&format!(" AND {parent} IN ("));
+            }
+            _ => {
+                sql.push(&format!(" FROM {table} t WHERE t.stage = ")).arg(stage.as_str());
+                return;
+            }
+        }
+        if let Source::Related { parents, .. } = source {
+            sql.list(parents.iter().map(String::as_str));
+        }
+        sql.push(")");
+    }
+}
+
+impl Store {
+    fn exprs<'a>(&self, stage: Stage, locales: &'a [String]) -> Exprs<'a> {
+        Exprs { dialect: self.dialect(), stage, locales }
     }
 
     /// Reads one page of a list, for a root list or batched over many parents
@@ -599,32 +535,20 @@ impl Store {
         spec: &ListSpec,
     ) -> Result<HashMap<Option<String>, Page>> {
         let mut order = spec.order.clone();
-        let mut probe = Sql::default();
-        let from = self.push_from(&mut probe, &source, stage);
+        let from = From::of(&source);
         if order.is_empty() {
             order.push(if from.forward_links {
-                OrderBy {
-                    target: Target::LinkPosition,
-                    desc: false,
-                }
+                OrderBy { target: Target::LinkPosition, desc: false }
             } else {
-                OrderBy {
-                    target: Target::Common(Common::CreatedAt),
-                    desc: false,
-                }
+                OrderBy { target: Target::Common(Common::CreatedAt), desc: false }
             });
         }
         if !order.iter().any(|o| o.target == Target::Common(Common::Id)) {
             let desc = order.last().is_some_and(|o| o.desc);
-            order.push(OrderBy {
-                target: Target::Common(Common::Id),
-                desc,
-            });
+            order.push(OrderBy { target: Target::Common(Common::Id), desc });
         }
         let (forward, limit, cursor) = match (spec.window.first, spec.window.last) {
-            (_, Some(last)) if spec.window.first.is_none() => {
-                (false, last, spec.window.before.as_ref())
-            }
+            (_, Some(last)) if spec.window.first.is_none() => (false, last, spec.window.before.as_ref()),
             (first, _) => (true, first.unwrap_or(20), spec.window.after.as_ref()),
         };
         if let Some(key) = cursor {
@@ -665,29 +589,18 @@ impl Store {
             }
         };
         let nested = from.parent.is_some();
-        if let Some(parent) = from.parent {
+        if let Some(parent) = &from.parent {
             sql.push(&format!(", {parent} AS _parent"));
-            sql.push(if from.role {
-                ", l.role AS _role"
-            } else {
-                ", NULL AS _role"
-            });
-            sql.push(&format!(
-                ", ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY "
-            ));
+            sql.push(if from.role { ", l.role AS _role" } else { ", NULL AS _role" });
+            sql.push(&format!(", ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY "));
             push_order(&mut sql);
             sql.push(") AS _rn");
             if spec.want_total && cursor.is_none() {
-                sql.push(&format!(
-                    ", COUNT(*) OVER (PARTITION BY {parent}) AS _total"
-                ));
+                sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
             }
         }
-        let mut where_sql = Sql {
-            text: String::new(),
-            args: std::mem::take(&mut sql.args),
-        };
-        self.push_from(&mut where_sql, &source, stage);
+        let mut where_sql = Sql { text: String::new(), args: std::mem::take(&mut sql.args) };
+        from.push(&mut where_sql, &source, stage);
         if let Some(f) = &spec.filter {
             where_sql.push(" AND ");
             ex.push_filter(&mut where_sql, ty, f);
@@ -701,12 +614,8 @@ impl Store {
         sql.text.push_str(&where_sql.text);
         sql.args = where_sql.args;
         if nested {
-            sql = Sql {
-                text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text),
-                args: sql.args,
-            };
-            sql.arg((limit + 1) as i64)
-                .push(" ORDER BY x._parent, x._rn");
+            sql = Sql { text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text), args: sql.args };
+            sql.arg((limit + 1) as i64).push(" ORDER BY x._parent, x._rn");
         } else {
             sql.push(" ORDER BY ");
             push_order(&mut sql);
@@ -729,16 +638,9 @@ impl Store {
             }
             let base = ncols + order.len();
             let (parent, role, total) = if nested {
-                let total = if spec.want_total && cursor.is_none() {
-                    Some(row.try_get::<i64, _>(base + 3)?)
-                } else {
-                    None
-                };
-                (
-                    Some(row.try_get::<String, _>(base)?),
-                    row.try_get::<Option<String>, _>(base + 1)?,
-                    total,
-                )
+                let total =
+                    if spec.want_total && cursor.is_none() { Some(row.try_get::<i64, _>(base + 3)?) } else { None };
+                (Some(row.try_get::<String, _>(base)?), row.try_get::<Option<String>, _>(base + 1)?, total)
             } else {
                 (None, None, None)
             };
@@ -746,12 +648,7 @@ impl Store {
             if total.is_some() {
                 page.total = total;
             }
-            page.edges.push(Edge {
-                item,
-                key,
-                parent,
-                role,
-            });
+            page.edges.push(Edge { item, key, parent, role });
         }
         if !nested {
             pages.entry(None).or_default();
@@ -770,10 +667,10 @@ impl Store {
         }
         if spec.want_total && (!nested || cursor.is_some()) {
             let mut q = Sql::new("SELECT ");
-            q.push(from.parent.unwrap_or("NULL")).push(", COUNT(*)");
+            q.push(from.parent.as_deref().unwrap_or("NULL")).push(", COUNT(*)");
             q.text.push_str(&count_from.text);
             q.args = count_from.args;
-            if let Some(p) = from.parent {
+            if let Some(p) = &from.parent {
                 q.push(&format!(" GROUP BY {p}"));
             }
             for row in self.fetch_all(q).await? {
@@ -789,41 +686,18 @@ impl Store {
         Ok(pages)
     }
 
-    pub async fn by_ids(
-        &self,
-        ty: &'static TypeDef,
-        stage: Stage,
-        ids: &[String],
-    ) -> Result<Vec<Item>> {
+    pub async fn by_ids(&self, ty: &'static TypeDef, stage: Stage, ids: &[String]) -> Result<Vec<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty))
-            .push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
-            .arg(stage.as_str());
-        q.push(" AND t.id IN (")
-            .list(ids.iter().map(String::as_str))
-            .push(")");
-        self.fetch_all(q)
-            .await?
-            .iter()
-            .map(|r| decode_item(ty, r))
-            .collect()
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+        q.push(" AND t.id IN (").list(ids.iter().map(String::as_str)).push(")");
+        self.fetch_all(q).await?.iter().map(|r| decode_item(ty, r)).collect()
     }
 
-    pub async fn by_slug(
-        &self,
-        ty: &'static TypeDef,
-        stage: Stage,
-        slug: &str,
-    ) -> Result<Option<Item>> {
+    pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty))
-            .push(&format!(" FROM {} t WHERE t.stage = ", ty.table))
-            .arg(stage.as_str());
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
         q.push(" AND t.slug = ").arg(slug);
-        self.fetch_optional(q)
-            .await?
-            .map(|r| decode_item(ty, &r))
-            .transpose()
+        self.fetch_optional(q).await?.map(|r| decode_item(ty, &r)).transpose()
     }
 
     /// Ordered link targets (ids or country codes) of `field` for a batch of items.
@@ -835,45 +709,22 @@ impl Store {
         sources: &[String],
     ) -> Result<Vec<(String, String, Option<String>)>> {
         let mut q = Sql::new("SELECT source_id, target_id, role FROM links WHERE stage = ");
-        q.arg(stage.as_str())
-            .push(" AND field = ")
-            .arg(link_key(owner, field));
-        q.push(" AND source_id IN (")
-            .list(sources.iter().map(String::as_str))
-            .push(") ORDER BY source_id, position");
-        self.fetch_all(q)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+        q.arg(stage.as_str()).push(" AND field = ").arg(link_key(owner, field));
+        q.push(" AND source_id IN (").list(sources.iter().map(String::as_str)).push(") ORDER BY source_id, position");
+        self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 }
 
 impl Tx<'_> {
     /// Which of `ids` exist as items of `ty` (working copies).
     pub async fn existing_ids(&mut self, ty: &TypeDef, ids: &[String]) -> Result<Vec<String>> {
-        let mut q = Sql::new(&format!(
-            "SELECT id FROM {} WHERE stage = 'draft' AND id IN (",
-            ty.table
-        ));
+        let mut q = Sql::new(&format!("SELECT id FROM {} WHERE stage = 'draft' AND id IN (", ty.table));
         q.list(ids.iter().map(String::as_str)).push(")");
-        self.fetch_all(q)
-            .await?
-            .iter()
-            .map(|r| Ok(r.try_get(0)?))
-            .collect()
+        self.fetch_all(q).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
-    pub async fn slug_taken(
-        &mut self,
-        ty: &TypeDef,
-        slug: &str,
-        except: Option<&str>,
-    ) -> Result<bool> {
-        let mut q = Sql::new(&format!(
-            "SELECT id FROM {} WHERE stage = 'draft' AND slug = ",
-            ty.table
-        ));
+    pub async fn slug_taken(&mut self, ty: &TypeDef, slug: &str, except: Option<&str>) -> Result<bool> {
+        let mut q = Sql::new(&format!("SELECT id FROM {} WHERE stage = 'draft' AND slug = ", ty.table));
         q.arg(slug);
         if let Some(id) = except {
             q.push(" AND id <> ").arg(id);
@@ -888,17 +739,8 @@ impl Tx<'_> {
             if cols.is_empty() { "" } else { ", " },
             cols.join(", ")
         ));
-        q.arg(item.id.as_str())
-            .push(", 'draft', ")
-            .arg(item.slug.as_str())
-            .push(", ")
-            .arg(item.state.as_str());
-        q.push(", 1, ")
-            .arg(item.at)
-            .push(", ")
-            .arg(item.at)
-            .push(", NULL, ")
-            .arg(item.by.clone());
+        q.arg(item.id.as_str()).push(", 'draft', ").arg(item.slug.as_str()).push(", ").arg(item.state.as_str());
+        q.push(", 1, ").arg(item.at).push(", ").arg(item.at).push(", NULL, ").arg(item.by.clone());
         q.push(", ").arg(item.by.clone());
         push_values(&mut q, ty, &item.values, |q| {
             q.push(", ");
@@ -909,55 +751,28 @@ impl Tx<'_> {
     }
 
     /// Rewrites the working copy if it is still at `version`; false when it is not.
-    pub async fn update_item(
-        &mut self,
-        ty: &TypeDef,
-        item: &NewItem,
-        version: i64,
-    ) -> Result<bool> {
+    pub async fn update_item(&mut self, ty: &TypeDef, item: &NewItem, version: i64) -> Result<bool> {
         let cols = write_cols(ty);
         let mut q = Sql::new(&format!("UPDATE {} SET slug = ", ty.table));
-        q.arg(item.slug.as_str())
-            .push(", state = ")
-            .arg(item.state.as_str());
-        q.push(", version = version + 1, updated_at = ")
-            .arg(item.at)
-            .push(", updated_by = ")
-            .arg(item.by.clone());
+        q.arg(item.slug.as_str()).push(", state = ").arg(item.state.as_str());
+        q.push(", version = version + 1, updated_at = ").arg(item.at).push(", updated_by = ").arg(item.by.clone());
         let mut names = cols.iter();
         push_values(&mut q, ty, &item.values, |q| {
-            q.push(&format!(
-                ", {} = ",
-                names.next().expect("one name per value")
-            ));
+            q.push(&format!(", {} = ", names.next().expect("one name per value")));
         });
-        q.push(" WHERE id = ")
-            .arg(item.id.as_str())
-            .push(" AND stage = 'draft' AND version = ")
-            .arg(version);
+        q.push(" WHERE id = ").arg(item.id.as_str()).push(" AND stage = 'draft' AND version = ").arg(version);
         Ok(self.execute(q).await? == 1)
     }
 
     /// Moves the working copy to `change.state` if it is still at `version`.
-    pub async fn set_state(
-        &mut self,
-        ty: &TypeDef,
-        id: &str,
-        version: i64,
-        change: &StateChange<'_>,
-    ) -> Result<bool> {
+    pub async fn set_state(&mut self, ty: &TypeDef, id: &str, version: i64, change: &StateChange<'_>) -> Result<bool> {
         let mut q = Sql::new(&format!("UPDATE {} SET state = ", ty.table));
-        q.arg(change.state)
-            .push(", version = version + 1, updated_at = ")
-            .arg(change.at);
+        q.arg(change.state).push(", version = version + 1, updated_at = ").arg(change.at);
         q.push(", updated_by = ").arg(change.by);
         if let Some(p) = change.published_at {
             q.push(", published_at = ").arg(p);
         }
-        q.push(" WHERE id = ")
-            .arg(id)
-            .push(" AND stage = 'draft' AND version = ")
-            .arg(version);
+        q.push(" WHERE id = ").arg(id).push(" AND stage = 'draft' AND version = ").arg(version);
         Ok(self.execute(q).await? == 1)
     }
 
@@ -975,24 +790,13 @@ impl Tx<'_> {
         if links.is_empty() {
             return Ok(());
         }
-        let mut q = Sql::new(
-            "INSERT INTO links (stage, source_id, field, target_id, position, role) VALUES ",
-        );
+        let mut q = Sql::new("INSERT INTO links (stage, source_id, field, target_id, position, role) VALUES ");
         for (i, l) in links.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
             }
-            q.push("('draft', ")
-                .arg(source)
-                .push(", ")
-                .arg(key.as_str())
-                .push(", ")
-                .arg(l.target.as_str());
-            q.push(", ")
-                .arg(i as i64)
-                .push(", ")
-                .arg(l.role.clone())
-                .push(")");
+            q.push("('draft', ").arg(source).push(", ").arg(key.as_str()).push(", ").arg(l.target.as_str());
+            q.push(", ").arg(i as i64).push(", ").arg(l.role.clone()).push(")");
         }
         self.execute(q).await?;
         Ok(())
@@ -1002,11 +806,7 @@ impl Tx<'_> {
     pub async fn copy_to_live(&mut self, ty: &TypeDef, id: &str) -> Result<()> {
         self.drop_live(ty, id).await?;
         let cols = write_cols(ty);
-        let extra = if cols.is_empty() {
-            String::new()
-        } else {
-            format!(", {}", cols.join(", "))
-        };
+        let extra = if cols.is_empty() { String::new() } else { format!(", {}", cols.join(", ")) };
         let mut q = Sql::new(&format!(
             "INSERT INTO {t} (id, stage, slug, state, version, created_at, updated_at, published_at, created_by, updated_by{extra}) \
              SELECT id, 'live', slug, state, version, created_at, updated_at, published_at, created_by, updated_by{extra} FROM {t} WHERE stage = 'draft' AND id = ",
@@ -1025,10 +825,7 @@ impl Tx<'_> {
 
     /// Removes the live copy (row and links) so the public no longer sees it.
     pub async fn drop_live(&mut self, ty: &TypeDef, id: &str) -> Result<()> {
-        let mut q = Sql::new(&format!(
-            "DELETE FROM {} WHERE stage = 'live' AND id = ",
-            ty.table
-        ));
+        let mut q = Sql::new(&format!("DELETE FROM {} WHERE stage = 'live' AND id = ", ty.table));
         q.arg(id);
         self.execute(q).await?;
         let mut q = Sql::new("DELETE FROM links WHERE stage = 'live' AND source_id = ");
@@ -1039,16 +836,8 @@ impl Tx<'_> {
 
     /// Deletes an item if still at `version`; links to it go and references to
     /// it from other items become empty.
-    pub async fn delete_item(
-        &mut self,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
-    ) -> Result<bool> {
-        let mut q = Sql::new(&format!(
-            "DELETE FROM {} WHERE stage = 'draft' AND id = ",
-            ty.table
-        ));
+    pub async fn delete_item(&mut self, ty: &'static TypeDef, id: &str, version: i64) -> Result<bool> {
+        let mut q = Sql::new(&format!("DELETE FROM {} WHERE stage = 'draft' AND id = ", ty.table));
         q.arg(id).push(" AND version = ").arg(version);
         if self.execute(q).await? != 1 {
             return Ok(false);
@@ -1063,10 +852,7 @@ impl Tx<'_> {
             for f in other.fields {
                 if f.kind == Kind::Ref(ty.name) {
                     let c = column_name(f.name);
-                    let mut q = Sql::new(&format!(
-                        "UPDATE {} SET {c}_id = NULL WHERE {c}_id = ",
-                        other.table
-                    ));
+                    let mut q = Sql::new(&format!("UPDATE {} SET {c}_id = NULL WHERE {c}_id = ", other.table));
                     q.arg(id);
                     self.execute(q).await?;
                 }
@@ -1078,27 +864,16 @@ impl Tx<'_> {
     /// The working copy, read inside the transaction.
     pub async fn draft(&mut self, ty: &'static TypeDef, id: &str) -> Result<Option<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty))
-            .push(&format!(
-                " FROM {} t WHERE t.stage = 'draft' AND t.id = ",
-                ty.table
-            ))
-            .arg(id);
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = 'draft' AND t.id = ", ty.table)).arg(id);
         let rows = self.fetch_all(q).await?;
         rows.first().map(|r| decode_item(ty, r)).transpose()
     }
 
     /// All links of an item's working copy: (field key, target, role), in order.
     pub async fn draft_links(&mut self, id: &str) -> Result<Vec<(String, String, Option<String>)>> {
-        let mut q = Sql::new(
-            "SELECT field, target_id, role FROM links WHERE stage = 'draft' AND source_id = ",
-        );
+        let mut q = Sql::new("SELECT field, target_id, role FROM links WHERE stage = 'draft' AND source_id = ");
         q.arg(id).push(" ORDER BY field, position");
-        self.fetch_all(q)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+        self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 }
 

@@ -38,28 +38,14 @@ struct Inner {
 }
 
 static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "core",
-        include_str!("../../migrations/sqlite/0001_core.sql"),
-    ),
-    (
-        2,
-        "content",
-        include_str!("../../migrations/sqlite/0002_content.sql"),
-    ),
+    (1, "core", include_str!("../../migrations/sqlite/0001_core.sql")),
+    (2, "content", include_str!("../../migrations/sqlite/0002_content.sql")),
+    (3, "media", include_str!("../../migrations/sqlite/0003_media.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "core",
-        include_str!("../../migrations/postgres/0001_core.sql"),
-    ),
-    (
-        2,
-        "content",
-        include_str!("../../migrations/postgres/0002_content.sql"),
-    ),
+    (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
+    (2, "content", include_str!("../../migrations/postgres/0002_content.sql")),
+    (3, "media", include_str!("../../migrations/postgres/0003_media.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");
@@ -115,11 +101,7 @@ impl Store {
                 url.split(':').next().unwrap_or("")
             )));
         };
-        let url = if dialect == Dialect::Sqlite {
-            sqlite_url(url)?
-        } else {
-            url.to_owned()
-        };
+        let url = if dialect == Dialect::Sqlite { sqlite_url(url)? } else { url.to_owned() };
         let opts = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
             .min_connections(1)
@@ -136,10 +118,7 @@ impl Store {
         } else {
             opts
         };
-        let pool = opts
-            .connect(&url)
-            .await
-            .map_err(|e| Error::bad_input(format!("cannot open the database: {e}")))?;
+        let pool = opts.connect(&url).await.map_err(|e| Error::bad_input(format!("cannot open the database: {e}")))?;
         let store = Store {
             inner: Arc::new(Inner {
                 pool,
@@ -204,14 +183,8 @@ impl Store {
             }
             let mut tx = pool.begin().await?;
             sqlx::raw_sql(*text).execute(&mut *tx).await?;
-            let mut ins =
-                Sql::new("INSERT INTO relais_migrations (version, name, applied_at) VALUES (");
-            ins.arg(*version)
-                .push(", ")
-                .arg(*name)
-                .push(", ")
-                .arg(now_ms())
-                .push(")");
+            let mut ins = Sql::new("INSERT INTO relais_migrations (version, name, applied_at) VALUES (");
+            ins.arg(*version).push(", ").arg(*name).push(", ").arg(now_ms()).push(")");
             ins.query().execute(&mut *tx).await?;
             if *version == 1 {
                 load_countries(&mut tx).await?;
@@ -229,11 +202,7 @@ impl Store {
             None => None,
         };
         let tx = self.inner.pool.begin().await?;
-        Ok(Tx {
-            store: self,
-            tx,
-            _guard: guard,
-        })
+        Ok(Tx { store: self, tx, _guard: guard })
     }
 
     // ---- settings ----
@@ -241,25 +210,16 @@ impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         let mut q = Sql::new("SELECT value FROM settings WHERE key = ");
         q.arg(key);
-        Ok(self
-            .fetch_optional(q)
-            .await?
-            .map(|r| r.try_get::<String, _>(0))
-            .transpose()?)
+        Ok(self.fetch_optional(q).await?.map(|r| r.try_get::<String, _>(0)).transpose()?)
     }
 
     /// Stores `value` unless the key is already set; returns the value that holds.
     pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
         let mut q = Sql::new("INSERT INTO settings (key, value) VALUES (");
-        q.arg(key)
-            .push(", ")
-            .arg(value)
-            .push(") ON CONFLICT (key) DO NOTHING");
+        q.arg(key).push(", ").arg(value).push(") ON CONFLICT (key) DO NOTHING");
         self.count();
         q.query().execute(&self.inner.pool).await?;
-        self.setting(key)
-            .await?
-            .ok_or_else(|| Error::internal("setting vanished"))
+        self.setting(key).await?.ok_or_else(|| Error::internal("setting vanished"))
     }
 
     // ---- countries ----
@@ -268,16 +228,10 @@ impl Store {
     pub async fn countries(&self, codes: Option<&[String]>) -> Result<Vec<(String, String)>> {
         let mut q = Sql::new("SELECT code, name FROM countries");
         if let Some(codes) = codes {
-            q.push(" WHERE code IN (")
-                .list(codes.iter().map(String::as_str))
-                .push(")");
+            q.push(" WHERE code IN (").list(codes.iter().map(String::as_str)).push(")");
         }
         q.push(" ORDER BY code");
-        self.fetch_all(q)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
     // ---- users ----
@@ -285,26 +239,18 @@ impl Store {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>> {
         let mut q = Sql::new(USER_SELECT);
         q.push(" WHERE email = ").arg(email.to_lowercase());
-        self.fetch_optional(q)
-            .await?
-            .map(|r| user_row(&r))
-            .transpose()
+        self.fetch_optional(q).await?.map(|r| user_row(&r)).transpose()
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
         let mut q = Sql::new(USER_SELECT);
         q.push(" WHERE id = ").arg(id);
-        self.fetch_optional(q)
-            .await?
-            .map(|r| user_row(&r))
-            .transpose()
+        self.fetch_optional(q).await?.map(|r| user_row(&r)).transpose()
     }
 
     pub async fn users_by_ids(&self, ids: &[String]) -> Result<Vec<UserRow>> {
         let mut q = Sql::new(USER_SELECT);
-        q.push(" WHERE id IN (")
-            .list(ids.iter().map(String::as_str))
-            .push(")");
+        q.push(" WHERE id IN (").list(ids.iter().map(String::as_str)).push(")");
         self.fetch_all(q).await?.iter().map(user_row).collect()
     }
 
@@ -334,13 +280,35 @@ impl Store {
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        let row = self
-            .fetch_optional(Sql::new("SELECT COUNT(*) FROM users"))
-            .await?;
-        Ok(row
-            .map(|r| r.try_get::<i64, _>(0))
-            .transpose()?
-            .unwrap_or(0))
+        let row = self.fetch_optional(Sql::new("SELECT COUNT(*) FROM users")).await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+    }
+
+    // ---- media ----
+
+    /// Every file checksum a media row or a media revision refers to.
+    pub async fn media_checksums(&self) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        for r in
+            self.fetch_all(Sql::new("SELECT DISTINCT checksum FROM media_assets WHERE checksum IS NOT NULL")).await?
+        {
+            out.insert(r.try_get::<String, _>(0)?);
+        }
+        let q = Sql::new("SELECT snapshot FROM revisions WHERE item_type = 'MediaAsset'");
+        for r in self.fetch_all(q).await? {
+            let snap: serde_json::Value = serde_json::from_str(&r.try_get::<String, _>(0)?)?;
+            if let Some(c) = snap["fields"]["checksum"].as_str() {
+                out.insert(c.to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Media rows holding a file: (mime type, file name, focal point JSON).
+    pub async fn media_files(&self, checksum: &str) -> Result<Vec<(String, Option<String>, Option<String>)>> {
+        let mut q = Sql::new("SELECT mime_type, file_name, focal_point FROM media_assets WHERE checksum = ");
+        q.arg(checksum).push(" AND mime_type IS NOT NULL");
+        self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
     // ---- revisions ----
@@ -349,8 +317,7 @@ impl Store {
         let mut q = Sql::new(
             "SELECT id, item_id, item_type, number, kind, version, state, snapshot, author_id, message, created_at FROM revisions WHERE item_id IN (",
         );
-        q.list(item_ids.iter().map(String::as_str))
-            .push(") ORDER BY item_id, number DESC");
+        q.list(item_ids.iter().map(String::as_str)).push(") ORDER BY item_id, number DESC");
         self.fetch_all(q)
             .await?
             .iter()
@@ -373,8 +340,7 @@ impl Store {
     }
 }
 
-const USER_SELECT: &str =
-    "SELECT id, email, display_name, password_hash, role, active, created_at FROM users";
+const USER_SELECT: &str = "SELECT id, email, display_name, password_hash, role, active, created_at FROM users";
 
 fn user_row(r: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
@@ -400,8 +366,7 @@ fn sqlite_url(url: &str) -> Result<String> {
     if let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::bad_input(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::bad_input(format!("cannot create {}: {e}", dir.display())))?;
     }
     let params = if params.contains("mode=") {
         params.to_owned()
@@ -418,8 +383,7 @@ async fn load_countries(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Resul
         let mut q = Sql::new("INSERT INTO countries (code, name) VALUES ");
         for (i, line) in chunk.iter().enumerate() {
             let mut cols = line.split('\t');
-            let (Some(code), Some(fr), Some(en), Some(ar)) =
-                (cols.next(), cols.next(), cols.next(), cols.next())
+            let (Some(code), Some(fr), Some(en), Some(ar)) = (cols.next(), cols.next(), cols.next(), cols.next())
             else {
                 return Err(Error::internal(format!("bad countries line {line:?}")));
             };
@@ -465,26 +429,12 @@ impl Tx<'_> {
         let mut q = Sql::new(
             "INSERT INTO revisions (id, item_id, item_type, number, kind, version, state, snapshot, author_id, message, created_at) VALUES (",
         );
-        q.arg(r.id.as_str())
-            .push(", ")
-            .arg(r.item_id.as_str())
-            .push(", ")
-            .arg(r.item_type.as_str());
+        q.arg(r.id.as_str()).push(", ").arg(r.item_id.as_str()).push(", ").arg(r.item_type.as_str());
         q.push(", (SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE item_id = ")
             .arg(r.item_id.as_str())
             .push(")");
-        q.push(", ")
-            .arg(r.kind.as_str())
-            .push(", ")
-            .arg(r.version)
-            .push(", ")
-            .arg(r.state.as_str());
-        q.push(", ")
-            .arg(r.snapshot.as_str())
-            .push(", ")
-            .arg(r.author_id.clone())
-            .push(", ")
-            .arg(r.message.clone());
+        q.push(", ").arg(r.kind.as_str()).push(", ").arg(r.version).push(", ").arg(r.state.as_str());
+        q.push(", ").arg(r.snapshot.as_str()).push(", ").arg(r.author_id.clone()).push(", ").arg(r.message.clone());
         q.push(", ").arg(r.created_at).push(")");
         self.execute(q).await?;
         Ok(())

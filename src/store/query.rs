@@ -52,11 +52,7 @@ pub enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Not(Box<Filter>),
-    Cond {
-        target: Target,
-        op: Op,
-        value: Value,
-    },
+    Cond { target: Target, op: Op, value: Value },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

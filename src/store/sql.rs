@@ -55,10 +55,7 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Sql {
-            text: text.to_owned(),
-            args: Vec::new(),
-        }
+        Sql { text: text.to_owned(), args: Vec::new() }
     }
     pub fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);

@@ -50,9 +50,7 @@ async fn statements_for(s: &TestServer, n: usize) -> (u64, Value) {
 async fn five_and_fifty_projects_run_the_same_statements() {
     for b in backends() {
         let s = TestServer::start_with(b, Default::default(), false).await;
-        relais::domain::import::import(&s.hub.content, &dataset())
-            .await
-            .unwrap();
+        relais::domain::import::import(&s.hub.content, &dataset()).await.unwrap();
         let (five, d5) = statements_for(&s, 5).await;
         let (fifty, d50) = statements_for(&s, 50).await;
         let nodes = d50["projects"]["nodes"].as_array().unwrap();
@@ -64,16 +62,10 @@ async fn five_and_fifty_projects_run_the_same_statements() {
             assert_eq!(p["partners"]["nodes"].as_array().unwrap().len(), 2);
             let events = p["events"]["nodes"].as_array().unwrap();
             assert_eq!(events.len(), 3);
-            assert!(
-                events[0]["startsAt"].as_str().unwrap() > events[1]["startsAt"].as_str().unwrap(),
-                "latest first"
-            );
+            assert!(events[0]["startsAt"].as_str().unwrap() > events[1]["startsAt"].as_str().unwrap(), "latest first");
         }
         assert_eq!(five, fifty, "{b:?}: statements for 5 and for 50 projects");
-        assert!(
-            five <= 5,
-            "{b:?}: {five} statements (list, count, axes, partners, events)"
-        );
+        assert!(five <= 5, "{b:?}: {five} statements (list, count, axes, partners, events)");
         s.finish().await;
     }
 }

@@ -6,25 +6,14 @@ use relais::domain::permissions::Role;
 use serde_json::json;
 
 async fn project_count(s: &TestServer, token: &str) -> i64 {
-    let r = s
-        .gql(
-            "{ projects(preview: true) { totalCount } }",
-            json!({}),
-            Some(token),
-        )
-        .await;
+    let r = s.gql("{ projects(preview: true) { totalCount } }", json!({}), Some(token)).await;
     r.ok()["projects"]["totalCount"].as_i64().unwrap()
 }
 
 #[tokio::test]
 async fn bad_inputs_get_coded_errors_and_change_nothing() {
     for b in backends() {
-        let limits = Limits {
-            body_bytes: 64 * 1024,
-            depth: 10,
-            complexity: 5_000,
-            page_size: 100,
-        };
+        let limits = Limits { body_bytes: 64 * 1024, depth: 10, complexity: 5_000, page_size: 100 };
         let s = TestServer::start_with(b, limits, true).await;
         let editor = s.login_as(Role::Editor).await;
         let before = project_count(&s, &editor).await;
@@ -33,46 +22,36 @@ async fn bad_inputs_get_coded_errors_and_change_nothing() {
         let r = s.gql("{ projects { nodes { title }", json!({}), None).await;
         assert_eq!(r.code(), "BAD_USER_INPUT", "{b:?}: {}", r.body);
         // Unknown field: the message names it.
-        let r = s
-            .gql("{ projects { nodes { colour } } }", json!({}), None)
-            .await;
+        let r = s.gql("{ projects { nodes { colour } } }", json!({}), None).await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
-        assert!(
-            r.body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("colour")
-        );
+        assert!(r.body["errors"][0]["message"].as_str().unwrap().contains("colour"));
         // Wrong types.
+        let r = s.gql("{ projects(first: \"ten\") { totalCount } }", json!({}), None).await;
+        assert_eq!(r.code(), "BAD_USER_INPUT");
         let r = s
             .gql(
-                "{ projects(first: \"ten\") { totalCount } }",
-                json!({}),
-                None,
+                "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
+                json!({ "i": { "title": [{ "locale": "fr", "value": "X" }], "durationMonths": "long" } }),
+                Some(&editor),
             )
             .await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
-        let r = s.gql(
-            "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
-            json!({ "i": { "title": [{ "locale": "fr", "value": "X" }], "durationMonths": "long" } }),
-            Some(&editor),
-        )
-        .await;
-        assert_eq!(r.code(), "BAD_USER_INPUT");
-        let r = s.gql(
-            "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
-            json!({ "i": { "title": [{ "locale": "fr", "value": "X" }], "startDate": "10/04/2018" } }),
-            Some(&editor),
-        )
-        .await;
+        let r = s
+            .gql(
+                "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
+                json!({ "i": { "title": [{ "locale": "fr", "value": "X" }], "startDate": "10/04/2018" } }),
+                Some(&editor),
+            )
+            .await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
         assert_eq!(r.body["errors"][0]["extensions"]["field"], "startDate");
-        let r = s.gql(
-            "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
-            json!({ "i": { "title": [{ "locale": "fr", "value": "X" }], "beneficiaryCountries": ["XX"] } }),
-            Some(&editor),
-        )
-        .await;
+        let r = s
+            .gql(
+                "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
+                json!({ "i": { "title": [{ "locale": "fr", "value": "X" }], "beneficiaryCountries": ["XX"] } }),
+                Some(&editor),
+            )
+            .await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
         let r = s
             .gql(
@@ -84,13 +63,7 @@ async fn bad_inputs_get_coded_errors_and_change_nothing() {
         assert_eq!(r.code(), "BAD_USER_INPUT", "title is required");
         // Unknown id (well-formed but absent), a foreign id, and an unknown slug.
         let ghost = relais::domain::ids::encode("Project", "0190c5f6-0000-7000-8000-000000000000");
-        let r = s
-            .gql(
-                "query($id: ID!) { project(id: $id) { title } }",
-                json!({ "id": ghost }),
-                None,
-            )
-            .await;
+        let r = s.gql("query($id: ID!) { project(id: $id) { title } }", json!({ "id": ghost }), None).await;
         assert_eq!(r.ok()["project"], serde_json::Value::Null);
         let r = s
             .gql(
@@ -100,13 +73,7 @@ async fn bad_inputs_get_coded_errors_and_change_nothing() {
             )
             .await;
         assert_eq!(r.code(), "NOT_FOUND");
-        let r = s
-            .gql(
-                "query($id: ID!) { project(id: $id) { title } }",
-                json!({ "id": "nonsense" }),
-                None,
-            )
-            .await;
+        let r = s.gql("query($id: ID!) { project(id: $id) { title } }", json!({ "id": "nonsense" }), None).await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
         let r = s.gql(
             "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
@@ -116,30 +83,13 @@ async fn bad_inputs_get_coded_errors_and_change_nothing() {
         .await;
         assert_eq!(r.code(), "BAD_USER_INPUT", "reference to a missing item");
         assert_eq!(
-            s.gql(
-                "{ project(slug: \"no-such-project\") { title } }",
-                json!({}),
-                None
-            )
-            .await
-            .ok()["project"],
+            s.gql("{ project(slug: \"no-such-project\") { title } }", json!({}), None).await.ok()["project"],
             serde_json::Value::Null
         );
         // Unknown locale: the message names the configured ones.
-        let r = s
-            .gql(
-                "{ projects(locale: \"de\") { totalCount } }",
-                json!({}),
-                None,
-            )
-            .await;
+        let r = s.gql("{ projects(locale: \"de\") { totalCount } }", json!({}), None).await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
-        assert!(
-            r.body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("fr, en, ar")
-        );
+        assert!(r.body["errors"][0]["message"].as_str().unwrap().contains("fr, en, ar"));
         let r = s
             .gql(
                 "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
@@ -149,55 +99,26 @@ async fn bad_inputs_get_coded_errors_and_change_nothing() {
             .await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
         // Page size over the limit, and a cursor that is not one.
+        assert_eq!(s.gql("{ projects(first: 1000) { totalCount } }", json!({}), None).await.code(), "BAD_USER_INPUT");
         assert_eq!(
-            s.gql("{ projects(first: 1000) { totalCount } }", json!({}), None)
-                .await
-                .code(),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            s.gql(
-                "{ projects(after: \"xyz\") { totalCount } }",
-                json!({}),
-                None
-            )
-            .await
-            .code(),
+            s.gql("{ projects(after: \"xyz\") { totalCount } }", json!({}), None).await.code(),
             "BAD_USER_INPUT"
         );
         // Over-deep and over-complex queries.
         let deep = "{ projects { nodes { mission { organisation { parent { parent { parent { parent { parent { parent { parent { name } } } } } } } } } } } }";
         let r = s.gql(deep, json!({}), None).await;
         assert_eq!(r.code(), "QUERY_TOO_COMPLEX", "{}", r.body);
-        let wide =
-            "{ projects(first: 100) { nodes { events(first: 100) { nodes { title city } } } } }";
+        let wide = "{ projects(first: 100) { nodes { events(first: 100) { nodes { title city } } } } }";
         let r = s.gql(wide, json!({}), None).await;
         assert_eq!(r.code(), "QUERY_TOO_COMPLEX", "{}", r.body);
-        assert!(
-            r.body["errors"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("first/last")
-        );
+        assert!(r.body["errors"][0]["message"].as_str().unwrap().contains("first/last"));
         // An oversized body is refused before it is read to the end.
         let big = "x".repeat(100 * 1024);
-        let r = s
-            .gql(
-                &format!("{{ projects {{ totalCount }} }} # {big}"),
-                json!({}),
-                None,
-            )
-            .await;
+        let r = s.gql(&format!("{{ projects {{ totalCount }} }} # {big}"), json!({}), None).await;
         assert_eq!((r.status, r.code()), (413, "PAYLOAD_TOO_LARGE"));
         // Not JSON.
-        let r = s
-            .client
-            .post(&s.url)
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap();
+        let r =
+            s.client.post(&s.url).header("content-type", "application/json").body("{not json").send().await.unwrap();
         assert_eq!(r.status().as_u16(), 400);
 
         assert_eq!(project_count(&s, &editor).await, before, "nothing changed");
@@ -210,23 +131,14 @@ async fn errors_never_leak_internals_and_get_follows_the_spec() {
     for b in backends() {
         let s = TestServer::start(b).await;
         // GraphQL over HTTP: GET runs queries, refuses mutations.
-        let r = s
-            .client
-            .get(&s.url)
-            .query(&[("query", "{ projects(first: 1) { totalCount } }")])
-            .send()
-            .await
-            .unwrap();
+        let r = s.client.get(&s.url).query(&[("query", "{ projects(first: 1) { totalCount } }")]).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200, "{b:?}");
         let body: serde_json::Value = r.json().await.unwrap();
         assert!(body["data"]["projects"]["totalCount"].as_i64().unwrap() > 0);
         let r = s
             .client
             .get(&s.url)
-            .query(&[(
-                "query",
-                "mutation { login(email: \"a@b.c\", password: \"x\") { token } }",
-            )])
+            .query(&[("query", "mutation { login(email: \"a@b.c\", password: \"x\") { token } }")])
             .send()
             .await
             .unwrap();
@@ -241,29 +153,15 @@ async fn errors_never_leak_internals_and_get_follows_the_spec() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 400);
-        assert_eq!(
-            r.headers()["content-type"],
-            "application/graphql-response+json"
-        );
+        assert_eq!(r.headers()["content-type"], "application/graphql-response+json");
         // A wrong password and an unknown email read the same.
         let login = "mutation($e: String!) { login(email: $e, password: \"wrong password here\") { token } }";
-        let a = s
-            .gql(login, json!({ "e": "nobody@example.org" }), None)
-            .await;
+        let a = s.gql(login, json!({ "e": "nobody@example.org" }), None).await;
         let _ = s.login_as(Role::Editor).await;
         assert_eq!(a.code(), "UNAUTHENTICATED");
-        assert_eq!(
-            a.body["errors"][0]["message"],
-            "Email or password is incorrect."
-        );
+        assert_eq!(a.body["errors"][0]["message"], "Email or password is incorrect.");
         // GraphiQL in a browser.
-        let r = s
-            .client
-            .get(&s.url)
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
+        let r = s.client.get(&s.url).header("accept", "text/html").send().await.unwrap();
         assert!(r.text().await.unwrap().contains("graphiql"));
         s.finish().await;
     }

@@ -5,19 +5,20 @@ use crate::common::{TestServer, backends};
 use serde_json::{Value, json};
 
 fn titles(v: &Value) -> Vec<String> {
-    v["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["title"].as_str().unwrap_or("").to_owned())
-        .collect()
+    v["nodes"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap_or("").to_owned()).collect()
 }
 
 #[tokio::test]
 async fn pages_forward_and_backward_cover_the_list_once() {
     for b in backends() {
         let s = TestServer::start(b).await;
-        let all = s.gql("{ organisations(first: 100, orderBy: [{ field: NAME }]) { totalCount nodes { name } } }", json!({}), None).await;
+        let all = s
+            .gql(
+                "{ organisations(first: 100, orderBy: [{ field: NAME }]) { totalCount nodes { name } } }",
+                json!({}),
+                None,
+            )
+            .await;
         let total = all.ok()["organisations"]["totalCount"].as_i64().unwrap();
         let names: Vec<String> = all.ok()["organisations"]["nodes"]
             .as_array()
@@ -35,13 +36,7 @@ async fn pages_forward_and_backward_cover_the_list_once() {
         loop {
             let r = s.gql(q, json!({ "a": after }), None).await;
             let c = r.ok()["organisations"].clone();
-            seen.extend(
-                c["edges"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e["node"]["name"].as_str().unwrap().to_owned()),
-            );
+            seen.extend(c["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap().to_owned()));
             if !c["pageInfo"]["hasNextPage"].as_bool().unwrap() {
                 break;
             }
@@ -54,12 +49,8 @@ async fn pages_forward_and_backward_cover_the_list_once() {
         loop {
             let r = s.gql(q, json!({ "b": before }), None).await;
             let c = r.ok()["organisations"].clone();
-            let page: Vec<String> = c["nodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|n| n["name"].as_str().unwrap().to_owned())
-                .collect();
+            let page: Vec<String> =
+                c["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap().to_owned()).collect();
             back.splice(0..0, page);
             if !c["pageInfo"]["hasPreviousPage"].as_bool().unwrap() {
                 break;
@@ -77,45 +68,27 @@ async fn filters_combine_with_and_or_not() {
         let s = TestServer::start(b).await;
         let q = "query($f: ProjectFilter) { projects(filter: $f, orderBy: [{ field: TITLE }]) { totalCount nodes { title acronym } } }";
         let count = |v: &Value| v["projects"]["totalCount"].as_i64().unwrap();
-        let r = s
-            .gql(q, json!({ "f": { "status": { "eq": "COMPLETED" } } }), None)
-            .await;
+        let r = s.gql(q, json!({ "f": { "status": { "eq": "COMPLETED" } } }), None).await;
         let completed = count(r.ok());
         assert!(completed >= 3, "{b:?}");
+        let r = s.gql(q, json!({ "f": { "not": { "status": { "eq": "COMPLETED" } } } }), None).await;
+        let all = s.gql(q, json!({}), None).await;
+        assert_eq!(count(r.ok()) + completed, count(all.ok()), "not() is the complement, missing values included");
         let r = s
             .gql(
                 q,
-                json!({ "f": { "not": { "status": { "eq": "COMPLETED" } } } }),
+                json!({ "f": { "or": [{ "acronym": { "eq": "SALEMM" } }, { "acronym": { "eq": "M-LEARN" } }] } }),
                 None,
             )
             .await;
-        let all = s.gql(q, json!({}), None).await;
-        assert_eq!(
-            count(r.ok()) + completed,
-            count(all.ok()),
-            "not() is the complement, missing values included"
-        );
-        let r = s.gql(q, json!({ "f": { "or": [{ "acronym": { "eq": "SALEMM" } }, { "acronym": { "eq": "M-LEARN" } }] } }), None).await;
         assert_eq!(count(r.ok()), 2);
         let r = s.gql(q, json!({ "f": { "and": [{ "beneficiaryCountries": { "anyOf": ["TN"] } }, { "coverage": { "eq": "REGIONAL" } }, { "endDate": { "gte": "2020" } }] } }), None).await;
         let d = r.ok();
         assert_eq!(count(d), 1);
         assert_eq!(d["projects"]["nodes"][0]["acronym"], "M-LEARN");
-        let r = s
-            .gql(
-                q,
-                json!({ "f": { "title": { "contains": "NON-DISCRIMINATION" } } }),
-                None,
-            )
-            .await;
+        let r = s.gql(q, json!({ "f": { "title": { "contains": "NON-DISCRIMINATION" } } }), None).await;
         assert_eq!(count(r.ok()), 1, "contains is case-insensitive");
-        let r = s
-            .gql(
-                q,
-                json!({ "f": { "beneficiaryCountries": { "isEmpty": true } } }),
-                None,
-            )
-            .await;
+        let r = s.gql(q, json!({ "f": { "beneficiaryCountries": { "isEmpty": true } } }), None).await;
         assert!(count(r.ok()) >= 1);
         // Filter a nested connection too.
         let r = s.gql(
@@ -124,10 +97,7 @@ async fn filters_combine_with_and_or_not() {
             None,
         )
         .await;
-        assert_eq!(
-            r.ok()["organisation"]["missions"]["nodes"][0]["thematicAxes"]["totalCount"],
-            3
-        );
+        assert_eq!(r.ok()["organisation"]["missions"]["nodes"][0]["thematicAxes"]["totalCount"], 3);
         s.finish().await;
     }
 }
@@ -149,10 +119,7 @@ async fn locales_fall_back_and_say_where_values_came_from() {
             .await;
         let p = &r.ok()["project"];
         assert_eq!(p["region"], "أفريقيا");
-        assert_eq!(
-            p["projectType"],
-            "Recherche et publications en matière migratoire"
-        );
+        assert_eq!(p["projectType"], "Recherche et publications en matière migratoire");
         assert_eq!(
             p["projectTypeLocalized"],
             json!({ "value": "Recherche et publications en matière migratoire", "locale": "fr", "direction": "LTR", "isFallback": true })
@@ -162,7 +129,9 @@ async fn locales_fall_back_and_say_where_values_came_from() {
             .client
             .post(&s.url)
             .header("accept-language", "en-GB,en;q=0.9")
-            .json(&json!({ "query": "{ organisation(slug: \"oim\") { acronym } countries(codes: [\"MA\"]) { name } }" }))
+            .json(
+                &json!({ "query": "{ organisation(slug: \"oim\") { acronym } countries(codes: [\"MA\"]) { name } }" }),
+            )
             .send()
             .await
             .unwrap();
@@ -175,17 +144,10 @@ async fn locales_fall_back_and_say_where_values_came_from() {
             d["locales"][2],
             json!({ "code": "ar", "direction": "RTL", "isDefault": false, "fallbacks": ["fr"] })
         );
-        assert_eq!(
-            d["countries"][0]["nameLocalized"],
-            json!({ "value": "المغرب", "direction": "RTL" })
-        );
+        assert_eq!(d["countries"][0]["nameLocalized"], json!({ "value": "المغرب", "direction": "RTL" }));
         // Sorting uses the fallback-resolved value.
         let r = s
-            .gql(
-                "{ thematicAxes(locale: \"ar\", orderBy: [{ field: TITLE }]) { nodes { title } } }",
-                json!({}),
-                None,
-            )
+            .gql("{ thematicAxes(locale: \"ar\", orderBy: [{ field: TITLE }]) { nodes { title } } }", json!({}), None)
             .await;
         let t = titles(&r.ok()["thematicAxes"]);
         let mut sorted = t.clone();
@@ -199,20 +161,18 @@ async fn locales_fall_back_and_say_where_values_came_from() {
 async fn node_and_lookups_by_id_and_slug_agree() {
     for b in backends() {
         let s = TestServer::start(b).await;
+        let r = s.gql("{ event(slug: \"conference-cloture-salemm-2016\") { id slug title } }", json!({}), None).await;
+        let e = r.ok()["event"].clone();
         let r = s
             .gql(
-                "{ event(slug: \"conference-cloture-salemm-2016\") { id slug title } }",
-                json!({}),
+                "query($id: ID!) { node(id: $id) { id ... on Event { title } } event(id: $id) { slug } }",
+                json!({ "id": e["id"] }),
                 None,
             )
             .await;
-        let e = r.ok()["event"].clone();
-        let r = s.gql("query($id: ID!) { node(id: $id) { id ... on Event { title } } event(id: $id) { slug } }", json!({ "id": e["id"] }), None).await;
         assert_eq!(r.ok()["node"]["title"], e["title"], "{b:?}");
         assert_eq!(r.ok()["event"]["slug"], e["slug"]);
-        let r = s
-            .gql("{ event(id: \"x\", slug: \"y\") { id } }", json!({}), None)
-            .await;
+        let r = s.gql("{ event(id: \"x\", slug: \"y\") { id } }", json!({}), None).await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
         s.finish().await;
     }

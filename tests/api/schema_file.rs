@@ -12,17 +12,11 @@ async fn schema_file_matches_the_code() {
         std::fs::write(path, &sdl).unwrap();
     }
     let file = std::fs::read_to_string(path).unwrap_or_default();
-    assert!(
-        file == sdl,
-        "schema.graphql is out of date: run `cargo run -- schema > schema.graphql`"
-    );
+    assert!(file == sdl, "schema.graphql is out of date: run `cargo run -- schema > schema.graphql`");
     // Every type and field is documented for GraphiQL and generated clients.
     for ty in relais::model::CONTENT_TYPES {
         assert!(
-            sdl.contains(&format!(
-                "\"\"\"\n{}\n\"\"\"\ntype {} ",
-                ty.description, ty.name
-            )),
+            sdl.contains(&format!("\"\"\"\n{}\n\"\"\"\ntype {} ", ty.description, ty.name)),
             "{} has its description",
             ty.name
         );

@@ -3,8 +3,10 @@
 //! a loopback port, and real HTTP requests.
 #![allow(dead_code)]
 
-use relais::app::{Hub, Limits};
-use relais::domain::{auth, import, locale::Locales, permissions::Role};
+use relais::app::{Config, Hub, Limits};
+use relais::domain::{auth, import, permissions::Role};
+use relais::media::store::{ObjectStore, S3Settings};
+use relais::media::{Media, MediaLimits};
 use relais::store::Store;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -24,8 +26,60 @@ pub fn backends() -> Vec<Backend> {
     v
 }
 
+/// Where media objects go: the local folder, or a real S3 server (s3s-fs)
+/// started for the test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaBackend {
+    Local,
+    S3,
+}
+
+/// Starts an S3-compatible server in-process on a loopback port; returns
+/// its endpoint. It serves until the test's runtime ends.
+pub async fn start_s3(root: &std::path::Path) -> String {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use s3s::service::S3ServiceBuilder;
+    std::fs::create_dir_all(root.join("relais")).expect("bucket folder");
+    let fs = s3s_fs::FileSystem::new(root).expect("s3s-fs");
+    let mut b = S3ServiceBuilder::new(fs);
+    b.set_auth(s3s::auth::SimpleAuth::from_single("relais-test", "relais-test-secret"));
+    let service = b.build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        loop {
+            let Ok((socket, _)) = listener.accept().await else { continue };
+            let conn = http.serve_connection(TokioIo::new(socket), service.clone()).into_owned();
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+pub struct Options {
+    pub limits: Limits,
+    pub demo: bool,
+    pub media: MediaBackend,
+    pub media_limits: MediaLimits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            demo: true,
+            media: MediaBackend::Local,
+            media_limits: MediaLimits::default(),
+        }
+    }
+}
+
 pub struct TestServer {
     pub backend: Backend,
+    pub media_backend: MediaBackend,
     pub url: String,
     pub hub: Arc<Hub>,
     pub client: reqwest::Client,
@@ -42,48 +96,31 @@ pub struct Reply {
 impl Reply {
     /// The `extensions.code` of the first error.
     pub fn code(&self) -> &str {
-        self.body["errors"][0]["extensions"]["code"]
-            .as_str()
-            .unwrap_or("")
+        self.body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
     }
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
     pub fn ok(&self) -> &Value {
-        assert!(
-            self.body.get("errors").is_none(),
-            "unexpected errors: {}",
-            self.body
-        );
+        assert!(self.body.get("errors").is_none(), "unexpected errors: {}", self.body);
         &self.body["data"]
     }
 }
 
-async fn database_url(
-    backend: Backend,
-    dir: &tempfile::TempDir,
-) -> (String, Option<(String, String)>) {
+async fn database_url(backend: Backend, dir: &tempfile::TempDir) -> (String, Option<(String, String)>) {
     match backend {
-        Backend::Sqlite => (
-            format!("sqlite:{}", dir.path().join("relais.db").display()),
-            None,
-        ),
+        Backend::Sqlite => (format!("sqlite:{}", dir.path().join("relais.db").display()), None),
         Backend::Postgres => {
-            let admin =
-                std::env::var("RELAIS_TEST_POSTGRES_URL").expect("RELAIS_TEST_POSTGRES_URL");
+            let admin = std::env::var("RELAIS_TEST_POSTGRES_URL").expect("RELAIS_TEST_POSTGRES_URL");
             let name = format!("t_{}", uuid::Uuid::now_v7().simple());
             sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .expect("PostgreSQL answers");
+            let mut conn =
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL answers");
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
                 .expect("create database");
-            let base = admin
-                .rsplit_once('/')
-                .map(|(b, _)| b.to_owned())
-                .unwrap_or(admin.clone());
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
             (format!("{base}/{name}"), Some((admin, name)))
         }
     }
@@ -95,32 +132,58 @@ impl TestServer {
     }
 
     pub async fn start_with(backend: Backend, limits: Limits, demo: bool) -> TestServer {
+        Self::start_opts(backend, Options { limits, demo, ..Default::default() }).await
+    }
+
+    pub async fn start_opts(backend: Backend, o: Options) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let (url, pg_db) = database_url(backend, &dir).await;
         let store = Store::connect(&url).await.expect("connect");
-        let hub = Hub::new(store, Locales::default(), None, 3600, limits)
-            .await
-            .expect("hub");
-        if demo {
-            import::import(&hub.content, import::DEMO)
-                .await
-                .expect("demo content loads");
+        let objects: std::sync::Arc<dyn ObjectStore> = match o.media {
+            MediaBackend::Local => {
+                let folder = dir.path().join("media").display().to_string();
+                relais::media::store::open(&folder, &S3Settings::default()).await.expect("media folder")
+            }
+            MediaBackend::S3 => {
+                let endpoint = start_s3(&dir.path().join("s3")).await;
+                let s3 = S3Settings {
+                    endpoint: Some(endpoint),
+                    region: Some("us-east-1".into()),
+                    access_key: Some("relais-test".into()),
+                    secret_key: Some("relais-test-secret".into()),
+                };
+                relais::media::store::open("s3://relais", &s3).await.expect("s3 store")
+            }
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = Config {
+            token_ttl_secs: 3600,
+            limits: o.limits,
+            public_url: format!("http://{addr}"),
+            ..Config::default()
+        };
+        let hub = Hub::new(store, Media::new(objects, o.media_limits), config).await.expect("hub");
+        if o.demo {
+            import::import(&hub.content, import::DEMO).await.expect("demo content loads");
         }
         let schema = relais::graphql::build(hub.clone()).expect("schema");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let app = relais::http::router(hub.clone(), schema);
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         TestServer {
             backend,
+            media_backend: o.media,
             url: format!("http://{addr}/graphql"),
             hub,
             client: reqwest::Client::new(),
             _dir: dir,
             pg_db,
         }
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        self.url.trim_end_matches("/graphql")
     }
 
     pub fn store(&self) -> &Store {
@@ -136,29 +199,18 @@ impl TestServer {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let body = r.json().await.unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Reply {
-        self.post(json!({ "query": query, "variables": variables }), token)
-            .await
+        self.post(json!({ "query": query, "variables": variables }), token).await
     }
 
     /// Creates a user with `role` and logs in over HTTP; returns the token.
     pub async fn login_as(&self, role: Role) -> String {
-        let email = format!(
-            "{}-{}@example.org",
-            role.as_str().to_lowercase(),
-            uuid::Uuid::now_v7().simple()
-        );
+        let email = format!("{}-{}@example.org", role.as_str().to_lowercase(), uuid::Uuid::now_v7().simple());
         let password = "correct horse battery staple".to_owned();
-        auth::create_user(self.store(), &email, role, password.clone())
-            .await
-            .expect("create user");
+        auth::create_user(self.store(), &email, role, password.clone()).await.expect("create user");
         let r = self
             .gql(
                 "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { role } } }",
@@ -173,15 +225,11 @@ impl TestServer {
     pub async fn finish(self) {
         self.hub.store().close().await;
         if let Some((admin, name)) = &self.pg_db {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await.expect("PostgreSQL answers");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut conn)
                 .await
-                .expect("PostgreSQL answers");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .ok();
+                .ok();
         }
     }
 }
