@@ -5,6 +5,7 @@ mod common;
 mod batching;
 mod errors;
 mod lists;
+mod media;
 mod schema_file;
 mod source_pages;
 mod workflow;
