@@ -72,3 +72,40 @@ impl Hub {
         &self.content.store
     }
 }
+
+/// Background work of a running server: the scheduler (every second, and at
+/// once on start to catch up with changes due while it was down) and the
+/// media sweep.
+pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
+    let h = hub.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let due = match h.store().next_due().await {
+                Ok(next) => next.is_some_and(|t| t <= crate::store::now_ms()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "scheduler cannot read the schedule");
+                    false
+                }
+            };
+            if due && let Err(e) = h.content.run_due().await {
+                tracing::warn!(error = %e, "scheduled changes failed; retrying");
+            }
+        }
+    });
+    if sweep_secs > 0 {
+        let h = hub.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(sweep_secs));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = crate::domain::media::sweep(h.store(), &h.media, 3_600_000).await {
+                    tracing::warn!(error = %e, "media sweep failed");
+                }
+            }
+        });
+    }
+}

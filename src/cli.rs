@@ -171,19 +171,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if (s.database_url.starts_with("sqlite:") || args.demo) && import::load_demo_if_empty(&hub.content).await? {
                 tracing::info!("loaded the demo content");
             }
-            if s.media_sweep_secs > 0 {
-                let (hub, every) = (hub.clone(), s.media_sweep_secs);
-                tokio::spawn(async move {
-                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
-                    tick.tick().await;
-                    loop {
-                        tick.tick().await;
-                        if let Err(e) = domain::media::sweep(hub.store(), &hub.media, 3_600_000).await {
-                            tracing::warn!(error = %e, "media sweep failed");
-                        }
-                    }
-                });
-            }
+            crate::app::start_tasks(&hub, s.media_sweep_secs);
             tracing::info!("media in {}", hub.media.store.describe());
             let schema = crate::graphql::build(hub.clone())?;
             crate::http::serve(hub, schema, &args.addr).await

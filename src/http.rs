@@ -2,16 +2,19 @@
 //! body limits, bearer auth, and error codes for failures before execution.
 
 use crate::app::Hub;
+use crate::domain::auth::Actor;
 use crate::error::{Code, Error};
 use crate::graphql::{Loaders, Req};
 use async_graphql::dynamic::Schema;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::Extensions;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -64,6 +67,7 @@ fn json_response(status: StatusCode, body: String, gql: bool) -> Response {
 async fn get_graphql(
     State(s): State<AppState>,
     headers: HeaderMap,
+    extensions: Extensions,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
@@ -108,15 +112,15 @@ async fn get_graphql(
             return r;
         }
     }
-    execute(&s, &headers, request).await
+    execute(&s, &headers, &extensions, request).await
 }
 
-async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, extensions: Extensions, body: Body) -> Response {
     let gql = wants_gql_response(&headers);
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     if ct.starts_with("multipart/form-data") {
         return match receive_multipart(&s, &ct, body).await {
-            Ok(request) => execute(&s, &headers, request).await,
+            Ok(request) => execute(&s, &headers, &extensions, request).await,
             Err(e) => error_response(&e, gql),
         };
     }
@@ -143,7 +147,7 @@ async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, body: Body)
             return error_response(&Error::bad_input(format!("the body is not a GraphQL request in JSON: {e}")), gql);
         }
     };
-    execute(&s, &headers, request).await
+    execute(&s, &headers, &extensions, request).await
 }
 
 /// Reads a GraphQL multipart request (uploads), with the file size and count
@@ -185,7 +189,17 @@ fn too_large(limit: usize) -> Error {
     Error::new(Code::PayloadTooLarge, format!("the request body is over the limit of {limit} bytes"))
 }
 
-async fn execute(s: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+/// The peer address of the connection (behind a proxy, the proxy's).
+fn client_ip(extensions: &Extensions) -> Option<String> {
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+async fn execute(
+    s: &AppState,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    request: async_graphql::Request,
+) -> Response {
     let gql = wants_gql_response(headers);
     let hub = &s.hub;
     let viewer = match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
@@ -202,7 +216,15 @@ async fn execute(s: &AppState, headers: &HeaderMap, request: async_graphql::Requ
     };
     let accept_locale =
         hub.content.locales.negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    let req = Req { viewer, accept_locale, loaders: Loaders::new(hub.store()) };
+    let actor = Actor {
+        viewer,
+        ip: client_ip(extensions),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|u| u.chars().take(300).collect()),
+    };
+    let req = Req { actor, accept_locale, loaders: Loaders::new(hub.store()) };
     let mut response = s.schema.execute(request.data(req)).await;
     let request_error = response.data == async_graphql::Value::Null && !response.errors.is_empty();
     // Parse, validation and limit errors come from the engine without a code.
@@ -384,7 +406,7 @@ fn file_response(
 pub async fn serve(hub: Arc<Hub>, schema: Schema, addr: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Relais listening on http://{}/graphql", listener.local_addr()?);
-    axum::serve(listener, router(hub, schema))
+    axum::serve(listener, router(hub, schema).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]

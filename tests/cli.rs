@@ -7,7 +7,11 @@ use std::time::Duration;
 
 fn relais(db: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_relais"));
-    c.env("RELAIS_DATABASE_URL", db).env("RELAIS_LOG", "warn").env_remove("RELAIS_PASSWORD");
+    let media = std::env::temp_dir().join(format!("relais-cli-media-{}", std::process::id()));
+    c.env("RELAIS_DATABASE_URL", db)
+        .env("RELAIS_MEDIA_URL", media)
+        .env("RELAIS_LOG", "warn")
+        .env_remove("RELAIS_PASSWORD");
     c
 }
 
@@ -134,6 +138,7 @@ async fn a_new_user_runs_the_binary() {
                 .ok();
         }
     }
+    let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("relais-cli-media-{}", std::process::id())));
 }
 
 /// CI must run the PostgreSQL half; it never skips it silently.

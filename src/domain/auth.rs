@@ -14,11 +14,35 @@ pub struct Viewer {
     pub id: String,
     pub email: String,
     pub role: Role,
+    /// The login session the token belongs to (none for the server itself).
+    pub session_id: Option<String>,
+}
+
+/// A viewer and where the request came from, carried into every write so the
+/// audit log can say who, and from where.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub viewer: Option<Viewer>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Actor {
+    /// Writes the server makes itself (demo, import, scheduler).
+    pub fn system() -> Actor {
+        Actor {
+            viewer: Some(Viewer { id: "system".into(), email: "system".into(), role: Role::Admin, session_id: None }),
+            ip: None,
+            user_agent: None,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
+    /// Session id: revoking the session revokes the token.
+    sid: String,
     role: String,
     iat: i64,
     exp: i64,
@@ -50,10 +74,23 @@ pub fn check_password_strength(password: &str) -> Result<()> {
     if password.chars().count() < 12 {
         return Err(Error::field("password", "use at least 12 characters"));
     }
+    let distinct: std::collections::HashSet<char> = password.chars().collect();
+    if distinct.len() < 5 {
+        return Err(Error::field("password", "use more different characters"));
+    }
+    const COMMON: &[&str] = &["password1234", "123456789012", "qwertyuiopas", "azertyuiopqs", "motdepasse12"];
+    if COMMON.iter().any(|c| password.to_lowercase().contains(c)) {
+        return Err(Error::field("password", "this password is too common"));
+    }
     if password.len() > 1024 {
         return Err(Error::field("password", "use at most 1024 bytes"));
     }
     Ok(())
+}
+
+/// Blocking check of a password against an argon2 hash.
+pub fn verify_hash(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| argon().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// Verifies against `hash`, or, when the email is unknown (`None`), against the
@@ -99,28 +136,71 @@ impl Auth {
         })
     }
 
-    pub async fn login(&self, store: &Store, email: &str, password: &str) -> Result<(String, i64, UserRow)> {
-        let denied = || Error::unauthenticated("Email or password is incorrect.");
+    /// Checks credentials and opens a session. Every failure reads the same,
+    /// whether the email exists or not; repeated failures lock the account
+    /// for a while (doubling from 1 s after 5 failures, at most 15 minutes).
+    pub async fn login(
+        &self,
+        store: &Store,
+        actor: &Actor,
+        email: &str,
+        password: &str,
+    ) -> Result<(String, i64, UserRow)> {
+        let denied = || {
+            Error::unauthenticated("Email or password is incorrect, or too many attempts: wait a moment and try again.")
+        };
         let user = store.user_by_email(email.trim()).await?;
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let ok = verify_password(password.to_owned(), hash).await;
-        let user = match user {
-            Some(u) if ok && u.active => u,
-            _ => return Err(denied()),
+        let now = now_ms();
+        let log = |action: &str, user: Option<&UserRow>| {
+            let mut a = actor.clone();
+            a.viewer = user.map(|u| Viewer {
+                id: u.id.clone(),
+                email: u.email.clone(),
+                role: Role::parse(&u.role).unwrap_or(Role::Viewer),
+                session_id: None,
+            });
+            let detail = serde_json::json!({ "email": email.trim().to_lowercase() });
+            super::content::audit_row(&a, action, None, Some(detail))
         };
-        let (token, exp) = self.issue(&user)?;
+        let Some(user) = user else {
+            store.insert_audit(&log("loginFailed", None)).await?;
+            return Err(denied());
+        };
+        let (failed, locked_until) = store.login_state(&user.id).await?;
+        if locked_until.is_some_and(|t| t > now) || !ok || !user.active {
+            if locked_until.is_none_or(|t| t <= now) {
+                let failed = failed + 1;
+                let lock = (failed >= 5).then(|| now + (1000i64 << (failed - 5).min(10)).min(15 * 60 * 1000));
+                store.set_login_state(&user.id, failed, lock).await?;
+            }
+            store.insert_audit(&log("loginFailed", Some(&user))).await?;
+            return Err(denied());
+        }
+        if failed > 0 {
+            store.set_login_state(&user.id, 0, None).await?;
+        }
+        let (token, exp) = self.open_session(store, &user, actor).await?;
+        store.insert_audit(&log("login", Some(&user))).await?;
         Ok((token, exp, user))
     }
 
-    pub fn issue(&self, user: &UserRow) -> Result<(String, i64)> {
+    /// A new session for `user` and its token.
+    pub async fn open_session(&self, store: &Store, user: &UserRow, actor: &Actor) -> Result<(String, i64)> {
         let now = now_ms() / 1000;
         let exp = now + self.token_ttl_secs;
-        let claims = Claims { sub: user.id.clone(), role: user.role.clone(), iat: now, exp };
+        let sid = new_id();
+        store
+            .insert_session(&sid, &user.id, now * 1000, exp * 1000, actor.ip.as_deref(), actor.user_agent.as_deref())
+            .await?;
+        let claims = Claims { sub: user.id.clone(), sid, role: user.role.clone(), iat: now, exp };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).map_err(Error::internal)?;
         Ok((token, exp * 1000))
     }
 
-    /// The viewer a bearer token stands for; the user must still exist and be active.
+    /// The viewer a bearer token stands for: its session must be open and its
+    /// user active.
     pub async fn viewer(&self, store: &Store, token: &str) -> Result<Viewer> {
         let validation = Validation { leeway: 0, ..Validation::default() };
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
@@ -130,13 +210,21 @@ impl Auth {
                 _ => Error::unauthenticated("The bearer token is not valid; log in again."),
             }
         })?;
-        let user = store
-            .user_by_id(&data.claims.sub)
+        let s = store
+            .session_user(&data.claims.sid)
             .await?
-            .filter(|u| u.active)
-            .ok_or_else(|| Error::unauthenticated("This account no longer exists or is deactivated."))?;
-        let role = Role::parse(&user.role).ok_or_else(|| Error::internal("unknown role in database"))?;
-        Ok(Viewer { id: user.id, email: user.email, role })
+            .ok_or_else(|| Error::unauthenticated("This session does not exist; log in again."))?;
+        if s.revoked_at.is_some() {
+            return Err(Error::unauthenticated("This session was logged out; log in again."));
+        }
+        if s.expires_at <= now_ms() {
+            return Err(Error::unauthenticated("Your session has expired; log in again."));
+        }
+        if !s.user.active {
+            return Err(Error::unauthenticated("This account is deactivated."));
+        }
+        let role = Role::parse(&s.user.role).ok_or_else(|| Error::internal("unknown role in database"))?;
+        Ok(Viewer { id: s.user.id, email: s.user.email, role, session_id: Some(data.claims.sid) })
     }
 }
 

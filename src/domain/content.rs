@@ -1,13 +1,13 @@
 //! The content service: every write and workflow transition goes through here,
 //! with permission checks, validation, version checks and revisions.
 
-use super::auth::Viewer;
+use super::auth::{Actor, Viewer};
 use super::locale::Locales;
 use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
 use crate::model::{Kind, TypeDef};
-use crate::store::{Item, NewItem, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms};
+use crate::store::{AuditRow, Item, NewItem, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -27,6 +27,28 @@ pub enum Transition {
 }
 
 impl Transition {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transition::SubmitForReview => "submitForReview",
+            Transition::RequestChanges => "requestChanges",
+            Transition::Publish => "publish",
+            Transition::Unpublish => "unpublish",
+            Transition::Archive => "archive",
+            Transition::Unarchive => "unarchive",
+        }
+    }
+    pub fn parse(name: &str) -> Option<Transition> {
+        [
+            Transition::SubmitForReview,
+            Transition::RequestChanges,
+            Transition::Publish,
+            Transition::Unpublish,
+            Transition::Archive,
+            Transition::Unarchive,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
     fn action(self) -> Action {
         match self {
             Transition::SubmitForReview => Action::SubmitForReview,
@@ -105,7 +127,7 @@ fn need_viewer(viewer: Option<&Viewer>) -> Result<&Viewer> {
     })
 }
 
-fn check(viewer: &Viewer, action: Action, item: Option<&Item>) -> Result<()> {
+pub(crate) fn check_action(viewer: &Viewer, action: Action, item: Option<&Item>) -> Result<()> {
     let subject = item.map(|i| Subject {
         own: i.created_by.as_deref() == Some(viewer.id.as_str()),
         draft: i.state == DRAFT,
@@ -141,7 +163,7 @@ impl Content {
         let v = viewer.ok_or_else(|| {
             Error::unauthenticated("preview: true shows drafts; log in with a role that may read them.")
         })?;
-        check(v, Action::ReadDrafts, None)?;
+        check_action(v, Action::ReadDrafts, None)?;
         Ok(Stage::Draft)
     }
 
@@ -150,21 +172,15 @@ impl Content {
     }
 
     /// Refuses a caller who may not create content.
-    pub fn may_create<'v>(&self, viewer: Option<&'v Viewer>) -> Result<&'v Viewer> {
-        let v = need_viewer(viewer)?;
-        check(v, Action::Create, None)?;
+    pub fn may_create<'v>(&self, actor: &'v Actor) -> Result<&'v Viewer> {
+        let v = need_viewer(actor.viewer.as_ref())?;
+        check_action(v, Action::Create, None)?;
         Ok(v)
     }
 
     /// Refuses a caller who may not update this item at this version.
-    pub async fn may_update(
-        &self,
-        viewer: Option<&Viewer>,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
-    ) -> Result<()> {
-        let v = need_viewer(viewer)?;
+    pub async fn may_update(&self, actor: &Actor, ty: &'static TypeDef, id: &str, version: i64) -> Result<()> {
+        let v = need_viewer(actor.viewer.as_ref())?;
         let current = self
             .store
             .by_ids(ty, Stage::Draft, &[id.to_owned()])
@@ -172,7 +188,7 @@ impl Content {
             .into_iter()
             .next()
             .ok_or_else(|| Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id))))?;
-        check(v, Action::Update, Some(&current))?;
+        check_action(v, Action::Update, Some(&current))?;
         if current.version != version {
             return Err(stale(&current, version));
         }
@@ -206,15 +222,9 @@ impl Content {
         Ok(())
     }
 
-    pub async fn create(
-        &self,
-        viewer: Option<&Viewer>,
-        ty: &'static TypeDef,
-        input: &J,
-        resolve: Resolver<'_>,
-    ) -> Result<Item> {
+    pub async fn create(&self, actor: &Actor, ty: &'static TypeDef, input: &J, resolve: Resolver<'_>) -> Result<Item> {
         let mut tx = self.store.begin().await?;
-        let item = self.create_in(&mut tx, viewer, ty, input, resolve, &CreateOpts::default()).await?;
+        let item = self.create_in(&mut tx, actor, ty, input, resolve, &CreateOpts::default()).await?;
         tx.commit().await?;
         Ok(item)
     }
@@ -223,14 +233,14 @@ impl Content {
     pub async fn create_in(
         &self,
         tx: &mut Tx<'_>,
-        viewer: Option<&Viewer>,
+        actor: &Actor,
         ty: &'static TypeDef,
         input: &J,
         resolve: Resolver<'_>,
         opts: &CreateOpts<'_>,
     ) -> Result<Item> {
-        let viewer = need_viewer(viewer)?;
-        check(viewer, Action::Create, None)?;
+        let viewer = need_viewer(actor.viewer.as_ref())?;
+        check_action(viewer, Action::Create, None)?;
         let changes = self.parser(resolve, opts.trusted).parse(ty, input)?;
         Self::check_refs(tx, &changes.refs, opts.known.unwrap_or(&HashSet::new())).await?;
         let mut values = vec![Val::Null; ty.fields.len()];
@@ -261,26 +271,27 @@ impl Content {
         for (f, l) in &links {
             tx.replace_links(ty, f, &item.id, l).await?;
         }
+        audit(tx, actor, "create", Some((ty, item.id.as_str())), None).await?;
         record(tx, ty, &item.id, "save", Some(&viewer.id), None).await
     }
 
     pub async fn update(
         &self,
-        viewer: Option<&Viewer>,
+        actor: &Actor,
         ty: &'static TypeDef,
         id: &str,
         version: i64,
         input: &J,
         resolve: Resolver<'_>,
     ) -> Result<Item> {
-        self.update_with(viewer, ty, id, version, input, resolve, false).await
+        self.update_with(actor, ty, id, version, input, resolve, false).await
     }
 
     /// An update that may set read-only fields (a replaced file's facts).
     #[allow(clippy::too_many_arguments)]
     pub async fn update_with(
         &self,
-        viewer: Option<&Viewer>,
+        actor: &Actor,
         ty: &'static TypeDef,
         id: &str,
         version: i64,
@@ -288,10 +299,10 @@ impl Content {
         resolve: Resolver<'_>,
         trusted: bool,
     ) -> Result<Item> {
-        let viewer = need_viewer(viewer)?;
+        let viewer = need_viewer(actor.viewer.as_ref())?;
         let mut tx = self.store.begin().await?;
         let current = Self::load_draft(&mut tx, ty, id).await?;
-        check(viewer, Action::Update, Some(&current))?;
+        check_action(viewer, Action::Update, Some(&current))?;
         if current.version != version {
             return Err(stale(&current, version));
         }
@@ -334,25 +345,28 @@ impl Content {
         for (f, l) in &links {
             tx.replace_links(ty, f, id, l).await?;
         }
+        let fields: Vec<&str> = input.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        audit(&mut tx, actor, "update", Some((ty, id)), Some(serde_json::json!({ "fields": fields }))).await?;
         let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None).await?;
         tx.commit().await?;
         Ok(saved)
     }
 
-    pub async fn delete(&self, viewer: Option<&Viewer>, ty: &'static TypeDef, id: &str, version: i64) -> Result<()> {
-        let viewer = need_viewer(viewer)?;
+    pub async fn delete(&self, actor: &Actor, ty: &'static TypeDef, id: &str, version: i64) -> Result<()> {
+        let viewer = need_viewer(actor.viewer.as_ref())?;
         let mut tx = self.store.begin().await?;
         let current = Self::load_draft(&mut tx, ty, id).await?;
-        check(viewer, Action::Delete, Some(&current))?;
+        check_action(viewer, Action::Delete, Some(&current))?;
         if current.version != version || !tx.delete_item(ty, id, version).await? {
             return Err(stale(&current, version));
         }
+        audit(&mut tx, actor, "delete", Some((ty, id)), Some(serde_json::json!({ "slug": current.slug }))).await?;
         tx.commit().await
     }
 
     pub async fn transition(
         &self,
-        viewer: Option<&Viewer>,
+        actor: &Actor,
         ty: &'static TypeDef,
         id: &str,
         version: i64,
@@ -360,7 +374,7 @@ impl Content {
         comment: Option<&str>,
     ) -> Result<Item> {
         let mut tx = self.store.begin().await?;
-        let item = self.transition_in(&mut tx, viewer, ty, id, version, t, comment).await?;
+        let item = self.transition_in(&mut tx, actor, ty, id, version, t, comment).await?;
         tx.commit().await?;
         Ok(item)
     }
@@ -369,16 +383,16 @@ impl Content {
     pub async fn transition_in(
         &self,
         tx: &mut Tx<'_>,
-        viewer: Option<&Viewer>,
+        actor: &Actor,
         ty: &'static TypeDef,
         id: &str,
         version: i64,
         t: Transition,
         comment: Option<&str>,
     ) -> Result<Item> {
-        let viewer = need_viewer(viewer)?;
+        let viewer = need_viewer(actor.viewer.as_ref())?;
         let current = Self::load_draft(tx, ty, id).await?;
-        check(viewer, t.action(), Some(&current))?;
+        check_action(viewer, t.action(), Some(&current))?;
         if current.version != version {
             return Err(stale(&current, version));
         }
@@ -393,6 +407,8 @@ impl Content {
         if !tx.set_state(ty, id, version, &change).await? {
             return Err(stale(&current, version));
         }
+        let detail = serde_json::json!({ "from": current.state, "to": to, "comment": comment });
+        audit(tx, actor, t.name(), Some((ty, id)), Some(detail)).await?;
         match t {
             Transition::Publish => {
                 tx.copy_to_live(ty, id).await?;
@@ -440,6 +456,32 @@ impl Content {
             }
         }
         Ok(format!("{base}-{}", &new_id()[..8]))
+    }
+}
+
+/// Records who did what to which item, from where, in the write's transaction.
+pub async fn audit(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    action: &str,
+    item: Option<(&TypeDef, &str)>,
+    detail: Option<J>,
+) -> Result<()> {
+    tx.insert_audit(&audit_row(actor, action, item, detail)).await
+}
+
+pub fn audit_row(actor: &Actor, action: &str, item: Option<(&TypeDef, &str)>, detail: Option<J>) -> AuditRow {
+    AuditRow {
+        id: new_id(),
+        at: now_ms(),
+        actor_id: actor.viewer.as_ref().map(|v| v.id.clone()),
+        actor_email: actor.viewer.as_ref().map(|v| v.email.clone()),
+        action: action.to_owned(),
+        item_type: item.map(|(t, _)| t.name.to_owned()),
+        item_id: item.map(|(_, id)| id.to_owned()),
+        detail: detail.map(|d| d.to_string()),
+        ip: actor.ip.clone(),
+        user_agent: actor.user_agent.clone(),
     }
 }
 

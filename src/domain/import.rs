@@ -2,10 +2,9 @@
 //! revision snapshots): `{"items": [{type, key|id, slug, publish, fields}]}`.
 //! References are `@key` of another item in the file, or global ids.
 
-use super::auth::Viewer;
+use super::auth::Actor;
 use super::content::{Content, CreateOpts, PUBLISHED, Transition};
 use super::ids;
-use super::permissions::Role;
 use super::values;
 use crate::error::{Error, Result};
 use crate::model::{CONTENT_TYPES, content_type};
@@ -15,11 +14,6 @@ use std::collections::{HashMap, HashSet};
 
 /// The demo content built from the source pages.
 pub static DEMO: &str = include_str!("../../demo/content.json");
-
-/// Writes done by the server itself (demo, import) are made as this admin.
-fn system() -> Viewer {
-    Viewer { id: "system".into(), email: "system".into(), role: Role::Admin }
-}
 
 /// Imports every item; returns how many. Items are created in file order, so
 /// the first bad item stops the import with its position in the message.
@@ -53,7 +47,7 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
             None => values::by_global_id(ty, raw, path),
         }
     };
-    let viewer = system();
+    let actor = Actor::system();
     // One transaction: an import that fails half way leaves nothing behind.
     let mut tx = content.store.begin().await?;
     for (i, (item, (ty, id))) in items.iter().zip(&planned).enumerate() {
@@ -65,7 +59,7 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
         let created = content
             .create_in(
                 &mut tx,
-                Some(&viewer),
+                &actor,
                 ty,
                 &input,
                 &resolve,
@@ -75,7 +69,7 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
             .map_err(at)?;
         if item.get("publish").and_then(J::as_bool).unwrap_or(false) {
             content
-                .transition_in(&mut tx, Some(&viewer), ty, &created.id, created.version, Transition::Publish, None)
+                .transition_in(&mut tx, &actor, ty, &created.id, created.version, Transition::Publish, None)
                 .await
                 .map_err(at)?;
         }

@@ -2,7 +2,7 @@
 //! its row, so a failure leaves at most an unreferenced object, which the
 //! sweep removes (never one a row or a revision refers to).
 
-use super::auth::Viewer;
+use super::auth::Actor;
 use super::content::{Content, CreateOpts};
 use super::values::Resolver;
 use crate::error::{Error, Result};
@@ -47,13 +47,13 @@ pub fn clean_name(name: &str) -> String {
 pub async fn upload(
     content: &Content,
     media: &Arc<Media>,
-    viewer: Option<&Viewer>,
+    actor: &Actor,
     file: UploadedFile,
     input: Option<&J>,
     resolve: Resolver<'_>,
 ) -> Result<Item> {
     // Refuse early, before any work, when the caller may not create.
-    content.may_create(viewer)?;
+    content.may_create(actor)?;
     let facts = media.inspect(file.bytes.clone()).await?;
     let mut fields = match input {
         Some(J::Object(o)) => o.clone(),
@@ -68,14 +68,7 @@ pub async fn upload(
     let ty = content_type("MediaAsset").expect("declared");
     let mut tx = content.store.begin().await?;
     let item = content
-        .create_in(
-            &mut tx,
-            viewer,
-            ty,
-            &J::Object(fields),
-            resolve,
-            &CreateOpts { trusted: true, ..Default::default() },
-        )
+        .create_in(&mut tx, actor, ty, &J::Object(fields), resolve, &CreateOpts { trusted: true, ..Default::default() })
         .await?;
     tx.commit().await?;
     Ok(item)
@@ -85,18 +78,18 @@ pub async fn upload(
 pub async fn replace(
     content: &Content,
     media: &Arc<Media>,
-    viewer: Option<&Viewer>,
+    actor: &Actor,
     id: &str,
     version: i64,
     file: UploadedFile,
     resolve: Resolver<'_>,
 ) -> Result<Item> {
     let ty = content_type("MediaAsset").expect("declared");
-    content.may_update(viewer, ty, id, version).await?;
+    content.may_update(actor, ty, id, version).await?;
     let facts = media.inspect(file.bytes.clone()).await?;
     let fields = file_fields(&facts, &file.name);
     media.put_original(&facts.sha, file.bytes, facts.sniffed.mime()).await?;
-    content.update_with(viewer, ty, id, version, &J::Object(fields), resolve, true).await
+    content.update_with(actor, ty, id, version, &J::Object(fields), resolve, true).await
 }
 
 /// What a sweep did.

@@ -3,9 +3,11 @@
 
 pub mod auth;
 pub mod content;
+pub mod editorial;
 pub mod ids;
 pub mod import;
 pub mod locale;
 pub mod media;
 pub mod permissions;
+pub mod users;
 pub mod values;

@@ -44,6 +44,10 @@ pub enum Action {
     Unpublish,
     Archive,
     Unarchive,
+    /// Make a preview link to a draft.
+    CreatePreview,
+    RevokePreview,
+    Comment,
     ManageUsers,
 }
 
@@ -60,6 +64,9 @@ impl Action {
             Action::Unpublish => "unpublish",
             Action::Archive => "archive",
             Action::Unarchive => "take this item out of the archive",
+            Action::CreatePreview => "make a preview link to this item",
+            Action::RevokePreview => "revoke preview links",
+            Action::Comment => "comment on this item",
             Action::ManageUsers => "manage users",
         }
     }
@@ -95,6 +102,9 @@ pub static GRANTS: &[(Role, Action, Reach)] = &[
     (Admin, Unpublish, Any),
     (Admin, Archive, Any),
     (Admin, Unarchive, Any),
+    (Admin, CreatePreview, Any),
+    (Admin, RevokePreview, Any),
+    (Admin, Comment, Any),
     (Admin, ManageUsers, Any),
     (Editor, ReadDrafts, Any),
     (Editor, Create, Any),
@@ -106,11 +116,16 @@ pub static GRANTS: &[(Role, Action, Reach)] = &[
     (Editor, Unpublish, Any),
     (Editor, Archive, Any),
     (Editor, Unarchive, Any),
+    (Editor, CreatePreview, Any),
+    (Editor, RevokePreview, Any),
+    (Editor, Comment, Any),
     (Author, ReadDrafts, Any),
     (Author, Create, Any),
     (Author, Update, OwnEditable),
     (Author, Delete, OwnUnpublished),
     (Author, SubmitForReview, OwnDraft),
+    (Author, CreatePreview, OwnEditable),
+    (Author, Comment, Any),
     (Viewer, ReadDrafts, Any),
 ];
 

@@ -148,12 +148,61 @@ impl Load for Users {
     }
 }
 
+/// Per-item editorial rows, batched: comments, locks in force, pending changes.
+pub struct Comments(Store);
+impl Load for Comments {
+    type Key = String;
+    type Value = Vec<crate::store::CommentRow>;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
+        async move {
+            let mut out: HashMap<String, Self::Value> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            for c in self.0.comments(&keys).await? {
+                out.entry(c.item_id.clone()).or_default().push(c);
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
+pub struct Locks(Store);
+impl Load for Locks {
+    type Key = String;
+    type Value = crate::store::LockRow;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
+        async move {
+            let rows = self.0.locks(&keys, crate::store::now_ms()).await?;
+            Ok(rows.into_iter().map(|l| (l.item_id.clone(), l)).collect())
+        }
+        .boxed()
+    }
+}
+
+pub struct Schedules(Store);
+impl Load for Schedules {
+    type Key = String;
+    type Value = Vec<crate::store::ScheduleRow>;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
+        async move {
+            let mut out: HashMap<String, Self::Value> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            for s in self.0.schedules(Some("pending"), Some(&keys)).await? {
+                out.entry(s.item_id.clone()).or_default().push(s);
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
 pub struct Loaders {
     pub items: Batcher<Items>,
     pub related: Batcher<Related>,
     pub countries: Batcher<CountryLinks>,
     pub revisions: Batcher<Revisions>,
     pub users: Batcher<Users>,
+    pub comments: Batcher<Comments>,
+    pub locks: Batcher<Locks>,
+    pub schedules: Batcher<Schedules>,
 }
 
 impl Loaders {
@@ -164,6 +213,9 @@ impl Loaders {
             countries: Batcher::new(CountryLinks(store.clone())),
             revisions: Batcher::new(Revisions(store.clone())),
             users: Batcher::new(Users(store.clone())),
+            comments: Batcher::new(Comments(store.clone())),
+            locks: Batcher::new(Locks(store.clone())),
+            schedules: Batcher::new(Schedules(store.clone())),
         }
     }
 }

@@ -205,16 +205,10 @@ pub fn mutations(
                     .transpose()?;
                 let hub = hub(&ctx)?;
                 let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
-                let item = dm::upload(
-                    &hub.content,
-                    &hub.media,
-                    ctx.data::<Req>()?.viewer.as_ref(),
-                    file,
-                    input.as_ref(),
-                    &resolve,
-                )
-                .await
-                .map_err(gql_err)?;
+                let item =
+                    dm::upload(&hub.content, &hub.media, &ctx.data::<Req>()?.actor, file, input.as_ref(), &resolve)
+                        .await
+                        .map_err(gql_err)?;
                 Ok(Some(item_value(Arc::new(item), scope(&ctx, Stage::Draft)?)))
             })
         })
@@ -236,17 +230,10 @@ pub fn mutations(
                 let version = ctx.args.try_get("version")?.i64()?;
                 let hub = hub(&ctx)?;
                 let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
-                let item = dm::replace(
-                    &hub.content,
-                    &hub.media,
-                    ctx.data::<Req>()?.viewer.as_ref(),
-                    &id,
-                    version,
-                    file,
-                    &resolve,
-                )
-                .await
-                .map_err(gql_err)?;
+                let item =
+                    dm::replace(&hub.content, &hub.media, &ctx.data::<Req>()?.actor, &id, version, file, &resolve)
+                        .await
+                        .map_err(gql_err)?;
                 Ok(Some(item_value(Arc::new(item), scope(&ctx, Stage::Draft)?)))
             })
         })

@@ -3,6 +3,7 @@
 
 mod args;
 mod batch;
+mod editorial;
 pub mod limits;
 mod loaders;
 mod media;
@@ -12,15 +13,22 @@ mod values;
 pub use loaders::Loaders;
 pub use schema::build;
 
-use crate::domain::auth::Viewer;
+use crate::domain::auth::{Actor, Viewer};
 use crate::error::Error;
 
 /// What one request carries into resolvers.
 pub struct Req {
-    pub viewer: Option<Viewer>,
+    /// Who is calling, and from where.
+    pub actor: Actor,
     /// The locale negotiated from Accept-Language.
     pub accept_locale: String,
     pub loaders: Loaders,
+}
+
+impl Req {
+    pub fn viewer(&self) -> Option<&Viewer> {
+        self.actor.viewer.as_ref()
+    }
 }
 
 pub fn gql_err(e: Error) -> async_graphql::Error {

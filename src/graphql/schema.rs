@@ -86,7 +86,7 @@ fn scope(ctx: &ResolverContext<'_>, stage: Stage) -> async_graphql::Result<Arc<S
 
 fn read_scope(ctx: &ResolverContext<'_>) -> async_graphql::Result<Arc<Scope>> {
     let preview = ctx.args.get("preview").and_then(|v| v.boolean().ok()).unwrap_or(false);
-    let stage = hub(ctx)?.content.read_stage(req(ctx)?.viewer.as_ref(), preview).map_err(gql_err)?;
+    let stage = hub(ctx)?.content.read_stage(req(ctx)?.viewer(), preview).map_err(gql_err)?;
     scope(ctx, stage)
 }
 
@@ -367,7 +367,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
                 let p = item(&ctx)?;
                 // History is editorial: only roles that may read drafts see it.
                 let r = req(&ctx)?;
-                if hub(&ctx)?.content.read_stage(r.viewer.as_ref(), true).is_err() {
+                if hub(&ctx)?.content.read_stage(r.viewer(), true).is_err() {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
                 }
                 let first = ctx.args.get("first").and_then(|v| v.i64().ok()).unwrap_or(20).clamp(0, 100) as usize;
@@ -418,7 +418,7 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
         .field(Field::new("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
             FieldFuture::new(async move {
                 let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
-                Ok(Some(FieldValue::owned_any(PageInfoVal(c.page.clone()))))
+                Ok(Some(FieldValue::owned_any(PageInfoVal::of(&c.page))))
             })
         }))
         .field(Field::new("edges", TypeRef::named_nn_list_nn(format!("{name}Edge")), |ctx| {
@@ -441,11 +441,28 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
     (edge, conn)
 }
 
-struct PageInfoVal(Arc<Page>);
+/// Where a page sits in its list, for any connection.
+pub(crate) struct PageInfoVal {
+    pub has_next: bool,
+    pub has_prev: bool,
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+impl PageInfoVal {
+    fn of(page: &Page) -> PageInfoVal {
+        PageInfoVal {
+            has_next: page.has_next,
+            has_prev: page.has_prev,
+            start: page.edges.first().map(|e| args::encode_cursor(&e.key)),
+            end: page.edges.last().map(|e| args::encode_cursor(&e.key)),
+        }
+    }
+}
 
 fn page_info() -> Object {
-    fn p<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Page> {
-        Ok(&ctx.parent_value.try_downcast_ref::<PageInfoVal>()?.0)
+    fn p<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a PageInfoVal> {
+        ctx.parent_value.try_downcast_ref::<PageInfoVal>()
     }
     Object::new("PageInfo")
         .description("Where a page sits in its list.")
@@ -456,12 +473,10 @@ fn page_info() -> Object {
             FieldFuture::new(async move { Ok(Some(Value::from(p(&ctx)?.has_prev))) })
         }))
         .field(Field::new("startCursor", TypeRef::named(TypeRef::STRING), |ctx| {
-            FieldFuture::new(
-                async move { Ok(p(&ctx)?.edges.first().map(|e| Value::from(args::encode_cursor(&e.key)))) },
-            )
+            FieldFuture::new(async move { Ok(p(&ctx)?.start.clone().map(Value::from)) })
         }))
         .field(Field::new("endCursor", TypeRef::named(TypeRef::STRING), |ctx| {
-            FieldFuture::new(async move { Ok(p(&ctx)?.edges.last().map(|e| Value::from(args::encode_cursor(&e.key)))) })
+            FieldFuture::new(async move { Ok(p(&ctx)?.end.clone().map(Value::from)) })
         }))
 }
 
@@ -852,6 +867,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     b = shared_types(b);
     b = embedded_types(b);
     b = super::media::types(b);
+    b = super::editorial::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
@@ -871,6 +887,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             InterfaceField::new("revisions", TypeRef::named_nn_list_nn("Revision"))
                 .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(20)),
         );
+    let content = super::editorial::interface_fields(content);
     b = b.register(node).register(content);
 
     let mut query = Object::new("Query").description("Read content. Anonymous callers see published content only.");
@@ -881,6 +898,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         let ty: &'static TypeDef = ty;
         let mut obj = Object::new(ty.name).description(ty.description).implement("Node").implement("Content");
         obj = common_fields(obj, ty);
+        obj = super::editorial::content_fields(obj);
         let mut input = InputObject::new(format!("{}Input", ty.name))
             .description(format!(
                 "Fields of a {}; on update, only the fields given change (localised fields per locale).",
@@ -962,7 +980,12 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         query = query.field(read_args(
             Field::new(ty.single, TypeRef::named(ty.name), move |ctx| {
                 FieldFuture::new(async move {
-                    let scope = read_scope(&ctx)?;
+                    // A preview token opens one draft to a caller without a login.
+                    let preview = super::editorial::preview_stage(&ctx, ty, None).await?;
+                    let scope = match &preview {
+                        Some(_) => scope(&ctx, Stage::Draft)?,
+                        None => read_scope(&ctx)?,
+                    };
                     let id = ctx
                         .args
                         .get("id")
@@ -990,11 +1013,20 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                             ))));
                         }
                     };
+                    if let (Some(allowed_id), Some(i)) = (&preview, &item)
+                        && &i.id != allowed_id
+                    {
+                        return Err(gql_err(Error::forbidden("This preview token is for another item.")));
+                    }
                     Ok(item.map(|i| item_value(i, scope)))
                 })
             })
             .argument(InputValue::new("id", TypeRef::named(TypeRef::ID)))
             .argument(InputValue::new("slug", TypeRef::named(TypeRef::STRING)))
+            .argument(
+                InputValue::new("previewToken", TypeRef::named(TypeRef::STRING))
+                    .description("A token from `createPreviewLink`: shows this item's draft without a login."),
+            )
             .description(format!("One {} by id or by slug; null when there is none you may see.", ty.name)),
         ));
 
@@ -1006,11 +1038,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         let input = ctx.args.try_get("input")?.as_value().clone().into_json()?;
                         let r = req(&ctx)?;
                         let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
-                        let item = hub(&ctx)?
-                            .content
-                            .create(r.viewer.as_ref(), ty, &input, &resolve)
-                            .await
-                            .map_err(gql_err)?;
+                        let item = hub(&ctx)?.content.create(&r.actor, ty, &input, &resolve).await.map_err(gql_err)?;
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))
                     })
                 })
@@ -1026,7 +1054,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
                         let item = hub(&ctx)?
                             .content
-                            .update(r.viewer.as_ref(), ty, &id, version, &input, &resolve)
+                            .update(&r.actor, ty, &id, version, &input, &resolve)
                             .await
                             .map_err(gql_err)?;
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))
@@ -1044,11 +1072,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 Field::new(format!("delete{}", ty.name), TypeRef::named_nn("DeletePayload"), move |ctx| {
                     FieldFuture::new(async move {
                         let (id, version) = id_version(&ctx, ty)?;
-                        hub(&ctx)?
-                            .content
-                            .delete(req(&ctx)?.viewer.as_ref(), ty, &id, version)
-                            .await
-                            .map_err(gql_err)?;
+                        hub(&ctx)?.content.delete(&req(&ctx)?.actor, ty, &id, version).await.map_err(gql_err)?;
                         Ok(Some(FieldValue::owned_any(ids::encode(ty.name, &id))))
                     })
                 })
@@ -1120,7 +1144,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .field(
             Field::new("viewer", TypeRef::named("User"), |ctx| {
                 FieldFuture::new(async move {
-                    let Some(v) = &req(&ctx)?.viewer else {
+                    let Some(v) = req(&ctx)?.viewer() else {
                         return Ok(None);
                     };
                     let user = req(&ctx)?.loaders.users.load(v.id.clone()).await.map_err(gql_err)?;
@@ -1136,7 +1160,8 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 let email = ctx.args.try_get("email")?.string()?;
                 let password = ctx.args.try_get("password")?.string()?;
                 let hub = hub(&ctx)?;
-                let (token, expires_at, user) = hub.auth.login(hub.store(), email, password).await.map_err(gql_err)?;
+                let (token, expires_at, user) =
+                    hub.auth.login(hub.store(), &req(&ctx)?.actor, email, password).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(LoginVal { token, expires_at, user })))
             })
         })
@@ -1158,11 +1183,16 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 let (ty, id) = ids::decode(gid).map_err(gql_err)?;
                 let version = ctx.args.try_get("version")?.i64()?;
                 let comment = ctx.args.get("comment").and_then(|c| c.string().ok().map(str::to_owned));
-                let item = hub(&ctx)?
-                    .content
-                    .transition(req(&ctx)?.viewer.as_ref(), ty, &id, version, t, comment.as_deref())
-                    .await
-                    .map_err(gql_err)?;
+                let at =
+                    ctx.args.get("at").filter(|v| !v.is_null()).map(|v| v.string().map(str::to_owned)).transpose()?;
+                let item = match at {
+                    Some(at) => super::editorial::scheduled(&ctx, ty, &id, version, t, &at).await?,
+                    None => hub(&ctx)?
+                        .content
+                        .transition(&req(&ctx)?.actor, ty, &id, version, t, comment.as_deref())
+                        .await
+                        .map_err(gql_err)?,
+                };
                 Ok(Some(typed_item_value(Arc::new(item), write_scope(&ctx)?)))
             })
         })
@@ -1171,13 +1201,22 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .description(text);
         f = match t {
             Transition::RequestChanges => f.argument(InputValue::new("comment", TypeRef::named_nn(TypeRef::STRING))),
-            Transition::Publish | Transition::SubmitForReview => {
-                f.argument(InputValue::new("comment", TypeRef::named(TypeRef::STRING)))
-            }
+            Transition::SubmitForReview => f.argument(InputValue::new("comment", TypeRef::named(TypeRef::STRING))),
+            Transition::Publish => f.argument(InputValue::new("comment", TypeRef::named(TypeRef::STRING))).argument(
+                InputValue::new("at", TypeRef::named("DateTime"))
+                    .description("Schedule it: the change happens at this time (see `scheduledChanges`)."),
+            ),
+            Transition::Unpublish => f.argument(
+                InputValue::new("at", TypeRef::named("DateTime"))
+                    .description("Schedule it: the change happens at this time (see `scheduledChanges`)."),
+            ),
             _ => f,
         };
         mutation = mutation.field(f);
     }
+
+    query = super::editorial::queries(query);
+    mutation = super::editorial::mutations(mutation, item_value, scope);
 
     let lists: std::collections::HashSet<&'static str> = CONTENT_TYPES
         .iter()

@@ -216,6 +216,7 @@ impl Exprs<'_> {
                     Common::CreatedAt => "t.created_at",
                     Common::UpdatedAt => "t.updated_at",
                     Common::PublishedAt => "t.published_at",
+                    Common::CreatedBy => "t.created_by",
                 });
             }
             Target::LinkPosition => {

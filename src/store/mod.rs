@@ -2,10 +2,12 @@
 //! through sqlx's `Any` driver; the few statements that differ ask `Dialect`.
 
 mod content;
+mod editorial;
 pub mod query;
 mod sql;
 
 pub use content::{Item, LinkIn, NewItem, Stage, StateChange, Val, link_key};
+pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
 pub use query::*;
 pub use sql::{Arg, Sql};
 
@@ -41,11 +43,13 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/sqlite/0001_core.sql")),
     (2, "content", include_str!("../../migrations/sqlite/0002_content.sql")),
     (3, "media", include_str!("../../migrations/sqlite/0003_media.sql")),
+    (4, "editorial", include_str!("../../migrations/sqlite/0004_editorial.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
     (2, "content", include_str!("../../migrations/postgres/0002_content.sql")),
     (3, "media", include_str!("../../migrations/postgres/0003_media.sql")),
+    (4, "editorial", include_str!("../../migrations/postgres/0004_editorial.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");
@@ -68,6 +72,35 @@ pub struct UserRow {
     pub role: String,
     pub active: bool,
     pub created_at: i64,
+}
+
+/// An audit log entry.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub id: String,
+    pub at: i64,
+    pub actor_id: Option<String>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub item_type: Option<String>,
+    pub item_id: Option<String>,
+    pub detail: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Which audit entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub item_id: Option<String>,
+    pub item_type: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Entries older than this id (ids are time-ordered).
+    pub before_id: Option<String>,
+    pub first: usize,
 }
 
 /// A revision row.
@@ -141,6 +174,11 @@ impl Store {
 
     pub async fn close(&self) {
         self.inner.pool.close().await;
+    }
+
+    pub(crate) async fn execute(&self, sql: Sql) -> Result<u64> {
+        self.count();
+        Ok(sql.query().execute(&self.inner.pool).await?.rows_affected())
     }
 
     fn count(&self) {
@@ -311,6 +349,61 @@ impl Store {
         self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
 
+    // ---- audit ----
+
+    /// Records an entry outside any write (logins, failed logins).
+    pub async fn insert_audit(&self, a: &AuditRow) -> Result<()> {
+        self.count();
+        audit_insert(a).query().execute(&self.inner.pool).await?;
+        Ok(())
+    }
+
+    /// Newest first; one more row than asked tells whether more follow.
+    pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditRow>, bool)> {
+        let mut q = Sql::new(
+            "SELECT id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent FROM audit_log WHERE 1=1",
+        );
+        for (col, v) in
+            [("actor_id", &f.actor_id), ("action", &f.action), ("item_id", &f.item_id), ("item_type", &f.item_type)]
+        {
+            if let Some(v) = v {
+                q.push(&format!(" AND {col} = ")).arg(v.as_str());
+            }
+        }
+        if let Some(t) = f.since {
+            q.push(" AND at >= ").arg(t);
+        }
+        if let Some(t) = f.until {
+            q.push(" AND at < ").arg(t);
+        }
+        if let Some(id) = &f.before_id {
+            q.push(" AND id < ").arg(id.as_str());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").arg((f.first + 1) as i64);
+        let mut rows: Vec<AuditRow> = self
+            .fetch_all(q)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor_id: r.try_get(2)?,
+                    actor_email: r.try_get(3)?,
+                    action: r.try_get(4)?,
+                    item_type: r.try_get(5)?,
+                    item_id: r.try_get(6)?,
+                    detail: r.try_get(7)?,
+                    ip: r.try_get(8)?,
+                    user_agent: r.try_get(9)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let more = rows.len() > f.first;
+        rows.truncate(f.first);
+        Ok((rows, more))
+    }
+
     // ---- revisions ----
 
     pub async fn revisions(&self, item_ids: &[String]) -> Result<Vec<RevisionRow>> {
@@ -340,9 +433,10 @@ impl Store {
     }
 }
 
-const USER_SELECT: &str = "SELECT id, email, display_name, password_hash, role, active, created_at FROM users";
+pub(crate) const USER_SELECT: &str =
+    "SELECT id, email, display_name, password_hash, role, active, created_at FROM users";
 
-fn user_row(r: &AnyRow) -> Result<UserRow> {
+pub(crate) fn user_row(r: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
         id: r.try_get(0)?,
         email: r.try_get(1)?,
@@ -352,6 +446,16 @@ fn user_row(r: &AnyRow) -> Result<UserRow> {
         active: r.try_get::<i64, _>(5)? != 0,
         created_at: r.try_get(6)?,
     })
+}
+
+fn audit_insert(a: &AuditRow) -> Sql {
+    let mut q = Sql::new(
+        "INSERT INTO audit_log (id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent) VALUES (",
+    );
+    q.arg(a.id.as_str()).push(", ").arg(a.at).push(", ").arg(a.actor_id.clone()).push(", ").arg(a.actor_email.clone());
+    q.push(", ").arg(a.action.as_str()).push(", ").arg(a.item_type.clone()).push(", ").arg(a.item_id.clone());
+    q.push(", ").arg(a.detail.clone()).push(", ").arg(a.ip.clone()).push(", ").arg(a.user_agent.clone()).push(")");
+    q
 }
 
 /// `sqlite:path` with the file and its folder created on first start.
@@ -423,6 +527,11 @@ impl Tx<'_> {
 
     pub fn dialect(&self) -> Dialect {
         self.store.dialect()
+    }
+
+    pub async fn insert_audit(&mut self, a: &AuditRow) -> Result<()> {
+        self.execute(audit_insert(a)).await?;
+        Ok(())
     }
 
     pub async fn insert_revision(&mut self, r: &RevisionRow) -> Result<()> {

@@ -13,6 +13,7 @@ pub enum Common {
     CreatedAt,
     UpdatedAt,
     PublishedAt,
+    CreatedBy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

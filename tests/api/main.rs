@@ -3,6 +3,7 @@
 mod common;
 
 mod batching;
+mod editorial;
 mod errors;
 mod lists;
 mod media;

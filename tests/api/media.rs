@@ -20,7 +20,6 @@ async fn server(b: crate::common::Backend, m: MediaBackend, max_file_bytes: usiz
     TestServer::start_opts(b, Options { demo: false, media: m, media_limits, ..Default::default() }).await
 }
 
-/// Sends a GraphQL multipart request (the spec's operations, map and files).
 async fn multipart(
     s: &TestServer,
     query: &str,
@@ -28,31 +27,7 @@ async fn multipart(
     files: Vec<(&str, Vec<u8>, &str)>,
     token: Option<&str>,
 ) -> (u16, Value) {
-    let mut map = serde_json::Map::new();
-    let mut form = reqwest::multipart::Form::new();
-    let mut parts = Vec::new();
-    for (i, (path, bytes, name)) in files.into_iter().enumerate() {
-        map.insert(i.to_string(), json!([path]));
-        parts.push((i.to_string(), reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned())));
-    }
-    form = form
-        .text("operations", json!({ "query": query, "variables": vars }).to_string())
-        .text("map", Value::Object(map).to_string());
-    for (k, p) in parts {
-        form = form.part(k, p);
-    }
-    let mut rq = s.client.post(&s.url).multipart(form);
-    if let Some(t) = token {
-        rq = rq.bearer_auth(t);
-    }
-    match rq.send().await {
-        Ok(r) => {
-            let status = r.status().as_u16();
-            (status, r.json().await.unwrap_or(Value::Null))
-        }
-        // A server that stops reading an oversized body may close first.
-        Err(e) => (0, json!({ "transport": e.to_string() })),
-    }
+    s.multipart(query, vars, files, token).await
 }
 
 /// A JPEG of `w`×`h` whose EXIF says "rotate 90° clockwise" and carries a GPS position.
@@ -77,7 +52,7 @@ fn photo(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbaImage::from_fn(w, h, |x, _| image::Rgba([10, (x % 255) as u8, 200, 255]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();

@@ -64,6 +64,10 @@ pub struct Options {
     pub demo: bool,
     pub media: MediaBackend,
     pub media_limits: MediaLimits,
+    /// Another server's database, to run a second instance on it.
+    pub database: Option<String>,
+    /// Whether the scheduler runs (a stopped server's does not).
+    pub tasks: bool,
 }
 
 impl Default for Options {
@@ -73,12 +77,15 @@ impl Default for Options {
             demo: true,
             media: MediaBackend::Local,
             media_limits: MediaLimits::default(),
+            database: None,
+            tasks: true,
         }
     }
 }
 
 pub struct TestServer {
     pub backend: Backend,
+    pub db_url: String,
     pub media_backend: MediaBackend,
     pub url: String,
     pub hub: Arc<Hub>,
@@ -137,7 +144,10 @@ impl TestServer {
 
     pub async fn start_opts(backend: Backend, o: Options) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (url, pg_db) = database_url(backend, &dir).await;
+        let (url, pg_db) = match &o.database {
+            Some(u) => (u.clone(), None),
+            None => database_url(backend, &dir).await,
+        };
         let store = Store::connect(&url).await.expect("connect");
         let objects: std::sync::Arc<dyn ObjectStore> = match o.media {
             MediaBackend::Local => {
@@ -167,11 +177,16 @@ impl TestServer {
         if o.demo {
             import::import(&hub.content, import::DEMO).await.expect("demo content loads");
         }
+        if o.tasks {
+            relais::app::start_tasks(&hub, 0);
+        }
         let schema = relais::graphql::build(hub.clone()).expect("schema");
         let app = relais::http::router(hub.clone(), schema);
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await.ok() });
         TestServer {
             backend,
+            db_url: url.to_string(),
             media_backend: o.media,
             url: format!("http://{addr}/graphql"),
             hub,
@@ -202,12 +217,52 @@ impl TestServer {
         Reply { status, headers, body }
     }
 
+    /// A GraphQL multipart request (operations, map, files), as upload clients send.
+    pub async fn multipart(
+        &self,
+        query: &str,
+        vars: Value,
+        files: Vec<(&str, Vec<u8>, &str)>,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let mut map = serde_json::Map::new();
+        let mut form = reqwest::multipart::Form::new();
+        let mut parts = Vec::new();
+        for (i, (path, bytes, name)) in files.into_iter().enumerate() {
+            map.insert(i.to_string(), json!([path]));
+            parts.push((i.to_string(), reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned())));
+        }
+        form = form
+            .text("operations", json!({ "query": query, "variables": vars }).to_string())
+            .text("map", Value::Object(map).to_string());
+        for (k, p) in parts {
+            form = form.part(k, p);
+        }
+        let mut rq = self.client.post(&self.url).multipart(form);
+        if let Some(t) = token {
+            rq = rq.bearer_auth(t);
+        }
+        match rq.send().await {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                (status, r.json().await.unwrap_or(Value::Null))
+            }
+            // A server that stops reading an oversized body may close first.
+            Err(e) => (0, json!({ "transport": e.to_string() })),
+        }
+    }
+
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Reply {
         self.post(json!({ "query": query, "variables": variables }), token).await
     }
 
     /// Creates a user with `role` and logs in over HTTP; returns the token.
     pub async fn login_as(&self, role: Role) -> String {
+        self.user_as(role).await.1
+    }
+
+    /// Creates a user with `role`, logs in; returns (user id, token, email).
+    pub async fn user_as(&self, role: Role) -> (String, String, String) {
         let email = format!("{}-{}@example.org", role.as_str().to_lowercase(), uuid::Uuid::now_v7().simple());
         let password = "correct horse battery staple".to_owned();
         auth::create_user(self.store(), &email, role, password.clone()).await.expect("create user");
@@ -218,7 +273,9 @@ impl TestServer {
                 None,
             )
             .await;
-        r.ok()["login"]["token"].as_str().expect("token").to_owned()
+        let token = r.ok()["login"]["token"].as_str().expect("token").to_owned();
+        let user = self.store().user_by_email(&email).await.expect("user").expect("user");
+        (user.id, token, email)
     }
 
     /// Drops the PostgreSQL database made for this test.

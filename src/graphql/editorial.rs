@@ -1,0 +1,733 @@
+//! The editor's side in GraphQL: audit log, scheduling, revision diff and
+//! restore, preview links, comments, soft locks, review queues and users.
+
+use super::schema::{LoginVal, PageInfoVal};
+use super::values::{ItemVal, Scope};
+use super::{Req, gql_err};
+use crate::app::Hub;
+use crate::domain::content::Transition;
+use crate::domain::permissions::{Action, Role, allowed};
+use crate::domain::{ids, users, values as dv};
+use crate::error::Error;
+use crate::model::{CONTENT_TYPES, TypeDef};
+use crate::store::{
+    AuditQuery, AuditRow, CommentRow, Filter, Item, ListSpec, LockRow, ScheduleRow, Source, Stage, Target, Window,
+};
+use async_graphql::Value;
+use async_graphql::dynamic::*;
+use std::sync::Arc;
+
+type ItemValueFn = fn(Arc<Item>, Arc<Scope>) -> FieldValue<'static>;
+type ScopeFn = fn(&ResolverContext<'_>, Stage) -> async_graphql::Result<Arc<Scope>>;
+
+fn hub<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Arc<Hub>> {
+    ctx.data::<Arc<Hub>>()
+}
+fn req<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Req> {
+    ctx.data::<Req>()
+}
+fn ms(v: i64) -> Value {
+    Value::from(dv::format_datetime(v))
+}
+fn parse_time(ctx: &ResolverContext<'_>, o: &ObjectAccessor<'_>, k: &str) -> async_graphql::Result<Option<i64>> {
+    let _ = ctx;
+    match o.get(k).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => chrono::DateTime::parse_from_rfc3339(v.string()?)
+            .map(|d| Some(d.timestamp_millis()))
+            .map_err(|_| gql_err(Error::field(k, "is not an RFC 3339 date-time"))),
+    }
+}
+
+/// Whether the caller is staff who may read drafts (editorial fields).
+fn staff(ctx: &ResolverContext<'_>) -> async_graphql::Result<bool> {
+    Ok(req(ctx)?.viewer().is_some_and(|v| allowed(v.role, Action::ReadDrafts, None)))
+}
+
+fn user_field(name: &'static str, get: fn(&FieldValue<'_>) -> Option<String>) -> Field {
+    Field::new(name, TypeRef::named("User"), move |ctx| {
+        FieldFuture::new(async move {
+            let Some(id) = get(ctx.parent_value) else { return Ok(None) };
+            let user = req(&ctx)?.loaders.users.load(id).await.map_err(gql_err)?;
+            Ok(user.map(FieldValue::owned_any))
+        })
+    })
+}
+
+pub fn types(b: SchemaBuilder) -> SchemaBuilder {
+    fn a<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a AuditRow> {
+        ctx.parent_value.try_downcast_ref::<AuditRow>()
+    }
+    fn sc<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ScheduleRow> {
+        ctx.parent_value.try_downcast_ref::<ScheduleRow>()
+    }
+    fn cm<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a CommentRow> {
+        ctx.parent_value.try_downcast_ref::<CommentRow>()
+    }
+    fn lk<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a LockRow> {
+        ctx.parent_value.try_downcast_ref::<LockRow>()
+    }
+    fn ch<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a crate::domain::editorial::FieldChange> {
+        ctx.parent_value.try_downcast_ref::<crate::domain::editorial::FieldChange>()
+    }
+    b.register(
+        Object::new("AuditEntry")
+            .description("One recorded action: who, when, what, from where. Read-only.")
+            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(a(&ctx)?.id.clone()))) })
+            }))
+            .field(Field::new("at", TypeRef::named_nn("DateTime"), |ctx| {
+                FieldFuture::new(async move { Ok(Some(ms(a(&ctx)?.at))) })
+            }))
+            .field(
+                Field::new("action", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(Value::from(a(&ctx)?.action.clone()))) })
+                })
+                .description("create, update, delete, publish, login, loginFailed, user.role, …"),
+            )
+            .field(Field::new("actorId", TypeRef::named(TypeRef::ID), |ctx| {
+                FieldFuture::new(async move { Ok(a(&ctx)?.actor_id.clone().map(Value::from)) })
+            }))
+            .field(Field::new("actorEmail", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(a(&ctx)?.actor_email.clone().map(Value::from)) })
+            }))
+            .field(Field::new("itemType", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(a(&ctx)?.item_type.clone().map(Value::from)) })
+            }))
+            .field(Field::new("itemId", TypeRef::named(TypeRef::ID), |ctx| {
+                FieldFuture::new(async move {
+                    let r = a(&ctx)?;
+                    Ok(match (&r.item_type, &r.item_id) {
+                        (Some(t), Some(id)) => Some(Value::from(ids::encode(t, id))),
+                        _ => None,
+                    })
+                })
+            }))
+            .field(Field::new("detail", TypeRef::named("JSON"), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(match &a(&ctx)?.detail {
+                        Some(d) => Some(Value::from_json(serde_json::from_str(d)?)?),
+                        None => None,
+                    })
+                })
+            }))
+            .field(Field::new("ip", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(a(&ctx)?.ip.clone().map(Value::from)) })
+            }))
+            .field(Field::new("userAgent", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(a(&ctx)?.user_agent.clone().map(Value::from)) })
+            })),
+    )
+    .register(
+        Object::new("AuditEntryConnection")
+            .field(Field::new("nodes", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
+                FieldFuture::new(async move {
+                    let (rows, _) = ctx.parent_value.try_downcast_ref::<(Vec<AuditRow>, PageInfoVal)>()?;
+                    Ok(Some(FieldValue::list(rows.iter().cloned().map(FieldValue::owned_any))))
+                })
+            }))
+            .field(Field::new("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
+                FieldFuture::new(async move {
+                    let (_, p) = ctx.parent_value.try_downcast_ref::<(Vec<AuditRow>, PageInfoVal)>()?;
+                    Ok(Some(FieldValue::owned_any(PageInfoVal {
+                        has_next: p.has_next,
+                        has_prev: p.has_prev,
+                        start: p.start.clone(),
+                        end: p.end.clone(),
+                    })))
+                })
+            })),
+    )
+    .register(
+        InputObject::new("AuditFilter")
+            .field(InputValue::new("actorId", TypeRef::named(TypeRef::ID)))
+            .field(InputValue::new("action", TypeRef::named(TypeRef::STRING)))
+            .field(InputValue::new("itemId", TypeRef::named(TypeRef::ID)))
+            .field(InputValue::new("itemType", TypeRef::named(TypeRef::STRING)))
+            .field(InputValue::new("since", TypeRef::named("DateTime")))
+            .field(InputValue::new("until", TypeRef::named("DateTime"))),
+    )
+    .register(
+        Object::new("ScheduledChange")
+            .description("A publish or unpublish planned for a time.")
+            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(sc(&ctx)?.id.clone()))) })
+            }))
+            .field(
+                Field::new("action", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(Value::from(sc(&ctx)?.action.clone()))) })
+                })
+                .description("publish or unpublish."),
+            )
+            .field(
+                Field::new("at", TypeRef::named_nn("DateTime"), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(ms(sc(&ctx)?.run_at))) })
+                })
+                .description("When, in UTC."),
+            )
+            .field(
+                Field::new("timeZone", TypeRef::named(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move { Ok(sc(&ctx)?.time_zone.clone().map(Value::from)) })
+                })
+                .description("The UTC offset it was given with."),
+            )
+            .field(
+                Field::new("status", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(Value::from(sc(&ctx)?.status.clone()))) })
+                })
+                .description("pending, done, failed or cancelled."),
+            )
+            .field(Field::new("itemId", TypeRef::named_nn(TypeRef::ID), |ctx| {
+                FieldFuture::new(async move {
+                    let s = sc(&ctx)?;
+                    Ok(Some(Value::from(ids::encode(&s.item_type, &s.item_id))))
+                })
+            }))
+            .field(Field::new("doneAt", TypeRef::named("DateTime"), |ctx| {
+                FieldFuture::new(async move { Ok(sc(&ctx)?.done_at.map(ms)) })
+            }))
+            .field(Field::new("error", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(sc(&ctx)?.error.clone().map(Value::from)) })
+            }))
+            .field(user_field("createdBy", |p| p.downcast_ref::<ScheduleRow>().and_then(|s| s.created_by.clone()))),
+    )
+    .register(
+        Object::new("FieldChange")
+            .description("A field that differs between two revisions (localised fields per locale).")
+            .field(Field::new("field", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(ch(&ctx)?.field.clone()))) })
+            }))
+            .field(Field::new("locale", TypeRef::named(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(ch(&ctx)?.locale.clone().map(Value::from)) })
+            }))
+            .field(Field::new("before", TypeRef::named("JSON"), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from_json(ch(&ctx)?.before.clone())?)) })
+            }))
+            .field(Field::new("after", TypeRef::named("JSON"), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from_json(ch(&ctx)?.after.clone())?)) })
+            })),
+    )
+    .register(
+        Object::new("Comment")
+            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(cm(&ctx)?.id.clone()))) })
+            }))
+            .field(Field::new("body", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(cm(&ctx)?.body.clone()))) })
+            }))
+            .field(Field::new("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
+                FieldFuture::new(async move { Ok(Some(ms(cm(&ctx)?.created_at))) })
+            }))
+            .field(user_field("author", |p| p.downcast_ref::<CommentRow>().and_then(|c| c.author_id.clone()))),
+    )
+    .register(
+        Object::new("EditLock")
+            .description("Who is editing an item, since when. Advisory: writes are guarded by versions.")
+            .field(Field::new("since", TypeRef::named_nn("DateTime"), |ctx| {
+                FieldFuture::new(async move { Ok(Some(ms(lk(&ctx)?.since))) })
+            }))
+            .field(Field::new("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
+                FieldFuture::new(async move { Ok(Some(ms(lk(&ctx)?.expires_at))) })
+            }))
+            .field(user_field("user", |p| p.downcast_ref::<LockRow>().map(|l| l.user_id.clone()))),
+    )
+    .register(
+        Object::new("PreviewLink")
+            .description("A token that shows one draft to a frontend without a login, until it expires or is revoked.")
+            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(Value::from(
+                        ctx.parent_value.try_downcast_ref::<(crate::store::PreviewRow, String)>()?.0.id.clone(),
+                    )))
+                })
+            }))
+            .field(
+                Field::new("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move {
+                        Ok(Some(Value::from(
+                            ctx.parent_value.try_downcast_ref::<(crate::store::PreviewRow, String)>()?.1.clone(),
+                        )))
+                    })
+                })
+                .description("Pass as `previewToken:` to the item's lookup. Shown once."),
+            )
+            .field(Field::new("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(ms(ctx
+                        .parent_value
+                        .try_downcast_ref::<(crate::store::PreviewRow, String)>()?
+                        .0
+                        .expires_at)))
+                })
+            })),
+    )
+    .register(
+        Object::new("Invitation")
+            .field(Field::new("user", TypeRef::named_nn("User"), |ctx| {
+                FieldFuture::new(async move {
+                    Ok(Some(FieldValue::owned_any(
+                        ctx.parent_value.try_downcast_ref::<(crate::store::UserRow, String)>()?.0.clone(),
+                    )))
+                })
+            }))
+            .field(
+                Field::new("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move {
+                        Ok(Some(Value::from(
+                            ctx.parent_value.try_downcast_ref::<(crate::store::UserRow, String)>()?.1.clone(),
+                        )))
+                    })
+                })
+                .description("Give it to the person; `acceptInvitation` sets their password. Shown once."),
+            ),
+    )
+}
+
+/// Fields every content type gets for editors (empty for anyone else).
+pub fn content_fields(obj: Object) -> Object {
+    fn item<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ItemVal> {
+        ctx.parent_value.try_downcast_ref::<ItemVal>()
+    }
+    obj.field(
+        Field::new("comments", TypeRef::named_nn_list_nn("Comment"), |ctx| {
+            FieldFuture::new(async move {
+                if !staff(&ctx)? {
+                    return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
+                }
+                let rows = req(&ctx)?
+                    .loaders
+                    .comments
+                    .load(item(&ctx)?.item.id.clone())
+                    .await
+                    .map_err(gql_err)?
+                    .unwrap_or_default();
+                Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
+            })
+        })
+        .description("Review comments, oldest first (editorial roles only)."),
+    )
+    .field(
+        Field::new("editLock", TypeRef::named("EditLock"), |ctx| {
+            FieldFuture::new(async move {
+                if !staff(&ctx)? {
+                    return Ok(None);
+                }
+                let lock = req(&ctx)?.loaders.locks.load(item(&ctx)?.item.id.clone()).await.map_err(gql_err)?;
+                Ok(lock.map(FieldValue::owned_any))
+            })
+        })
+        .description("Who is editing it now, if anyone (editorial roles only)."),
+    )
+    .field(
+        Field::new("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange"), |ctx| {
+            FieldFuture::new(async move {
+                if !staff(&ctx)? {
+                    return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
+                }
+                let rows = req(&ctx)?
+                    .loaders
+                    .schedules
+                    .load(item(&ctx)?.item.id.clone())
+                    .await
+                    .map_err(gql_err)?
+                    .unwrap_or_default();
+                Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
+            })
+        })
+        .description("Pending publishes and unpublishes (editorial roles only)."),
+    )
+}
+
+pub fn interface_fields(i: Interface) -> Interface {
+    i.field(InterfaceField::new("comments", TypeRef::named_nn_list_nn("Comment")))
+        .field(InterfaceField::new("editLock", TypeRef::named("EditLock")))
+        .field(InterfaceField::new("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange")))
+}
+
+fn items_of_state(
+    state: &'static str,
+    own: bool,
+) -> impl for<'a> Fn(ResolverContext<'a>) -> FieldFuture<'a> + Send + Sync + 'static {
+    move |ctx| {
+        FieldFuture::new(async move {
+            let hub = hub(&ctx)?;
+            let r = req(&ctx)?;
+            let v = r.viewer().ok_or_else(|| gql_err(Error::unauthenticated("Log in first.")))?;
+            if !allowed(v.role, Action::ReadDrafts, None) {
+                return Err(gql_err(Error::forbidden(format!("Your role {} may not read drafts.", v.role))));
+            }
+            let scope = Arc::new(Scope { stage: Stage::Draft, chain: hub.content.locales.chain(&r.accept_locale) });
+            let mut filter = vec![Filter::Cond {
+                target: Target::Common(crate::store::Common::State),
+                op: crate::store::Op::Eq,
+                value: crate::store::Value::Text(state.into()),
+            }];
+            if own {
+                filter.push(Filter::Cond {
+                    target: Target::Common(crate::store::Common::CreatedBy),
+                    op: crate::store::Op::Eq,
+                    value: crate::store::Value::Text(v.id.clone()),
+                });
+            }
+            let spec = ListSpec {
+                filter: Some(Filter::And(filter)),
+                order: vec![crate::store::OrderBy {
+                    target: Target::Common(crate::store::Common::UpdatedAt),
+                    desc: true,
+                }],
+                window: Window { first: Some(100), last: None, after: None, before: None },
+                locales: scope.chain.clone(),
+                want_total: false,
+            };
+            let mut out = Vec::new();
+            for ty in CONTENT_TYPES {
+                let pages = hub.store().list(Source::Root(ty), Stage::Draft, &spec).await.map_err(gql_err)?;
+                for p in pages.into_values() {
+                    out.extend(p.edges.into_iter().map(|e| e.item));
+                }
+            }
+            out.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
+            Ok(Some(FieldValue::list(out.into_iter().map(|i| {
+                let name = i.ty.name;
+                FieldValue::owned_any(ItemVal { item: i, scope: scope.clone() }).with_type(name)
+            }))))
+        })
+    }
+}
+
+pub fn queries(q: Object) -> Object {
+    q.field(
+        Field::new("auditLog", TypeRef::named_nn("AuditEntryConnection"), |ctx| {
+            FieldFuture::new(async move {
+                let r = req(&ctx)?;
+                let v = r.viewer().ok_or_else(|| gql_err(Error::unauthenticated("Log in first.")))?;
+                if !allowed(v.role, Action::ManageUsers, None) {
+                    return Err(gql_err(Error::forbidden("Only admins read the audit log.")));
+                }
+                let first = ctx.args.get("first").and_then(|v| v.i64().ok()).unwrap_or(50);
+                if !(0..=500).contains(&first) {
+                    return Err(gql_err(Error::field("first", "between 0 and 500")));
+                }
+                let mut f = AuditQuery { first: first as usize, ..Default::default() };
+                f.before_id = ctx.args.get("after").and_then(|v| v.string().ok().map(str::to_owned));
+                if let Some(o) = ctx.args.get("filter").filter(|v| !v.is_null()) {
+                    let o = o.object()?;
+                    f.actor_id = o.get("actorId").and_then(|v| v.string().ok().map(str::to_owned));
+                    f.action = o.get("action").and_then(|v| v.string().ok().map(str::to_owned));
+                    f.item_type = o.get("itemType").and_then(|v| v.string().ok().map(str::to_owned));
+                    if let Some(gid) = o.get("itemId").and_then(|v| v.string().ok().map(str::to_owned)) {
+                        f.item_id = Some(ids::decode(&gid).map_err(gql_err)?.1);
+                    }
+                    f.since = parse_time(&ctx, &o, "since")?;
+                    f.until = parse_time(&ctx, &o, "until")?;
+                }
+                let (rows, more) = hub(&ctx)?.store().audit(&f).await.map_err(gql_err)?;
+                let info = PageInfoVal {
+                    has_next: more,
+                    has_prev: f.before_id.is_some(),
+                    start: rows.first().map(|r| r.id.clone()),
+                    end: rows.last().map(|r| r.id.clone()),
+                };
+                Ok(Some(FieldValue::owned_any((rows, info))))
+            })
+        })
+        .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(50))
+        .argument(
+            InputValue::new("after", TypeRef::named(TypeRef::STRING))
+                .description("`pageInfo.endCursor` of the previous page."),
+        )
+        .argument(InputValue::new("filter", TypeRef::named("AuditFilter")))
+        .description("Every write, transition, login and user change, newest first (admins)."),
+    )
+    .field(
+        Field::new("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange"), |ctx| {
+            FieldFuture::new(async move {
+                if !staff(&ctx)? {
+                    return Err(gql_err(Error::forbidden("Scheduled changes are for editorial roles.")));
+                }
+                let status = ctx.args.get("status").and_then(|v| v.string().ok().map(str::to_owned));
+                let rows = hub(&ctx)?.store().schedules(status.as_deref(), None).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
+            })
+        })
+        .argument(
+            InputValue::new("status", TypeRef::named(TypeRef::STRING))
+                .description("pending, done, failed or cancelled; all when absent."),
+        )
+        .description("Planned publishes and unpublishes, soonest first."),
+    )
+    .field(
+        Field::new("revisionDiff", TypeRef::named_nn_list_nn("FieldChange"), |ctx| {
+            FieldFuture::new(async move {
+                let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
+                let (from, to) = (ctx.args.try_get("from")?.i64()?, ctx.args.try_get("to")?.i64()?);
+                let changes = hub(&ctx)?.content.diff(&req(&ctx)?.actor, ty, &id, from, to).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::list(changes.into_iter().map(FieldValue::owned_any))))
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(InputValue::new("from", TypeRef::named_nn(TypeRef::INT)).description("Revision number."))
+        .argument(InputValue::new("to", TypeRef::named_nn(TypeRef::INT)).description("Revision number."))
+        .description("The fields that differ between two revisions of an item."),
+    )
+    .field(
+        Field::new("reviewQueue", TypeRef::named_nn_list_nn("Content"), items_of_state("IN_REVIEW", false))
+            .description("Items waiting for review, most recently changed first."),
+    )
+    .field(
+        Field::new("myDrafts", TypeRef::named_nn_list_nn("Content"), items_of_state("DRAFT", true))
+            .description("Your items in DRAFT, most recently changed first."),
+    )
+    .field(
+        Field::new("users", TypeRef::named_nn_list_nn("User"), |ctx| {
+            FieldFuture::new(async move {
+                let rows = users::list(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
+            })
+        })
+        .description("Everyone with an account (admins)."),
+    )
+}
+
+fn content_id(ctx: &ResolverContext<'_>) -> async_graphql::Result<(&'static TypeDef, String)> {
+    ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)
+}
+
+fn role_arg(ctx: &ResolverContext<'_>) -> async_graphql::Result<Role> {
+    let arg = ctx.args.try_get("role")?;
+    Role::parse(arg.enum_name()?).ok_or_else(|| gql_err(Error::field("role", "unknown role")))
+}
+
+pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
+    let typed = move |item: Item, ctx: &ResolverContext<'_>| -> async_graphql::Result<FieldValue<'static>> {
+        let name = item.ty.name;
+        Ok(item_value(Arc::new(item), scope(ctx, Stage::Draft)?).with_type(name))
+    };
+    let login_value = |(token, expires_at, user): (String, i64, crate::store::UserRow)| {
+        FieldValue::owned_any(LoginVal { token, expires_at, user })
+    };
+    m.field(
+        Field::new("cancelScheduledChange", TypeRef::named_nn("ScheduledChange"), |ctx| {
+            FieldFuture::new(async move {
+                let id = ctx.args.try_get("id")?.string()?.to_owned();
+                let row = hub(&ctx)?.content.cancel_schedule(&req(&ctx)?.actor, &id).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(row)))
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .description("Cancels a pending publish or unpublish."),
+    )
+    .field(
+        Field::new("restoreRevision", TypeRef::named_nn("Content"), move |ctx| {
+            FieldFuture::new(async move {
+                let (ty, id) = content_id(&ctx)?;
+                let version = ctx.args.try_get("version")?.i64()?;
+                let number = ctx.args.try_get("revision")?.i64()?;
+                let item = hub(&ctx)?.content.restore_revision(&req(&ctx)?.actor, ty, &id, version, number).await.map_err(gql_err)?;
+                typed(item, &ctx).map(Some)
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
+        .argument(InputValue::new("revision", TypeRef::named_nn(TypeRef::INT)).description("The revision number to bring back."))
+        .description("Makes a new working draft from an old revision; history is kept."),
+    )
+    .field(
+        Field::new("addComment", TypeRef::named_nn("Comment"), |ctx| {
+            FieldFuture::new(async move {
+                let (ty, id) = content_id(&ctx)?;
+                let body = ctx.args.try_get("body")?.string()?.to_owned();
+                let c = hub(&ctx)?.content.add_comment(&req(&ctx)?.actor, ty, &id, &body).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(c)))
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(InputValue::new("body", TypeRef::named_nn(TypeRef::STRING)))
+        .description("A review comment kept with the item."),
+    )
+    .field(
+        Field::new("createPreviewLink", TypeRef::named_nn("PreviewLink"), |ctx| {
+            FieldFuture::new(async move {
+                let (ty, id) = content_id(&ctx)?;
+                let ttl = ctx.args.get("expiresIn").and_then(|v| v.i64().ok()).unwrap_or(86_400);
+                let p = hub(&ctx)?.content.create_preview(&req(&ctx)?.actor, ty, &id, ttl).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(p)))
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(InputValue::new("expiresIn", TypeRef::named(TypeRef::INT)).default_value(86_400).description("Seconds, 1 to 30 days (a day by default)."))
+        .description("A token that lets a frontend show this draft without a login."),
+    )
+    .field(
+        Field::new("revokePreviewLink", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move {
+                let id = ctx.args.try_get("id")?.string()?.to_owned();
+                Ok(Some(Value::from(hub(&ctx)?.content.revoke_preview(&req(&ctx)?.actor, &id).await.map_err(gql_err)?)))
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID))),
+    )
+    .field(
+        Field::new("lockItem", TypeRef::named_nn("EditLock"), |ctx| {
+            FieldFuture::new(async move {
+                let (ty, id) = content_id(&ctx)?;
+                let l = hub(&ctx)?.content.lock(&req(&ctx)?.actor, ty, &id).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(l)))
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .description("Says you are editing the item (renew within 5 minutes). Returns the lock that holds: yours, or who else is editing."),
+    )
+    .field(
+        Field::new("unlockItem", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move {
+                let (ty, id) = content_id(&ctx)?;
+                Ok(Some(Value::from(hub(&ctx)?.content.unlock(&req(&ctx)?.actor, ty, &id).await.map_err(gql_err)?)))
+            })
+        })
+        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID))),
+    )
+    .field(
+        Field::new("inviteUser", TypeRef::named_nn("Invitation"), |ctx| {
+            FieldFuture::new(async move {
+                let email = ctx.args.try_get("email")?.string()?.to_owned();
+                let (u, t) = users::invite(hub(&ctx)?.store(), &req(&ctx)?.actor, &email, role_arg(&ctx)?).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any((u, t))))
+            })
+        })
+        .argument(InputValue::new("email", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(InputValue::new("role", TypeRef::named_nn("Role")))
+        .description("Creates an account and an invitation token (admins)."),
+    )
+    .field(
+        Field::new("acceptInvitation", TypeRef::named_nn("LoginPayload"), move |ctx| {
+            FieldFuture::new(async move {
+                let token = ctx.args.try_get("token")?.string()?.to_owned();
+                let password = ctx.args.try_get("password")?.string()?.to_owned();
+                let h = hub(&ctx)?;
+                let out = users::accept_invite(h.store(), &h.auth, &req(&ctx)?.actor, &token, &password).await.map_err(gql_err)?;
+                Ok(Some(login_value(out)))
+            })
+        })
+        .argument(InputValue::new("token", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(InputValue::new("password", TypeRef::named_nn(TypeRef::STRING)))
+        .description("Sets your password from an invitation and logs you in."),
+    )
+    .field(
+        Field::new("updateUserRole", TypeRef::named_nn("User"), |ctx| {
+            FieldFuture::new(async move {
+                let id = ctx.args.try_get("userId")?.string()?.to_owned();
+                let u = users::set_role(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, role_arg(&ctx)?).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(u)))
+            })
+        })
+        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID)))
+        .argument(InputValue::new("role", TypeRef::named_nn("Role"))),
+    )
+    .field(
+        Field::new("deactivateUser", TypeRef::named_nn("User"), |ctx| {
+            FieldFuture::new(async move {
+                let id = ctx.args.try_get("userId")?.string()?.to_owned();
+                let u = users::set_active(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, false).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(u)))
+            })
+        })
+        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID)))
+        .description("Blocks the account and ends its sessions (admins)."),
+    )
+    .field(
+        Field::new("reactivateUser", TypeRef::named_nn("User"), |ctx| {
+            FieldFuture::new(async move {
+                let id = ctx.args.try_get("userId")?.string()?.to_owned();
+                let u = users::set_active(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, true).await.map_err(gql_err)?;
+                Ok(Some(FieldValue::owned_any(u)))
+            })
+        })
+        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID))),
+    )
+    .field(
+        Field::new("deleteUser", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move {
+                let id = ctx.args.try_get("userId")?.string()?.to_owned();
+                users::delete(hub(&ctx)?.store(), &req(&ctx)?.actor, &id).await.map_err(gql_err)?;
+                Ok(Some(Value::from(true)))
+            })
+        })
+        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID))),
+    )
+    .field(
+        Field::new("changePassword", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move {
+                let cur = ctx.args.try_get("currentPassword")?.string()?.to_owned();
+                let new = ctx.args.try_get("newPassword")?.string()?.to_owned();
+                users::change_password(hub(&ctx)?.store(), &req(&ctx)?.actor, &cur, &new).await.map_err(gql_err)?;
+                Ok(Some(Value::from(true)))
+            })
+        })
+        .argument(InputValue::new("currentPassword", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(InputValue::new("newPassword", TypeRef::named_nn(TypeRef::STRING)))
+        .description("Changes your password (12+ characters); your other sessions end."),
+    )
+    .field(
+        Field::new("refreshToken", TypeRef::named_nn("LoginPayload"), move |ctx| {
+            FieldFuture::new(async move {
+                let h = hub(&ctx)?;
+                let out = users::refresh(h.store(), &h.auth, &req(&ctx)?.actor).await.map_err(gql_err)?;
+                Ok(Some(login_value(out)))
+            })
+        })
+        .description("A new token for a new session; the current one ends."),
+    )
+    .field(
+        Field::new("logout", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            FieldFuture::new(async move {
+                users::logout(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
+                Ok(Some(Value::from(true)))
+            })
+        })
+        .description("Ends this session: its token stops working."),
+    )
+    .field(
+        Field::new("logoutEverywhere", TypeRef::named_nn(TypeRef::INT), |ctx| {
+            FieldFuture::new(async move {
+                let n = users::logout_everywhere(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
+                Ok(Some(Value::from(n)))
+            })
+        })
+        .description("Ends every session of yours; returns how many."),
+    )
+}
+
+/// Schedules instead of acting when a transition mutation has `at:`.
+pub async fn scheduled(
+    ctx: &ResolverContext<'_>,
+    ty: &'static TypeDef,
+    id: &str,
+    version: i64,
+    t: Transition,
+    at: &str,
+) -> async_graphql::Result<Item> {
+    let h = hub(ctx)?;
+    h.content.schedule(&req(ctx)?.actor, ty, id, version, t, at).await.map_err(gql_err)?;
+    h.store()
+        .by_ids(ty, Stage::Draft, &[id.to_owned()])
+        .await
+        .map_err(gql_err)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| gql_err(Error::not_found("item")))
+}
+
+/// Checks a preview token for an item and opens its draft.
+pub async fn preview_stage(
+    ctx: &ResolverContext<'_>,
+    ty: &'static TypeDef,
+    id: Option<&str>,
+) -> async_graphql::Result<Option<String>> {
+    let Some(token) = ctx.args.get("previewToken").filter(|v| !v.is_null()) else { return Ok(None) };
+    let (t, item) = hub(ctx)?.content.preview_target(token.string()?).await.map_err(gql_err)?;
+    if t.name != ty.name || id.is_some_and(|i| i != item) {
+        return Err(gql_err(Error::forbidden("This preview token is for another item.")));
+    }
+    Ok(Some(item))
+}
