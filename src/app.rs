@@ -33,6 +33,8 @@ pub struct Config {
     pub limits: Limits,
     /// Where clients reach this server, for absolute media URLs.
     pub public_url: String,
+    /// Saves kept per item; every publish is kept as well.
+    pub revisions_keep: i64,
 }
 
 impl Default for Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             token_ttl_secs: 12 * 3600,
             limits: Limits::default(),
             public_url: "http://127.0.0.1:4000".into(),
+            revisions_keep: 50,
         }
     }
 }
@@ -60,7 +63,7 @@ impl Hub {
         let auth = Auth::new(&store, config.jwt_secret.as_deref(), config.token_ttl_secs).await?;
         let countries = Countries::load(&store).await?;
         Ok(Arc::new(Hub {
-            content: Content { store, locales: config.locales, countries },
+            content: Content { store, locales: config.locales, countries, revisions_keep: config.revisions_keep },
             auth,
             media,
             limits: config.limits,

@@ -66,6 +66,9 @@ pub struct Settings {
     /// Base URL clients reach this server at, for absolute media URLs (default: http://RELAIS_ADDR).
     #[arg(long, env = "RELAIS_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Saves kept per item in the revision history (every publish is kept too).
+    #[arg(long, env = "RELAIS_REVISIONS_KEEP", default_value_t = 50, global = true)]
+    pub revisions_keep: i64,
     /// Seconds between sweeps of unreferenced media objects (0: never).
     #[arg(long, env = "RELAIS_MEDIA_SWEEP_SECS", default_value_t = 3600, global = true)]
     pub media_sweep_secs: u64,
@@ -152,6 +155,7 @@ impl Settings {
                 page_size: 100,
             },
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+            revisions_keep: self.revisions_keep.max(1),
         };
         Ok(Hub::new(store, Media::new(objects, media_limits), config).await?)
     }

@@ -119,6 +119,8 @@ pub struct Content {
     pub store: Store,
     pub locales: Locales,
     pub countries: Countries,
+    /// Saves kept per item (every publish is kept too).
+    pub revisions_keep: i64,
 }
 
 fn need_viewer(viewer: Option<&Viewer>) -> Result<&Viewer> {
@@ -272,7 +274,7 @@ impl Content {
             tx.replace_links(ty, f, &item.id, l).await?;
         }
         audit(tx, actor, "create", Some((ty, item.id.as_str())), None).await?;
-        record(tx, ty, &item.id, "save", Some(&viewer.id), None).await
+        record(tx, ty, &item.id, "save", Some(&viewer.id), None, self.revisions_keep).await
     }
 
     pub async fn update(
@@ -347,7 +349,7 @@ impl Content {
         }
         let fields: Vec<&str> = input.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
         audit(&mut tx, actor, "update", Some((ty, id)), Some(serde_json::json!({ "fields": fields }))).await?;
-        let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None).await?;
+        let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -412,11 +414,11 @@ impl Content {
         match t {
             Transition::Publish => {
                 tx.copy_to_live(ty, id).await?;
-                return record(tx, ty, id, "publish", Some(&viewer.id), comment).await;
+                return record(tx, ty, id, "publish", Some(&viewer.id), comment, self.revisions_keep).await;
             }
             Transition::Unpublish | Transition::Archive => tx.drop_live(ty, id).await?,
             Transition::RequestChanges => {
-                return record(tx, ty, id, "changes_requested", Some(&viewer.id), comment).await;
+                return record(tx, ty, id, "changes_requested", Some(&viewer.id), comment, self.revisions_keep).await;
             }
             _ => {}
         }
@@ -485,7 +487,9 @@ pub fn audit_row(actor: &Actor, action: &str, item: Option<(&TypeDef, &str)>, de
     }
 }
 
-/// Records a revision holding the working copy as it now stands, and returns it.
+/// Records a revision holding the working copy as it now stands, and returns
+/// it; older saves beyond `keep` go (publishes stay).
+#[allow(clippy::too_many_arguments)]
 async fn record(
     tx: &mut Tx<'_>,
     ty: &'static TypeDef,
@@ -493,6 +497,7 @@ async fn record(
     kind: &str,
     by: Option<&str>,
     message: Option<&str>,
+    keep: i64,
 ) -> Result<Item> {
     let item = tx.draft(ty, id).await?.ok_or_else(|| Error::internal("item vanished inside its transaction"))?;
     let links = if ty.fields.iter().any(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Countries)) {
@@ -515,5 +520,8 @@ async fn record(
         created_at: now_ms(),
     })
     .await?;
+    if kind == "save" {
+        tx.prune_revisions(id, keep).await?;
+    }
     Ok(item)
 }

@@ -307,6 +307,26 @@ pub fn content_fields(obj: Object) -> Object {
         .description("Review comments, oldest first (editorial roles only)."),
     )
     .field(
+        Field::new("reviewHistory", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
+            FieldFuture::new(async move {
+                if !staff(&ctx)? {
+                    return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
+                }
+                let rows = req(&ctx)?
+                    .loaders
+                    .review
+                    .load(item(&ctx)?.item.id.clone())
+                    .await
+                    .map_err(gql_err)?
+                    .unwrap_or_default();
+                Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
+            })
+        })
+        .description(
+            "Who submitted, sent back, published, unpublished or archived it, and when (editorial roles only).",
+        ),
+    )
+    .field(
         Field::new("editLock", TypeRef::named("EditLock"), |ctx| {
             FieldFuture::new(async move {
                 if !staff(&ctx)? {
@@ -340,6 +360,7 @@ pub fn content_fields(obj: Object) -> Object {
 
 pub fn interface_fields(i: Interface) -> Interface {
     i.field(InterfaceField::new("comments", TypeRef::named_nn_list_nn("Comment")))
+        .field(InterfaceField::new("reviewHistory", TypeRef::named_nn_list_nn("AuditEntry")))
         .field(InterfaceField::new("editLock", TypeRef::named("EditLock")))
         .field(InterfaceField::new("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange")))
 }

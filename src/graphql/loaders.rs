@@ -194,6 +194,24 @@ impl Load for Schedules {
     }
 }
 
+pub struct ReviewSteps(Store);
+impl Load for ReviewSteps {
+    type Key = String;
+    type Value = Vec<crate::store::AuditRow>;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
+        async move {
+            let mut out: HashMap<String, Self::Value> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            for a in self.0.review_steps(&keys).await? {
+                if let Some(id) = a.item_id.clone() {
+                    out.entry(id).or_default().push(a);
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
 pub struct Loaders {
     pub items: Batcher<Items>,
     pub related: Batcher<Related>,
@@ -203,6 +221,7 @@ pub struct Loaders {
     pub comments: Batcher<Comments>,
     pub locks: Batcher<Locks>,
     pub schedules: Batcher<Schedules>,
+    pub review: Batcher<ReviewSteps>,
 }
 
 impl Loaders {
@@ -216,6 +235,7 @@ impl Loaders {
             comments: Batcher::new(Comments(store.clone())),
             locks: Batcher::new(Locks(store.clone())),
             schedules: Batcher::new(Schedules(store.clone())),
+            review: Batcher::new(ReviewSteps(store.clone())),
         }
     }
 }

@@ -358,6 +358,16 @@ impl Store {
         Ok(())
     }
 
+    /// Review steps of items (submitted, sent back, published), oldest first.
+    pub async fn review_steps(&self, item_ids: &[String]) -> Result<Vec<AuditRow>> {
+        let mut q = Sql::new(
+            "SELECT id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent FROM audit_log WHERE item_id IN (",
+        );
+        q.list(item_ids.iter().map(String::as_str));
+        q.push(") AND action IN ('submitForReview', 'requestChanges', 'publish', 'unpublish', 'archive') ORDER BY id");
+        self.fetch_all(q).await?.iter().map(audit_row).collect()
+    }
+
     /// Newest first; one more row than asked tells whether more follow.
     pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditRow>, bool)> {
         let mut q = Sql::new(
@@ -380,25 +390,7 @@ impl Store {
             q.push(" AND id < ").arg(id.as_str());
         }
         q.push(" ORDER BY id DESC LIMIT ").arg((f.first + 1) as i64);
-        let mut rows: Vec<AuditRow> = self
-            .fetch_all(q)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    id: r.try_get(0)?,
-                    at: r.try_get(1)?,
-                    actor_id: r.try_get(2)?,
-                    actor_email: r.try_get(3)?,
-                    action: r.try_get(4)?,
-                    item_type: r.try_get(5)?,
-                    item_id: r.try_get(6)?,
-                    detail: r.try_get(7)?,
-                    ip: r.try_get(8)?,
-                    user_agent: r.try_get(9)?,
-                })
-            })
-            .collect::<Result<_>>()?;
+        let mut rows: Vec<AuditRow> = self.fetch_all(q).await?.iter().map(audit_row).collect::<Result<_>>()?;
         let more = rows.len() > f.first;
         rows.truncate(f.first);
         Ok((rows, more))
@@ -445,6 +437,21 @@ pub(crate) fn user_row(r: &AnyRow) -> Result<UserRow> {
         role: r.try_get(4)?,
         active: r.try_get::<i64, _>(5)? != 0,
         created_at: r.try_get(6)?,
+    })
+}
+
+fn audit_row(r: &AnyRow) -> Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.try_get(0)?,
+        at: r.try_get(1)?,
+        actor_id: r.try_get(2)?,
+        actor_email: r.try_get(3)?,
+        action: r.try_get(4)?,
+        item_type: r.try_get(5)?,
+        item_id: r.try_get(6)?,
+        detail: r.try_get(7)?,
+        ip: r.try_get(8)?,
+        user_agent: r.try_get(9)?,
     })
 }
 

@@ -429,3 +429,49 @@ async fn comments_locks_and_review_queues() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+async fn retention_keeps_the_last_saves_and_every_publish() {
+    for b in backends() {
+        let s = TestServer::start_opts(b, Options { demo: false, revisions_keep: 3, ..Default::default() }).await;
+        let editor = s.login_as(Role::Editor).await;
+        let (id, mut v, _) = project(&s, &editor, "Gardé").await;
+        for i in 0..4 {
+            let r =
+                s.gql(UPDATE, json!({ "id": id, "v": v, "i": { "acronym": format!("V{i}") } }), Some(&editor)).await;
+            v = r.ok()["updateProject"]["version"].as_i64().unwrap();
+        }
+        let r = s
+            .gql(
+                "mutation($id: ID!, $v: Int!) { publish(id: $id, version: $v) { version } }",
+                json!({ "id": id, "v": v }),
+                Some(&editor),
+            )
+            .await;
+        v = r.ok()["publish"]["version"].as_i64().unwrap();
+        for i in 0..3 {
+            let r =
+                s.gql(UPDATE, json!({ "id": id, "v": v, "i": { "acronym": format!("W{i}") } }), Some(&editor)).await;
+            v = r.ok()["updateProject"]["version"].as_i64().unwrap();
+        }
+        let r = s
+            .gql(
+                "query($id: ID!) { project(id: $id, preview: true) { revisions { number kind } } }",
+                json!({ "id": id }),
+                Some(&editor),
+            )
+            .await;
+        let kept: Vec<(i64, String)> = r.ok()["project"]["revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["number"].as_i64().unwrap(), r["kind"].as_str().unwrap().to_owned()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![(9, "save".into()), (8, "save".into()), (7, "save".into()), (6, "publish".into())],
+            "{b:?}"
+        );
+        s.finish().await;
+    }
+}

@@ -6,6 +6,7 @@ mod batching;
 mod editorial;
 mod errors;
 mod lists;
+mod matrix;
 mod media;
 mod schema_file;
 mod source_pages;

@@ -119,6 +119,50 @@ async fn the_whole_workflow_for_each_role() {
         assert_eq!(s.gql(PUBLIC, json!({ "s": slug }), None).await.ok()["project"], Value::Null);
         let v = act(&s, "unarchive", &id, 9, &editor).await;
         assert_eq!(v["workflowState"], "DRAFT");
+
+        // The audit log has every step, with who did it; the item says who reviewed it.
+        let admin = s.login_as(Role::Admin).await;
+        let r = s
+            .gql(
+                "query($id: ID!) { auditLog(filter: { itemId: $id }) { nodes { action actorEmail } } }",
+                json!({ "id": id }),
+                Some(&admin),
+            )
+            .await;
+        let mut steps: Vec<(String, String)> = r.ok()["auditLog"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let who = n["actorEmail"].as_str().unwrap().split('-').next().unwrap().to_owned();
+                (n["action"].as_str().unwrap().to_owned(), who)
+            })
+            .collect();
+        steps.reverse();
+        let want: Vec<(String, String)> = [
+            ("create", "author"),
+            ("submitForReview", "author"),
+            ("requestChanges", "editor"),
+            ("update", "author"),
+            ("submitForReview", "author"),
+            ("publish", "editor"),
+            ("update", "author"),
+            ("publish", "editor"),
+            ("archive", "editor"),
+            ("unarchive", "editor"),
+        ]
+        .iter()
+        .map(|(a, w)| (a.to_string(), w.to_string()))
+        .collect();
+        assert_eq!(steps, want, "{b:?}: refused attempts change nothing and are not writes");
+        let r = s
+            .gql(
+                "query($id: ID!) { project(id: $id, preview: true) { reviewHistory { action actorEmail } } }",
+                json!({ "id": id }),
+                Some(&editor),
+            )
+            .await;
+        assert_eq!(r.ok()["project"]["reviewHistory"][0]["action"], "submitForReview");
         s.finish().await;
     }
 }

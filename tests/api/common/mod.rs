@@ -68,6 +68,7 @@ pub struct Options {
     pub database: Option<String>,
     /// Whether the scheduler runs (a stopped server's does not).
     pub tasks: bool,
+    pub revisions_keep: i64,
 }
 
 impl Default for Options {
@@ -79,6 +80,7 @@ impl Default for Options {
             media_limits: MediaLimits::default(),
             database: None,
             tasks: true,
+            revisions_keep: 50,
         }
     }
 }
@@ -168,6 +170,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let config = Config {
+            revisions_keep: o.revisions_keep,
             token_ttl_secs: 3600,
             limits: o.limits,
             public_url: format!("http://{addr}"),

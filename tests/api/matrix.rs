@@ -1,0 +1,441 @@
+//! The permission matrix, tested: every mutation of the schema, called by
+//! every role (the author on its own item and on another's), anonymously,
+//! with an expired token and with a revoked one. Each answer is checked
+//! against `GRANTS` (src/domain/permissions.rs), and a refused call must
+//! change nothing.
+
+use crate::common::{Backend, TestServer, backends};
+use relais::domain::auth::{Actor, Viewer};
+use relais::domain::content::Transition;
+use relais::domain::ids;
+use relais::domain::permissions::{Action, Role, Subject, allowed};
+use relais::model::{CONTENT_TYPES, TypeDef, content_type};
+use relais::store::Stage;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Who {
+    Anonymous,
+    Expired,
+    Revoked,
+    Admin,
+    Editor,
+    AuthorOwn,
+    AuthorOther,
+    Viewer,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Anonymous,
+    Who::Expired,
+    Who::Revoked,
+    Who::Admin,
+    Who::Editor,
+    Who::AuthorOwn,
+    Who::AuthorOther,
+    Who::Viewer,
+];
+
+impl Who {
+    fn role(self) -> Option<Role> {
+        match self {
+            Who::Admin => Some(Role::Admin),
+            Who::Editor => Some(Role::Editor),
+            Who::AuthorOwn | Who::AuthorOther => Some(Role::Author),
+            Who::Viewer => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Allowed,
+    Forbidden,
+    Unauthenticated,
+}
+
+/// The state of a fixture item a denied call must leave as it was.
+#[derive(Debug, Clone, Copy)]
+enum State {
+    Draft,
+    InReview,
+    Published,
+    Archived,
+}
+
+struct Env {
+    s: TestServer,
+    tokens: HashMap<Who, String>,
+    owner: Viewer,
+    admin: Actor,
+}
+
+fn token_claims_expired(secret: &str, user: &str) -> String {
+    #[derive(serde::Serialize)]
+    struct Claims<'a> {
+        sub: &'a str,
+        sid: &'a str,
+        role: &'a str,
+        iat: i64,
+        exp: i64,
+    }
+    let now = chrono::Utc::now().timestamp();
+    let c = Claims { sub: user, sid: "gone", role: "ADMIN", iat: now - 7200, exp: now - 3600 };
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &c,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+impl Env {
+    async fn new(b: Backend) -> Env {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let mut tokens = HashMap::new();
+        let (admin_id, admin_token, admin_email) = s.user_as(Role::Admin).await;
+        tokens.insert(Who::Admin, admin_token);
+        tokens.insert(Who::Editor, s.login_as(Role::Editor).await);
+        let (owner_id, owner_token, owner_email) = s.user_as(Role::Author).await;
+        tokens.insert(Who::AuthorOwn, owner_token);
+        tokens.insert(Who::AuthorOther, s.login_as(Role::Author).await);
+        tokens.insert(Who::Viewer, s.login_as(Role::Viewer).await);
+        let revoked = s.login_as(Role::Admin).await;
+        s.gql("mutation { logout }", json!({}), Some(&revoked)).await.ok();
+        tokens.insert(Who::Revoked, revoked);
+        let secret = s.store().setting("jwt_secret").await.unwrap().unwrap();
+        tokens.insert(Who::Expired, token_claims_expired(&secret, &admin_id));
+        let owner = Viewer { id: owner_id, email: owner_email, role: Role::Author, session_id: None };
+        let admin = Actor {
+            viewer: Some(Viewer { id: admin_id, email: admin_email, role: Role::Admin, session_id: None }),
+            ..Default::default()
+        };
+        Env { s, tokens, owner, admin }
+    }
+
+    fn owner_actor(&self) -> Actor {
+        Actor { viewer: Some(self.owner.clone()), ..Default::default() }
+    }
+
+    /// An item of `ty` created by the author, brought to `state`.
+    async fn item(&self, ty: &'static TypeDef, state: State) -> (String, i64) {
+        let input = json!({ ty.title_field: { "fr": format!("Fixture {}", uuid::Uuid::now_v7().simple()) } });
+        let resolve = |t: &'static TypeDef, raw: &str, p: &str| relais::domain::values::by_global_id(t, raw, p);
+        let c = &self.s.hub.content;
+        let item = c.create(&self.owner_actor(), ty, &input, &resolve).await.unwrap();
+        let (id, v) = (item.id, item.version);
+        let to = match state {
+            State::Draft => return (id, v),
+            State::InReview => (Transition::SubmitForReview, self.owner_actor()),
+            State::Published => (Transition::Publish, self.admin.clone()),
+            State::Archived => (Transition::Archive, self.admin.clone()),
+        };
+        let it = c.transition(&to.1, ty, &id, v, to.0, Some("fixture")).await.unwrap();
+        (id, it.version)
+    }
+
+    /// Version and state of an item (or none when deleted).
+    async fn state_of(&self, ty: &'static TypeDef, id: &str) -> Value {
+        let items = self.s.store().by_ids(ty, Stage::Draft, &[id.to_owned()]).await.unwrap();
+        items.first().map_or(Value::Null, |i| json!([i.version, i.state, i.published_at.is_some()]))
+    }
+
+    fn subject(&self, who: Who, state: State) -> Subject {
+        Subject {
+            own: who == Who::AuthorOwn,
+            draft: matches!(state, State::Draft),
+            live_state: matches!(state, State::Published),
+            published: matches!(state, State::Published),
+        }
+    }
+
+    fn expect(&self, who: Who, action: Option<(Action, Option<Subject>)>) -> Expect {
+        match (who.role(), action) {
+            (None, None) if who == Who::Anonymous => Expect::Allowed,
+            (None, _) => Expect::Unauthenticated,
+            (Some(_), None) => Expect::Allowed,
+            (Some(role), Some((a, subject))) => {
+                if allowed(role, a, subject) {
+                    Expect::Allowed
+                } else {
+                    Expect::Forbidden
+                }
+            }
+        }
+    }
+}
+
+fn outcome(r: &Value) -> Expect {
+    match r["errors"][0]["extensions"]["code"].as_str() {
+        None => Expect::Allowed,
+        Some("FORBIDDEN") => Expect::Forbidden,
+        Some("UNAUTHENTICATED") => Expect::Unauthenticated,
+        Some(other) => panic!("unexpected error {other}: {r}"),
+    }
+}
+
+fn transition_of(name: &str) -> Option<(Transition, Action, State)> {
+    Some(match name {
+        "submitForReview" => (Transition::SubmitForReview, Action::SubmitForReview, State::Draft),
+        "requestChanges" => (Transition::RequestChanges, Action::RequestChanges, State::InReview),
+        "publish" => (Transition::Publish, Action::Publish, State::Draft),
+        "unpublish" => (Transition::Unpublish, Action::Unpublish, State::Published),
+        "archive" => (Transition::Archive, Action::Archive, State::Draft),
+        "unarchive" => (Transition::Unarchive, Action::Unarchive, State::Archived),
+        _ => return None,
+    })
+}
+
+/// Calls `name` as `who`; returns (expected, got, what it changed when it should not have).
+async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<String>) {
+    let s = &env.s;
+    let mut token = env.tokens.get(&who).cloned();
+    let project = content_type("Project").unwrap();
+    let media = content_type("MediaAsset").unwrap();
+    let ty_of = |prefix: &str| -> Option<&'static TypeDef> {
+        CONTENT_TYPES.iter().find(|t| name == format!("{prefix}{}", t.name))
+    };
+    // Content writes on one item: (type, id, state, action, query, vars).
+    let mut item: Option<(&'static TypeDef, String, State)> = None;
+    let mut before = Value::Null;
+    let (expect, body) = if let Some(ty) = ty_of("create") {
+        let q = format!("mutation($i: {0}Input!) {{ create{0}(input: $i) {{ id }} }}", ty.name);
+        let vars = json!({ "i": { ty.title_field: [{ "locale": "fr", "value": "Matrice" }] } });
+        (env.expect(who, Some((Action::Create, None))), s.gql(&q, vars, token.as_deref()).await.body)
+    } else if let Some(ty) = ty_of("update") {
+        let (id, v) = env.item(ty, State::Draft).await;
+        item = Some((ty, id.clone(), State::Draft));
+        before = env.state_of(ty, &id).await;
+        let q = format!(
+            "mutation($id: ID!, $v: Int!, $i: {0}Input!) {{ update{0}(id: $id, version: $v, input: $i) {{ id }} }}",
+            ty.name
+        );
+        let vars = json!({ "id": ids::encode(ty.name, &id), "v": v, "i": { ty.title_field: [{ "locale": "en", "value": "Changed" }] } });
+        (
+            env.expect(who, Some((Action::Update, Some(env.subject(who, State::Draft))))),
+            s.gql(&q, vars, token.as_deref()).await.body,
+        )
+    } else if let Some(ty) = ty_of("delete") {
+        let (id, v) = env.item(ty, State::Draft).await;
+        item = Some((ty, id.clone(), State::Draft));
+        before = env.state_of(ty, &id).await;
+        let q = format!("mutation($id: ID!, $v: Int!) {{ delete{0}(id: $id, version: $v) {{ id }} }}", ty.name);
+        let vars = json!({ "id": ids::encode(ty.name, &id), "v": v });
+        (
+            env.expect(who, Some((Action::Delete, Some(env.subject(who, State::Draft))))),
+            s.gql(&q, vars, token.as_deref()).await.body,
+        )
+    } else if let Some((_, action, state)) = transition_of(name) {
+        let (id, v) = env.item(project, state).await;
+        item = Some((project, id.clone(), state));
+        before = env.state_of(project, &id).await;
+        let comment = if name == "requestChanges" { ", comment: \"non\"" } else { "" };
+        let q = format!("mutation($id: ID!, $v: Int!) {{ {name}(id: $id, version: $v{comment}) {{ id }} }}");
+        let vars = json!({ "id": ids::encode("Project", &id), "v": v });
+        (env.expect(who, Some((action, Some(env.subject(who, state))))), s.gql(&q, vars, token.as_deref()).await.body)
+    } else {
+        match name {
+            "login" => {
+                let (_, _, email) = s.user_as(Role::Viewer).await;
+                let q =
+                    "mutation($e: String!) { login(email: $e, password: \"correct horse battery staple\") { token } }";
+                let want =
+                    if matches!(who, Who::Expired | Who::Revoked) { Expect::Unauthenticated } else { Expect::Allowed };
+                (want, s.gql(q, json!({ "e": email }), token.as_deref()).await.body)
+            }
+            "acceptInvitation" => {
+                let inv = relais::domain::users::invite(
+                    s.store(),
+                    &env.admin,
+                    &format!("{}@example.org", uuid::Uuid::now_v7().simple()),
+                    Role::Author,
+                )
+                .await
+                .unwrap();
+                let q = "mutation($t: String!) { acceptInvitation(token: $t, password: \"a long new passphrase\") { token } }";
+                let want =
+                    if matches!(who, Who::Expired | Who::Revoked) { Expect::Unauthenticated } else { Expect::Allowed };
+                (want, s.gql(q, json!({ "t": inv.1 }), token.as_deref()).await.body)
+            }
+            "changePassword" | "refreshToken" | "logout" | "logoutEverywhere" => {
+                // Each with a fresh session of the same role, so the matrix's own tokens stay valid.
+                if let Some(role) = who.role() {
+                    token = Some(s.login_as(role).await);
+                }
+                let q = match name {
+                    "changePassword" => {
+                        "mutation { changePassword(currentPassword: \"correct horse battery staple\", newPassword: \"correct horse battery staple\") }"
+                    }
+                    "refreshToken" => "mutation { refreshToken { token } }",
+                    "logout" => "mutation { logout }",
+                    _ => "mutation { logoutEverywhere }",
+                };
+                (
+                    env.expect(who, if who.role().is_some() { None } else { Some((Action::ReadDrafts, None)) }),
+                    s.gql(q, json!({}), token.as_deref()).await.body,
+                )
+            }
+            "inviteUser" | "updateUserRole" | "deactivateUser" | "reactivateUser" | "deleteUser" => {
+                let victim = relais::domain::auth::create_user(
+                    s.store(),
+                    &format!("{}@example.org", uuid::Uuid::now_v7().simple()),
+                    Role::Author,
+                    "a fixture passphrase".into(),
+                )
+                .await
+                .unwrap();
+                let q: String = match name {
+                    "inviteUser" => {
+                        "mutation { inviteUser(email: \"invited@example.org\", role: VIEWER) { token } }".into()
+                    }
+                    "updateUserRole" => "mutation($u: ID!) { updateUserRole(userId: $u, role: EDITOR) { id } }".into(),
+                    "deactivateUser" => "mutation($u: ID!) { deactivateUser(userId: $u) { id } }".into(),
+                    "reactivateUser" => "mutation($u: ID!) { reactivateUser(userId: $u) { id } }".into(),
+                    _ => "mutation($u: ID!) { deleteUser(userId: $u) }".into(),
+                };
+                let before = s.store().user_by_id(&victim.id).await.unwrap().map(|u| (u.role, u.active));
+                let body = s.gql(&q, json!({ "u": victim.id }), token.as_deref()).await.body;
+                let want = env.expect(who, Some((Action::ManageUsers, None)));
+                let after = s.store().user_by_id(&victim.id).await.unwrap().map(|u| (u.role, u.active));
+                let got = outcome(&body);
+                let invited = s.store().user_by_email("invited@example.org").await.unwrap();
+                if let Some(u) = &invited {
+                    s.store().delete_user(&u.id).await.unwrap();
+                }
+                let changed = (got != Expect::Allowed
+                    && (before != after || (name == "inviteUser" && invited.is_some())))
+                .then(|| format!("{before:?} -> {after:?}"));
+                return (want, got, changed);
+            }
+            "uploadMedia" => {
+                let png = crate::media::png(4, 4);
+                let (_, body) = s
+                    .multipart(
+                        "mutation($f: Upload!) { uploadMedia(file: $f) { id } }",
+                        json!({ "f": null }),
+                        vec![("variables.f", png, "a.png")],
+                        token.as_deref(),
+                    )
+                    .await;
+                (env.expect(who, Some((Action::Create, None))), body)
+            }
+            "replaceMediaFile" => {
+                let (id, v) = env.item(media, State::Draft).await;
+                item = Some((media, id.clone(), State::Draft));
+                before = env.state_of(media, &id).await;
+                let png = crate::media::png(5, 5);
+                let q = "mutation($id: ID!, $v: Int!, $f: Upload!) { replaceMediaFile(id: $id, version: $v, file: $f) { id } }";
+                let vars = json!({ "id": ids::encode("MediaAsset", &id), "v": v, "f": null });
+                let (_, body) = s.multipart(q, vars, vec![("variables.f", png, "b.png")], token.as_deref()).await;
+                (env.expect(who, Some((Action::Update, Some(env.subject(who, State::Draft))))), body)
+            }
+            "restoreRevision" | "lockItem" | "unlockItem" | "addComment" | "createPreviewLink" => {
+                let (id, v) = env.item(project, State::Draft).await;
+                item = Some((project, id.clone(), State::Draft));
+                before = env.state_of(project, &id).await;
+                let gid = ids::encode("Project", &id);
+                let (q, action) = match name {
+                    "restoreRevision" => (
+                        "mutation($id: ID!, $v: Int!) { restoreRevision(id: $id, version: $v, revision: 1) { id } }",
+                        Action::Update,
+                    ),
+                    "lockItem" => ("mutation($id: ID!) { lockItem(id: $id) { since } }", Action::Update),
+                    "unlockItem" => ("mutation($id: ID!) { unlockItem(id: $id) }", Action::Update),
+                    "addComment" => {
+                        ("mutation($id: ID!) { addComment(id: $id, body: \"Bien.\") { id } }", Action::Comment)
+                    }
+                    _ => ("mutation($id: ID!) { createPreviewLink(id: $id) { token } }", Action::CreatePreview),
+                };
+                (
+                    env.expect(who, Some((action, Some(env.subject(who, State::Draft))))),
+                    s.gql(q, json!({ "id": gid, "v": v }), token.as_deref()).await.body,
+                )
+            }
+            "revokePreviewLink" => {
+                let (id, _) = env.item(project, State::Draft).await;
+                let (p, tok) = s.hub.content.create_preview(&env.admin, project, &id, 3600).await.unwrap();
+                let body = s
+                    .gql("mutation($id: ID!) { revokePreviewLink(id: $id) }", json!({ "id": p.id }), token.as_deref())
+                    .await
+                    .body;
+                let want = env.expect(who, Some((Action::RevokePreview, None)));
+                let got = outcome(&body);
+                let still = s.hub.content.preview_target(&tok).await.is_ok();
+                let changed = (got != Expect::Allowed && !still).then(|| "the link was revoked".to_owned());
+                return (want, got, changed);
+            }
+            "cancelScheduledChange" => {
+                let (id, v) = env.item(project, State::Draft).await;
+                let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+                let row = s.hub.content.schedule(&env.admin, project, &id, v, Transition::Publish, &at).await.unwrap();
+                let body = s
+                    .gql(
+                        "mutation($id: ID!) { cancelScheduledChange(id: $id) { status } }",
+                        json!({ "id": row.id }),
+                        token.as_deref(),
+                    )
+                    .await
+                    .body;
+                let want = env.expect(who, Some((Action::Publish, Some(env.subject(who, State::Draft)))));
+                let got = outcome(&body);
+                let status = s.store().schedule_by_id(&row.id).await.unwrap().unwrap().status;
+                let changed = (got != Expect::Allowed && status != "pending").then(|| format!("status {status}"));
+                return (want, got, changed);
+            }
+            other => panic!(
+                "the mutation {other} is not in the permission matrix test: add it (and to GRANTS if it needs a grant)"
+            ),
+        }
+    };
+    let got = outcome(&body);
+    let mut changed = None;
+    if let Some((ty, id, _)) = item
+        && got != Expect::Allowed
+    {
+        // A refused call leaves the item as it was.
+        let now = env.state_of(ty, &id).await;
+        if now != before {
+            changed = Some(format!("{before} -> {now}"));
+        }
+    }
+    (expect, got, changed)
+}
+
+#[tokio::test]
+async fn every_mutation_for_every_role_matches_the_table() {
+    for b in backends() {
+        let env = Env::new(b).await;
+        let r = env.s.gql("{ __schema { mutationType { fields { name } } } }", json!({}), None).await;
+        let names: Vec<String> = r.ok()["__schema"]["mutationType"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(names.len() > 40, "{names:?}");
+        let mut failures = vec![];
+        let mut checked = 0;
+        for name in &names {
+            for who in EVERYONE {
+                let (want, got, changed) = check(&env, who, name).await;
+                checked += 1;
+                if want != got {
+                    failures.push(format!("{name} as {who:?}: expected {want:?}, got {got:?}"));
+                }
+                if let Some(c) = changed {
+                    failures.push(format!("{name} as {who:?} was refused but changed something: {c}"));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{b:?}: {} of {checked} calls disagree with the table:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        assert!(!names.iter().any(|n| n.to_lowercase().contains("audit")), "nothing edits the audit log");
+        env.s.finish().await;
+    }
+}
