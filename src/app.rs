@@ -25,6 +25,23 @@ impl Default for Limits {
     }
 }
 
+/// HTTP caching and persisted queries.
+#[derive(Debug, Clone)]
+pub struct Caching {
+    /// Run only registered persisted queries.
+    pub allowlist_only: bool,
+    /// `max-age` of public answers, in seconds.
+    pub max_age: u32,
+    /// Answers kept in the in-process cache (0: none).
+    pub response_cache_entries: usize,
+}
+
+impl Default for Caching {
+    fn default() -> Self {
+        Caching { allowlist_only: false, max_age: 60, response_cache_entries: 2000 }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub locales: Locales,
@@ -35,6 +52,7 @@ pub struct Config {
     pub public_url: String,
     /// Saves kept per item; every publish is kept as well.
     pub revisions_keep: i64,
+    pub caching: Caching,
 }
 
 impl Default for Config {
@@ -46,6 +64,7 @@ impl Default for Config {
             limits: Limits::default(),
             public_url: "http://127.0.0.1:4000".into(),
             revisions_keep: 50,
+            caching: Caching::default(),
         }
     }
 }
@@ -56,6 +75,7 @@ pub struct Hub {
     pub media: Arc<Media>,
     pub limits: Limits,
     pub public_url: String,
+    pub caching: Caching,
 }
 
 impl Hub {
@@ -63,11 +83,18 @@ impl Hub {
         let auth = Auth::new(&store, config.jwt_secret.as_deref(), config.token_ttl_secs).await?;
         let countries = Countries::load(&store).await?;
         Ok(Arc::new(Hub {
-            content: Content { store, locales: config.locales, countries, revisions_keep: config.revisions_keep },
+            content: Content {
+                store,
+                locales: config.locales,
+                countries,
+                revisions_keep: config.revisions_keep,
+                changes: tokio::sync::broadcast::channel(1024).0,
+            },
             auth,
             media,
             limits: config.limits,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
+            caching: config.caching,
         }))
     }
 
@@ -80,6 +107,20 @@ impl Hub {
 /// once on start to catch up with changes due while it was down) and the
 /// media sweep.
 pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
+    // Changes made through other instances on the same PostgreSQL.
+    if let Some(url) = hub.store().listen_url().map(str::to_owned) {
+        let h = hub.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = listen(&h, &url).await {
+                    tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
+                    // Whatever was missed meanwhile: drop every cached answer.
+                    let _ = h.content.changes.send(crate::domain::content::LiveChange::all());
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+    }
     let h = hub.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -110,5 +151,14 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
                 }
             }
         });
+    }
+}
+
+async fn listen(hub: &Hub, url: &str) -> std::result::Result<(), sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen("relais_changes").await?;
+    loop {
+        let n = listener.recv().await?;
+        let _ = hub.content.changes.send(crate::domain::content::LiveChange(n.payload().to_owned()));
     }
 }

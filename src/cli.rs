@@ -66,6 +66,16 @@ pub struct Settings {
     /// Base URL clients reach this server at, for absolute media URLs (default: http://RELAIS_ADDR).
     #[arg(long, env = "RELAIS_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// `auto`: clients register queries by hash (automatic persisted queries);
+    /// `allowlist`: only queries registered with `relais queries add` run.
+    #[arg(long, env = "RELAIS_PERSISTED_QUERIES", default_value = "auto", value_parser = ["auto", "allowlist"], global = true)]
+    pub persisted_queries: String,
+    /// `max-age` of public answers (anonymous reads of published content), in seconds.
+    #[arg(long, env = "RELAIS_CACHE_MAX_AGE", default_value_t = 60, global = true)]
+    pub cache_max_age: u32,
+    /// Answers kept in the in-process response cache (0 turns it off).
+    #[arg(long, env = "RELAIS_RESPONSE_CACHE", default_value_t = 2000, global = true)]
+    pub response_cache: usize,
     /// Saves kept per item in the revision history (every publish is kept too).
     #[arg(long, env = "RELAIS_REVISIONS_KEEP", default_value_t = 50, global = true)]
     pub revisions_keep: i64,
@@ -91,11 +101,22 @@ pub enum Command {
     Export { file: String },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Persisted queries: `relais queries add FILE…` puts queries on the allowlist.
+    Queries {
+        #[command(subcommand)]
+        command: QueriesCommand,
+    },
     /// Media maintenance.
     Media {
         #[command(subcommand)]
         command: MediaCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QueriesCommand {
+    /// Registers each file (one GraphQL document) under its SHA-256.
+    Add { files: Vec<String> },
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,6 +177,11 @@ impl Settings {
             },
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
             revisions_keep: self.revisions_keep.max(1),
+            caching: crate::app::Caching {
+                allowlist_only: self.persisted_queries == "allowlist",
+                max_age: self.cache_max_age,
+                response_cache_entries: self.response_cache,
+            },
         };
         Ok(Hub::new(store, Media::new(objects, media_limits), config).await?)
     }
@@ -212,6 +238,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let doc = import::export(&hub.content).await?;
             std::fs::write(&file, serde_json::to_string_pretty(&doc)?)?;
             println!("exported {} items to {file}", doc["items"].as_array().map_or(0, Vec::len));
+            Ok(())
+        }
+        Command::Queries { command: QueriesCommand::Add { files } } => {
+            let hub = s.hub(DEFAULT_ADDR).await?;
+            for f in files {
+                let text = std::fs::read_to_string(&f)?;
+                async_graphql::parser::parse_query(&text).map_err(|e| anyhow::anyhow!("{f}: {e}"))?;
+                let hash = crate::media::sha256_hex(text.as_bytes());
+                hub.store().save_persisted_query(&hash, &text, true).await?;
+                println!("{hash}  {f}");
+            }
             Ok(())
         }
         Command::Media { command: MediaCommand::Sweep { grace_secs } } => {

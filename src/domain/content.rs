@@ -49,6 +49,10 @@ impl Transition {
         .into_iter()
         .find(|t| t.name() == name)
     }
+    /// Whether it changes what the public sees.
+    pub fn changes_live(self) -> bool {
+        matches!(self, Transition::Publish | Transition::Unpublish | Transition::Archive)
+    }
     fn action(self) -> Action {
         match self {
             Transition::SubmitForReview => Action::SubmitForReview,
@@ -121,6 +125,26 @@ pub struct Content {
     pub countries: Countries,
     /// Saves kept per item (every publish is kept too).
     pub revisions_keep: i64,
+    /// Changes to published content, for caches (fed by this instance and,
+    /// on PostgreSQL, by the others through LISTEN/NOTIFY).
+    pub changes: tokio::sync::broadcast::Sender<LiveChange>,
+}
+
+/// Published content changed: one item (`Type:id`), or everything (`*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveChange(pub String);
+
+impl LiveChange {
+    pub fn item(ty: &TypeDef, id: &str) -> LiveChange {
+        LiveChange(format!("{}:{id}", ty.name))
+    }
+    pub fn all() -> LiveChange {
+        LiveChange("*".into())
+    }
+    /// The type and id, or `None` for everything.
+    pub fn parts(&self) -> Option<(&str, &str)> {
+        self.0.split_once(':')
+    }
 }
 
 fn need_viewer(viewer: Option<&Viewer>) -> Result<&Viewer> {
@@ -363,7 +387,15 @@ impl Content {
             return Err(stale(&current, version));
         }
         audit(&mut tx, actor, "delete", Some((ty, id)), Some(serde_json::json!({ "slug": current.slug }))).await?;
-        tx.commit().await
+        let live = current.published_at.is_some();
+        if live {
+            Store::notify_change(&mut tx, &LiveChange::item(ty, id).0).await?;
+        }
+        tx.commit().await?;
+        if live {
+            let _ = self.changes.send(LiveChange::item(ty, id));
+        }
+        Ok(())
     }
 
     pub async fn transition(
@@ -378,6 +410,9 @@ impl Content {
         let mut tx = self.store.begin().await?;
         let item = self.transition_in(&mut tx, actor, ty, id, version, t, comment).await?;
         tx.commit().await?;
+        if t.changes_live() {
+            let _ = self.changes.send(LiveChange::item(ty, id));
+        }
         Ok(item)
     }
 
@@ -411,6 +446,9 @@ impl Content {
         }
         let detail = serde_json::json!({ "from": current.state, "to": to, "comment": comment });
         audit(tx, actor, t.name(), Some((ty, id)), Some(detail)).await?;
+        if t.changes_live() {
+            Store::notify_change(tx, &LiveChange::item(ty, id).0).await?;
+        }
         match t {
             Transition::Publish => {
                 tx.copy_to_live(ty, id).await?;

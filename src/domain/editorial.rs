@@ -136,6 +136,9 @@ impl Content {
             };
             tx.finish_schedule(&job.id, status, error.as_deref(), now_ms()).await?;
             tx.commit().await?;
+            if outcome.is_ok() {
+                let _ = self.changes.send(super::content::LiveChange(format!("{}:{}", job.item_type, job.item_id)));
+            }
             tracing::info!(item = %job.item_id, action = %job.action, status, "scheduled change");
             done += 1;
         }

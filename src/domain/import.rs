@@ -75,6 +75,7 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
         }
     }
     tx.commit().await?;
+    let _ = content.changes.send(super::content::LiveChange::all());
     Ok(items.len())
 }
 

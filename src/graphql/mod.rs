@@ -23,9 +23,22 @@ pub struct Req {
     /// The locale negotiated from Accept-Language.
     pub accept_locale: String,
     pub loaders: Loaders,
+    /// What the answer depends on (`T:Type`, `I:id`), for the response cache.
+    pub deps: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Whether the answer holds anything beyond published content.
+    pub private: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Req {
+    pub fn new(actor: Actor, accept_locale: String, loaders: Loaders) -> Req {
+        Req { actor, accept_locale, loaders, deps: Default::default(), private: Default::default() }
+    }
+    pub fn depends_on(&self, dep: String) {
+        self.deps.lock().unwrap_or_else(|p| p.into_inner()).push(dep);
+    }
+    pub fn mark_private(&self) {
+        self.private.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     pub fn viewer(&self) -> Option<&Viewer> {
         self.actor.viewer.as_ref()
     }

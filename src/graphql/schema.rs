@@ -81,6 +81,9 @@ fn scope(ctx: &ResolverContext<'_>, stage: Stage) -> async_graphql::Result<Arc<S
         }
         None => req(ctx)?.accept_locale.clone(),
     };
+    if stage == Stage::Draft {
+        req(ctx)?.mark_private();
+    }
     Ok(Arc::new(Scope { stage, chain: hub.content.locales.chain(&locale) }))
 }
 
@@ -176,6 +179,7 @@ async fn load_ref(
     id: &str,
     scope: &Arc<Scope>,
 ) -> async_graphql::Result<Option<FieldValue<'static>>> {
+    req(ctx)?.depends_on(format!("I:{id}"));
     let item = req(ctx)?.loaders.items.load((target, scope.stage, id.to_owned())).await.map_err(gql_err)?;
     Ok(item.map(|i| item_value(i, scope.clone())))
 }
@@ -227,6 +231,7 @@ async fn resolve_item_field(
             let hub = hub(ctx)?;
             let ty = content_type(target).expect("model checked");
             let spec = args::list_spec(ctx, ty, &scope.chain, hub.limits.page_size)?;
+            req(ctx)?.depends_on(format!("T:{target}"));
             let key = RelKey {
                 owner: owner.name,
                 field: f.name,
@@ -965,6 +970,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             Field::new(ty.plural, TypeRef::named_nn(format!("{}Connection", ty.name)), move |ctx| {
                 FieldFuture::new(async move {
                     let scope = read_scope(&ctx)?;
+                    req(&ctx)?.depends_on(format!("T:{}", ty.name));
                     let spec = args::list_spec(&ctx, ty, &scope.chain, page_size)?;
                     let mut pages = hub(&ctx)?
                         .store()
@@ -1001,9 +1007,12 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                     let item = match (id, slug) {
                         (Some(id), None) => {
                             let id = ids::decode_as(&id, ty, "id").map_err(gql_err)?;
+                            req(&ctx)?.depends_on(format!("I:{id}"));
                             req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?
                         }
                         (None, Some(slug)) => {
+                            // Which item has a slug can change with any publish of the type.
+                            req(&ctx)?.depends_on(format!("T:{}", ty.name));
                             hub(&ctx)?.store().by_slug(ty, scope.stage, &slug).await.map_err(gql_err)?.map(Arc::new)
                         }
                         _ => {
@@ -1092,6 +1101,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 FieldFuture::new(async move {
                     let scope = read_scope(&ctx)?;
                     let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
+                    req(&ctx)?.depends_on(format!("I:{id}"));
                     let item = req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?;
                     Ok(item.map(|i| typed_item_value(i, scope)))
                 })

@@ -37,6 +37,8 @@ struct Inner {
     /// SQLite has one writer: taking this before a write transaction avoids
     /// SQLITE_BUSY on lock upgrades. `None` on PostgreSQL.
     write_lock: Option<tokio::sync::Mutex<()>>,
+    /// PostgreSQL's URL, for the change listener.
+    url: Option<String>,
 }
 
 static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
@@ -44,12 +46,14 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (2, "content", include_str!("../../migrations/sqlite/0002_content.sql")),
     (3, "media", include_str!("../../migrations/sqlite/0003_media.sql")),
     (4, "editorial", include_str!("../../migrations/sqlite/0004_editorial.sql")),
+    (5, "persisted_queries", include_str!("../../migrations/sqlite/0005_persisted_queries.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
     (2, "content", include_str!("../../migrations/postgres/0002_content.sql")),
     (3, "media", include_str!("../../migrations/postgres/0003_media.sql")),
     (4, "editorial", include_str!("../../migrations/postgres/0004_editorial.sql")),
+    (5, "persisted_queries", include_str!("../../migrations/postgres/0005_persisted_queries.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");
@@ -158,6 +162,7 @@ impl Store {
                 dialect,
                 statements: AtomicU64::new(0),
                 write_lock: (dialect == Dialect::Sqlite).then(|| tokio::sync::Mutex::new(())),
+                url: (dialect == Dialect::Postgres).then(|| url.clone()),
             }),
         };
         store.migrate().await?;
@@ -347,6 +352,41 @@ impl Store {
         let mut q = Sql::new("SELECT mime_type, file_name, focal_point FROM media_assets WHERE checksum = ");
         q.arg(checksum).push(" AND mime_type IS NOT NULL");
         self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
+    // ---- persisted queries ----
+
+    /// The query text of a hash, and whether the operator registered it.
+    pub async fn persisted_query(&self, hash: &str) -> Result<Option<(String, bool)>> {
+        let mut q = Sql::new("SELECT query, registered FROM persisted_queries WHERE hash = ");
+        q.arg(hash);
+        let Some(r) = self.fetch_optional(q).await? else { return Ok(None) };
+        Ok(Some((r.try_get(0)?, r.try_get::<i64, _>(1)? != 0)))
+    }
+
+    /// Keeps a query under its hash; `registered` puts it on the allowlist.
+    pub async fn save_persisted_query(&self, hash: &str, query: &str, registered: bool) -> Result<()> {
+        let mut q = Sql::new("INSERT INTO persisted_queries (hash, query, registered, created_at) VALUES (");
+        q.arg(hash).push(", ").arg(query).push(", ").arg(registered as i64).push(", ").arg(now_ms());
+        q.push(") ON CONFLICT (hash) DO UPDATE SET registered = CASE WHEN persisted_queries.registered = 1 THEN 1 ELSE excluded.registered END");
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Sends a change to every instance on this PostgreSQL (`LISTEN relais_changes`),
+    /// delivered when the transaction commits. SQLite has one process: nothing to send.
+    pub async fn notify_change(tx: &mut Tx<'_>, payload: &str) -> Result<()> {
+        if tx.dialect() == Dialect::Postgres {
+            let mut q = Sql::new("SELECT pg_notify('relais_changes', ");
+            q.arg(payload).push(")");
+            tx.fetch_all(q).await?;
+        }
+        Ok(())
+    }
+
+    /// The URL to LISTEN on, when several instances can share the database.
+    pub fn listen_url(&self) -> Option<&str> {
+        self.inner.url.as_deref()
     }
 
     // ---- audit ----

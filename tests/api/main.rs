@@ -3,6 +3,7 @@
 mod common;
 
 mod batching;
+mod caching;
 mod editorial;
 mod errors;
 mod lists;

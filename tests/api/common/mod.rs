@@ -69,6 +69,7 @@ pub struct Options {
     /// Whether the scheduler runs (a stopped server's does not).
     pub tasks: bool,
     pub revisions_keep: i64,
+    pub caching: relais::app::Caching,
 }
 
 impl Default for Options {
@@ -81,6 +82,7 @@ impl Default for Options {
             database: None,
             tasks: true,
             revisions_keep: 50,
+            caching: Default::default(),
         }
     }
 }
@@ -171,6 +173,7 @@ impl TestServer {
         let addr = listener.local_addr().expect("addr");
         let config = Config {
             revisions_keep: o.revisions_keep,
+            caching: o.caching.clone(),
             token_ttl_secs: 3600,
             limits: o.limits,
             public_url: format!("http://{addr}"),

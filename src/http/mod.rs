@@ -1,6 +1,8 @@
 //! HTTP: the GraphQL endpoint (POST and GET, per GraphQL-over-HTTP), GraphiQL,
 //! body limits, bearer auth, and error codes for failures before execution.
 
+pub mod cache;
+
 use crate::app::Hub;
 use crate::domain::auth::Actor;
 use crate::error::{Code, Error};
@@ -21,10 +23,13 @@ use std::sync::Arc;
 pub struct AppState {
     pub hub: Arc<Hub>,
     pub schema: Schema,
+    pub cache: Arc<cache::ResponseCache>,
 }
 
 pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
-    let state = AppState { hub, schema };
+    let cache = cache::ResponseCache::new(hub.caching.response_cache_entries);
+    cache.follow(hub.content.changes.subscribe());
+    let state = AppState { hub, schema, cache };
     Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
@@ -71,48 +76,38 @@ async fn get_graphql(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    if html && !params.contains_key("query") {
-        return Html(
-            async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Relais GraphiQL").finish(),
-        )
-        .into_response();
+    if html && !params.contains_key("query") && !params.contains_key("extensions") {
+        return Html(graphiql()).into_response();
     }
     let gql = wants_gql_response(&headers);
-    let Some(query) = params.get("query") else {
+    let query = params.get("query").cloned().unwrap_or_default();
+    if query.is_empty() && !params.contains_key("extensions") {
         return error_response(
             &Error::bad_input("GET /graphql needs a query parameter (or open it in a browser for GraphiQL)"),
             gql,
         );
-    };
-    let mut request = async_graphql::Request::new(query.clone());
+    }
+    let mut request = async_graphql::Request::new(query);
     if let Some(name) = params.get("operationName") {
         request = request.operation_name(name.clone());
     }
-    if let Some(vars) = params.get("variables") {
-        match serde_json::from_str::<serde_json::Value>(vars) {
-            Ok(v) => request = request.variables(async_graphql::Variables::from_json(v)),
-            Err(_) => {
-                return error_response(&Error::bad_input("variables must be a JSON object"), gql);
+    for (param, target) in [("variables", 0), ("extensions", 1)] {
+        let Some(text) = params.get(param) else { continue };
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v @ serde_json::Value::Object(_)) if target == 0 => {
+                request = request.variables(async_graphql::Variables::from_json(v))
             }
+            Ok(serde_json::Value::Object(m)) => {
+                for (k, v) in m {
+                    if let Ok(v) = async_graphql::Value::from_json(v) {
+                        request.extensions.insert(k, v);
+                    }
+                }
+            }
+            _ => return error_response(&Error::bad_input(format!("{param} must be a JSON object")), gql),
         }
     }
-    // GET must not change anything (GraphQL over HTTP): mutations go by POST.
-    if let Ok(doc) = async_graphql::parser::parse_query(query) {
-        let op = match &request.operation_name {
-            Some(n) => {
-                doc.operations.iter().find(|(name, _)| name.map(|x| x.as_str()) == Some(n.as_str())).map(|(_, o)| o)
-            }
-            None => doc.operations.iter().next().map(|(_, o)| o),
-        };
-        if op.is_some_and(|o| o.node.ty != async_graphql::parser::types::OperationType::Query) {
-            let mut r =
-                error_response(&Error::bad_input("Only queries may be sent by GET; send mutations by POST."), gql);
-            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return r;
-        }
-    }
-    execute(&s, &headers, &extensions, request).await
+    execute(&s, &headers, &extensions, request, true).await
 }
 
 async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, extensions: Extensions, body: Body) -> Response {
@@ -120,7 +115,7 @@ async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, extensions:
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     if ct.starts_with("multipart/form-data") {
         return match receive_multipart(&s, &ct, body).await {
-            Ok(request) => execute(&s, &headers, &extensions, request).await,
+            Ok(request) => execute(&s, &headers, &extensions, request, false).await,
             Err(e) => error_response(&e, gql),
         };
     }
@@ -147,7 +142,7 @@ async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, extensions:
             return error_response(&Error::bad_input(format!("the body is not a GraphQL request in JSON: {e}")), gql);
         }
     };
-    execute(&s, &headers, &extensions, request).await
+    execute(&s, &headers, &extensions, request, false).await
 }
 
 /// Reads a GraphQL multipart request (uploads), with the file size and count
@@ -194,11 +189,90 @@ fn client_ip(extensions: &Extensions) -> Option<String> {
     extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
+const PQ_NOT_FOUND: &str = "PersistedQueryNotFound";
+
+/// GraphiQL, with example queries to start from.
+fn graphiql() -> String {
+    let page = async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Relais GraphiQL").finish();
+    let tabs = serde_json::json!([
+        { "query": EXAMPLE_HOME, "variables": "{ \"locale\": \"fr\" }" },
+        { "query": EXAMPLE_PAGE, "variables": "{ \"slug\": \"atelier-regions-marocaines-politique-migratoire-2018\", \"locale\": \"en\" }" },
+        { "query": EXAMPLE_LOCALES, "variables": null },
+    ]);
+    // GraphiQL reads its first tabs from local storage when the page starts.
+    let seed = format!(
+        "<script>if(!localStorage.getItem('graphiql:tabState')){{localStorage.setItem('graphiql:query',{q});localStorage.setItem('graphiql:tabState',JSON.stringify({{activeTabIndex:0,tabs:{t}.map((x,i)=>({{id:'ex'+i,hash:null,title:null,operationName:null,response:null,query:x.query,variables:x.variables,headers:null}}))}}));}}</script>",
+        q = serde_json::Value::String(EXAMPLE_HOME.into()),
+        t = tabs
+    );
+    page.replacen("<head>", &format!("<head>{seed}"), 1)
+}
+
+const EXAMPLE_HOME: &str = include_str!("../../examples/home.graphql");
+const EXAMPLE_PAGE: &str = include_str!("../../examples/event-page.graphql");
+const EXAMPLE_LOCALES: &str = include_str!("../../examples/locales.graphql");
+
+/// Resolves automatic persisted queries (the Apollo protocol) and enforces
+/// the allowlist: the request leaves with its query text, or as an answer.
+async fn persisted(s: &AppState, request: &mut async_graphql::Request, gql: bool) -> Result<(), Response> {
+    let hub = &s.hub;
+    let hash = match request.extensions.get("persistedQuery") {
+        Some(async_graphql::Value::Object(pq)) => match pq.get("sha256Hash") {
+            Some(async_graphql::Value::String(h)) => Some(h.to_ascii_lowercase()),
+            _ => return Err(error_response(&Error::bad_input("persistedQuery needs a sha256Hash"), gql)),
+        },
+        _ => None,
+    };
+    let not_found = || {
+        let body = serde_json::json!({ "errors": [{ "message": PQ_NOT_FOUND, "extensions": { "code": "PERSISTED_QUERY_NOT_FOUND" } }] });
+        json_response(StatusCode::OK, body.to_string(), gql)
+    };
+    let allowlist = hub.caching.allowlist_only;
+    match (hash, request.query.is_empty()) {
+        (Some(h), true) => match hub.store().persisted_query(&h).await {
+            Ok(Some((q, registered))) if registered || !allowlist => request.query = q,
+            Ok(_) => return Err(not_found()),
+            Err(e) => return Err(error_response(&e, gql)),
+        },
+        (Some(h), false) => {
+            if crate::media::sha256_hex(request.query.as_bytes()) != h {
+                return Err(error_response(&Error::bad_input("provided sha does not match query"), gql));
+            }
+            if allowlist {
+                return check_registered(s, &h, gql).await;
+            }
+            if let Err(e) = hub.store().save_persisted_query(&h, &request.query, false).await {
+                return Err(error_response(&e, gql));
+            }
+        }
+        (None, _) if allowlist => {
+            let h = crate::media::sha256_hex(request.query.as_bytes());
+            return check_registered(s, &h, gql).await;
+        }
+        (None, _) => {}
+    }
+    Ok(())
+}
+
+async fn check_registered(s: &AppState, hash: &str, gql: bool) -> Result<(), Response> {
+    match s.hub.store().persisted_query(hash).await {
+        Ok(Some((_, true))) => Ok(()),
+        Ok(_) => Err(error_response(
+            &Error::forbidden(
+                "This server runs registered queries only (RELAIS_PERSISTED_QUERIES=allowlist); register it with `relais queries add`.",
+            ),
+            gql,
+        )),
+        Err(e) => Err(error_response(&e, gql)),
+    }
+}
+
 async fn execute(
     s: &AppState,
     headers: &HeaderMap,
     extensions: &Extensions,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
+    via_get: bool,
 ) -> Response {
     let gql = wants_gql_response(headers);
     let hub = &s.hub;
@@ -214,8 +288,36 @@ async fn execute(
             }
         },
     };
+    if let Err(r) = persisted(s, &mut request, gql).await {
+        return r;
+    }
     let accept_locale =
         hub.content.locales.negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    // Anonymous answers about published content come from the cache when they can.
+    let key = viewer.is_none().then(|| {
+        let vars = serde_json::to_string(&request.variables).unwrap_or_default();
+        cache::ResponseCache::key(&request.query, &vars, request.operation_name.as_deref(), &accept_locale)
+    });
+    let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if let Some(hit) = key.and_then(|k| s.cache.get(k)) {
+        return cached_response(hit.body.clone(), &hit.etag, if_none_match.as_deref(), hub.caching.max_age, true, gql);
+    }
+    let is_query = async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+        let query = async_graphql::parser::types::OperationType::Query;
+        match &request.operation_name {
+            Some(n) => {
+                doc.operations.iter().any(|(name, op)| name.is_some_and(|x| x.as_str() == n) && op.node.ty == query)
+            }
+            None => doc.operations.iter().all(|(_, op)| op.node.ty == query),
+        }
+    });
+    // GET must not change anything (GraphQL over HTTP): mutations go by POST.
+    if via_get && !is_query && async_graphql::parser::parse_query(&request.query).is_ok() {
+        let mut r = error_response(&Error::bad_input("Only queries may be sent by GET; send mutations by POST."), gql);
+        *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
     let actor = Actor {
         viewer,
         ip: client_ip(extensions),
@@ -224,7 +326,9 @@ async fn execute(
             .and_then(|v| v.to_str().ok())
             .map(|u| u.chars().take(300).collect()),
     };
-    let req = Req { actor, accept_locale, loaders: Loaders::new(hub.store()) };
+    let epoch = s.cache.epoch();
+    let req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
+    let (deps, private) = (req.deps.clone(), req.private.clone());
     let mut response = s.schema.execute(request.data(req)).await;
     let request_error = response.data == async_graphql::Value::Null && !response.errors.is_empty();
     // Parse, validation and limit errors come from the engine without a code.
@@ -245,8 +349,51 @@ async fn execute(
         Ok(b) => b,
         Err(e) => return error_response(&Error::internal(e), gql),
     };
-    let status = if request_error && gql { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    json_response(status, body, gql)
+    if request_error {
+        let status = if gql { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        return json_response(status, body, gql);
+    }
+    let public =
+        key.is_some() && is_query && response.errors.is_empty() && !private.load(std::sync::atomic::Ordering::Relaxed);
+    let body = Bytes::from(body);
+    let etag = cache::etag_of(&body);
+    if let (true, Some(k)) = (public, key) {
+        let deps = std::mem::take(&mut *deps.lock().unwrap_or_else(|p| p.into_inner()));
+        s.cache.put(k, cache::Entry { body: body.clone(), etag: etag.clone(), deps }, epoch);
+    }
+    cached_response(body, &etag, if_none_match.as_deref(), hub.caching.max_age, public, gql)
+}
+
+/// An answer with its ETag (304 when the client has it) and who may cache it.
+fn cached_response(
+    body: Bytes,
+    etag: &str,
+    if_none_match: Option<&str>,
+    max_age: u32,
+    public: bool,
+    gql: bool,
+) -> Response {
+    let fresh = if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut r = if fresh {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else {
+        let mut r = Response::new(Body::from(body));
+        let ct = if gql { GQL_RESPONSE } else { "application/json" };
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        r
+    };
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    let cc = if public { format!("public, max-age={max_age}") } else { "private, no-store".to_owned() };
+    if let Ok(v) = HeaderValue::from_str(&cc) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Language, Authorization"));
+    r
 }
 
 /// Media files and image variants: `/media/<sha256>/<spec>`, where spec is a
