@@ -358,6 +358,24 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
         .description("When the live version was published; null while it has none."),
     )
     .field(
+        Field::new("availableLocales", TypeRef::named_nn_list_nn(TypeRef::STRING), |ctx| {
+            FieldFuture::new(async move {
+                // Locales with any text of their own in this item, in configured order.
+                let i = &item(&ctx)?.item;
+                let mut present = std::collections::BTreeSet::new();
+                for (f, v) in i.ty.fields.iter().zip(&i.values) {
+                    if f.kind == Kind::LocalText {
+                        present.extend(parse_local(v.as_text()).into_keys());
+                    }
+                }
+                let codes = &hub(&ctx)?.content.locales.codes;
+                let list = codes.iter().filter(|c| present.contains(*c)).map(|c| Value::from(c.clone())).collect();
+                Ok(Some(Value::List(list)))
+            })
+        })
+        .description("Locales in which this item has text of its own (others fall back)."),
+    )
+    .field(
         Field::new("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let i = &item(&ctx)?.item;
@@ -888,6 +906,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .field(InterfaceField::new("updatedAt", TypeRef::named_nn("DateTime")))
         .field(InterfaceField::new("publishedAt", TypeRef::named("DateTime")))
         .field(InterfaceField::new("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN)))
+        .field(InterfaceField::new("availableLocales", TypeRef::named_nn_list_nn(TypeRef::STRING)))
         .field(
             InterfaceField::new("revisions", TypeRef::named_nn_list_nn("Revision"))
                 .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(20)),

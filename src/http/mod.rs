@@ -350,6 +350,8 @@ async fn execute(
         Err(e) => return error_response(&Error::internal(e), gql),
     };
     if request_error {
+        // Nothing ran: no `data` entry at all (GraphQL over HTTP).
+        let body = serde_json::json!({ "errors": response.errors }).to_string();
         let status = if gql { StatusCode::BAD_REQUEST } else { StatusCode::OK };
         return json_response(status, body, gql);
     }

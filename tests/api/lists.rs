@@ -177,3 +177,21 @@ async fn node_and_lookups_by_id_and_slug_agree() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+async fn items_say_which_locales_they_have() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        let r = s
+            .gql(
+                "{ organisation(slug: \"oim\") { availableLocales } project(slug: \"m-learn\") { availableLocales } }",
+                json!({}),
+                None,
+            )
+            .await;
+        assert_eq!(r.ok()["organisation"]["availableLocales"], json!(["fr", "en", "ar"]), "{b:?}");
+        let p = r.ok()["project"]["availableLocales"].as_array().unwrap().clone();
+        assert!(p.contains(&json!("fr")));
+        s.finish().await;
+    }
+}
