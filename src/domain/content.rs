@@ -206,19 +206,34 @@ impl Content {
 
     /// Refuses a caller who may not update this item at this version.
     pub async fn may_update(&self, actor: &Actor, ty: &'static TypeDef, id: &str, version: i64) -> Result<()> {
+        self.guard(actor, Action::Update, ty, id, Some(version)).await.map(|_| ())
+    }
+
+    /// The working copy of an item, if the caller may take `action` on it
+    /// (and it is still at `version`, when given).
+    pub(crate) async fn guard(
+        &self,
+        actor: &Actor,
+        action: Action,
+        ty: &'static TypeDef,
+        id: &str,
+        version: Option<i64>,
+    ) -> Result<Item> {
         let v = need_viewer(actor.viewer.as_ref())?;
-        let current = self
+        let item = self
             .store
             .by_ids(ty, Stage::Draft, &[id.to_owned()])
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id))))?;
-        check_action(v, Action::Update, Some(&current))?;
-        if current.version != version {
-            return Err(stale(&current, version));
+        check_action(v, action, Some(&item))?;
+        if let Some(version) = version
+            && item.version != version
+        {
+            return Err(stale(&item, version));
         }
-        Ok(())
+        Ok(item)
     }
 
     async fn load_draft(tx: &mut Tx<'_>, ty: &'static TypeDef, id: &str) -> Result<Item> {

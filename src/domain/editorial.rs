@@ -7,7 +7,7 @@ use super::permissions::{Action, allowed};
 use super::values;
 use crate::error::{Error, Result};
 use crate::model::{Kind, TypeDef, content_type};
-use crate::store::{CommentRow, LockRow, PreviewRow, RevisionRow, ScheduleRow, Stage, new_id, now_ms};
+use crate::store::{CommentRow, LockRow, PreviewRow, RevisionRow, ScheduleRow, new_id, now_ms};
 use serde_json::{Map, Value as J, json};
 use std::collections::BTreeSet;
 
@@ -19,35 +19,6 @@ fn viewer(actor: &Actor) -> Result<&super::auth::Viewer> {
 }
 
 impl Content {
-    /// Checks `action` on the working copy of an item (and its version, if given).
-    async fn guard(
-        &self,
-        actor: &Actor,
-        action: Action,
-        ty: &'static TypeDef,
-        id: &str,
-        version: Option<i64>,
-    ) -> Result<crate::store::Item> {
-        let v = viewer(actor)?;
-        let item = self
-            .store
-            .by_ids(ty, Stage::Draft, &[id.to_owned()])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id))))?;
-        super::content::check_action(v, action, Some(&item))?;
-        if let Some(version) = version
-            && item.version != version
-        {
-            return Err(Error::conflict(format!(
-                "This item was changed by someone else: you sent version {version}, the current version is {}.",
-                item.version
-            )));
-        }
-        Ok(item)
-    }
-
     /// Plans a publish or unpublish at a time (stored in UTC with the zone it was given in).
     pub async fn schedule(
         &self,

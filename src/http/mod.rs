@@ -302,7 +302,10 @@ async fn execute(
     if let Some(hit) = key.and_then(|k| s.cache.get(k)) {
         return cached_response(hit.body.clone(), &hit.etag, if_none_match.as_deref(), hub.caching.max_age, true, gql);
     }
-    let is_query = async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+    // Parsed once here to tell queries from mutations; a document that does not
+    // parse is left to the engine, which reports it.
+    let parsed = async_graphql::parser::parse_query(&request.query).ok();
+    let is_query = parsed.as_ref().is_some_and(|doc| {
         let query = async_graphql::parser::types::OperationType::Query;
         match &request.operation_name {
             Some(n) => {
@@ -312,7 +315,7 @@ async fn execute(
         }
     });
     // GET must not change anything (GraphQL over HTTP): mutations go by POST.
-    if via_get && !is_query && async_graphql::parser::parse_query(&request.query).is_ok() {
+    if via_get && !is_query && parsed.is_some() {
         let mut r = error_response(&Error::bad_input("Only queries may be sent by GET; send mutations by POST."), gql);
         *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
