@@ -333,7 +333,17 @@ async fn execute(
     let req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
     let (deps, private) = (req.deps.clone(), req.private.clone());
     let mut response = s.schema.execute(request.data(req)).await;
-    let request_error = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    // A request error (parse, validation, limits) ran nothing; the engine gives
+    // those without a code (the cost limit gives its own). Resolver errors,
+    // which carry our codes, ran and keep `data: null`.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_none_or(|c| *c == async_graphql::Value::from("QUERY_TOO_COMPLEX"))
+        });
     // Parse, validation and limit errors come from the engine without a code.
     for err in &mut response.errors {
         let ext = err.extensions.get_or_insert_with(Default::default);
