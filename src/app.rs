@@ -82,7 +82,7 @@ impl Hub {
     pub async fn new(store: Store, media: Arc<Media>, config: Config) -> Result<Arc<Hub>> {
         let auth = Auth::new(&store, config.jwt_secret.as_deref(), config.token_ttl_secs).await?;
         let countries = Countries::load(&store).await?;
-        Ok(Arc::new(Hub {
+        let hub = Arc::new(Hub {
             content: Content {
                 store,
                 locales: config.locales,
@@ -95,7 +95,9 @@ impl Hub {
             limits: config.limits,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             caching: config.caching,
-        }))
+        });
+        hub.content.reindex_if_needed().await?;
+        Ok(hub)
     }
 
     pub fn store(&self) -> &Store {

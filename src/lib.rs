@@ -8,4 +8,5 @@ pub mod graphql;
 pub mod http;
 pub mod media;
 pub mod model;
+pub mod search;
 pub mod store;

@@ -313,7 +313,9 @@ impl Content {
             tx.replace_links(ty, f, &item.id, l).await?;
         }
         audit(tx, actor, "create", Some((ty, item.id.as_str())), None).await?;
-        record(tx, ty, &item.id, "save", Some(&viewer.id), None, self.revisions_keep).await
+        let saved = record(tx, ty, &item.id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
+        self.index_draft(tx, &saved).await?;
+        Ok(saved)
     }
 
     pub async fn update(
@@ -389,6 +391,7 @@ impl Content {
         let fields: Vec<&str> = input.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
         audit(&mut tx, actor, "update", Some((ty, id)), Some(serde_json::json!({ "fields": fields }))).await?;
         let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
+        self.index_draft(&mut tx, &saved).await?;
         tx.commit().await?;
         Ok(saved)
     }

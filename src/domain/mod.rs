@@ -9,5 +9,7 @@ pub mod import;
 pub mod locale;
 pub mod media;
 pub mod permissions;
+pub mod richtext;
+pub mod search;
 pub mod users;
 pub mod values;

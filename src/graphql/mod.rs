@@ -8,6 +8,7 @@ pub mod limits;
 mod loaders;
 mod media;
 mod schema;
+mod search;
 mod values;
 
 pub use loaders::Loaders;

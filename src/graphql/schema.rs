@@ -87,7 +87,7 @@ fn scope(ctx: &ResolverContext<'_>, stage: Stage) -> async_graphql::Result<Arc<S
     Ok(Arc::new(Scope { stage, chain: hub.content.locales.chain(&locale) }))
 }
 
-fn read_scope(ctx: &ResolverContext<'_>) -> async_graphql::Result<Arc<Scope>> {
+pub(crate) fn read_scope(ctx: &ResolverContext<'_>) -> async_graphql::Result<Arc<Scope>> {
     let preview = ctx.args.get("preview").and_then(|v| v.boolean().ok()).unwrap_or(false);
     let stage = hub(ctx)?.content.read_stage(req(ctx)?.viewer(), preview).map_err(gql_err)?;
     scope(ctx, stage)
@@ -98,7 +98,7 @@ fn item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>) -> FieldValue<'s
 }
 
 /// An item where the schema expects an interface (`Node`, `Content`).
-fn typed_item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>) -> FieldValue<'static> {
+pub(crate) fn typed_item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>) -> FieldValue<'static> {
     let name = item.ty.name;
     item_value(item, scope).with_type(name)
 }
@@ -891,6 +891,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     b = embedded_types(b);
     b = super::media::types(b);
     b = super::editorial::types(b);
+    b = super::search::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
@@ -1245,12 +1246,13 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     }
 
     query = super::editorial::queries(query);
+    query = super::search::query(query);
     mutation = super::editorial::mutations(mutation, item_value, scope);
 
     let lists: std::collections::HashSet<&'static str> = CONTENT_TYPES
         .iter()
         .flat_map(|t| {
-            std::iter::once(t.plural).chain(
+            [t.plural, "search"].into_iter().chain(
                 t.fields.iter().filter(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Reverse { .. })).map(|f| f.name),
             )
         })

@@ -821,7 +821,7 @@ impl Tx<'_> {
         );
         q.arg(id);
         self.execute(q).await?;
-        Ok(())
+        self.index_copy_to_live(id).await
     }
 
     /// Removes the live copy (row and links) so the public no longer sees it.
@@ -832,7 +832,7 @@ impl Tx<'_> {
         let mut q = Sql::new("DELETE FROM links WHERE stage = 'live' AND source_id = ");
         q.arg(id);
         self.execute(q).await?;
-        Ok(())
+        self.index_drop(Stage::Live, id).await
     }
 
     /// Deletes an item if still at `version`; links to it go and references to
@@ -848,6 +848,9 @@ impl Tx<'_> {
         self.execute(q).await?;
         let mut q = Sql::new("DELETE FROM links WHERE source_id = ");
         q.arg(id).push(" OR target_id = ").arg(id);
+        self.execute(q).await?;
+        let mut q = Sql::new("DELETE FROM search_docs WHERE item_id = ");
+        q.arg(id);
         self.execute(q).await?;
         for other in CONTENT_TYPES {
             for f in other.fields {

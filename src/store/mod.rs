@@ -4,11 +4,13 @@
 mod content;
 mod editorial;
 pub mod query;
+mod search;
 mod sql;
 
 pub use content::{Item, LinkIn, NewItem, Stage, StateChange, Val, link_key};
 pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
 pub use query::*;
+pub use search::{SearchDoc, SearchHit, SearchSpec};
 pub use sql::{Arg, Sql};
 
 use crate::error::{Error, Result};
@@ -47,6 +49,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (3, "media", include_str!("../../migrations/sqlite/0003_media.sql")),
     (4, "editorial", include_str!("../../migrations/sqlite/0004_editorial.sql")),
     (5, "persisted_queries", include_str!("../../migrations/sqlite/0005_persisted_queries.sql")),
+    (6, "search", include_str!("../../migrations/sqlite/0006_search.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -54,6 +57,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (3, "media", include_str!("../../migrations/postgres/0003_media.sql")),
     (4, "editorial", include_str!("../../migrations/postgres/0004_editorial.sql")),
     (5, "persisted_queries", include_str!("../../migrations/postgres/0005_persisted_queries.sql")),
+    (6, "search", include_str!("../../migrations/postgres/0006_search.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");

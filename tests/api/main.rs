@@ -10,5 +10,6 @@ mod lists;
 mod matrix;
 mod media;
 mod schema_file;
+mod search;
 mod source_pages;
 mod workflow;

@@ -1,0 +1,192 @@
+//! The full-text index: documents per item, stage and locale, matched by FTS5
+//! on SQLite and by a GIN-indexed `tsvector` on PostgreSQL. The terms come
+//! from `crate::search`; only indexing and ranking happen here.
+
+use super::content::Stage;
+use super::sql::Sql;
+use super::{Dialect, Store, Tx};
+use crate::error::Result;
+use crate::model::TypeDef;
+use crate::search::QueryPlan;
+use sqlx::Row;
+
+/// One locale's document of an item.
+#[derive(Debug, Clone)]
+pub struct SearchDoc {
+    pub locale: String,
+    pub title: String,
+    pub body: String,
+    pub title_terms: Vec<String>,
+    pub body_terms: Vec<String>,
+}
+
+/// A ranked match.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub item_type: String,
+    pub item_id: String,
+    pub title: String,
+    pub body: String,
+    pub score: f64,
+}
+
+/// What to look for.
+#[derive(Debug, Clone)]
+pub struct SearchSpec<'a> {
+    pub plan: &'a QueryPlan,
+    pub stage: Stage,
+    pub locale: &'a str,
+    /// Type names; empty means every type.
+    pub types: &'a [&'static str],
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn term_cols(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Sqlite => "title_terms, body_terms",
+        Dialect::Postgres => "terms",
+    }
+}
+
+impl Tx<'_> {
+    /// Replaces the documents of one stage of an item.
+    pub async fn index_replace(
+        &mut self,
+        stage: Stage,
+        item_type: &str,
+        item_id: &str,
+        docs: &[SearchDoc],
+    ) -> Result<()> {
+        self.index_drop(stage, item_id).await?;
+        let dialect = self.dialect();
+        for d in docs {
+            let mut q = Sql::new(&format!(
+                "INSERT INTO search_docs (stage, item_id, item_type, locale, title, body, {}) VALUES (",
+                term_cols(dialect)
+            ));
+            q.arg(stage.as_str()).push(", ").arg(item_id).push(", ").arg(item_type).push(", ").arg(d.locale.as_str());
+            q.push(", ").arg(d.title.as_str()).push(", ").arg(d.body.as_str()).push(", ");
+            match dialect {
+                Dialect::Sqlite => {
+                    q.arg(d.title_terms.join(" ")).push(", ").arg(d.body_terms.join(" "));
+                }
+                Dialect::Postgres => {
+                    q.push("CAST(").arg(crate::search::tsvector(&d.title_terms, &d.body_terms)).push(" AS tsvector)");
+                }
+            }
+            q.push(")");
+            self.execute(q).await?;
+        }
+        Ok(())
+    }
+
+    /// Publishing: the live documents become the working copy's.
+    pub async fn index_copy_to_live(&mut self, item_id: &str) -> Result<()> {
+        self.index_drop(Stage::Live, item_id).await?;
+        let cols = term_cols(self.dialect());
+        let mut q = Sql::new(&format!(
+            "INSERT INTO search_docs (stage, item_id, item_type, locale, title, body, {cols}) \
+             SELECT 'live', item_id, item_type, locale, title, body, {cols} FROM search_docs WHERE stage = 'draft' AND item_id = "
+        ));
+        q.arg(item_id);
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    pub async fn index_drop(&mut self, stage: Stage, item_id: &str) -> Result<()> {
+        let mut q = Sql::new("DELETE FROM search_docs WHERE stage = ");
+        q.arg(stage.as_str()).push(" AND item_id = ").arg(item_id);
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// The version the index was built with, read under a lock that keeps two
+    /// instances starting together from rebuilding it at once.
+    pub async fn index_version(&mut self) -> Result<Option<String>> {
+        if self.dialect() == Dialect::Postgres {
+            self.fetch_all(Sql::new("SELECT pg_advisory_xact_lock(7265)")).await?;
+        }
+        let rows = self.fetch_all(Sql::new("SELECT value FROM settings WHERE key = 'search_index'")).await?;
+        Ok(rows.first().map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    /// Empties the index before a rebuild.
+    pub async fn index_clear(&mut self) -> Result<()> {
+        self.execute(Sql::new("DELETE FROM search_docs")).await?;
+        Ok(())
+    }
+
+    pub async fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        let mut q = Sql::new("INSERT INTO settings (key, value) VALUES (");
+        q.arg(key).push(", ").arg(value).push(") ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+        self.execute(q).await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// A page of matches, best first, and how many there are in all.
+    pub async fn search(&self, spec: &SearchSpec<'_>) -> Result<(Vec<SearchHit>, i64)> {
+        let mut q = match self.dialect() {
+            Dialect::Sqlite => {
+                // bm25 is lower for better matches; a title match weighs three times a body match.
+                // bm25 only works in a plain FTS query, so rank first, then join and count.
+                let mut q = Sql::new(
+                    "WITH m AS MATERIALIZED (SELECT rowid AS rid, -bm25(search_fts, 3.0, 1.0) AS score FROM search_fts WHERE search_fts MATCH ",
+                );
+                q.arg(spec.plan.fts5());
+                q.push(
+                    ") SELECT d.item_type, d.item_id, d.title, d.body, m.score AS score, COUNT(*) OVER () \
+                     FROM m JOIN search_docs d ON d.id = m.rid WHERE 1 = 1",
+                );
+                q
+            }
+            Dialect::Postgres => {
+                let mut q = Sql::new(
+                    "SELECT d.item_type, d.item_id, d.title, d.body, CAST(ts_rank(d.terms, q, 1) AS DOUBLE PRECISION) AS score, COUNT(*) OVER () \
+                     FROM search_docs d, CAST(",
+                );
+                q.arg(spec.plan.tsquery()).push(" AS tsquery) q WHERE d.terms @@ q");
+                q
+            }
+        };
+        q.push(" AND d.stage = ").arg(spec.stage.as_str()).push(" AND d.locale = ").arg(spec.locale);
+        if !spec.types.is_empty() {
+            q.push(" AND d.item_type IN (").list(spec.types.iter().copied()).push(")");
+        }
+        q.push(" ORDER BY score DESC, d.item_id LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
+        let rows = self.fetch_all(q).await?;
+        let mut total = 0;
+        let mut hits = Vec::with_capacity(rows.len());
+        for r in &rows {
+            total = r.try_get::<i64, _>(5)?;
+            hits.push(SearchHit {
+                item_type: r.try_get(0)?,
+                item_id: r.try_get(1)?,
+                title: r.try_get(2)?,
+                body: r.try_get(3)?,
+                score: r.try_get(4)?,
+            });
+        }
+        if rows.is_empty() && spec.offset > 0 {
+            // Past the last page: the window count saw no rows, so count apart.
+            let first = SearchSpec { limit: 1, offset: 0, ..spec.clone() };
+            total = Box::pin(self.search(&first)).await?.1;
+        }
+        Ok((hits, total))
+    }
+
+    /// Every id of a type at a stage, for rebuilding the index.
+    pub async fn item_ids(&self, ty: &TypeDef, stage: Stage) -> Result<Vec<String>> {
+        let mut q = Sql::new(&format!("SELECT id FROM {} WHERE stage = ", ty.table));
+        q.arg(stage.as_str()).push(" ORDER BY id");
+        self.fetch_all(q).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// How many documents the index holds.
+    pub async fn index_size(&self) -> Result<i64> {
+        let rows = self.fetch_all(Sql::new("SELECT COUNT(*) FROM search_docs")).await?;
+        Ok(rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+    }
+}

@@ -1,0 +1,219 @@
+//! Full-text search in French, Arabic and English with sentences of the source
+//! pages: accents, case, word forms and Arabic spelling variants; ranking,
+//! snippets, paging; the index following every publish and unpublish.
+
+use crate::common::{TestServer, backends};
+use relais::domain::permissions::Role;
+use serde_json::{Value, json};
+
+const SEARCH: &str = r#"query($q: String!, $l: String, $t: [SearchType!], $f: Int, $a: String, $p: Boolean) {
+  search(query: $q, locale: $l, types: $t, first: $f, after: $a, preview: $p) {
+    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { cursor type score title snippet node { id slug ... on Project { acronym } } } } }"#;
+
+async fn search(s: &TestServer, q: &str, locale: &str, extra: Value, token: Option<&str>) -> Value {
+    let mut vars = json!({ "q": q, "l": locale });
+    vars.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
+    s.gql(SEARCH, vars, token).await.ok()["search"].clone()
+}
+
+fn titles(r: &Value) -> Vec<String> {
+    r["edges"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_owned()).collect()
+}
+
+fn slugs(r: &Value) -> Vec<String> {
+    r["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn french_without_accents_finds_accented_text_ranked_with_snippets() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        // "promeut … l'aide humanitaire et le développement durable" (IOM page), typed without accents.
+        let r = search(&s, "developpement durable ", "fr", json!({}), None).await;
+        assert!(slugs(&r).contains(&"oim".to_owned()), "{b:?}: {r}");
+        let oim = r["edges"].as_array().unwrap().iter().find(|e| e["node"]["slug"] == "oim").unwrap();
+        let snippet = oim["snippet"].as_str().unwrap();
+        assert!(snippet.contains("<mark>développement</mark> <mark>durable</mark>"), "{snippet}");
+        assert_eq!(oim["type"], "ORGANISATION");
+
+        // Case and accents in the query do not matter either way.
+        let upper = search(&s, "RÉSILIENCE", "fr", json!({}), None).await;
+        let plain = search(&s, "resilience", "fr", json!({}), None).await;
+        assert_eq!(slugs(&upper), slugs(&plain));
+        assert!(titles(&plain).iter().any(|t| t == "Protection et <mark>résilience</mark>"), "{plain}");
+
+        // Word forms: "formation" finds "Deux formations sur les thèmes…", and a
+        // title match ranks above a match in the body only.
+        let r = search(&s, "formation ", "fr", json!({}), None).await;
+        let t = titles(&r);
+        assert!(t.iter().any(|x| x.starts_with("Deux <mark>formations</mark> sur les thèmes")), "{b:?}: {t:?}");
+        let first_plain = t.iter().position(|x| !x.contains("<mark>")).expect("body-only matches are found too");
+        assert!(t[first_plain..].iter().all(|x| !x.contains("<mark>")), "title matches rank first: {t:?}");
+        let scores: Vec<f64> = r["edges"].as_array().unwrap().iter().map(|e| e["score"].as_f64().unwrap()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+        assert_eq!(r["totalCount"].as_i64().unwrap() as usize, t.len());
+
+        // Every word must match; the last one also as a prefix while typing.
+        let r = search(&s, "conference SALE", "fr", json!({}), None).await;
+        assert!(
+            titles(&r).iter().any(|t| t.contains("<mark>Conférence</mark> de clôture du projet <mark>SALEMM</mark>")),
+            "{r}"
+        );
+        let r = search(&s, "conference zanzibar", "fr", json!({}), None).await;
+        assert_eq!(r["totalCount"], 0);
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn arabic_spelling_variants_match() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        // "المنظمة الدولية للهجرة": typed with ه for ة, without the definite article's لل.
+        let r = search(&s, "المنظمه الدوليه", "ar", json!({}), None).await;
+        assert!(slugs(&r).contains(&"oim".to_owned()), "{b:?}: {r}");
+        assert!(titles(&r).iter().any(|t| t.contains("<mark>المنظمة</mark> <mark>الدولية</mark>")), "{r}");
+
+        // "الأمم المتحدة" typed with a bare alef and ه.
+        let r = search(&s, "الامم المتحده", "ar", json!({}), None).await;
+        assert_eq!(titles(&r).first().map(String::as_str), Some("<mark>الأمم</mark> <mark>المتحدة</mark>"), "{r}");
+
+        // Tashkeel and tatweel in the query: "الحماية والقدرة على الصمود".
+        let r = search(&s, "الْحِمَايَة والصمـــود", "ar", json!({}), None).await;
+        assert_eq!(r["totalCount"], 1, "{b:?}: {r}");
+        assert_eq!(r["edges"][0]["type"], "THEMATIC_AXIS");
+
+        // Migration in Arabic: the IOM, its mission, the axis "الهجرة والحكامة والتنمية" and the ministry.
+        let r = search(&s, "الهجرة", "ar", json!({}), None).await;
+        assert!(r["totalCount"].as_i64().unwrap() >= 3, "{r}");
+        assert!(titles(&r).iter().any(|t| t.contains("<mark>الهجرة</mark> والحكامة")), "{r}");
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn arabic_requests_find_french_fallback_text_and_english_stems() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        // SALEMM has no Arabic text: an Arabic reader finds it by its French title.
+        let r = search(&s, "formations retour", "ar", json!({}), None).await;
+        assert!(r["totalCount"].as_i64().unwrap() >= 1, "{b:?}: {r}");
+        assert!(titles(&r)[0].contains("<mark>formations</mark>"), "{r}");
+        // English: "Agenda" axis, stemmed ("agendas" finds "Agenda").
+        let r = search(&s, "agendas", "en", json!({ "t": ["THEMATIC_AXIS"] }), None).await;
+        assert_eq!(titles(&r), vec!["2030 <mark>Agenda</mark>".to_owned()], "{r}");
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn types_paging_and_bad_input() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        let all = search(&s, "migrations", "fr", json!({}), None).await;
+        let total = all["totalCount"].as_i64().unwrap();
+        assert!(total >= 4, "{b:?}: {all}");
+        let only = search(&s, "migrations", "fr", json!({ "t": ["PROJECT"] }), None).await;
+        assert!(only["edges"].as_array().unwrap().iter().all(|e| e["type"] == "PROJECT"), "{only}");
+        assert!(only["totalCount"].as_i64().unwrap() < total);
+
+        // Paging through every match, one at a time, gives the first page's order.
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let page = search(&s, "migrations", "fr", json!({ "f": 2, "a": after }), None).await;
+            seen.extend(slugs(&page));
+            assert_eq!(page["totalCount"].as_i64().unwrap(), total);
+            if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        let full = search(&s, "migrations", "fr", json!({ "f": 100 }), None).await;
+        assert_eq!(seen, slugs(&full));
+
+        for (vars, field) in [
+            (json!({ "q": "  ", "l": "fr" }), "query"),
+            (json!({ "q": "x".repeat(300), "l": "fr" }), "query"),
+            (json!({ "q": "migration", "l": "xx" }), "locale"),
+            (json!({ "q": "migration", "a": "not-a-cursor" }), "after"),
+            (json!({ "q": "migration", "f": 500 }), "first"),
+        ] {
+            let r = s.gql(SEARCH, vars.clone(), None).await;
+            assert_eq!(r.code(), "BAD_USER_INPUT", "{vars}: {}", r.body);
+            let msg = r.body["errors"][0]["message"].as_str().unwrap();
+            assert!(msg.contains(field), "{vars}: {msg}");
+        }
+        // Query syntax of either engine is just text here.
+        let r = search(&s, "\"migration\" OR NEAR( * 'x:* & !", "fr", json!({}), None).await;
+        assert!(r["totalCount"].is_i64());
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_index_follows_publish_edit_unpublish_and_delete() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let editor = s.login_as(Role::Editor).await;
+        let r = s
+            .gql(
+                "mutation($i: ProjectInput!) { createProject(input: $i) { id version } }",
+                json!({ "i": { "title": [{ "locale": "fr", "value": "Caravane de sensibilisation à Berkane" }],
+                               "summary": [{ "locale": "ar", "value": "قافلة توعوية في بركان" }] } }),
+                Some(&editor),
+            )
+            .await;
+        let id = r.ok()["createProject"]["id"].as_str().unwrap().to_owned();
+        let count = |q: &'static str, l: &'static str, token: Option<String>| {
+            let s = &s;
+            async move {
+                let p = json!({ "p": token.is_some() });
+                search(s, q, l, p, token.as_deref()).await["totalCount"].as_i64().unwrap()
+            }
+        };
+        // A draft: editors find it with preview; the public does not.
+        assert_eq!(count("caravane", "fr", None).await, 0, "{b:?}");
+        assert_eq!(count("caravane", "fr", Some(editor.clone())).await, 1);
+        let transition = |name: &'static str, v: i64| {
+            let (s, editor, id) = (&s, editor.clone(), id.clone());
+            async move {
+                let q = format!("mutation($id: ID!, $v: Int!) {{ {name}(id: $id, version: $v) {{ version }} }}");
+                s.gql(&q, json!({ "id": id, "v": v }), Some(&editor)).await.ok()[name]["version"].as_i64().unwrap()
+            }
+        };
+        let v = transition("publish", 1).await;
+        assert_eq!(count("caravane", "fr", None).await, 1);
+        assert_eq!(count("بركان", "ar", None).await, 1, "Arabic summary");
+
+        // An edit stays in the draft until it is published again.
+        let r = s
+            .gql(
+                "mutation($id: ID!, $v: Int!, $i: ProjectInput!) { updateProject(id: $id, version: $v, input: $i) { version } }",
+                json!({ "id": id, "v": v, "i": { "title": [{ "locale": "fr", "value": "Caravane itinérante à Nador" }] } }),
+                Some(&editor),
+            )
+            .await;
+        let v = r.ok()["updateProject"]["version"].as_i64().unwrap();
+        assert_eq!(count("nador", "fr", None).await, 0, "unpublished edit");
+        assert_eq!(count("berkane", "fr", None).await, 1, "the live text");
+        assert_eq!(count("nador", "fr", Some(editor.clone())).await, 1, "draft search");
+        let v = transition("publish", v).await;
+        assert_eq!(count("nador", "fr", None).await, 1);
+        assert_eq!(count("berkane", "fr", None).await, 0);
+
+        let v = transition("unpublish", v).await;
+        assert_eq!(count("nador", "fr", None).await, 0, "unpublished");
+        let r = s
+            .gql(
+                "mutation($id: ID!, $v: Int!) { deleteProject(id: $id, version: $v) { id } }",
+                json!({ "id": id, "v": v }),
+                Some(&editor),
+            )
+            .await;
+        r.ok();
+        assert_eq!(count("nador", "fr", Some(editor.clone())).await, 0, "deleted");
+        s.finish().await;
+    }
+}
