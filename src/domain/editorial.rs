@@ -134,7 +134,7 @@ impl Content {
             let v = fields.get(f.name).cloned().unwrap_or(J::Null);
             let v = match f.kind {
                 Kind::Reverse { .. } => continue,
-                Kind::LocalText => {
+                Kind::LocalText | Kind::RichText => {
                     let mut m = Map::new();
                     for l in &self.locales.codes {
                         m.insert(l.clone(), v.get(l).cloned().unwrap_or(J::Null));
@@ -189,7 +189,7 @@ impl Content {
         }
         for f in ty.fields {
             let (x, y) = (a["fields"].get(f.name).unwrap_or(&none), b["fields"].get(f.name).unwrap_or(&none));
-            if f.kind == Kind::LocalText {
+            if matches!(f.kind, Kind::LocalText | Kind::RichText) {
                 let keys: BTreeSet<&String> = x
                     .as_object()
                     .into_iter()

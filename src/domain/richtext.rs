@@ -1619,6 +1619,12 @@ pub fn media_ids(doc: &Document) -> Vec<String> {
     out
 }
 
+/// A stored locale's document: canonical JSON, or (from before rich text)
+/// plain text, read as Markdown.
+pub fn stored(s: &str) -> Document {
+    serde_json::from_str::<Document>(s).unwrap_or_else(|_| from_markdown(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

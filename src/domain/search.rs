@@ -61,6 +61,13 @@ fn field_texts(f: &FieldDef, v: &Val, chain: &[String], codes: &[String]) -> Vec
             walk(&json, codes, &mut |m| out.extend(pick(m)));
             out
         }
+        Kind::RichText => {
+            let Ok(map) = serde_json::from_str::<serde_json::Map<String, J>>(raw) else { return Vec::new() };
+            pick(&map)
+                .map(|(l, doc)| (l, crate::domain::richtext::to_text(&crate::domain::richtext::stored(&doc))))
+                .into_iter()
+                .collect()
+        }
         _ => Vec::new(),
     }
 }

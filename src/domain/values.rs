@@ -74,9 +74,12 @@ impl Parser<'_> {
     fn field(&self, f: &FieldDef, path: &str, v: &J, refs: &mut Vec<(&'static TypeDef, String)>) -> Result<Change> {
         match f.kind {
             Kind::Reverse { .. } => Err(Error::field(path, "is read-only: set it from the other side of the relation")),
-            Kind::LocalText => {
+            Kind::LocalText | Kind::RichText => {
                 if v.is_null() {
                     return Ok(Change::Local(self.locales.codes.iter().map(|c| (c.clone(), None)).collect()));
+                }
+                if f.kind == Kind::RichText {
+                    return Ok(Change::Local(self.rich_patch(path, v, refs)?));
                 }
                 Ok(Change::Local(self.local_patch(path, v)?))
             }
@@ -134,6 +137,7 @@ impl Parser<'_> {
                 let patch = self.local_patch(path, v)?;
                 Val::Text(local_json(&patch))
             }
+            Kind::RichText => Val::Text(local_json(&self.rich_patch(path, v, refs)?)),
             Kind::LocalTextList => {
                 let items = as_list(path, v)?;
                 let mut out = Vec::new();
@@ -276,6 +280,62 @@ impl Parser<'_> {
             }
             J::String(_) => return Err(Error::field(path, "is localised: give [{locale, value}]")),
             _ => return Err(Error::field(path, "must be a list of {locale, value}")),
+        }
+        Ok(out)
+    }
+
+    /// Per-locale rich-text documents, each kept as its canonical JSON text.
+    /// A locale takes Markdown (a string, or `{markdown}`) or a document
+    /// (`{document}`, or the document itself); media it embeds must exist.
+    fn rich_patch(
+        &self,
+        path: &str,
+        v: &J,
+        refs: &mut Vec<(&'static TypeDef, String)>,
+    ) -> Result<BTreeMap<String, Option<String>>> {
+        let mut entries: Vec<(String, J)> = Vec::new();
+        match v {
+            J::Object(o) => entries.extend(o.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            J::Array(items) => {
+                for item in items {
+                    let loc = item
+                        .get("locale")
+                        .and_then(J::as_str)
+                        .ok_or_else(|| Error::field(path, "each entry needs a locale"))?;
+                    let given: Vec<&str> = ["markdown", "document", "value"]
+                        .into_iter()
+                        .filter(|k| item.get(*k).is_some_and(|x| !x.is_null()))
+                        .collect();
+                    let val = match given.as_slice() {
+                        [] => J::Null,
+                        ["document"] => json!({ "document": item["document"] }),
+                        [k] => item[*k].clone(),
+                        _ => return Err(Error::field(format!("{path}.{loc}"), "give markdown or document, not both")),
+                    };
+                    entries.push((loc.to_owned(), val));
+                }
+            }
+            _ => return Err(Error::field(path, "must be a list of {locale, markdown} or {locale, document}")),
+        }
+        let media = crate::model::content_type("MediaAsset").expect("model declares MediaAsset");
+        let mut out = BTreeMap::new();
+        for (loc, val) in entries {
+            self.locales.check(&loc).map_err(|_| {
+                Error::field(path, format!("unknown locale {loc:?}; use one of {}", self.locales.codes.join(", ")))
+            })?;
+            let p = format!("{path}.{loc}");
+            let doc = match &val {
+                J::Null => None,
+                J::String(s) if s.trim().is_empty() => None,
+                other => Some(super::richtext::parse_input(other, &p)?),
+            };
+            let doc = doc.filter(|d| !d.blocks.is_empty());
+            if let Some(d) = &doc {
+                for raw in super::richtext::media_ids(d) {
+                    refs.push((media, (self.resolve)(media, &raw, &format!("{p} media"))?));
+                }
+            }
+            out.insert(loc, doc.map(|d| d.to_json().to_string()));
         }
         Ok(out)
     }
@@ -491,6 +551,10 @@ fn export_value(f: &FieldDef, v: &Val) -> Option<J> {
         (Kind::Bool, Val::Int(b)) => J::Bool(*b != 0),
         (Kind::Ref(t), Val::Text(id)) => J::String(ids::encode(t, id)),
         (Kind::LocalText | Kind::LocalTextList, Val::Text(s)) => serde_json::from_str(s).ok()?,
+        (Kind::RichText, Val::Text(s)) => {
+            let map: BTreeMap<String, String> = serde_json::from_str(s).ok()?;
+            J::Object(map.into_iter().map(|(k, d)| (k, super::richtext::stored(&d).to_json())).collect())
+        }
         (Kind::Embedded(e) | Kind::Object(e), Val::Text(s)) => {
             let stored: J = serde_json::from_str(s).ok()?;
             let def = embedded_type(e);

@@ -105,6 +105,36 @@ fn file_url(hub: &Hub, item: &Item, download: bool) -> Option<String> {
     Some(media_url(hub, sha, if download { "download" } else { "original" }))
 }
 
+/// An image asset as a rich-text embed: a 960 px WebP with a `srcset`.
+pub(crate) fn embed(hub: &Hub, item: &Item, alt: String) -> Option<crate::domain::richtext::MediaEmbed> {
+    let (sha, w, h) =
+        (item.value("checksum").as_text()?, item.value("width").as_int()?, item.value("height").as_int()?);
+    if !is_image(item) {
+        return None;
+    }
+    let variant = |width: u32| {
+        let mut t = Transform::new(OutFormat::WebP);
+        t.width = Some(width);
+        media_url(hub, sha, &t.spec())
+    };
+    let mut srcset: Vec<String> = Vec::new();
+    for width in [320, 640, 960, 1280, 1920] {
+        // The first width past the original serves the original size, once.
+        srcset.push(format!("{} {}w", variant(width), (width as i64).min(w)));
+        if width as i64 >= w {
+            break;
+        }
+    }
+    let shown = if w > 960 { 960 } else { w };
+    Some(crate::domain::richtext::MediaEmbed {
+        src: variant(960),
+        alt,
+        width: Some(shown),
+        height: Some((h * shown + w / 2) / w.max(1)),
+        srcset: Some(srcset.join(", ")),
+    })
+}
+
 pub fn fields(obj: Object) -> Object {
     fn item<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ItemVal> {
         ctx.parent_value.try_downcast_ref::<ItemVal>()

@@ -7,6 +7,7 @@ mod editorial;
 pub mod limits;
 mod loaders;
 mod media;
+mod richtext;
 mod schema;
 mod search;
 mod values;

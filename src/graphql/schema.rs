@@ -23,6 +23,7 @@ fn named(kind: Kind) -> TypeRef {
         Kind::Text | Kind::Url => TypeRef::named(TypeRef::STRING),
         Kind::LocalText => TypeRef::named(TypeRef::STRING),
         Kind::LocalTextList => TypeRef::named_nn_list_nn(TypeRef::STRING),
+        Kind::RichText => TypeRef::named("RichText"),
         Kind::Int => TypeRef::named(TypeRef::INT),
         Kind::Float => TypeRef::named(TypeRef::FLOAT),
         Kind::Bool => TypeRef::named(TypeRef::BOOLEAN),
@@ -44,6 +45,7 @@ fn input_type(kind: Kind) -> Option<TypeRef> {
         Kind::Text | Kind::Url => TypeRef::named(TypeRef::STRING),
         Kind::LocalText => TypeRef::named_nn_list("LocalizedStringInput"),
         Kind::LocalTextList => TypeRef::List(Box::new(TypeRef::named_nn_list_nn("LocalizedStringInput"))),
+        Kind::RichText => TypeRef::named_nn_list("LocalizedRichTextInput"),
         Kind::Int => TypeRef::named(TypeRef::INT),
         Kind::Float => TypeRef::named(TypeRef::FLOAT),
         Kind::Bool => TypeRef::named(TypeRef::BOOLEAN),
@@ -202,6 +204,7 @@ async fn resolve_item_field(
                 v.as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
             Some(local_list(&list, scope))
         }
+        Kind::RichText => super::richtext::value(v, scope),
         Kind::Money => match v {
             Val::Money(minor, currency) => {
                 Some(FieldValue::owned_any(MoneyVal { minor: *minor, currency: currency.clone() }))
@@ -364,7 +367,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
                 let i = &item(&ctx)?.item;
                 let mut present = std::collections::BTreeSet::new();
                 for (f, v) in i.ty.fields.iter().zip(&i.values) {
-                    if f.kind == Kind::LocalText {
+                    if matches!(f.kind, Kind::LocalText | Kind::RichText) {
                         present.extend(parse_local(v.as_text()).into_keys());
                     }
                 }
@@ -892,6 +895,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     b = super::media::types(b);
     b = super::editorial::types(b);
     b = super::search::types(b);
+    b = super::richtext::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")

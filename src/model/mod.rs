@@ -36,6 +36,9 @@ pub enum Kind {
     LocalText,
     /// An ordered list of localised strings (recommendations, outcomes).
     LocalTextList,
+    /// A structured document per locale (paragraphs, headings, lists, quotes,
+    /// links, media, tables), see `domain::richtext`.
+    RichText,
     Int,
     Float,
     Bool,
