@@ -110,7 +110,7 @@ async fn embedded_media_are_resolved_and_unknown_ones_refused() {
             .await;
         let media = up["data"]["uploadMedia"].clone();
         let (mid, sha) = (media["id"].as_str().unwrap(), media["checksum"].as_str().unwrap());
-        let md = format!("Photo de groupe :\n\n![Photo de groupe]({})", format!("media:{mid}"));
+        let md = format!("Photo de groupe :\n\n![Photo de groupe](media:{mid})");
         let r = s
             .gql(
                 CREATE,
