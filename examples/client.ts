@@ -1,6 +1,6 @@
 // What a frontend writes with the generated types: a typed fetch of the home
 // page. Type-checked in CI, so a schema change that breaks it fails the build.
-import type { HomeQuery, HomeQueryVariables, EventPageQuery } from './generated/graphql';
+import type { HomeQuery, HomeQueryVariables, EventPageQuery, SearchQuery } from './generated/graphql';
 import { readFileSync } from 'node:fs';
 
 const HOME = readFileSync(new URL('./home.graphql', import.meta.url), 'utf8');
@@ -27,4 +27,16 @@ export function cards(data: HomeQuery): { title: string; budget: string | null; 
 
 export function moderators(data: EventPageQuery): string[] {
   return (data.event?.sessions ?? []).flatMap((s) => s.moderators.map((m) => `${m.person?.honorific ?? ''} ${m.person?.name ?? ''}`.trim()));
+}
+
+export function results(data: SearchQuery): { href: string; titleHtml: string; snippetHtml: string }[] {
+  return data.search.edges.map((e) => ({
+    href: `/${e.type.toLowerCase()}/${e.node.slug}`,
+    titleHtml: e.title,
+    snippetHtml: e.snippet,
+  }));
+}
+
+export function articleHtml(data: EventPageQuery): string {
+  return data.event?.body?.html ?? '';
 }

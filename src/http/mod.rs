@@ -197,6 +197,7 @@ fn graphiql() -> String {
     let tabs = serde_json::json!([
         { "query": EXAMPLE_HOME, "variables": "{ \"locale\": \"fr\" }" },
         { "query": EXAMPLE_PAGE, "variables": "{ \"slug\": \"atelier-regions-marocaines-politique-migratoire-2018\", \"locale\": \"en\" }" },
+        { "query": EXAMPLE_SEARCH, "variables": "{ \"q\": \"developpement durable\", \"locale\": \"fr\" }" },
         { "query": EXAMPLE_LOCALES, "variables": null },
     ]);
     // GraphiQL reads its first tabs from local storage when the page starts.
@@ -211,6 +212,7 @@ fn graphiql() -> String {
 const EXAMPLE_HOME: &str = include_str!("../../examples/home.graphql");
 const EXAMPLE_PAGE: &str = include_str!("../../examples/event-page.graphql");
 const EXAMPLE_LOCALES: &str = include_str!("../../examples/locales.graphql");
+const EXAMPLE_SEARCH: &str = include_str!("../../examples/search.graphql");
 
 /// Resolves automatic persisted queries (the Apollo protocol) and enforces
 /// the allowlist: the request leaves with its query text, or as an answer.
