@@ -159,6 +159,8 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
 async fn listen(hub: &Hub, url: &str) -> std::result::Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
     listener.listen("relais_changes").await?;
+    // Answers cached before this point may have missed a change: drop them.
+    let _ = hub.content.changes.send(crate::domain::content::LiveChange::all());
     loop {
         let n = listener.recv().await?;
         let _ = hub.content.changes.send(crate::domain::content::LiveChange(n.payload().to_owned()));

@@ -45,7 +45,7 @@ fn staff(ctx: &ResolverContext<'_>) -> async_graphql::Result<bool> {
 }
 
 fn user_field(name: &'static str, get: fn(&FieldValue<'_>) -> Option<String>) -> Field {
-    Field::new(name, TypeRef::named("User"), move |ctx| {
+    super::field(name, TypeRef::named("User"), move |ctx| {
         FieldFuture::new(async move {
             let Some(id) = get(ctx.parent_value) else { return Ok(None) };
             let user = req(&ctx)?.loaders.users.load(id).await.map_err(gql_err)?;
@@ -73,28 +73,28 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     b.register(
         Object::new("AuditEntry")
             .description("One recorded action: who, when, what, from where. Read-only.")
-            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+            .field(super::field("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(a(&ctx)?.id.clone()))) })
             }))
-            .field(Field::new("at", TypeRef::named_nn("DateTime"), |ctx| {
+            .field(super::field("at", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(ms(a(&ctx)?.at))) })
             }))
             .field(
-                Field::new("action", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("action", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move { Ok(Some(Value::from(a(&ctx)?.action.clone()))) })
                 })
                 .description("create, update, delete, publish, login, loginFailed, user.role, …"),
             )
-            .field(Field::new("actorId", TypeRef::named(TypeRef::ID), |ctx| {
+            .field(super::field("actorId", TypeRef::named(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move { Ok(a(&ctx)?.actor_id.clone().map(Value::from)) })
             }))
-            .field(Field::new("actorEmail", TypeRef::named(TypeRef::STRING), |ctx| {
+            .field(super::field("actorEmail", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(a(&ctx)?.actor_email.clone().map(Value::from)) })
             }))
-            .field(Field::new("itemType", TypeRef::named(TypeRef::STRING), |ctx| {
+            .field(super::field("itemType", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(a(&ctx)?.item_type.clone().map(Value::from)) })
             }))
-            .field(Field::new("itemId", TypeRef::named(TypeRef::ID), |ctx| {
+            .field(super::field("itemId", TypeRef::named(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move {
                     let r = a(&ctx)?;
                     Ok(match (&r.item_type, &r.item_id) {
@@ -103,7 +103,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                     })
                 })
             }))
-            .field(Field::new("detail", TypeRef::named("JSON"), |ctx| {
+            .field(super::field("detail", TypeRef::named("JSON"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(match &a(&ctx)?.detail {
                         Some(d) => Some(Value::from_json(serde_json::from_str(d)?)?),
@@ -111,22 +111,23 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                     })
                 })
             }))
-            .field(Field::new("ip", TypeRef::named(TypeRef::STRING), |ctx| {
+            .field(super::field("ip", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(a(&ctx)?.ip.clone().map(Value::from)) })
             }))
-            .field(Field::new("userAgent", TypeRef::named(TypeRef::STRING), |ctx| {
+            .field(super::field("userAgent", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(a(&ctx)?.user_agent.clone().map(Value::from)) })
             })),
     )
     .register(
         Object::new("AuditEntryConnection")
-            .field(Field::new("nodes", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
+            .description("A page of the audit log, newest first.")
+            .field(super::field("nodes", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
                 FieldFuture::new(async move {
                     let (rows, _) = ctx.parent_value.try_downcast_ref::<(Vec<AuditRow>, PageInfoVal)>()?;
                     Ok(Some(FieldValue::list(rows.iter().cloned().map(FieldValue::owned_any))))
                 })
             }))
-            .field(Field::new("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
+            .field(super::field("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
                 FieldFuture::new(async move {
                     let (_, p) = ctx.parent_value.try_downcast_ref::<(Vec<AuditRow>, PageInfoVal)>()?;
                     Ok(Some(FieldValue::owned_any(PageInfoVal {
@@ -140,53 +141,54 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     )
     .register(
         InputObject::new("AuditFilter")
-            .field(InputValue::new("actorId", TypeRef::named(TypeRef::ID)))
-            .field(InputValue::new("action", TypeRef::named(TypeRef::STRING)))
-            .field(InputValue::new("itemId", TypeRef::named(TypeRef::ID)))
-            .field(InputValue::new("itemType", TypeRef::named(TypeRef::STRING)))
-            .field(InputValue::new("since", TypeRef::named("DateTime")))
-            .field(InputValue::new("until", TypeRef::named("DateTime"))),
+            .description("Which audit entries to list; all given conditions must hold.")
+            .field(super::input("actorId", TypeRef::named(TypeRef::ID)))
+            .field(super::input("action", TypeRef::named(TypeRef::STRING)))
+            .field(super::input("itemId", TypeRef::named(TypeRef::ID)))
+            .field(super::input("itemType", TypeRef::named(TypeRef::STRING)))
+            .field(super::input("since", TypeRef::named("DateTime")))
+            .field(super::input("until", TypeRef::named("DateTime"))),
     )
     .register(
         Object::new("ScheduledChange")
             .description("A publish or unpublish planned for a time.")
-            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+            .field(super::field("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(sc(&ctx)?.id.clone()))) })
             }))
             .field(
-                Field::new("action", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("action", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move { Ok(Some(Value::from(sc(&ctx)?.action.clone()))) })
                 })
                 .description("publish or unpublish."),
             )
             .field(
-                Field::new("at", TypeRef::named_nn("DateTime"), |ctx| {
+                super::field("at", TypeRef::named_nn("DateTime"), |ctx| {
                     FieldFuture::new(async move { Ok(Some(ms(sc(&ctx)?.run_at))) })
                 })
                 .description("When, in UTC."),
             )
             .field(
-                Field::new("timeZone", TypeRef::named(TypeRef::STRING), |ctx| {
+                super::field("timeZone", TypeRef::named(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move { Ok(sc(&ctx)?.time_zone.clone().map(Value::from)) })
                 })
                 .description("The UTC offset it was given with."),
             )
             .field(
-                Field::new("status", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("status", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move { Ok(Some(Value::from(sc(&ctx)?.status.clone()))) })
                 })
                 .description("pending, done, failed or cancelled."),
             )
-            .field(Field::new("itemId", TypeRef::named_nn(TypeRef::ID), |ctx| {
+            .field(super::field("itemId", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move {
                     let s = sc(&ctx)?;
                     Ok(Some(Value::from(ids::encode(&s.item_type, &s.item_id))))
                 })
             }))
-            .field(Field::new("doneAt", TypeRef::named("DateTime"), |ctx| {
+            .field(super::field("doneAt", TypeRef::named("DateTime"), |ctx| {
                 FieldFuture::new(async move { Ok(sc(&ctx)?.done_at.map(ms)) })
             }))
-            .field(Field::new("error", TypeRef::named(TypeRef::STRING), |ctx| {
+            .field(super::field("error", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(sc(&ctx)?.error.clone().map(Value::from)) })
             }))
             .field(user_field("createdBy", |p| p.downcast_ref::<ScheduleRow>().and_then(|s| s.created_by.clone()))),
@@ -194,28 +196,38 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     .register(
         Object::new("FieldChange")
             .description("A field that differs between two revisions (localised fields per locale).")
-            .field(Field::new("field", TypeRef::named_nn(TypeRef::STRING), |ctx| {
-                FieldFuture::new(async move { Ok(Some(Value::from(ch(&ctx)?.field.clone()))) })
-            }))
-            .field(Field::new("locale", TypeRef::named(TypeRef::STRING), |ctx| {
+            .field(
+                super::field("field", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(Value::from(ch(&ctx)?.field.clone()))) })
+                })
+                .description("The field's name."),
+            )
+            .field(super::field("locale", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(ch(&ctx)?.locale.clone().map(Value::from)) })
             }))
-            .field(Field::new("before", TypeRef::named("JSON"), |ctx| {
-                FieldFuture::new(async move { Ok(Some(Value::from_json(ch(&ctx)?.before.clone())?)) })
-            }))
-            .field(Field::new("after", TypeRef::named("JSON"), |ctx| {
-                FieldFuture::new(async move { Ok(Some(Value::from_json(ch(&ctx)?.after.clone())?)) })
-            })),
+            .field(
+                super::field("before", TypeRef::named("JSON"), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(Value::from_json(ch(&ctx)?.before.clone())?)) })
+                })
+                .description("Its value in the older revision (null: empty)."),
+            )
+            .field(
+                super::field("after", TypeRef::named("JSON"), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(Value::from_json(ch(&ctx)?.after.clone())?)) })
+                })
+                .description("Its value in the newer revision (null: empty)."),
+            ),
     )
     .register(
         Object::new("Comment")
-            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+            .description("A review comment on an item.")
+            .field(super::field("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(cm(&ctx)?.id.clone()))) })
             }))
-            .field(Field::new("body", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            .field(super::field("body", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(cm(&ctx)?.body.clone()))) })
             }))
-            .field(Field::new("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
+            .field(super::field("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(ms(cm(&ctx)?.created_at))) })
             }))
             .field(user_field("author", |p| p.downcast_ref::<CommentRow>().and_then(|c| c.author_id.clone()))),
@@ -223,10 +235,10 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     .register(
         Object::new("EditLock")
             .description("Who is editing an item, since when. Advisory: writes are guarded by versions.")
-            .field(Field::new("since", TypeRef::named_nn("DateTime"), |ctx| {
+            .field(super::field("since", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(ms(lk(&ctx)?.since))) })
             }))
-            .field(Field::new("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
+            .field(super::field("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(ms(lk(&ctx)?.expires_at))) })
             }))
             .field(user_field("user", |p| p.downcast_ref::<LockRow>().map(|l| l.user_id.clone()))),
@@ -234,7 +246,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     .register(
         Object::new("PreviewLink")
             .description("A token that shows one draft to a frontend without a login, until it expires or is revoked.")
-            .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+            .field(super::field("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(
                         ctx.parent_value.try_downcast_ref::<(crate::store::PreviewRow, String)>()?.0.id.clone(),
@@ -242,7 +254,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 })
             }))
             .field(
-                Field::new("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         Ok(Some(Value::from(
                             ctx.parent_value.try_downcast_ref::<(crate::store::PreviewRow, String)>()?.1.clone(),
@@ -251,7 +263,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 })
                 .description("Pass as `previewToken:` to the item's lookup. Shown once."),
             )
-            .field(Field::new("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
+            .field(super::field("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(ms(ctx
                         .parent_value
@@ -263,7 +275,8 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     )
     .register(
         Object::new("Invitation")
-            .field(Field::new("user", TypeRef::named_nn("User"), |ctx| {
+            .description("A new account and the token its owner sets a password with.")
+            .field(super::field("user", TypeRef::named_nn("User"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(FieldValue::owned_any(
                         ctx.parent_value.try_downcast_ref::<(crate::store::UserRow, String)>()?.0.clone(),
@@ -271,7 +284,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 })
             }))
             .field(
-                Field::new("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         Ok(Some(Value::from(
                             ctx.parent_value.try_downcast_ref::<(crate::store::UserRow, String)>()?.1.clone(),
@@ -289,7 +302,7 @@ pub fn content_fields(obj: Object) -> Object {
         ctx.parent_value.try_downcast_ref::<ItemVal>()
     }
     obj.field(
-        Field::new("comments", TypeRef::named_nn_list_nn("Comment"), |ctx| {
+        super::field("comments", TypeRef::named_nn_list_nn("Comment"), |ctx| {
             FieldFuture::new(async move {
                 if !staff(&ctx)? {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
@@ -307,7 +320,7 @@ pub fn content_fields(obj: Object) -> Object {
         .description("Review comments, oldest first (editorial roles only)."),
     )
     .field(
-        Field::new("reviewHistory", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
+        super::field("reviewHistory", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
             FieldFuture::new(async move {
                 if !staff(&ctx)? {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
@@ -327,7 +340,7 @@ pub fn content_fields(obj: Object) -> Object {
         ),
     )
     .field(
-        Field::new("editLock", TypeRef::named("EditLock"), |ctx| {
+        super::field("editLock", TypeRef::named("EditLock"), |ctx| {
             FieldFuture::new(async move {
                 if !staff(&ctx)? {
                     return Ok(None);
@@ -339,7 +352,7 @@ pub fn content_fields(obj: Object) -> Object {
         .description("Who is editing it now, if anyone (editorial roles only)."),
     )
     .field(
-        Field::new("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange"), |ctx| {
+        super::field("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange"), |ctx| {
             FieldFuture::new(async move {
                 if !staff(&ctx)? {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
@@ -359,10 +372,10 @@ pub fn content_fields(obj: Object) -> Object {
 }
 
 pub fn interface_fields(i: Interface) -> Interface {
-    i.field(InterfaceField::new("comments", TypeRef::named_nn_list_nn("Comment")))
-        .field(InterfaceField::new("reviewHistory", TypeRef::named_nn_list_nn("AuditEntry")))
-        .field(InterfaceField::new("editLock", TypeRef::named("EditLock")))
-        .field(InterfaceField::new("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange")))
+    i.field(super::iface("comments", TypeRef::named_nn_list_nn("Comment")))
+        .field(super::iface("reviewHistory", TypeRef::named_nn_list_nn("AuditEntry")))
+        .field(super::iface("editLock", TypeRef::named("EditLock")))
+        .field(super::iface("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange")))
 }
 
 fn items_of_state(
@@ -418,7 +431,7 @@ fn items_of_state(
 
 pub fn queries(q: Object) -> Object {
     q.field(
-        Field::new("auditLog", TypeRef::named_nn("AuditEntryConnection"), |ctx| {
+        super::field("auditLog", TypeRef::named_nn("AuditEntryConnection"), |ctx| {
             FieldFuture::new(async move {
                 let r = req(&ctx)?;
                 let v = r.viewer().ok_or_else(|| gql_err(Error::unauthenticated("Log in first.")))?;
@@ -452,16 +465,16 @@ pub fn queries(q: Object) -> Object {
                 Ok(Some(FieldValue::owned_any((rows, info))))
             })
         })
-        .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(50))
+        .argument(super::input("first", TypeRef::named(TypeRef::INT)).default_value(50))
         .argument(
-            InputValue::new("after", TypeRef::named(TypeRef::STRING))
+            super::input("after", TypeRef::named(TypeRef::STRING))
                 .description("`pageInfo.endCursor` of the previous page."),
         )
-        .argument(InputValue::new("filter", TypeRef::named("AuditFilter")))
+        .argument(super::input("filter", TypeRef::named("AuditFilter")))
         .description("Every write, transition, login and user change, newest first (admins)."),
     )
     .field(
-        Field::new("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange"), |ctx| {
+        super::field("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange"), |ctx| {
             FieldFuture::new(async move {
                 if !staff(&ctx)? {
                     return Err(gql_err(Error::forbidden("Scheduled changes are for editorial roles.")));
@@ -472,13 +485,13 @@ pub fn queries(q: Object) -> Object {
             })
         })
         .argument(
-            InputValue::new("status", TypeRef::named(TypeRef::STRING))
+            super::input("status", TypeRef::named(TypeRef::STRING))
                 .description("pending, done, failed or cancelled; all when absent."),
         )
         .description("Planned publishes and unpublishes, soonest first."),
     )
     .field(
-        Field::new("revisionDiff", TypeRef::named_nn_list_nn("FieldChange"), |ctx| {
+        super::field("revisionDiff", TypeRef::named_nn_list_nn("FieldChange"), |ctx| {
             FieldFuture::new(async move {
                 let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
                 let (from, to) = (ctx.args.try_get("from")?.i64()?, ctx.args.try_get("to")?.i64()?);
@@ -486,21 +499,21 @@ pub fn queries(q: Object) -> Object {
                 Ok(Some(FieldValue::list(changes.into_iter().map(FieldValue::owned_any))))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .argument(InputValue::new("from", TypeRef::named_nn(TypeRef::INT)).description("Revision number."))
-        .argument(InputValue::new("to", TypeRef::named_nn(TypeRef::INT)).description("Revision number."))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("from", TypeRef::named_nn(TypeRef::INT)).description("Revision number."))
+        .argument(super::input("to", TypeRef::named_nn(TypeRef::INT)).description("Revision number."))
         .description("The fields that differ between two revisions of an item."),
     )
     .field(
-        Field::new("reviewQueue", TypeRef::named_nn_list_nn("Content"), items_of_state("IN_REVIEW", false))
+        super::field("reviewQueue", TypeRef::named_nn_list_nn("Content"), items_of_state("IN_REVIEW", false))
             .description("Items waiting for review, most recently changed first."),
     )
     .field(
-        Field::new("myDrafts", TypeRef::named_nn_list_nn("Content"), items_of_state("DRAFT", true))
+        super::field("myDrafts", TypeRef::named_nn_list_nn("Content"), items_of_state("DRAFT", true))
             .description("Your items in DRAFT, most recently changed first."),
     )
     .field(
-        Field::new("users", TypeRef::named_nn_list_nn("User"), |ctx| {
+        super::field("users", TypeRef::named_nn_list_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let rows = users::list(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
@@ -528,18 +541,18 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         FieldValue::owned_any(LoginVal { token, expires_at, user })
     };
     m.field(
-        Field::new("cancelScheduledChange", TypeRef::named_nn("ScheduledChange"), |ctx| {
+        super::field("cancelScheduledChange", TypeRef::named_nn("ScheduledChange"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
                 let row = hub(&ctx)?.content.cancel_schedule(&req(&ctx)?.actor, &id).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(row)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
         .description("Cancels a pending publish or unpublish."),
     )
     .field(
-        Field::new("restoreRevision", TypeRef::named_nn("Content"), move |ctx| {
+        super::field("restoreRevision", TypeRef::named_nn("Content"), move |ctx| {
             FieldFuture::new(async move {
                 let (ty, id) = content_id(&ctx)?;
                 let version = ctx.args.try_get("version")?.i64()?;
@@ -548,13 +561,13 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
                 typed(item, &ctx).map(Some)
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
-        .argument(InputValue::new("revision", TypeRef::named_nn(TypeRef::INT)).description("The revision number to bring back."))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("version", TypeRef::named_nn(TypeRef::INT)))
+        .argument(super::input("revision", TypeRef::named_nn(TypeRef::INT)).description("The revision number to bring back."))
         .description("Makes a new working draft from an old revision; history is kept."),
     )
     .field(
-        Field::new("addComment", TypeRef::named_nn("Comment"), |ctx| {
+        super::field("addComment", TypeRef::named_nn("Comment"), |ctx| {
             FieldFuture::new(async move {
                 let (ty, id) = content_id(&ctx)?;
                 let body = ctx.args.try_get("body")?.string()?.to_owned();
@@ -562,12 +575,12 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
                 Ok(Some(FieldValue::owned_any(c)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .argument(InputValue::new("body", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("body", TypeRef::named_nn(TypeRef::STRING)))
         .description("A review comment kept with the item."),
     )
     .field(
-        Field::new("createPreviewLink", TypeRef::named_nn("PreviewLink"), |ctx| {
+        super::field("createPreviewLink", TypeRef::named_nn("PreviewLink"), |ctx| {
             FieldFuture::new(async move {
                 let (ty, id) = content_id(&ctx)?;
                 let ttl = ctx.args.get("expiresIn").and_then(|v| v.i64().ok()).unwrap_or(86_400);
@@ -575,53 +588,53 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
                 Ok(Some(FieldValue::owned_any(p)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .argument(InputValue::new("expiresIn", TypeRef::named(TypeRef::INT)).default_value(86_400).description("Seconds, 1 to 30 days (a day by default)."))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("expiresIn", TypeRef::named(TypeRef::INT)).default_value(86_400).description("Seconds, 1 to 30 days (a day by default)."))
         .description("A token that lets a frontend show this draft without a login."),
     )
     .field(
-        Field::new("revokePreviewLink", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        super::field("revokePreviewLink", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
                 Ok(Some(Value::from(hub(&ctx)?.content.revoke_preview(&req(&ctx)?.actor, &id).await.map_err(gql_err)?)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID))),
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID))),
     )
     .field(
-        Field::new("lockItem", TypeRef::named_nn("EditLock"), |ctx| {
+        super::field("lockItem", TypeRef::named_nn("EditLock"), |ctx| {
             FieldFuture::new(async move {
                 let (ty, id) = content_id(&ctx)?;
                 let l = hub(&ctx)?.content.lock(&req(&ctx)?.actor, ty, &id).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(l)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
         .description("Says you are editing the item (renew within 5 minutes). Returns the lock that holds: yours, or who else is editing."),
     )
     .field(
-        Field::new("unlockItem", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        super::field("unlockItem", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let (ty, id) = content_id(&ctx)?;
                 Ok(Some(Value::from(hub(&ctx)?.content.unlock(&req(&ctx)?.actor, ty, &id).await.map_err(gql_err)?)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID))),
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID))),
     )
     .field(
-        Field::new("inviteUser", TypeRef::named_nn("Invitation"), |ctx| {
+        super::field("inviteUser", TypeRef::named_nn("Invitation"), |ctx| {
             FieldFuture::new(async move {
                 let email = ctx.args.try_get("email")?.string()?.to_owned();
                 let (u, t) = users::invite(hub(&ctx)?.store(), &req(&ctx)?.actor, &email, role_arg(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any((u, t))))
             })
         })
-        .argument(InputValue::new("email", TypeRef::named_nn(TypeRef::STRING)))
-        .argument(InputValue::new("role", TypeRef::named_nn("Role")))
+        .argument(super::input("email", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("role", TypeRef::named_nn("Role")))
         .description("Creates an account and an invitation token (admins)."),
     )
     .field(
-        Field::new("acceptInvitation", TypeRef::named_nn("LoginPayload"), move |ctx| {
+        super::field("acceptInvitation", TypeRef::named_nn("LoginPayload"), move |ctx| {
             FieldFuture::new(async move {
                 let token = ctx.args.try_get("token")?.string()?.to_owned();
                 let password = ctx.args.try_get("password")?.string()?.to_owned();
@@ -630,54 +643,54 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
                 Ok(Some(login_value(out)))
             })
         })
-        .argument(InputValue::new("token", TypeRef::named_nn(TypeRef::STRING)))
-        .argument(InputValue::new("password", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("token", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("password", TypeRef::named_nn(TypeRef::STRING)))
         .description("Sets your password from an invitation and logs you in."),
     )
     .field(
-        Field::new("updateUserRole", TypeRef::named_nn("User"), |ctx| {
+        super::field("updateUserRole", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
                 let u = users::set_role(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, role_arg(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
-        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID)))
-        .argument(InputValue::new("role", TypeRef::named_nn("Role"))),
+        .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("role", TypeRef::named_nn("Role"))),
     )
     .field(
-        Field::new("deactivateUser", TypeRef::named_nn("User"), |ctx| {
+        super::field("deactivateUser", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
                 let u = users::set_active(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, false).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
-        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID)))
         .description("Blocks the account and ends its sessions (admins)."),
     )
     .field(
-        Field::new("reactivateUser", TypeRef::named_nn("User"), |ctx| {
+        super::field("reactivateUser", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
                 let u = users::set_active(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, true).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
-        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID))),
+        .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID))),
     )
     .field(
-        Field::new("deleteUser", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        super::field("deleteUser", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
                 users::delete(hub(&ctx)?.store(), &req(&ctx)?.actor, &id).await.map_err(gql_err)?;
                 Ok(Some(Value::from(true)))
             })
         })
-        .argument(InputValue::new("userId", TypeRef::named_nn(TypeRef::ID))),
+        .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID))),
     )
     .field(
-        Field::new("changePassword", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        super::field("changePassword", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let cur = ctx.args.try_get("currentPassword")?.string()?.to_owned();
                 let new = ctx.args.try_get("newPassword")?.string()?.to_owned();
@@ -685,12 +698,12 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
                 Ok(Some(Value::from(true)))
             })
         })
-        .argument(InputValue::new("currentPassword", TypeRef::named_nn(TypeRef::STRING)))
-        .argument(InputValue::new("newPassword", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("currentPassword", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("newPassword", TypeRef::named_nn(TypeRef::STRING)))
         .description("Changes your password (12+ characters); your other sessions end."),
     )
     .field(
-        Field::new("refreshToken", TypeRef::named_nn("LoginPayload"), move |ctx| {
+        super::field("refreshToken", TypeRef::named_nn("LoginPayload"), move |ctx| {
             FieldFuture::new(async move {
                 let h = hub(&ctx)?;
                 let out = users::refresh(h.store(), &h.auth, &req(&ctx)?.actor).await.map_err(gql_err)?;
@@ -700,7 +713,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         .description("A new token for a new session; the current one ends."),
     )
     .field(
-        Field::new("logout", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        super::field("logout", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 users::logout(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
                 Ok(Some(Value::from(true)))
@@ -709,7 +722,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         .description("Ends this session: its token stops working."),
     )
     .field(
-        Field::new("logoutEverywhere", TypeRef::named_nn(TypeRef::INT), |ctx| {
+        super::field("logoutEverywhere", TypeRef::named_nn(TypeRef::INT), |ctx| {
             FieldFuture::new(async move {
                 let n = users::logout_everywhere(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
                 Ok(Some(Value::from(n)))

@@ -20,12 +20,12 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
         .register(
             InputObject::new("ImageTransformInput")
                 .description(format!("An image variant. Widths and heights are one of {WIDTHS:?}; nothing is enlarged beyond the original."))
-                .field(InputValue::new("width", TypeRef::named(TypeRef::INT)))
-                .field(InputValue::new("height", TypeRef::named(TypeRef::INT)))
-                .field(InputValue::new("fit", TypeRef::named("ImageFit")).default_value(Value::Enum(async_graphql::Name::new("INSIDE"))))
-                .field(InputValue::new("format", TypeRef::named("ImageFormat")).default_value(Value::Enum(async_graphql::Name::new("WEBP"))))
-                .field(InputValue::new("quality", TypeRef::named(TypeRef::INT)).default_value(75))
-                .field(InputValue::new("dpr", TypeRef::named(TypeRef::INT)).default_value(1).description("Device pixel ratio, 1 to 3.")),
+                .field(super::input("width", TypeRef::named(TypeRef::INT)))
+                .field(super::input("height", TypeRef::named(TypeRef::INT)))
+                .field(super::input("fit", TypeRef::named("ImageFit")).default_value(Value::Enum(async_graphql::Name::new("INSIDE"))))
+                .field(super::input("format", TypeRef::named("ImageFormat")).default_value(Value::Enum(async_graphql::Name::new("WEBP"))))
+                .field(super::input("quality", TypeRef::named(TypeRef::INT)).default_value(75))
+                .field(super::input("dpr", TypeRef::named(TypeRef::INT)).default_value(1).description("Device pixel ratio, 1 to 3.")),
         )
 }
 
@@ -140,7 +140,7 @@ pub fn fields(obj: Object) -> Object {
         ctx.parent_value.try_downcast_ref::<ItemVal>()
     }
     obj.field(
-        Field::new("url", TypeRef::named(TypeRef::STRING), |ctx| {
+        super::field("url", TypeRef::named(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move {
                 let p = item(&ctx)?;
                 let hub = hub(&ctx)?;
@@ -160,11 +160,11 @@ pub fn fields(obj: Object) -> Object {
                 Ok(Some(Value::from(media_url(hub, sha, &t.spec()))))
             })
         })
-        .argument(InputValue::new("transform", TypeRef::named("ImageTransformInput")))
+        .argument(super::input("transform", TypeRef::named("ImageTransformInput")))
         .description("Where to fetch it. Images: a variant (WebP, the original size, by default); documents and films: the file; external films: their link."),
     )
     .field(
-        Field::new("srcSet", TypeRef::named(TypeRef::STRING), |ctx| {
+        super::field("srcSet", TypeRef::named(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move {
                 let p = item(&ctx)?;
                 let hub = hub(&ctx)?;
@@ -195,12 +195,12 @@ pub fn fields(obj: Object) -> Object {
                 Ok(Some(Value::from(parts.join(", "))))
             })
         })
-        .argument(InputValue::new("widths", TypeRef::named_nn_list(TypeRef::INT)).description("Widths to offer; 320, 640, 960, 1280 and 1920 by default."))
-        .argument(InputValue::new("format", TypeRef::named("ImageFormat")).default_value(Value::Enum(async_graphql::Name::new("WEBP"))))
+        .argument(super::input("widths", TypeRef::named_nn_list(TypeRef::INT)).description("Widths to offer; 320, 640, 960, 1280 and 1920 by default."))
+        .argument(super::input("format", TypeRef::named("ImageFormat")).default_value(Value::Enum(async_graphql::Name::new("WEBP"))))
         .description("A `srcset` attribute for `<img>`: one variant per width the original reaches."),
     )
     .field(
-        Field::new("downloadUrl", TypeRef::named(TypeRef::STRING), |ctx| {
+        super::field("downloadUrl", TypeRef::named(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move { Ok(file_url(hub(&ctx)?, &item(&ctx)?.item, true).map(Value::from)) })
         })
         .description("The file as an attachment (with its name; range requests work)."),
@@ -224,7 +224,7 @@ pub fn mutations(
     scope: fn(&ResolverContext<'_>, Stage) -> async_graphql::Result<Arc<Scope>>,
 ) -> Object {
     m.field(
-        Field::new("uploadMedia", TypeRef::named_nn(ty.name), move |ctx| {
+        super::field("uploadMedia", TypeRef::named_nn(ty.name), move |ctx| {
             FieldFuture::new(async move {
                 let file = upload_of(&ctx)?;
                 let input = ctx
@@ -243,17 +243,17 @@ pub fn mutations(
             })
         })
         .argument(
-            InputValue::new("file", TypeRef::named_nn(TypeRef::UPLOAD))
+            super::input("file", TypeRef::named_nn(TypeRef::UPLOAD))
                 .description("The file, per the GraphQL multipart request spec."),
         )
         .argument(
-            InputValue::new("input", TypeRef::named(format!("{}Input", ty.name)))
+            super::input("input", TypeRef::named(format!("{}Input", ty.name)))
                 .description("Title, alt text and caption per locale, credit, licence, focal point."),
         )
         .description("Uploads a file as a new media asset (a DRAFT). Its type is read from its content."),
     )
     .field(
-        Field::new("replaceMediaFile", TypeRef::named_nn(ty.name), move |ctx| {
+        super::field("replaceMediaFile", TypeRef::named_nn(ty.name), move |ctx| {
             FieldFuture::new(async move {
                 let file = upload_of(&ctx)?;
                 let id = ids::decode_as(ctx.args.try_get("id")?.string()?, ty, "id").map_err(gql_err)?;
@@ -267,9 +267,9 @@ pub fn mutations(
                 Ok(Some(item_value(Arc::new(item), scope(&ctx, Stage::Draft)?)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
-        .argument(InputValue::new("file", TypeRef::named_nn(TypeRef::UPLOAD)))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("version", TypeRef::named_nn(TypeRef::INT)))
+        .argument(super::input("file", TypeRef::named_nn(TypeRef::UPLOAD)))
         .description("Replaces an asset's file; its id and every reference to it stay."),
     )
 }

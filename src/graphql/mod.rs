@@ -57,3 +57,120 @@ pub fn gql_err(e: Error) -> async_graphql::Error {
         }
     })
 }
+
+/// Descriptions of fields that mean the same wherever they appear, so every
+/// generated type is documented without repeating them at each site.
+fn common_description(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "id" => "Global id: stable, opaque; works with `node(id:)`.",
+        "slug" => "URL-friendly name, unique within its type.",
+        "workflowState" => "Where the item stands in the editorial workflow.",
+        "version" => {
+            "Rises with every change; send it back with a change, so that concurrent edits conflict instead of overwriting."
+        }
+        "createdAt" => "When it was created.",
+        "updatedAt" => "When it was last changed.",
+        "publishedAt" => "When the live version was published; null while it has none.",
+        "hasUnpublishedChanges" => "Whether the working copy differs from the live one.",
+        "availableLocales" => "Locales in which this item has text of its own (others fall back).",
+        "revisions" => "Saves and publishes, newest first (empty unless you may read drafts).",
+        "comments" => "Review comments, oldest first (staff only).",
+        "reviewHistory" => "Submissions, requests for changes and publishes, oldest first (staff only).",
+        "editLock" => "Who is editing it now, if anyone (staff only).",
+        "scheduledChanges" => "Publishes and unpublishes scheduled for it (staff only).",
+        "pageInfo" => "Where this page sits in the whole list.",
+        "edges" => "The items of this page, each with its cursor.",
+        "nodes" => "The items of this page.",
+        "cursor" => "Where this item sits in its list: pass it as `after` (or `before`).",
+        "node" => "The item.",
+        "and" => "Every one of these filters holds.",
+        "or" => "At least one of these filters holds.",
+        "not" => "This filter does not hold.",
+        "user" => "The user concerned.",
+        "author" => "Who wrote it.",
+        "expiresAt" => "When it stops working.",
+        "since" => "Since when.",
+        "until" => "Until when.",
+        "at" => "When it happened.",
+        "locale" => "A locale code, e.g. fr.",
+        "value" => "The value.",
+        "code" => "The code.",
+        "body" => "The text.",
+        "isDefault" => "Whether this is the server's default locale.",
+        "isFallback" => "Whether the value came from a fallback locale rather than the one asked for.",
+        "actorId" => "Id of the user who acted.",
+        "actorEmail" => "E-mail of the user who acted, as it was then.",
+        "action" => "What was done: create, update, publish, login, …",
+        "itemType" => "The content type concerned.",
+        "itemId" => "Global id of the item concerned.",
+        "detail" => "Details of the action (fields changed, states, comment).",
+        "ip" => "The caller's IP address.",
+        "userAgent" => "The caller's User-Agent.",
+        "nameLocalized" => "The name with its locale and every translation.",
+        "width" => "Width in pixels.",
+        "height" => "Height in pixels.",
+        "fit" => "How the image fills the box: COVER crops, CONTAIN pads, INSIDE scales down only.",
+        "format" => "Output format.",
+        "quality" => "Encoder quality, 1–100.",
+        "direction" => "Writing direction of the text: RTL for Arabic.",
+        "hasNextPage" => "Whether more items follow this page.",
+        "hasPreviousPage" => "Whether items come before this page.",
+        "startCursor" => "Cursor of the first item of the page.",
+        "endCursor" => "Cursor of the last item of the page: pass it as `after` for the next page.",
+        "doneAt" => "When it ran; null while pending.",
+        "error" => "Why it failed, if it did.",
+        "createdBy" => "Who scheduled it.",
+        "email" => "E-mail address (the login).",
+        "displayName" => "Name shown to other editors.",
+        "role" => "The role held.",
+        "revokePreviewLink" => "Makes a preview link stop working at once.",
+        "unlockItem" => "Releases your edit lock on an item.",
+        "updateUserRole" => "Changes a user's role (admins).",
+        "reactivateUser" => "Lets a deactivated user log in again (admins).",
+        "deleteUser" => "Deletes an account; its content stays, its sessions end (admins).",
+        _ => return None,
+    })
+}
+
+/// `Field::new`, with the common description of its name.
+pub(crate) fn field<F>(
+    name: &'static str,
+    ty: impl Into<async_graphql::dynamic::TypeRef>,
+    resolver: F,
+) -> async_graphql::dynamic::Field
+where
+    F: for<'a> Fn(async_graphql::dynamic::ResolverContext<'a>) -> async_graphql::dynamic::FieldFuture<'a>
+        + Send
+        + Sync
+        + 'static,
+{
+    let f = async_graphql::dynamic::Field::new(name, ty, resolver);
+    match common_description(name) {
+        Some(d) => f.description(d),
+        None => f,
+    }
+}
+
+/// `InputValue::new`, with the common description of its name.
+pub(crate) fn input(
+    name: &'static str,
+    ty: impl Into<async_graphql::dynamic::TypeRef>,
+) -> async_graphql::dynamic::InputValue {
+    let v = async_graphql::dynamic::InputValue::new(name, ty);
+    match common_description(name) {
+        Some(d) => v.description(d),
+        None => v,
+    }
+}
+
+/// `InterfaceField::new`, with the common description of its name.
+pub(crate) fn iface(
+    name: &'static str,
+    ty: impl Into<async_graphql::dynamic::TypeRef>,
+) -> async_graphql::dynamic::InterfaceField {
+    let v = async_graphql::dynamic::InterfaceField::new(name, ty);
+    match common_description(name) {
+        Some(d) => v.description(d),
+        None => v,
+    }
+}

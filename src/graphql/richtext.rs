@@ -66,13 +66,13 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
         Object::new("RichText")
             .description("A rich-text body in the requested locale (or the fallback that had one).")
             .field(
-                Field::new("document", TypeRef::named_nn("JSON"), |ctx| {
+                super::field("document", TypeRef::named_nn("JSON"), |ctx| {
                     FieldFuture::new(async move { Ok(Some(Value::from_json(rich(&ctx)?.doc.to_json())?)) })
                 })
                 .description("The structured document: `{type: \"doc\", blocks: [...]}` with paragraph, heading, list, quote, code, media, table and rule blocks (see the README)."),
             )
             .field(
-                Field::new("html", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("html", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         let r = rich(&ctx)?;
                         let media = embeds(&ctx, r).await?;
@@ -91,21 +91,21 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 .description("Sanitised HTML, safe to insert as is, in a `<div>` carrying `lang` and `dir` (`rtl` for Arabic). Embedded images come with `srcset`, `alt` and their size; media the reader may not see are left out."),
             )
             .field(
-                Field::new("text", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("text", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move { Ok(Some(Value::from(richtext::to_text(&rich(&ctx)?.doc)))) })
                 })
                 .description("Plain text, for previews, meta descriptions and feeds."),
             )
             .field(
-                Field::new("locale", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("locale", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move { Ok(Some(Value::from(rich(&ctx)?.locale.clone()))) })
                 })
                 .description("The locale the document came from (the requested one, or a fallback)."),
             )
-            .field(Field::new("direction", TypeRef::named_nn("TextDirection"), |ctx| {
+            .field(super::field("direction", TypeRef::named_nn("TextDirection"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(dir(&rich(&ctx)?.locale))))) })
             }))
-            .field(Field::new("isFallback", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            .field(super::field("isFallback", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
                 FieldFuture::new(async move {
                     let r = rich(&ctx)?;
                     Ok(Some(Value::from(r.locale != r.scope.locale())))
@@ -115,13 +115,13 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     .register(
         InputObject::new("LocalizedRichTextInput")
             .description("One locale's rich text: Markdown or a document. Both null removes the locale.")
-            .field(InputValue::new("locale", TypeRef::named_nn(TypeRef::STRING)))
+            .field(super::input("locale", TypeRef::named_nn(TypeRef::STRING)))
             .field(
-                InputValue::new("markdown", TypeRef::named(TypeRef::STRING))
+                super::input("markdown", TypeRef::named(TypeRef::STRING))
                     .description("CommonMark with tables and strikethrough. Raw HTML is reduced to its text; `![caption](media:<MediaAsset id>)` embeds a media asset."),
             )
             .field(
-                InputValue::new("document", TypeRef::named("JSON"))
+                super::input("document", TypeRef::named("JSON"))
                     .description("A document as `RichText.document` serves it. Links other than http(s), mailto, tel and relative ones are removed, keeping their text."),
             ),
     )

@@ -110,25 +110,25 @@ fn conn_value(page: Page, scope: Arc<Scope>) -> FieldValue<'static> {
 }
 
 fn connection_args(f: Field, target: &TypeDef) -> Field {
-    f.argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).description(
+    f.argument(super::input("first", TypeRef::named(TypeRef::INT)).description(
         "Up to this many items from the start (or after `after`); at most 100, 20 when no window is given.",
     ))
-    .argument(InputValue::new("after", TypeRef::named(TypeRef::STRING)).description("A cursor: items after it."))
+    .argument(super::input("after", TypeRef::named(TypeRef::STRING)).description("A cursor: items after it."))
     .argument(
-        InputValue::new("last", TypeRef::named(TypeRef::INT))
+        super::input("last", TypeRef::named(TypeRef::INT))
             .description("Up to this many items from the end (or before `before`)."),
     )
-    .argument(InputValue::new("before", TypeRef::named(TypeRef::STRING)).description("A cursor: items before it."))
-    .argument(InputValue::new("filter", TypeRef::named(format!("{}Filter", target.name))))
+    .argument(super::input("before", TypeRef::named(TypeRef::STRING)).description("A cursor: items before it."))
+    .argument(super::input("filter", TypeRef::named(format!("{}Filter", target.name))))
     .argument(
-        InputValue::new("orderBy", TypeRef::named_nn_list(format!("{}Order", target.name)))
+        super::input("orderBy", TypeRef::named_nn_list(format!("{}Order", target.name)))
             .description("Sort keys in order; `id` breaks ties."),
     )
 }
 
 fn read_args(f: Field) -> Field {
-    f.argument(InputValue::new("locale", TypeRef::named(TypeRef::STRING)).description("Locale to read in; defaults from Accept-Language, then the server's default. Missing values fall back along the configured chain."))
-        .argument(InputValue::new("preview", TypeRef::named(TypeRef::BOOLEAN)).description("Read working drafts instead of published content (needs a role that may read drafts)."))
+    f.argument(super::input("locale", TypeRef::named(TypeRef::STRING)).description("Locale to read in; defaults from Accept-Language, then the server's default. Missing values fall back along the configured chain."))
+        .argument(super::input("preview", TypeRef::named(TypeRef::BOOLEAN)).description("Read working drafts instead of published content (needs a role that may read drafts)."))
 }
 
 fn desc(f: Field, d: &str) -> Field {
@@ -323,37 +323,37 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
         ctx.parent_value.try_downcast_ref::<ItemVal>()
     }
     obj.field(
-        Field::new("id", TypeRef::named_nn(TypeRef::ID), move |ctx| {
+        super::field("id", TypeRef::named_nn(TypeRef::ID), move |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(ids::encode(ty.name, &item(&ctx)?.item.id)))) })
         })
         .description("Global id, usable with `node(id:)`."),
     )
     .field(
-        Field::new("slug", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+        super::field("slug", TypeRef::named_nn(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(item(&ctx)?.item.slug.clone()))) })
         })
         .description("URL-safe unique name."),
     )
     .field(
-        Field::new("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
+        super::field("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&item(&ctx)?.item.state)))) })
         })
         .description("Editorial state of this copy."),
     )
     .field(
-        Field::new("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
+        super::field("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(item(&ctx)?.item.version))) })
         })
         .description("Send it back with every write: a write based on an older version is refused with CONFLICT."),
     )
-    .field(Field::new("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
+    .field(super::field("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
         FieldFuture::new(async move { Ok(Some(Value::from(dv::format_datetime(item(&ctx)?.item.created_at)))) })
     }))
-    .field(Field::new("updatedAt", TypeRef::named_nn("DateTime"), |ctx| {
+    .field(super::field("updatedAt", TypeRef::named_nn("DateTime"), |ctx| {
         FieldFuture::new(async move { Ok(Some(Value::from(dv::format_datetime(item(&ctx)?.item.updated_at)))) })
     }))
     .field(
-        Field::new("publishedAt", TypeRef::named("DateTime"), |ctx| {
+        super::field("publishedAt", TypeRef::named("DateTime"), |ctx| {
             FieldFuture::new(
                 async move { Ok(item(&ctx)?.item.published_at.map(|ms| Value::from(dv::format_datetime(ms)))) },
             )
@@ -361,7 +361,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
         .description("When the live version was published; null while it has none."),
     )
     .field(
-        Field::new("availableLocales", TypeRef::named_nn_list_nn(TypeRef::STRING), |ctx| {
+        super::field("availableLocales", TypeRef::named_nn_list_nn(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move {
                 // Locales with any text of their own in this item, in configured order.
                 let i = &item(&ctx)?.item;
@@ -379,7 +379,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
         .description("Locales in which this item has text of its own (others fall back)."),
     )
     .field(
-        Field::new("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        super::field("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let i = &item(&ctx)?.item;
                 Ok(Some(Value::from(i.stage == Stage::Draft && i.published_at.is_some() && i.state != "PUBLISHED")))
@@ -388,7 +388,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
         .description("A working draft differs from the live version (preview reads only)."),
     )
     .field(
-        Field::new("revisions", TypeRef::named_nn_list_nn("Revision"), |ctx| {
+        super::field("revisions", TypeRef::named_nn_list_nn("Revision"), |ctx| {
             FieldFuture::new(async move {
                 let p = item(&ctx)?;
                 // History is editorial: only roles that may read drafts see it.
@@ -401,7 +401,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
                 Ok(Some(FieldValue::list(revs.into_iter().take(first).map(FieldValue::owned_any))))
             })
         })
-        .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(20))
+        .argument(super::input("first", TypeRef::named(TypeRef::INT)).default_value(20))
         .description("Saves and publishes, newest first (empty unless you may read drafts)."),
     )
 }
@@ -410,19 +410,19 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
     let name = ty.name;
     let edge = Object::new(format!("{name}Edge"))
         .description(format!("A {name} in a list, with its cursor."))
-        .field(Field::new("cursor", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+        .field(super::field("cursor", TypeRef::named_nn(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move {
                 Ok(Some(Value::from(args::encode_cursor(&ctx.parent_value.try_downcast_ref::<EdgeVal>()?.edge.key))))
             })
         }))
-        .field(Field::new("node", TypeRef::named_nn(name), |ctx| {
+        .field(super::field("node", TypeRef::named_nn(name), |ctx| {
             FieldFuture::new(async move {
                 let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
                 Ok(Some(item_value(e.edge.item.clone(), e.scope.clone())))
             })
         }))
         .field(
-            Field::new("role", TypeRef::named(TypeRef::STRING), |ctx| {
+            super::field("role", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move {
                     let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
                     let map = parse_local(e.edge.role.as_deref());
@@ -434,20 +434,20 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
     let conn = Object::new(format!("{name}Connection"))
         .description(format!("A page of {name} items."))
         .field(
-            Field::new("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
+            super::field("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<ConnVal>()?.page.total.unwrap_or(0))))
                 })
             })
             .description("How many items match the filter, over all pages."),
         )
-        .field(Field::new("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
+        .field(super::field("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
             FieldFuture::new(async move {
                 let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
                 Ok(Some(FieldValue::owned_any(PageInfoVal::of(&c.page))))
             })
         }))
-        .field(Field::new("edges", TypeRef::named_nn_list_nn(format!("{name}Edge")), |ctx| {
+        .field(super::field("edges", TypeRef::named_nn_list_nn(format!("{name}Edge")), |ctx| {
             FieldFuture::new(async move {
                 let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
                 Ok(Some(FieldValue::list(
@@ -458,7 +458,7 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
                 )))
             })
         }))
-        .field(Field::new("nodes", TypeRef::named_nn_list_nn(name), |ctx| {
+        .field(super::field("nodes", TypeRef::named_nn_list_nn(name), |ctx| {
             FieldFuture::new(async move {
                 let c = ctx.parent_value.try_downcast_ref::<ConnVal>()?;
                 Ok(Some(FieldValue::list(c.page.edges.iter().map(|e| item_value(e.item.clone(), c.scope.clone())))))
@@ -492,18 +492,36 @@ fn page_info() -> Object {
     }
     Object::new("PageInfo")
         .description("Where a page sits in its list.")
-        .field(Field::new("hasNextPage", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        .field(super::field("hasNextPage", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(p(&ctx)?.has_next))) })
         }))
-        .field(Field::new("hasPreviousPage", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+        .field(super::field("hasPreviousPage", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(p(&ctx)?.has_prev))) })
         }))
-        .field(Field::new("startCursor", TypeRef::named(TypeRef::STRING), |ctx| {
+        .field(super::field("startCursor", TypeRef::named(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move { Ok(p(&ctx)?.start.clone().map(Value::from)) })
         }))
-        .field(Field::new("endCursor", TypeRef::named(TypeRef::STRING), |ctx| {
+        .field(super::field("endCursor", TypeRef::named(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move { Ok(p(&ctx)?.end.clone().map(Value::from)) })
         }))
+}
+
+/// A filter operator, with what it means.
+fn op_value(name: &str, ty: TypeRef) -> InputValue {
+    let d = match name {
+        "eq" => "Equal to this value.",
+        "ne" => "Not equal to this value (items without a value do not match).",
+        "in" => "Equal to one of these values.",
+        "notIn" => "Equal to none of these values.",
+        "isNull" => "true: only items without a value; false: only items with one.",
+        "isEmpty" => "true: only items with none linked; false: only items with at least one.",
+        "lt" => "Less than (before, for dates).",
+        "lte" => "Less than or equal to.",
+        "gt" => "Greater than (after, for dates).",
+        "gte" => "Greater than or equal to.",
+        _ => "",
+    };
+    InputValue::new(name, ty).description(d)
 }
 
 fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
@@ -512,27 +530,29 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         .register(Scalar::new("Date").description("An ISO 8601 calendar date, full (2018-04-10) or reduced to a month (2016-05) or a year (2024)."))
         .register(Scalar::new("JSON").description("A JSON document."))
         .register(Enum::new("WorkflowState").description("DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED; IN_REVIEW → DRAFT when changes are requested; ARCHIVED → DRAFT.").items(STATES.iter().copied()))
-        .register(Enum::new("OrderDirection").items(["ASC", "DESC"]))
+        .register(Enum::new("OrderDirection").description("ASC: smallest, earliest or A first. DESC: the reverse.").items(["ASC", "DESC"]))
         .register(Enum::new("Role").description("ADMIN: everything. EDITOR: review, publish, archive. AUTHOR: own drafts, submit. VIEWER: read drafts.").items(["ADMIN", "EDITOR", "AUTHOR", "VIEWER"]))
-        .register(Enum::new("TextDirection").items(["LTR", "RTL"]))
+        .register(Enum::new("TextDirection").description("Writing direction: LTR (French, English) or RTL (Arabic).").items(["LTR", "RTL"]))
         .register(page_info());
     for e in ENUMS {
         b = b.register(Enum::new(e.name).description(e.description).items(e.values.iter().copied()));
         b = b.register(
             InputObject::new(format!("{}Filter", e.name))
-                .field(InputValue::new("eq", TypeRef::named(e.name)))
-                .field(InputValue::new("ne", TypeRef::named(e.name)))
-                .field(InputValue::new("in", TypeRef::named_nn_list(e.name)))
-                .field(InputValue::new("notIn", TypeRef::named_nn_list(e.name)))
-                .field(InputValue::new("isNull", TypeRef::named(TypeRef::BOOLEAN))),
+                .description(format!("Conditions on a {} field; all given conditions must hold.", e.name))
+                .field(op_value("eq", TypeRef::named(e.name)))
+                .field(op_value("ne", TypeRef::named(e.name)))
+                .field(op_value("in", TypeRef::named_nn_list(e.name)))
+                .field(op_value("notIn", TypeRef::named_nn_list(e.name)))
+                .field(op_value("isNull", TypeRef::named(TypeRef::BOOLEAN))),
         );
     }
     b = b.register(
         InputObject::new("WorkflowStateFilter")
-            .field(InputValue::new("eq", TypeRef::named("WorkflowState")))
-            .field(InputValue::new("ne", TypeRef::named("WorkflowState")))
-            .field(InputValue::new("in", TypeRef::named_nn_list("WorkflowState")))
-            .field(InputValue::new("notIn", TypeRef::named_nn_list("WorkflowState"))),
+            .description("Conditions on the editorial state; all given conditions must hold.")
+            .field(op_value("eq", TypeRef::named("WorkflowState")))
+            .field(op_value("ne", TypeRef::named("WorkflowState")))
+            .field(op_value("in", TypeRef::named_nn_list("WorkflowState")))
+            .field(op_value("notIn", TypeRef::named_nn_list("WorkflowState"))),
     );
     // Scalar filters: the same operators over different value types.
     for (name, ty, ordered, text) in [
@@ -546,28 +566,27 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
     ] {
         let mut o = InputObject::new(name)
             .description("Conditions on one field; all given conditions must hold. Localised text is compared in the requested locale after fallback.")
-            .field(InputValue::new("eq", TypeRef::named(ty)))
-            .field(InputValue::new("isNull", TypeRef::named(TypeRef::BOOLEAN)));
+            .field(op_value("eq", TypeRef::named(ty)))
+            .field(op_value("isNull", TypeRef::named(TypeRef::BOOLEAN)));
         if name != "BooleanFilter" {
             o = o
-                .field(InputValue::new("ne", TypeRef::named(ty)))
-                .field(InputValue::new("in", TypeRef::named_nn_list(ty)))
-                .field(InputValue::new("notIn", TypeRef::named_nn_list(ty)));
+                .field(op_value("ne", TypeRef::named(ty)))
+                .field(op_value("in", TypeRef::named_nn_list(ty)))
+                .field(op_value("notIn", TypeRef::named_nn_list(ty)));
         }
         if ordered {
             for op in ["lt", "lte", "gt", "gte"] {
-                o = o.field(InputValue::new(op, TypeRef::named(ty)));
+                o = o.field(op_value(op, TypeRef::named(ty)));
             }
         }
         if text {
             o = o
                 .field(
-                    InputValue::new("contains", TypeRef::named(TypeRef::STRING))
+                    super::input("contains", TypeRef::named(TypeRef::STRING))
                         .description("Case-insensitive substring."),
                 )
                 .field(
-                    InputValue::new("startsWith", TypeRef::named(TypeRef::STRING))
-                        .description("Case-insensitive prefix."),
+                    super::input("startsWith", TypeRef::named(TypeRef::STRING)).description("Case-insensitive prefix."),
                 );
         }
         b = b.register(o);
@@ -579,45 +598,55 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
             InputObject::new(name)
                 .description(format!("Conditions on a list of {what}."))
                 .field(
-                    InputValue::new("anyOf", TypeRef::named_nn_list(ty))
+                    super::input("anyOf", TypeRef::named_nn_list(ty))
                         .description(format!("At least one of these {what} is linked.")),
                 )
                 .field(
-                    InputValue::new("noneOf", TypeRef::named_nn_list(ty))
+                    super::input("noneOf", TypeRef::named_nn_list(ty))
                         .description(format!("None of these {what} is linked.")),
                 )
-                .field(InputValue::new("isEmpty", TypeRef::named(TypeRef::BOOLEAN))),
+                .field(op_value("isEmpty", TypeRef::named(TypeRef::BOOLEAN))),
         );
     }
     b = b
         .register(
             InputObject::new("LocalizedStringInput")
                 .description("One locale's value of a localised field; a null or empty value removes that locale.")
-                .field(InputValue::new("locale", TypeRef::named_nn(TypeRef::STRING)))
-                .field(InputValue::new("value", TypeRef::named(TypeRef::STRING))),
+                .field(
+                    super::input("locale", TypeRef::named_nn(TypeRef::STRING))
+                        .description("A configured locale, e.g. fr."),
+                )
+                .field(
+                    super::input("value", TypeRef::named(TypeRef::STRING))
+                        .description("The text in that locale; null or empty removes it."),
+                ),
         )
         .register(
             InputObject::new("MoneyInput")
+                .description("An exact amount of money.")
                 .field(
-                    InputValue::new("amount", TypeRef::named_nn(TypeRef::STRING))
+                    super::input("amount", TypeRef::named_nn(TypeRef::STRING))
                         .description("Decimal amount, e.g. \"250000.00\"."),
                 )
                 .field(
-                    InputValue::new("currency", TypeRef::named_nn(TypeRef::STRING))
+                    super::input("currency", TypeRef::named_nn(TypeRef::STRING))
                         .description("ISO 4217 code, e.g. USD."),
                 ),
         )
         .register(
             InputObject::new("LinkInput")
                 .description("A related item with the role it holds.")
-                .field(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-                .field(InputValue::new("role", TypeRef::named_nn_list("LocalizedStringInput"))),
+                .field(super::input("id", TypeRef::named_nn(TypeRef::ID)).description("The related item's id."))
+                .field(
+                    super::input("role", TypeRef::named_nn_list("LocalizedStringInput"))
+                        .description("Its role, per locale (funder, partner, trainer)."),
+                ),
         );
     b.register(
         Object::new("Money")
             .description("An amount of money, exact.")
             .field(
-                Field::new("amount", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("amount", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         let m = ctx.parent_value.try_downcast_ref::<MoneyVal>()?;
                         Ok(Some(Value::from(dv::format_money(m.minor, &m.currency))))
@@ -626,7 +655,7 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
                 .description("Decimal amount in the currency's units, e.g. \"250000.00\"."),
             )
             .field(
-                Field::new("currency", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("currency", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<MoneyVal>()?.currency.clone())))
                     })
@@ -637,14 +666,14 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
     .register(
         Object::new("LocalizedString")
             .description("A localised value as served, with where it came from.")
-            .field(Field::new("value", TypeRef::named(TypeRef::STRING), |ctx| {
+            .field(super::field("value", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move {
                     let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
                     Ok(l.scope.pick(&l.map).map(|(_, v)| Value::from(v.to_owned())))
                 })
             }))
             .field(
-                Field::new("locale", TypeRef::named(TypeRef::STRING), |ctx| {
+                super::field("locale", TypeRef::named(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
                         Ok(l.scope.pick(&l.map).map(|(k, _)| Value::from(k.to_owned())))
@@ -652,20 +681,20 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
                 })
                 .description("The locale the value came from (the requested one, or a fallback)."),
             )
-            .field(Field::new("direction", TypeRef::named("TextDirection"), |ctx| {
+            .field(super::field("direction", TypeRef::named("TextDirection"), |ctx| {
                 FieldFuture::new(async move {
                     let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
                     Ok(l.scope.pick(&l.map).map(|(k, _)| Value::Enum(Name::new(dir(k)))))
                 })
             }))
-            .field(Field::new("isFallback", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            .field(super::field("isFallback", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
                 FieldFuture::new(async move {
                     let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
                     Ok(Some(Value::from(l.scope.pick(&l.map).is_some_and(|(k, _)| k != l.scope.locale()))))
                 })
             }))
             .field(
-                Field::new("translations", TypeRef::named_nn_list_nn("Translation"), |ctx| {
+                super::field("translations", TypeRef::named_nn_list_nn("Translation"), |ctx| {
                     FieldFuture::new(async move {
                         let l = ctx.parent_value.try_downcast_ref::<LocalVal>()?;
                         Ok(Some(FieldValue::list(
@@ -678,17 +707,18 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
     )
     .register(
         Object::new("Translation")
-            .field(Field::new("locale", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            .description("A value in one locale.")
+            .field(super::field("locale", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<(String, String)>()?.0.clone())))
                 })
             }))
-            .field(Field::new("value", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            .field(super::field("value", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<(String, String)>()?.1.clone())))
                 })
             }))
-            .field(Field::new("direction", TypeRef::named_nn("TextDirection"), |ctx| {
+            .field(super::field("direction", TypeRef::named_nn("TextDirection"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::Enum(Name::new(dir(&ctx.parent_value.try_downcast_ref::<(String, String)>()?.0)))))
                 })
@@ -697,13 +727,13 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
     .register(
         Object::new("Country")
             .description("A country (ISO 3166-1 alpha-2).")
-            .field(Field::new("code", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            .field(super::field("code", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<CountryVal>()?.code.clone())))
                 })
             }))
             .field(
-                Field::new("name", TypeRef::named(TypeRef::STRING), |ctx| {
+                super::field("name", TypeRef::named(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         let c = ctx.parent_value.try_downcast_ref::<CountryVal>()?;
                         let names = hub(&ctx)?.content.countries.names.get(&c.code);
@@ -712,7 +742,7 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
                 })
                 .description("Name in the requested locale."),
             )
-            .field(Field::new("nameLocalized", TypeRef::named("LocalizedString"), |ctx| {
+            .field(super::field("nameLocalized", TypeRef::named("LocalizedString"), |ctx| {
                 FieldFuture::new(async move {
                     let c = ctx.parent_value.try_downcast_ref::<CountryVal>()?;
                     let names = hub(&ctx)?.content.countries.names.get(&c.code).cloned().unwrap_or_default();
@@ -723,23 +753,23 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
     .register(
         Object::new("Locale")
             .description("A locale this server serves.")
-            .field(Field::new("code", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            .field(super::field("code", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<LocaleInfo>()?.code.clone())))
                 })
             }))
-            .field(Field::new("direction", TypeRef::named_nn("TextDirection"), |ctx| {
+            .field(super::field("direction", TypeRef::named_nn("TextDirection"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::Enum(Name::new(dir(&ctx.parent_value.try_downcast_ref::<LocaleInfo>()?.code)))))
                 })
             }))
-            .field(Field::new("isDefault", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+            .field(super::field("isDefault", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<LocaleInfo>()?.default)))
                 })
             }))
             .field(
-                Field::new("fallbacks", TypeRef::named_nn_list_nn(TypeRef::STRING), |ctx| {
+                super::field("fallbacks", TypeRef::named_nn_list_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         let l = ctx.parent_value.try_downcast_ref::<LocaleInfo>()?;
                         Ok(Some(Value::List(l.chain.iter().skip(1).map(|c| Value::from(c.clone())).collect())))
@@ -752,30 +782,31 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
     .register(revision_type())
     .register(
         Object::new("LoginPayload")
+            .description("A session: its token, when it ends, and who it is for.")
             .field(
-                Field::new("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<LoginVal>()?.token.clone())))
                     })
                 })
                 .description("Send as `Authorization: Bearer <token>`."),
             )
-            .field(Field::new("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
+            .field(super::field("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(dv::format_datetime(
                         ctx.parent_value.try_downcast_ref::<LoginVal>()?.expires_at,
                     ))))
                 })
             }))
-            .field(Field::new("user", TypeRef::named_nn("User"), |ctx| {
+            .field(super::field("user", TypeRef::named_nn("User"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(FieldValue::owned_any(ctx.parent_value.try_downcast_ref::<LoginVal>()?.user.clone())))
                 })
             })),
     )
     .register(
-        Object::new("DeletePayload").field(
-            Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+        Object::new("DeletePayload").description("What a delete removed.").field(
+            super::field("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<String>()?.clone())))
                 })
@@ -803,16 +834,16 @@ fn user_type() -> Object {
     }
     Object::new("User")
         .description("Someone who works on the content.")
-        .field(Field::new("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
+        .field(super::field("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.id.clone()))) })
         }))
-        .field(Field::new("email", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+        .field(super::field("email", TypeRef::named_nn(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.email.clone()))) })
         }))
-        .field(Field::new("displayName", TypeRef::named(TypeRef::STRING), |ctx| {
+        .field(super::field("displayName", TypeRef::named(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move { Ok(u(&ctx)?.display_name.clone().map(Value::from)) })
         }))
-        .field(Field::new("role", TypeRef::named_nn("Role"), |ctx| {
+        .field(super::field("role", TypeRef::named_nn("Role"), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&u(&ctx)?.role)))) })
         }))
 }
@@ -824,39 +855,39 @@ fn revision_type() -> Object {
     Object::new("Revision")
         .description("A recorded state of an item: every save and every publish.")
         .field(
-            Field::new("number", TypeRef::named_nn(TypeRef::INT), |ctx| {
+            super::field("number", TypeRef::named_nn(TypeRef::INT), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(r(&ctx)?.number))) })
             })
             .description("1 for the first save, counting up."),
         )
         .field(
-            Field::new("kind", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            super::field("kind", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(r(&ctx)?.kind.clone()))) })
             })
             .description("save, publish or changes_requested."),
         )
-        .field(Field::new("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
+        .field(super::field("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(r(&ctx)?.version))) })
         }))
-        .field(Field::new("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
+        .field(super::field("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&r(&ctx)?.state)))) })
         }))
-        .field(Field::new("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
+        .field(super::field("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(dv::format_datetime(r(&ctx)?.created_at)))) })
         }))
         .field(
-            Field::new("message", TypeRef::named(TypeRef::STRING), |ctx| {
+            super::field("message", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(r(&ctx)?.message.clone().map(Value::from)) })
             })
             .description("The comment given with it, if any."),
         )
         .field(
-            Field::new("snapshot", TypeRef::named_nn("JSON"), |ctx| {
+            super::field("snapshot", TypeRef::named_nn("JSON"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from_json(serde_json::from_str(&r(&ctx)?.snapshot)?)?)) })
             })
             .description("The item as it stood, in the import format."),
         )
-        .field(Field::new("author", TypeRef::named("User"), |ctx| {
+        .field(super::field("author", TypeRef::named("User"), |ctx| {
             FieldFuture::new(async move {
                 let Some(id) = r(&ctx)?.author_id.clone() else {
                     return Ok(None);
@@ -899,22 +930,22 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
-        .field(InterfaceField::new("id", TypeRef::named_nn(TypeRef::ID)));
+        .field(super::iface("id", TypeRef::named_nn(TypeRef::ID)));
     let content = Interface::new("Content")
         .description("Fields every content type has.")
         .implement("Node")
-        .field(InterfaceField::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .field(InterfaceField::new("slug", TypeRef::named_nn(TypeRef::STRING)))
-        .field(InterfaceField::new("workflowState", TypeRef::named_nn("WorkflowState")))
-        .field(InterfaceField::new("version", TypeRef::named_nn(TypeRef::INT)))
-        .field(InterfaceField::new("createdAt", TypeRef::named_nn("DateTime")))
-        .field(InterfaceField::new("updatedAt", TypeRef::named_nn("DateTime")))
-        .field(InterfaceField::new("publishedAt", TypeRef::named("DateTime")))
-        .field(InterfaceField::new("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN)))
-        .field(InterfaceField::new("availableLocales", TypeRef::named_nn_list_nn(TypeRef::STRING)))
+        .field(super::iface("id", TypeRef::named_nn(TypeRef::ID)))
+        .field(super::iface("slug", TypeRef::named_nn(TypeRef::STRING)))
+        .field(super::iface("workflowState", TypeRef::named_nn("WorkflowState")))
+        .field(super::iface("version", TypeRef::named_nn(TypeRef::INT)))
+        .field(super::iface("createdAt", TypeRef::named_nn("DateTime")))
+        .field(super::iface("updatedAt", TypeRef::named_nn("DateTime")))
+        .field(super::iface("publishedAt", TypeRef::named("DateTime")))
+        .field(super::iface("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN)))
+        .field(super::iface("availableLocales", TypeRef::named_nn_list_nn(TypeRef::STRING)))
         .field(
-            InterfaceField::new("revisions", TypeRef::named_nn_list_nn("Revision"))
-                .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)).default_value(20)),
+            super::iface("revisions", TypeRef::named_nn_list_nn("Revision"))
+                .argument(super::input("first", TypeRef::named(TypeRef::INT)).default_value(20)),
         );
     let content = super::editorial::interface_fields(content);
     b = b.register(node).register(content);
@@ -934,20 +965,20 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 ty.name
             ))
             .field(
-                InputValue::new("slug", TypeRef::named(TypeRef::STRING))
+                super::input("slug", TypeRef::named(TypeRef::STRING))
                     .description("Made from the title when not given."),
             );
         let mut filter = InputObject::new(format!("{}Filter", ty.name))
             .description(format!("Conditions on {} items; all given conditions must hold.", ty.name))
-            .field(InputValue::new("and", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
-            .field(InputValue::new("or", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
-            .field(InputValue::new("not", TypeRef::named(format!("{}Filter", ty.name))))
-            .field(InputValue::new("id", TypeRef::named("IDFilter")))
-            .field(InputValue::new("slug", TypeRef::named("StringFilter")))
-            .field(InputValue::new("workflowState", TypeRef::named("WorkflowStateFilter")))
-            .field(InputValue::new("createdAt", TypeRef::named("DateTimeFilter")))
-            .field(InputValue::new("updatedAt", TypeRef::named("DateTimeFilter")))
-            .field(InputValue::new("publishedAt", TypeRef::named("DateTimeFilter")));
+            .field(super::input("and", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
+            .field(super::input("or", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
+            .field(super::input("not", TypeRef::named(format!("{}Filter", ty.name))))
+            .field(super::input("id", TypeRef::named("IDFilter")))
+            .field(super::input("slug", TypeRef::named("StringFilter")))
+            .field(super::input("workflowState", TypeRef::named("WorkflowStateFilter")))
+            .field(super::input("createdAt", TypeRef::named("DateTimeFilter")))
+            .field(super::input("updatedAt", TypeRef::named("DateTimeFilter")))
+            .field(super::input("publishedAt", TypeRef::named("DateTimeFilter")));
         let mut order_fields: Vec<String> = COMMON_ORDER.iter().map(|(n, _)| n.to_string()).collect();
         for f in ty.fields {
             for field in value_field(Some(ty), f, false) {
@@ -961,7 +992,11 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 }));
             }
             if let Some(ft) = filter_type(f.kind) {
-                filter = filter.field(InputValue::new(f.name, TypeRef::named(ft)));
+                filter = filter.field(InputValue::new(f.name, TypeRef::named(ft)).description(format!(
+                    "Conditions on `{}`{}.",
+                    f.name,
+                    if matches!(f.kind, Kind::Refs { .. } | Kind::Countries) { " (the linked items)" } else { "" }
+                )));
             }
             if f.kind.sortable() {
                 order_fields.push(order_name(f.name));
@@ -978,13 +1013,22 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             .register(conn)
             .register(input)
             .register(filter)
-            .register(Enum::new(format!("{}OrderField", ty.name)).items(order_fields))
+            .register(
+                Enum::new(format!("{}OrderField", ty.name))
+                    .description(format!("Fields a list of {} can be sorted by.", ty.name))
+                    .items(order_fields),
+            )
             .register(
                 InputObject::new(format!("{}Order", ty.name))
-                    .field(InputValue::new("field", TypeRef::named_nn(format!("{}OrderField", ty.name))))
+                    .description("One sort key; localised text sorts in the requested locale after fallback.")
                     .field(
-                        InputValue::new("direction", TypeRef::named("OrderDirection"))
-                            .default_value(Value::Enum(Name::new("ASC"))),
+                        super::input("field", TypeRef::named_nn(format!("{}OrderField", ty.name)))
+                            .description("What to sort by."),
+                    )
+                    .field(
+                        super::input("direction", TypeRef::named("OrderDirection"))
+                            .default_value(Value::Enum(Name::new("ASC")))
+                            .description("Ascending unless DESC."),
                     ),
             );
 
@@ -1054,10 +1098,10 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                     Ok(item.map(|i| item_value(i, scope)))
                 })
             })
-            .argument(InputValue::new("id", TypeRef::named(TypeRef::ID)))
-            .argument(InputValue::new("slug", TypeRef::named(TypeRef::STRING)))
+            .argument(super::input("id", TypeRef::named(TypeRef::ID)))
+            .argument(super::input("slug", TypeRef::named(TypeRef::STRING)))
             .argument(
-                InputValue::new("previewToken", TypeRef::named(TypeRef::STRING))
+                super::input("previewToken", TypeRef::named(TypeRef::STRING))
                     .description("A token from `createPreviewLink`: shows this item's draft without a login."),
             )
             .description(format!("One {} by id or by slug; null when there is none you may see.", ty.name)),
@@ -1075,7 +1119,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))
                     })
                 })
-                .argument(InputValue::new("input", TypeRef::named_nn(format!("{}Input", ty.name))))
+                .argument(super::input("input", TypeRef::named_nn(format!("{}Input", ty.name))))
                 .description(format!("Creates a {} as a DRAFT.", ty.name)),
             )
             .field(
@@ -1093,9 +1137,9 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))
                     })
                 })
-                .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-                .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
-                .argument(InputValue::new("input", TypeRef::named_nn(format!("{}Input", ty.name))))
+                .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+                .argument(super::input("version", TypeRef::named_nn(TypeRef::INT)))
+                .argument(super::input("input", TypeRef::named_nn(format!("{}Input", ty.name))))
                 .description(format!(
                     "Changes a {}'s working draft; a published version stays live until the draft is published.",
                     ty.name
@@ -1109,8 +1153,8 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         Ok(Some(FieldValue::owned_any(ids::encode(ty.name, &id))))
                     })
                 })
-                .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-                .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
+                .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+                .argument(super::input("version", TypeRef::named_nn(TypeRef::INT)))
                 .description(format!(
                     "Deletes a {} with its published version; references to it become empty.",
                     ty.name
@@ -1121,7 +1165,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     // Lookups that span types.
     query = query
         .field(read_args(
-            Field::new("node", TypeRef::named("Node"), |ctx| {
+            super::field("node", TypeRef::named("Node"), |ctx| {
                 FieldFuture::new(async move {
                     let scope = read_scope(&ctx)?;
                     let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
@@ -1130,11 +1174,11 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                     Ok(item.map(|i| typed_item_value(i, scope)))
                 })
             })
-            .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
+            .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
             .description("Any item by its global id."),
         ))
         .field(
-            Field::new("countries", TypeRef::named_nn_list_nn("Country"), |ctx| {
+            super::field("countries", TypeRef::named_nn_list_nn("Country"), |ctx| {
                 FieldFuture::new(async move {
                     let scope = scope(&ctx, Stage::Live)?;
                     let hub = hub(&ctx)?;
@@ -1155,13 +1199,13 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 })
             })
             .argument(
-                InputValue::new("codes", TypeRef::named_nn_list(TypeRef::STRING)).description("Only these ISO codes."),
+                super::input("codes", TypeRef::named_nn_list(TypeRef::STRING)).description("Only these ISO codes."),
             )
-            .argument(InputValue::new("locale", TypeRef::named(TypeRef::STRING)))
+            .argument(super::input("locale", TypeRef::named(TypeRef::STRING)))
             .description("Countries (ISO 3166-1), by code, with names in each locale."),
         )
         .field(
-            Field::new("locales", TypeRef::named_nn_list_nn("Locale"), |ctx| {
+            super::field("locales", TypeRef::named_nn_list_nn("Locale"), |ctx| {
                 FieldFuture::new(async move {
                     let l = &hub(&ctx)?.content.locales;
                     Ok(Some(FieldValue::list(l.codes.iter().map(|c| {
@@ -1176,7 +1220,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             .description("The locales this server serves, their direction and fallbacks."),
         )
         .field(
-            Field::new("viewer", TypeRef::named("User"), |ctx| {
+            super::field("viewer", TypeRef::named("User"), |ctx| {
                 FieldFuture::new(async move {
                     let Some(v) = req(&ctx)?.viewer() else {
                         return Ok(None);
@@ -1189,7 +1233,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         );
 
     mutation = mutation.field(
-        Field::new("login", TypeRef::named_nn("LoginPayload"), |ctx| {
+        super::field("login", TypeRef::named_nn("LoginPayload"), |ctx| {
             FieldFuture::new(async move {
                 let email = ctx.args.try_get("email")?.string()?;
                 let password = ctx.args.try_get("password")?.string()?;
@@ -1199,8 +1243,8 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 Ok(Some(FieldValue::owned_any(LoginVal { token, expires_at, user })))
             })
         })
-        .argument(InputValue::new("email", TypeRef::named_nn(TypeRef::STRING)))
-        .argument(InputValue::new("password", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("email", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::input("password", TypeRef::named_nn(TypeRef::STRING)))
         .description("Exchanges credentials for a bearer token."),
     );
     for (name, t, text) in [
@@ -1230,18 +1274,18 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 Ok(Some(typed_item_value(Arc::new(item), write_scope(&ctx)?)))
             })
         })
-        .argument(InputValue::new("id", TypeRef::named_nn(TypeRef::ID)))
-        .argument(InputValue::new("version", TypeRef::named_nn(TypeRef::INT)))
+        .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::input("version", TypeRef::named_nn(TypeRef::INT)))
         .description(text);
         f = match t {
-            Transition::RequestChanges => f.argument(InputValue::new("comment", TypeRef::named_nn(TypeRef::STRING))),
-            Transition::SubmitForReview => f.argument(InputValue::new("comment", TypeRef::named(TypeRef::STRING))),
-            Transition::Publish => f.argument(InputValue::new("comment", TypeRef::named(TypeRef::STRING))).argument(
-                InputValue::new("at", TypeRef::named("DateTime"))
+            Transition::RequestChanges => f.argument(super::input("comment", TypeRef::named_nn(TypeRef::STRING))),
+            Transition::SubmitForReview => f.argument(super::input("comment", TypeRef::named(TypeRef::STRING))),
+            Transition::Publish => f.argument(super::input("comment", TypeRef::named(TypeRef::STRING))).argument(
+                super::input("at", TypeRef::named("DateTime"))
                     .description("Schedule it: the change happens at this time (see `scheduledChanges`)."),
             ),
             Transition::Unpublish => f.argument(
-                InputValue::new("at", TypeRef::named("DateTime"))
+                super::input("at", TypeRef::named("DateTime"))
                     .description("Schedule it: the change happens at this time (see `scheduledChanges`)."),
             ),
             _ => f,

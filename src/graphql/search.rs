@@ -61,17 +61,17 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     }
     let edge = Object::new("SearchEdge")
         .description("One match, best first, with what made it match.")
-        .field(Field::new("cursor", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+        .field(super::field("cursor", TypeRef::named_nn(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(cursor(hit(&ctx)?.position)))) })
         }))
-        .field(Field::new("node", TypeRef::named_nn("Content"), |ctx| {
+        .field(super::field("node", TypeRef::named_nn("Content"), |ctx| {
             FieldFuture::new(async move {
                 let h = hit(&ctx)?;
                 Ok(Some(typed_item_value(h.item.clone(), h.scope.clone())))
             })
         }))
         .field(
-            Field::new("type", TypeRef::named_nn("SearchType"), |ctx| {
+            super::field("type", TypeRef::named_nn("SearchType"), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::Enum(async_graphql::Name::new(enum_name(hit(&ctx)?.hit.ty)))))
                 })
@@ -79,13 +79,13 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             .description("The content type of the match."),
         )
         .field(
-            Field::new("score", TypeRef::named_nn(TypeRef::FLOAT), |ctx| {
+            super::field("score", TypeRef::named_nn(TypeRef::FLOAT), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(hit(&ctx)?.hit.score))) })
             })
             .description("Relevance: higher is better; comparable within one answer only."),
         )
         .field(
-            Field::new("title", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            super::field("title", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(hit(&ctx)?.hit.title.clone()))) })
             })
             .description(
@@ -93,7 +93,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             ),
         )
         .field(
-            Field::new("snippet", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+            super::field("snippet", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(hit(&ctx)?.hit.snippet.clone()))) })
             })
             .description(
@@ -103,12 +103,12 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
     let conn = Object::new("SearchConnection")
         .description("Search results, a page at a time.")
         .field(
-            Field::new("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
+            super::field("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(results(&ctx)?.total))) })
             })
             .description("How many items match, over all pages."),
         )
-        .field(Field::new("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
+        .field(super::field("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
             FieldFuture::new(async move {
                 let r = results(&ctx)?;
                 Ok(Some(FieldValue::owned_any(PageInfoVal {
@@ -119,12 +119,12 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 })))
             })
         }))
-        .field(Field::new("edges", TypeRef::named_nn_list_nn("SearchEdge"), |ctx| {
+        .field(super::field("edges", TypeRef::named_nn_list_nn("SearchEdge"), |ctx| {
             FieldFuture::new(async move {
                 Ok(Some(FieldValue::list(results(&ctx)?.hits.iter().map(|h| FieldValue::owned_any(h.clone())))))
             })
         }))
-        .field(Field::new("nodes", TypeRef::named_nn_list_nn("Content"), |ctx| {
+        .field(super::field("nodes", TypeRef::named_nn_list_nn("Content"), |ctx| {
             FieldFuture::new(async move {
                 Ok(Some(FieldValue::list(
                     results(&ctx)?.hits.iter().map(|h| typed_item_value(h.item.clone(), h.scope.clone())),
@@ -142,7 +142,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
 
 pub fn query(q: Object) -> Object {
     q.field(
-        Field::new("search", TypeRef::named_nn("SearchConnection"), |ctx| {
+        super::field("search", TypeRef::named_nn("SearchConnection"), |ctx| {
             FieldFuture::new(async move {
                 let scope = read_scope(&ctx)?;
                 let r = ctx.data::<Req>()?;
@@ -195,19 +195,19 @@ pub fn query(q: Object) -> Object {
             })
         })
         .argument(
-            InputValue::new("query", TypeRef::named_nn(TypeRef::STRING))
+            super::input("query", TypeRef::named_nn(TypeRef::STRING))
                 .description("Words to find, as typed: case, accents and Arabic spelling variants do not matter, other forms of a word match (`formations` finds `formation`), the last word also matches as a prefix. Every word must match."),
         )
         .argument(
-            InputValue::new("types", TypeRef::named_nn_list("SearchType"))
+            super::input("types", TypeRef::named_nn_list("SearchType"))
                 .description("Only these content types; all when omitted."),
         )
         .argument(
-            InputValue::new("first", TypeRef::named(TypeRef::INT)).description("Up to this many matches (at most 100); 10 when omitted."),
+            super::input("first", TypeRef::named(TypeRef::INT)).description("Up to this many matches (at most 100); 10 when omitted."),
         )
-        .argument(InputValue::new("after", TypeRef::named(TypeRef::STRING)).description("A cursor: matches after it."))
-        .argument(InputValue::new("locale", TypeRef::named(TypeRef::STRING)).description("Locale to search and read in; defaults from Accept-Language, then the server's default. Items without text in it are found by their fallback text."))
-        .argument(InputValue::new("preview", TypeRef::named(TypeRef::BOOLEAN)).description("Search working drafts instead of published content (needs a role that may read drafts)."))
+        .argument(super::input("after", TypeRef::named(TypeRef::STRING)).description("A cursor: matches after it."))
+        .argument(super::input("locale", TypeRef::named(TypeRef::STRING)).description("Locale to search and read in; defaults from Accept-Language, then the server's default. Items without text in it are found by their fallback text."))
+        .argument(super::input("preview", TypeRef::named(TypeRef::BOOLEAN)).description("Search working drafts instead of published content (needs a role that may read drafts)."))
         .description("Full-text search over every content type, best matches first, with highlighted titles and snippets."),
     )
 }

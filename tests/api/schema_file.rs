@@ -22,3 +22,28 @@ async fn schema_file_matches_the_code() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_type_and_field_is_described() {
+    let s = TestServer::start_with(Backend::Sqlite, Default::default(), false).await;
+    let q = "{ __schema { types { name description fields { name description } inputFields { name description } } } }";
+    let r = s.gql(q, serde_json::json!({}), None).await;
+    let builtin = ["String", "Int", "Float", "Boolean", "ID"];
+    let mut missing = Vec::new();
+    for t in r.ok()["__schema"]["types"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        if name.starts_with("__") || builtin.contains(&name) {
+            continue;
+        }
+        if t["description"].as_str().is_none_or(str::is_empty) {
+            missing.push(name.to_owned());
+        }
+        for f in t["fields"].as_array().into_iter().chain(t["inputFields"].as_array()).flatten() {
+            if f["description"].as_str().is_none_or(str::is_empty) {
+                missing.push(format!("{name}.{}", f["name"].as_str().unwrap()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{} undocumented: {}", missing.len(), missing.join(" "));
+    s.finish().await;
+}
