@@ -17,11 +17,13 @@ pub struct Limits {
     pub complexity: usize,
     /// Largest `first`/`last`.
     pub page_size: usize,
+    /// Requests per minute per IP for callers with neither an API key nor a login (0: no limit).
+    pub anonymous_per_minute: i64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { body_bytes: 1 << 20, depth: 15, complexity: 50_000, page_size: 100 }
+        Limits { body_bytes: 1 << 20, depth: 15, complexity: 50_000, page_size: 100, anonymous_per_minute: 1200 }
     }
 }
 
@@ -71,6 +73,7 @@ impl Default for Config {
 
 pub struct Hub {
     pub content: Content,
+    pub partners: crate::domain::partners::Partners,
     pub auth: Auth,
     pub media: Arc<Media>,
     pub limits: Limits,
@@ -83,6 +86,7 @@ impl Hub {
         let auth = Auth::new(&store, config.jwt_secret.as_deref(), config.token_ttl_secs).await?;
         let countries = Countries::load(&store).await?;
         let hub = Arc::new(Hub {
+            partners: crate::domain::partners::Partners::new(store.clone(), config.limits.anonymous_per_minute),
             content: Content {
                 store,
                 locales: config.locales,
@@ -123,6 +127,17 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
             }
         });
     }
+    // API key usage is counted in memory and written every few seconds.
+    let h = hub.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = h.partners.flush_usage().await {
+                tracing::warn!(error = %e, "could not write API key usage");
+            }
+        }
+    });
     let h = hub.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));

@@ -70,6 +70,9 @@ pub struct Settings {
     /// `allowlist`: only queries registered with `relais queries add` run.
     #[arg(long, env = "RELAIS_PERSISTED_QUERIES", default_value = "auto", value_parser = ["auto", "allowlist"], global = true)]
     pub persisted_queries: String,
+    /// Requests per minute per IP without an API key or a login (0: no limit).
+    #[arg(long, env = "RELAIS_ANONYMOUS_RATE_LIMIT", default_value_t = 1200, global = true)]
+    pub anonymous_rate_limit: i64,
     /// `max-age` of public answers (anonymous reads of published content), in seconds.
     #[arg(long, env = "RELAIS_CACHE_MAX_AGE", default_value_t = 60, global = true)]
     pub cache_max_age: u32,
@@ -174,6 +177,7 @@ impl Settings {
                 depth: self.max_depth,
                 complexity: self.max_complexity,
                 page_size: 100,
+                anonymous_per_minute: self.anonymous_rate_limit,
             },
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
             revisions_keep: self.revisions_keep.max(1),

@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod graphql;
 pub mod http;
 pub mod media;

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod import;
 pub mod locale;
 pub mod media;
+pub mod partners;
 pub mod permissions;
 pub mod richtext;
 pub mod search;

@@ -7,6 +7,7 @@ mod editorial;
 pub mod limits;
 mod loaders;
 mod media;
+mod partners;
 mod richtext;
 mod schema;
 mod search;

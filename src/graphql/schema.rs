@@ -927,6 +927,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     b = super::editorial::types(b);
     b = super::search::types(b);
     b = super::richtext::types(b);
+    b = super::partners::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
@@ -1295,7 +1296,9 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
 
     query = super::editorial::queries(query);
     query = super::search::query(query);
+    query = super::partners::queries(query);
     mutation = super::editorial::mutations(mutation, item_value, scope);
+    mutation = super::partners::mutations(mutation);
 
     let lists: std::collections::HashSet<&'static str> = CONTENT_TYPES
         .iter()

@@ -2,6 +2,8 @@
 //! body limits, bearer auth, and error codes for failures before execution.
 
 pub mod cache;
+mod feeds;
+mod partners;
 
 use crate::app::Hub;
 use crate::domain::auth::Actor;
@@ -12,7 +14,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::Extensions;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use std::collections::HashMap;
@@ -34,15 +36,11 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
         .route("/media/{sha}/{spec}", get(media_file))
+        .route("/feeds/{file}", get(feeds::feed))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error_response(&Error::internal("a request handler panicked"), false)
         }))
-        .layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(tower_http::cors::Any)
-                .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT, header::ACCEPT_LANGUAGE]),
-        )
+        .layer(axum::middleware::from_fn_with_state(state.clone(), partners::gate))
         .with_state(state)
 }
 
@@ -290,6 +288,14 @@ async fn execute(
             }
         },
     };
+    if let Some(k) = partners::key_of(extensions)
+        && !k.has(crate::domain::partners::KeyScope::Content)
+    {
+        return error_response(
+            &Error::forbidden("This API key reads feeds only; ask for a key with the CONTENT scope to use GraphQL."),
+            gql,
+        );
+    }
     if let Err(r) = persisted(s, &mut request, gql).await {
         return r;
     }

@@ -3,12 +3,14 @@
 
 mod content;
 mod editorial;
+mod partners;
 pub mod query;
 mod search;
 mod sql;
 
 pub use content::{Item, LinkIn, NewItem, Stage, StateChange, Val, link_key};
 pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
+pub use partners::ApiKeyRow;
 pub use query::*;
 pub use search::{SearchDoc, SearchHit, SearchSpec};
 pub use sql::{Arg, Sql};
@@ -50,6 +52,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (4, "editorial", include_str!("../../migrations/sqlite/0004_editorial.sql")),
     (5, "persisted_queries", include_str!("../../migrations/sqlite/0005_persisted_queries.sql")),
     (6, "search", include_str!("../../migrations/sqlite/0006_search.sql")),
+    (7, "api_keys", include_str!("../../migrations/sqlite/0007_api_keys.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -58,6 +61,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (4, "editorial", include_str!("../../migrations/postgres/0004_editorial.sql")),
     (5, "persisted_queries", include_str!("../../migrations/postgres/0005_persisted_queries.sql")),
     (6, "search", include_str!("../../migrations/postgres/0006_search.sql")),
+    (7, "api_keys", include_str!("../../migrations/postgres/0007_api_keys.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");

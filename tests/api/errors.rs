@@ -13,7 +13,8 @@ async fn project_count(s: &TestServer, token: &str) -> i64 {
 #[tokio::test]
 async fn bad_inputs_get_coded_errors_and_change_nothing() {
     for b in backends() {
-        let limits = Limits { body_bytes: 64 * 1024, depth: 10, complexity: 5_000, page_size: 100 };
+        let limits =
+            Limits { body_bytes: 64 * 1024, depth: 10, complexity: 5_000, page_size: 100, ..Default::default() };
         let s = TestServer::start_with(b, limits, true).await;
         let editor = s.login_as(Role::Editor).await;
         let before = project_count(&s, &editor).await;

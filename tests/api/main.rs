@@ -9,6 +9,7 @@ mod errors;
 mod lists;
 mod matrix;
 mod media;
+mod partners;
 mod richtext;
 mod schema_file;
 mod search;

@@ -309,6 +309,46 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                 .then(|| format!("{before:?} -> {after:?}"));
                 return (want, got, changed);
             }
+            "createApiKey" | "updateApiKey" | "rotateApiKey" | "revokeApiKey" => {
+                let admin = Viewer { id: "system".into(), email: "system".into(), role: Role::Admin, session_id: None };
+                let settings = relais::domain::partners::KeySettings {
+                    name: "Fixture".into(),
+                    scopes: vec![relais::domain::partners::KeyScope::Feeds],
+                    restrictions: Default::default(),
+                    origins: vec![],
+                    rate_per_minute: 60,
+                    page_pattern: None,
+                    expires_at: None,
+                };
+                let (key, _) = s.hub.partners.create(Some(&admin), settings).await.unwrap();
+                let q = match name {
+                    "createApiKey" => "mutation { createApiKey(input: { name: \"New\", scopes: [FEEDS] }) { secret } }",
+                    "updateApiKey" => {
+                        "mutation($k: ID!) { updateApiKey(id: $k, input: { name: \"Renamed\", scopes: [FEEDS] }) { id } }"
+                    }
+                    "rotateApiKey" => "mutation($k: ID!) { rotateApiKey(id: $k) { secret } }",
+                    _ => "mutation($k: ID!) { revokeApiKey(id: $k) { id } }",
+                };
+                let snapshot = || async {
+                    let mut rows: Vec<String> = s
+                        .store()
+                        .api_keys()
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|k| format!("{}:{}:{}:{:?}", k.name, k.secret_hash, k.scopes, k.revoked_at))
+                        .collect();
+                    rows.sort();
+                    rows
+                };
+                let before = snapshot().await;
+                let body = s.gql(q, json!({ "k": key.id }), token.as_deref()).await.body;
+                let after = snapshot().await;
+                let want = env.expect(who, Some((Action::ManageUsers, None)));
+                let got = outcome(&body);
+                let changed = (got != Expect::Allowed && before != after).then(|| format!("{before:?} -> {after:?}"));
+                return (want, got, changed);
+            }
             "uploadMedia" => {
                 let png = crate::media::png(4, 4);
                 let (_, body) = s

@@ -1,0 +1,393 @@
+//! Partner API keys: what a key may read, from which origins, how often; and
+//! the per-key (and anonymous per-IP) request limits.
+
+use super::auth::Viewer;
+use super::permissions::{Action, allowed};
+use crate::error::{Error, Result};
+use crate::store::{ApiKeyRow, Store, new_id, now_ms};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a key read from the database is trusted before it is read again
+/// (a revoke on this instance takes effect at once; on others within this).
+const KEY_TTL: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum KeyScope {
+    /// Read published content through GraphQL.
+    Content,
+    /// Read the feeds (and the widget, built on them).
+    Feeds,
+}
+
+/// What a key's feeds are limited to; empty lists limit nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Restrictions {
+    /// Internal ids of organisations: items they fund, partner, organise or are named in.
+    #[serde(default)]
+    pub organisations: Vec<String>,
+    /// Internal ids of projects: the projects, their events and news.
+    #[serde(default)]
+    pub projects: Vec<String>,
+    /// Internal ids of thematic axes.
+    #[serde(default)]
+    pub axes: Vec<String>,
+    /// ISO 3166-1 alpha-2 codes.
+    #[serde(default)]
+    pub countries: Vec<String>,
+}
+
+impl Restrictions {
+    pub fn is_empty(&self) -> bool {
+        self.organisations.is_empty() && self.projects.is_empty() && self.axes.is_empty() && self.countries.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<KeyScope>,
+    pub restrictions: Restrictions,
+    /// Exact origins (`https://partner.example`) whose pages may call with it; `*` for any.
+    pub origins: Vec<String>,
+    pub rate_per_minute: i64,
+    /// Where the partner shows an item: `https://partner.example/projets/{slug}`
+    /// (`{slug}`, `{id}`, `{type}` and `{locale}` are filled in).
+    pub page_pattern: Option<String>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub use_count: i64,
+}
+
+impl ApiKey {
+    fn from_row(r: ApiKeyRow) -> ApiKey {
+        ApiKey {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            scopes: serde_json::from_str(&r.scopes).unwrap_or_default(),
+            restrictions: serde_json::from_str(&r.restrictions).unwrap_or_default(),
+            origins: serde_json::from_str(&r.origins).unwrap_or_default(),
+            rate_per_minute: r.rate_per_minute,
+            page_pattern: r.page_pattern,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            use_count: r.use_count,
+        }
+    }
+
+    fn to_row(&self, secret_hash: String) -> ApiKeyRow {
+        ApiKeyRow {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            prefix: self.prefix.clone(),
+            secret_hash,
+            scopes: serde_json::to_string(&self.scopes).unwrap_or_default(),
+            restrictions: serde_json::to_string(&self.restrictions).unwrap_or_default(),
+            origins: serde_json::to_string(&self.origins).unwrap_or_default(),
+            rate_per_minute: self.rate_per_minute,
+            page_pattern: self.page_pattern.clone(),
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+            created_by: self.created_by.clone(),
+            created_at: self.created_at,
+            last_used_at: self.last_used_at,
+            use_count: self.use_count,
+        }
+    }
+
+    pub fn has(&self, scope: KeyScope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// Whether a page on `origin` may read the answers (CORS).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    }
+
+    /// Why the key cannot be used now, if it cannot.
+    fn unusable(&self, now: i64) -> Option<&'static str> {
+        if self.revoked_at.is_some() {
+            Some("This API key was revoked; ask the site's administrators for a new one.")
+        } else if self.expires_at.is_some_and(|e| e <= now) {
+            Some("This API key has expired; ask the site's administrators to renew it.")
+        } else {
+            None
+        }
+    }
+}
+
+/// What an admin sets on a key.
+#[derive(Debug, Clone)]
+pub struct KeySettings {
+    pub name: String,
+    pub scopes: Vec<KeyScope>,
+    pub restrictions: Restrictions,
+    pub origins: Vec<String>,
+    pub rate_per_minute: i64,
+    pub page_pattern: Option<String>,
+    pub expires_at: Option<i64>,
+}
+
+impl KeySettings {
+    fn check(&self) -> Result<()> {
+        if self.name.trim().is_empty() || self.name.chars().count() > 200 {
+            return Err(Error::field("name", "give the key a name of 1 to 200 characters (the partner's name)"));
+        }
+        if self.scopes.is_empty() {
+            return Err(Error::field("scopes", "give at least one scope: CONTENT or FEEDS"));
+        }
+        if self.scopes.contains(&KeyScope::Content) && !self.restrictions.is_empty() {
+            return Err(Error::field(
+                "scopes",
+                "restrictions apply to feeds and the widget; a key with CONTENT reads all published content, so give a restricted key FEEDS only",
+            ));
+        }
+        if !(1..=100_000).contains(&self.rate_per_minute) {
+            return Err(Error::field("rateLimitPerMinute", "must be between 1 and 100000"));
+        }
+        for o in &self.origins {
+            let ok = o == "*"
+                || ((o.starts_with("https://") || o.starts_with("http://"))
+                    && !o.trim_end_matches('/').contains(|c: char| c.is_whitespace())
+                    && o.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains('/')));
+            if !ok {
+                return Err(Error::field(
+                    "origins",
+                    format!("{o:?} is not an origin: write it as scheme://host[:port], e.g. https://partner.example"),
+                ));
+            }
+        }
+        if let Some(p) = &self.page_pattern
+            && !((p.starts_with("https://") || p.starts_with("http://")) && p.contains('{'))
+        {
+            return Err(Error::field(
+                "pagePattern",
+                "must be an absolute URL with placeholders, e.g. https://partner.example/projets/{slug}",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A request limit window: a fixed minute per key or per IP.
+struct Window {
+    started: Instant,
+    count: i64,
+}
+
+/// The outcome of counting a request.
+#[derive(Debug, Clone, Copy)]
+pub struct RateState {
+    pub limit: i64,
+    pub remaining: i64,
+    /// Seconds until the window restarts.
+    pub reset: u64,
+    pub allowed: bool,
+}
+
+#[derive(Default)]
+struct Usage {
+    count: i64,
+    last: i64,
+}
+
+/// A key looked up by its hash (`None`: no such key), and when.
+type CachedKey = (Instant, Option<Arc<ApiKey>>);
+
+pub struct Partners {
+    store: Store,
+    /// Keys by secret hash, with when they were read.
+    cache: Mutex<HashMap<String, CachedKey>>,
+    windows: Mutex<HashMap<String, Window>>,
+    usage: Mutex<HashMap<String, Usage>>,
+    /// Requests per minute per IP for callers without a key or a login; 0: none.
+    pub anonymous_per_minute: i64,
+}
+
+fn hash(secret: &str) -> String {
+    crate::media::sha256_hex(secret.as_bytes())
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn admin(viewer: Option<&Viewer>) -> Result<&Viewer> {
+    let v = viewer.ok_or_else(|| Error::unauthenticated("Log in first: only admins manage API keys."))?;
+    if !allowed(v.role, Action::ManageUsers, None) {
+        return Err(Error::forbidden("Only admins manage API keys."));
+    }
+    Ok(v)
+}
+
+impl Partners {
+    pub fn new(store: Store, anonymous_per_minute: i64) -> Partners {
+        Partners {
+            store,
+            cache: Mutex::default(),
+            windows: Mutex::default(),
+            usage: Mutex::default(),
+            anonymous_per_minute,
+        }
+    }
+
+    fn new_secret() -> (String, String) {
+        let secret = format!("rk_{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()));
+        let prefix = secret.chars().take(10).collect();
+        (secret, prefix)
+    }
+
+    /// Creates a key; the secret is in the answer and nowhere else.
+    pub async fn create(&self, viewer: Option<&Viewer>, s: KeySettings) -> Result<(ApiKey, String)> {
+        let v = admin(viewer)?;
+        s.check()?;
+        let (secret, prefix) = Self::new_secret();
+        let key = ApiKey {
+            id: new_id(),
+            name: s.name.trim().to_owned(),
+            prefix,
+            scopes: s.scopes,
+            restrictions: s.restrictions,
+            origins: s.origins,
+            rate_per_minute: s.rate_per_minute,
+            page_pattern: s.page_pattern,
+            expires_at: s.expires_at,
+            revoked_at: None,
+            created_by: Some(v.id.clone()),
+            created_at: now_ms(),
+            last_used_at: None,
+            use_count: 0,
+        };
+        self.store.insert_api_key(&key.to_row(hash(&secret))).await?;
+        Ok((key, secret))
+    }
+
+    pub async fn list(&self, viewer: Option<&Viewer>) -> Result<Vec<ApiKey>> {
+        admin(viewer)?;
+        let pending = lock(&self.usage).iter().map(|(k, u)| (k.clone(), (u.count, u.last))).collect::<HashMap<_, _>>();
+        Ok(self
+            .store
+            .api_keys()
+            .await?
+            .into_iter()
+            .map(|r| {
+                let mut k = ApiKey::from_row(r);
+                if let Some((n, last)) = pending.get(&k.id) {
+                    k.use_count += n;
+                    k.last_used_at = Some(*last);
+                }
+                k
+            })
+            .collect())
+    }
+
+    async fn load(&self, id: &str) -> Result<(ApiKey, String)> {
+        let row = self.store.api_key(id).await?.ok_or_else(|| Error::not_found(format!("API key {id}")))?;
+        let h = row.secret_hash.clone();
+        Ok((ApiKey::from_row(row), h))
+    }
+
+    pub async fn update(&self, viewer: Option<&Viewer>, id: &str, s: KeySettings) -> Result<ApiKey> {
+        admin(viewer)?;
+        s.check()?;
+        let (mut key, h) = self.load(id).await?;
+        key.name = s.name.trim().to_owned();
+        key.scopes = s.scopes;
+        key.restrictions = s.restrictions;
+        key.origins = s.origins;
+        key.rate_per_minute = s.rate_per_minute;
+        key.page_pattern = s.page_pattern;
+        key.expires_at = s.expires_at;
+        self.store.update_api_key(&key.to_row(h.clone())).await?;
+        lock(&self.cache).remove(&h);
+        Ok(key)
+    }
+
+    /// A new secret for the same key; the old one stops working at once here.
+    pub async fn rotate(&self, viewer: Option<&Viewer>, id: &str) -> Result<(ApiKey, String)> {
+        admin(viewer)?;
+        let (mut key, old) = self.load(id).await?;
+        let (secret, prefix) = Self::new_secret();
+        self.store.set_api_key_secret(id, &prefix, &hash(&secret)).await?;
+        lock(&self.cache).remove(&old);
+        key.prefix = prefix;
+        Ok((key, secret))
+    }
+
+    pub async fn revoke(&self, viewer: Option<&Viewer>, id: &str) -> Result<ApiKey> {
+        admin(viewer)?;
+        let (mut key, h) = self.load(id).await?;
+        key.revoked_at.get_or_insert_with(now_ms);
+        self.store.update_api_key(&key.to_row(h.clone())).await?;
+        lock(&self.cache).remove(&h);
+        Ok(key)
+    }
+
+    /// The key a request presents, if it is one that works now.
+    pub async fn authenticate(&self, secret: &str) -> Result<Arc<ApiKey>> {
+        let h = hash(secret);
+        let cached = lock(&self.cache).get(&h).filter(|(at, _)| at.elapsed() < KEY_TTL).map(|(_, k)| k.clone());
+        let key = match cached {
+            Some(k) => k,
+            None => {
+                let k = self.store.api_key_by_hash(&h).await?.map(|r| Arc::new(ApiKey::from_row(r)));
+                let mut c = lock(&self.cache);
+                if c.len() > 10_000 {
+                    c.clear(); // bounded: unknown keys must not grow it forever
+                }
+                c.insert(h, (Instant::now(), k.clone()));
+                k
+            }
+        };
+        let key = key.ok_or_else(|| Error::unauthenticated("Unknown API key: check the key your site was given."))?;
+        if let Some(why) = key.unusable(now_ms()) {
+            return Err(Error::unauthenticated(why));
+        }
+        let mut u = lock(&self.usage);
+        let e = u.entry(key.id.clone()).or_default();
+        e.count += 1;
+        e.last = now_ms();
+        Ok(key)
+    }
+
+    /// Counts one request against `bucket`'s limit per minute.
+    pub fn count(&self, bucket: &str, limit: i64) -> RateState {
+        let mut w = lock(&self.windows);
+        if w.len() > 100_000 {
+            w.retain(|_, x| x.started.elapsed() < Duration::from_secs(60));
+        }
+        let win = w.entry(bucket.to_owned()).or_insert(Window { started: Instant::now(), count: 0 });
+        if win.started.elapsed() >= Duration::from_secs(60) {
+            *win = Window { started: Instant::now(), count: 0 };
+        }
+        let reset = 60u64.saturating_sub(win.started.elapsed().as_secs()).max(1);
+        if win.count >= limit {
+            return RateState { limit, remaining: 0, reset, allowed: false };
+        }
+        win.count += 1;
+        RateState { limit, remaining: limit - win.count, reset, allowed: true }
+    }
+
+    /// Writes the usage counted in memory (run every few seconds, and at stop).
+    pub async fn flush_usage(&self) -> Result<()> {
+        let pending: Vec<(String, Usage)> = lock(&self.usage).drain().collect();
+        for (id, u) in pending {
+            self.store.add_api_key_usage(&id, u.count, u.last).await?;
+        }
+        Ok(())
+    }
+}

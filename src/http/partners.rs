@@ -1,0 +1,132 @@
+//! The gate every request passes: the API key it presents (header
+//! `X-Api-Key` or `?key=`), CORS answered per key, and request limits per key
+//! or, without a key or a login, per IP.
+
+use super::{AppState, client_ip};
+use crate::domain::partners::{ApiKey, RateState};
+use crate::error::{Code, Error};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+const ALLOW_HEADERS: &str = "content-type, authorization, accept, accept-language, x-api-key, if-none-match";
+const EXPOSE_HEADERS: &str = "etag, last-modified, retry-after, ratelimit, ratelimit-policy, ratelimit-limit, ratelimit-remaining, ratelimit-reset";
+
+/// The key a request carries: the header first, then the `key` query parameter
+/// (what a page's `<script>` or a feed reader can send).
+fn presented(req: &Request) -> Option<String> {
+    if let Some(v) = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(v.trim().to_owned());
+    }
+    req.uri().query()?.split('&').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k == "key" && !v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+fn error(e: &Error) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }] });
+    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// `Access-Control-*` for a page on `origin`: any origin without a key, the
+/// key's own origins with one.
+fn cors(headers: &mut HeaderMap, origin: Option<&str>, key: Option<&ApiKey>) {
+    let Some(origin) = origin else { return };
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    let grant = match key {
+        None => Some(HeaderValue::from_static("*")),
+        Some(k) if k.allows_origin(origin) => HeaderValue::from_str(origin).ok(),
+        Some(_) => None,
+    };
+    if let Some(g) = grant {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, g);
+        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(EXPOSE_HEADERS));
+    }
+}
+
+fn rate_headers(headers: &mut HeaderMap, r: &RateState) {
+    let put = |h: &mut HeaderMap, k: &'static str, v: String| {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    };
+    // The IETF draft's fields, combined and separate (clients read either).
+    put(headers, "ratelimit", format!("limit={}, remaining={}, reset={}", r.limit, r.remaining, r.reset));
+    put(headers, "ratelimit-policy", format!("{};w=60", r.limit));
+    put(headers, "ratelimit-limit", r.limit.to_string());
+    put(headers, "ratelimit-remaining", r.remaining.to_string());
+    put(headers, "ratelimit-reset", r.reset.to_string());
+}
+
+pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let key = match presented(&req) {
+        None => None,
+        Some(secret) => match s.hub.partners.authenticate(&secret).await {
+            Ok(k) => Some(k),
+            Err(e) => {
+                let mut r = error(&e);
+                cors(r.headers_mut(), origin.as_deref(), None);
+                return r;
+            }
+        },
+    };
+    // A preflight: say what the page may send; the request itself is counted.
+    if req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        cors(h, origin.as_deref(), key.as_deref());
+        if h.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+            h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static(ALLOW_HEADERS));
+            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        }
+        return r;
+    }
+    let partners = &s.hub.partners;
+    let rate = match &key {
+        Some(k) => Some(partners.count(&format!("k:{}", k.id), k.rate_per_minute)),
+        // Logged-in editors are limited by their sessions, not per IP.
+        None if req.headers().contains_key(header::AUTHORIZATION) => None,
+        None if partners.anonymous_per_minute > 0 => {
+            let ip = client_ip(req.extensions()).unwrap_or_default();
+            Some(partners.count(&format!("ip:{ip}"), partners.anonymous_per_minute))
+        }
+        None => None,
+    };
+    if let Some(r) = rate.filter(|r| !r.allowed) {
+        let who = if key.is_some() { "this API key" } else { "your address" };
+        let e = Error::new(
+            Code::RateLimited,
+            format!(
+                "Too many requests: {who} may make {} a minute. Try again in {} s (Retry-After).",
+                r.limit, r.reset
+            ),
+        );
+        let mut resp = error(&e);
+        let h = resp.headers_mut();
+        rate_headers(h, &r);
+        h.insert(header::RETRY_AFTER, HeaderValue::from(r.reset));
+        cors(h, origin.as_deref(), key.as_deref());
+        return resp;
+    }
+    if let Some(k) = &key {
+        req.extensions_mut().insert(k.clone());
+    }
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if let Some(r) = &rate {
+        rate_headers(h, r);
+    }
+    cors(h, origin.as_deref(), key.as_deref());
+    resp
+}
+
+/// The key of a request that passed the gate.
+pub fn key_of(ext: &axum::http::Extensions) -> Option<Arc<ApiKey>> {
+    ext.get::<Arc<ApiKey>>().cloned()
+}
