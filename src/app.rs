@@ -55,6 +55,8 @@ pub struct Config {
     /// Saves kept per item; every publish is kept as well.
     pub revisions_keep: i64,
     pub caching: Caching,
+    /// First wait before a failed webhook delivery is tried again (then doubling).
+    pub webhook_retry_base_ms: i64,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:4000".into(),
             revisions_keep: 50,
             caching: Caching::default(),
+            webhook_retry_base_ms: 30_000,
         }
     }
 }
@@ -74,6 +77,7 @@ impl Default for Config {
 pub struct Hub {
     pub content: Content,
     pub partners: crate::domain::partners::Partners,
+    pub webhooks: crate::domain::webhooks::Webhooks,
     pub auth: Auth,
     pub media: Arc<Media>,
     pub limits: Limits,
@@ -87,6 +91,7 @@ impl Hub {
         let countries = Countries::load(&store).await?;
         let hub = Arc::new(Hub {
             partners: crate::domain::partners::Partners::new(store.clone(), config.limits.anonymous_per_minute),
+            webhooks: crate::domain::webhooks::Webhooks::new(store.clone(), config.webhook_retry_base_ms),
             content: Content {
                 store,
                 locales: config.locales,
@@ -109,14 +114,26 @@ impl Hub {
     }
 }
 
-/// Background work of a running server: the scheduler (every second, and at
-/// once on start to catch up with changes due while it was down) and the
-/// media sweep.
-pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
+/// The background tasks of one server, to stop them (a test's "restart").
+pub struct Tasks(Vec<tokio::task::JoinHandle<()>>);
+
+impl Tasks {
+    pub fn stop(self) {
+        for t in self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// Background work of a running server: the change listener, the scheduler
+/// (every second, and at once on start to catch up with changes due while it
+/// was down), webhook deliveries, key usage and the media sweep.
+pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
+    let mut tasks = Vec::new();
     // Changes made through other instances on the same PostgreSQL.
     if let Some(url) = hub.store().listen_url().map(str::to_owned) {
         let h = hub.clone();
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             loop {
                 if let Err(e) = listen(&h, &url).await {
                     tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
@@ -125,11 +142,23 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
-        });
+        }));
     }
+    // Webhook deliveries: due ones every second, retried with backoff.
+    let h = hub.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = h.webhooks.run_due().await {
+                tracing::warn!(error = %e, "webhook deliveries failed to run");
+            }
+        }
+    }));
     // API key usage is counted in memory and written every few seconds.
     let h = hub.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
         loop {
             tick.tick().await;
@@ -137,9 +166,9 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
                 tracing::warn!(error = %e, "could not write API key usage");
             }
         }
-    });
+    }));
     let h = hub.clone();
-    tokio::spawn(async move {
+    tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -155,10 +184,10 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
                 tracing::warn!(error = %e, "scheduled changes failed; retrying");
             }
         }
-    });
+    }));
     if sweep_secs > 0 {
         let h = hub.clone();
-        tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(sweep_secs));
             tick.tick().await;
             loop {
@@ -167,8 +196,9 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) {
                     tracing::warn!(error = %e, "media sweep failed");
                 }
             }
-        });
+        }));
     }
+    Tasks(tasks)
 }
 
 async fn listen(hub: &Hub, url: &str) -> std::result::Result<(), sqlx::Error> {

@@ -186,6 +186,7 @@ impl Settings {
                 max_age: self.cache_max_age,
                 response_cache_entries: self.response_cache,
             },
+            webhook_retry_base_ms: 30_000,
         };
         Ok(Hub::new(store, Media::new(objects, media_limits), config).await?)
     }

@@ -315,6 +315,7 @@ impl Content {
         audit(tx, actor, "create", Some((ty, item.id.as_str())), None).await?;
         let saved = record(tx, ty, &item.id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
         self.index_draft(tx, &saved).await?;
+        super::webhooks::enqueue(tx, "content.created", &saved).await?;
         Ok(saved)
     }
 
@@ -392,6 +393,7 @@ impl Content {
         audit(&mut tx, actor, "update", Some((ty, id)), Some(serde_json::json!({ "fields": fields }))).await?;
         let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
         self.index_draft(&mut tx, &saved).await?;
+        super::webhooks::enqueue(&mut tx, "content.updated", &saved).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -405,6 +407,7 @@ impl Content {
             return Err(stale(&current, version));
         }
         audit(&mut tx, actor, "delete", Some((ty, id)), Some(serde_json::json!({ "slug": current.slug }))).await?;
+        super::webhooks::enqueue(&mut tx, "content.deleted", &current).await?;
         let live = current.published_at.is_some();
         if live {
             Store::notify_change(&mut tx, &LiveChange::item(ty, id).0).await?;
@@ -466,6 +469,16 @@ impl Content {
         audit(tx, actor, t.name(), Some((ty, id)), Some(detail)).await?;
         if t.changes_live() {
             Store::notify_change(tx, &LiveChange::item(ty, id).0).await?;
+        }
+        let event = match t {
+            Transition::Publish => Some("content.published"),
+            Transition::Unpublish => Some("content.unpublished"),
+            Transition::Archive => Some("content.archived"),
+            _ => None,
+        };
+        if let Some(event) = event {
+            let moved = Self::load_draft(tx, ty, id).await?;
+            super::webhooks::enqueue(tx, event, &moved).await?;
         }
         match t {
             Transition::Publish => {

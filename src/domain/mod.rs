@@ -14,3 +14,4 @@ pub mod richtext;
 pub mod search;
 pub mod users;
 pub mod values;
+pub mod webhooks;

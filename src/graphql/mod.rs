@@ -12,6 +12,7 @@ mod richtext;
 mod schema;
 mod search;
 mod values;
+mod webhooks;
 
 pub use loaders::Loaders;
 pub use schema::build;

@@ -928,6 +928,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     b = super::search::types(b);
     b = super::richtext::types(b);
     b = super::partners::types(b);
+    b = super::webhooks::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
@@ -1297,8 +1298,10 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     query = super::editorial::queries(query);
     query = super::search::query(query);
     query = super::partners::queries(query);
+    query = super::webhooks::queries(query);
     mutation = super::editorial::mutations(mutation, item_value, scope);
     mutation = super::partners::mutations(mutation);
+    mutation = super::webhooks::mutations(mutation);
 
     let lists: std::collections::HashSet<&'static str> = CONTENT_TYPES
         .iter()

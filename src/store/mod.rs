@@ -7,6 +7,7 @@ mod partners;
 pub mod query;
 mod search;
 mod sql;
+mod webhooks;
 
 pub use content::{Item, LinkIn, NewItem, Stage, StateChange, Val, link_key};
 pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
@@ -14,6 +15,7 @@ pub use partners::ApiKeyRow;
 pub use query::*;
 pub use search::{SearchDoc, SearchHit, SearchSpec};
 pub use sql::{Arg, Sql};
+pub use webhooks::{AttemptRow, DeliveryRow, WebhookRow};
 
 use crate::error::{Error, Result};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -53,6 +55,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (5, "persisted_queries", include_str!("../../migrations/sqlite/0005_persisted_queries.sql")),
     (6, "search", include_str!("../../migrations/sqlite/0006_search.sql")),
     (7, "api_keys", include_str!("../../migrations/sqlite/0007_api_keys.sql")),
+    (8, "webhooks", include_str!("../../migrations/sqlite/0008_webhooks.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -62,6 +65,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (5, "persisted_queries", include_str!("../../migrations/postgres/0005_persisted_queries.sql")),
     (6, "search", include_str!("../../migrations/postgres/0006_search.sql")),
     (7, "api_keys", include_str!("../../migrations/postgres/0007_api_keys.sql")),
+    (8, "webhooks", include_str!("../../migrations/postgres/0008_webhooks.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");

@@ -14,4 +14,5 @@ mod richtext;
 mod schema_file;
 mod search;
 mod source_pages;
+mod webhooks;
 mod workflow;

@@ -349,6 +349,57 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                 let changed = (got != Expect::Allowed && before != after).then(|| format!("{before:?} -> {after:?}"));
                 return (want, got, changed);
             }
+            "createWebhook" | "updateWebhook" | "deleteWebhook" | "replayWebhookDelivery" => {
+                let admin = Viewer { id: "system".into(), email: "system".into(), role: Role::Admin, session_id: None };
+                let settings = relais::domain::webhooks::WebhookSettings {
+                    url: "http://127.0.0.1:9/never".into(),
+                    events: vec!["content.deleted".into()],
+                    types: vec![],
+                    description: None,
+                    active: false,
+                };
+                let hook = s.hub.webhooks.create(Some(&admin), settings).await.unwrap();
+                let now = relais::store::now_ms();
+                let delivery = relais::store::DeliveryRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    webhook_id: hook.id.clone(),
+                    event: "content.deleted".into(),
+                    payload: "{}".into(),
+                    status: "failed".into(),
+                    attempts: 1,
+                    next_attempt_at: now,
+                    created_at: now,
+                    delivered_at: None,
+                    replay_of: None,
+                };
+                s.store().insert_delivery(&delivery).await.unwrap();
+                let q = match name {
+                    "createWebhook" => {
+                        "mutation { createWebhook(input: { url: \"https://new.example/h\", active: false }) { id } }"
+                    }
+                    "updateWebhook" => {
+                        "mutation($k: ID!) { updateWebhook(id: $k, input: { url: \"https://changed.example/h\", active: false }) { id } }"
+                    }
+                    "deleteWebhook" => "mutation($k: ID!) { deleteWebhook(id: $k) }",
+                    _ => "mutation($d: ID!) { replayWebhookDelivery(id: $d) { id } }",
+                };
+                let snapshot = || async {
+                    let hooks = s.store().webhooks().await.unwrap();
+                    let mut rows: Vec<String> = hooks.iter().map(|h| format!("{}:{}", h.id, h.url)).collect();
+                    for h in &hooks {
+                        rows.push(format!("{}:{}", h.id, s.store().deliveries(&h.id, 100).await.unwrap().len()));
+                    }
+                    rows.sort();
+                    rows
+                };
+                let before = snapshot().await;
+                let body = s.gql(q, json!({ "k": hook.id, "d": delivery.id }), token.as_deref()).await.body;
+                let after = snapshot().await;
+                let want = env.expect(who, Some((Action::ManageUsers, None)));
+                let got = outcome(&body);
+                let changed = (got != Expect::Allowed && before != after).then(|| format!("{before:?} -> {after:?}"));
+                return (want, got, changed);
+            }
             "uploadMedia" => {
                 let png = crate::media::png(4, 4);
                 let (_, body) = s

@@ -70,6 +70,8 @@ pub struct Options {
     pub tasks: bool,
     pub revisions_keep: i64,
     pub caching: relais::app::Caching,
+    /// First wait before a failed webhook delivery is retried.
+    pub webhook_retry_ms: i64,
 }
 
 impl Default for Options {
@@ -83,6 +85,7 @@ impl Default for Options {
             tasks: true,
             revisions_keep: 50,
             caching: Default::default(),
+            webhook_retry_ms: 30_000,
         }
     }
 }
@@ -94,6 +97,8 @@ pub struct TestServer {
     pub url: String,
     pub hub: Arc<Hub>,
     pub client: reqwest::Client,
+    /// The background tasks, stopped to simulate a server going down.
+    pub tasks: Option<relais::app::Tasks>,
     _dir: tempfile::TempDir,
     pg_db: Option<(String, String)>,
 }
@@ -177,15 +182,14 @@ impl TestServer {
             token_ttl_secs: 3600,
             limits: o.limits,
             public_url: format!("http://{addr}"),
+            webhook_retry_base_ms: o.webhook_retry_ms,
             ..Config::default()
         };
         let hub = Hub::new(store, Media::new(objects, o.media_limits), config).await.expect("hub");
         if o.demo {
             import::import(&hub.content, import::DEMO).await.expect("demo content loads");
         }
-        if o.tasks {
-            relais::app::start_tasks(&hub, 0);
-        }
+        let tasks = o.tasks.then(|| relais::app::start_tasks(&hub, 0));
         let schema = relais::graphql::build(hub.clone()).expect("schema");
         let app = relais::http::router(hub.clone(), schema);
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -197,6 +201,7 @@ impl TestServer {
             url: format!("http://{addr}/graphql"),
             hub,
             client: reqwest::Client::new(),
+            tasks,
             _dir: dir,
             pg_db,
         }

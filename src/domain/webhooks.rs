@@ -1,0 +1,331 @@
+//! Webhooks: endpoints told about content changes. Deliveries are queued in
+//! the transaction of the change (so none is lost, even across a restart),
+//! signed with HMAC-SHA256, retried with exponential backoff for a day, and
+//! logged attempt by attempt. Each is taken by one instance at a time.
+
+use super::auth::Viewer;
+use super::permissions::{Action, allowed};
+use crate::error::{Error, Result};
+use crate::model::CONTENT_TYPES;
+use crate::store::{AttemptRow, DeliveryRow, Item, Store, Tx, WebhookRow, new_id, now_ms};
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// What a webhook can be told about.
+pub const EVENTS: &[&str] = &[
+    "content.created",
+    "content.updated",
+    "content.deleted",
+    "content.published",
+    "content.unpublished",
+    "content.archived",
+];
+
+/// Deliveries are retried for this long after the change.
+const GIVE_UP_AFTER_MS: i64 = 24 * 3600 * 1000;
+/// The longest wait between two attempts.
+const MAX_BACKOFF_MS: i64 = 6 * 3600 * 1000;
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    /// Shared with the receiver to check signatures.
+    pub secret: String,
+    pub events: Vec<String>,
+    pub types: Vec<String>,
+    pub description: Option<String>,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+impl Webhook {
+    fn from_row(r: WebhookRow) -> Webhook {
+        Webhook {
+            id: r.id,
+            url: r.url,
+            secret: r.secret,
+            events: serde_json::from_str(&r.events).unwrap_or_default(),
+            types: serde_json::from_str(&r.types).unwrap_or_default(),
+            description: r.description,
+            active: r.active,
+            created_at: r.created_at,
+        }
+    }
+    fn wants(&self, event: &str, ty: &str) -> bool {
+        self.active
+            && (self.events.is_empty() || self.events.iter().any(|e| e == event))
+            && (self.types.is_empty() || self.types.iter().any(|t| t == ty))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub url: String,
+    pub events: Vec<String>,
+    pub types: Vec<String>,
+    pub description: Option<String>,
+    pub active: bool,
+}
+
+impl WebhookSettings {
+    fn check(&self) -> Result<()> {
+        let u = self.url.trim();
+        let host = u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or("");
+        if host.is_empty() || host.starts_with('/') || u.contains(char::is_whitespace) || u.len() > 2000 {
+            return Err(Error::field(
+                "url",
+                "must be an absolute http(s) URL, e.g. https://partner.example/hooks/relais",
+            ));
+        }
+        for e in &self.events {
+            if !EVENTS.contains(&e.as_str()) {
+                return Err(Error::field(
+                    "events",
+                    format!("{e:?} is not an event; use some of {}", EVENTS.join(", ")),
+                ));
+            }
+        }
+        for t in &self.types {
+            if !CONTENT_TYPES.iter().any(|c| c.name == t) {
+                return Err(Error::field("types", format!("{t:?} is not a content type such as Project or Event")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as sent in `Relais-Signature`.
+pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn admin(viewer: Option<&Viewer>) -> Result<&Viewer> {
+    let v = viewer.ok_or_else(|| Error::unauthenticated("Log in first: only admins manage webhooks."))?;
+    if !allowed(v.role, Action::ManageUsers, None) {
+        return Err(Error::forbidden("Only admins manage webhooks."));
+    }
+    Ok(v)
+}
+
+/// Queues a delivery to every webhook that wants `event` about `item`, in
+/// the transaction of the change.
+pub async fn enqueue(tx: &mut Tx<'_>, event: &str, item: &Item) -> Result<()> {
+    let hooks: Vec<Webhook> = tx.active_webhooks().await?.into_iter().map(Webhook::from_row).collect();
+    let now = now_ms();
+    for h in hooks.iter().filter(|h| h.wants(event, item.ty.name)) {
+        let id = new_id();
+        let payload = json!({
+            "id": id,
+            "event": event,
+            "occurredAt": super::values::format_datetime(now),
+            "type": item.ty.name,
+            "itemId": super::ids::encode(item.ty.name, &item.id),
+            "slug": item.slug,
+            "version": item.version,
+            "workflowState": item.state,
+        });
+        tx.enqueue_delivery(&DeliveryRow {
+            id,
+            webhook_id: h.id.clone(),
+            event: event.to_owned(),
+            payload: payload.to_string(),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+            delivered_at: None,
+            replay_of: None,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct Webhooks {
+    store: Store,
+    client: reqwest::Client,
+    /// The first retry waits this long; each next one twice as long.
+    pub retry_base_ms: i64,
+}
+
+impl Webhooks {
+    pub fn new(store: Store, retry_base_ms: i64) -> Webhooks {
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("Relais-Webhooks/1")
+            .build()
+            .expect("an HTTP client with rustls");
+        Webhooks { store, client, retry_base_ms: retry_base_ms.max(1) }
+    }
+
+    pub async fn create(&self, viewer: Option<&Viewer>, s: WebhookSettings) -> Result<Webhook> {
+        let v = admin(viewer)?;
+        s.check()?;
+        let row = WebhookRow {
+            id: new_id(),
+            url: s.url.trim().to_owned(),
+            secret: format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>())),
+            events: serde_json::to_string(&s.events)?,
+            types: serde_json::to_string(&s.types)?,
+            description: s.description,
+            active: s.active,
+            created_by: Some(v.id.clone()),
+            created_at: now_ms(),
+        };
+        self.store.insert_webhook(&row).await?;
+        Ok(Webhook::from_row(row))
+    }
+
+    pub async fn list(&self, viewer: Option<&Viewer>) -> Result<Vec<Webhook>> {
+        admin(viewer)?;
+        Ok(self.store.webhooks().await?.into_iter().map(Webhook::from_row).collect())
+    }
+
+    async fn load(&self, id: &str) -> Result<WebhookRow> {
+        self.store.webhook(id).await?.ok_or_else(|| Error::not_found(format!("Webhook {id}")))
+    }
+
+    pub async fn update(&self, viewer: Option<&Viewer>, id: &str, s: WebhookSettings) -> Result<Webhook> {
+        admin(viewer)?;
+        s.check()?;
+        let mut row = self.load(id).await?;
+        row.url = s.url.trim().to_owned();
+        row.events = serde_json::to_string(&s.events)?;
+        row.types = serde_json::to_string(&s.types)?;
+        row.description = s.description;
+        row.active = s.active;
+        self.store.update_webhook(&row).await?;
+        Ok(Webhook::from_row(row))
+    }
+
+    pub async fn delete(&self, viewer: Option<&Viewer>, id: &str) -> Result<bool> {
+        admin(viewer)?;
+        self.load(id).await?;
+        self.store.delete_webhook(id).await
+    }
+
+    /// A webhook's deliveries, newest first, each with its attempts.
+    pub async fn deliveries(
+        &self,
+        viewer: Option<&Viewer>,
+        webhook_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(DeliveryRow, Vec<AttemptRow>)>> {
+        admin(viewer)?;
+        let list = self.store.deliveries(webhook_id, limit.clamp(1, 200)).await?;
+        let ids: Vec<String> = list.iter().map(|d| d.id.clone()).collect();
+        let mut attempts = self.store.attempts(&ids).await?;
+        Ok(list
+            .into_iter()
+            .map(|d| {
+                let mine = attempts.iter().filter(|a| a.delivery_id == d.id).cloned().collect();
+                attempts.retain(|a| a.delivery_id != d.id);
+                (d, mine)
+            })
+            .collect())
+    }
+
+    /// Sends a delivery again, as a new delivery with the same payload.
+    pub async fn replay(&self, viewer: Option<&Viewer>, delivery_id: &str) -> Result<DeliveryRow> {
+        admin(viewer)?;
+        let old = self
+            .store
+            .delivery(delivery_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("Webhook delivery {delivery_id}")))?;
+        let now = now_ms();
+        let d = DeliveryRow {
+            id: new_id(),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+            delivered_at: None,
+            replay_of: Some(old.id.clone()),
+            ..old
+        };
+        self.store.insert_delivery(&d).await?;
+        Ok(d)
+    }
+
+    /// Attempts every due delivery this instance can take; returns how many.
+    pub async fn run_due(&self) -> Result<usize> {
+        let now = now_ms();
+        let mut done = 0;
+        for d in self.store.due_deliveries(now, 20).await? {
+            // Held long enough for one attempt; another instance skips it meanwhile.
+            if !self.store.claim_delivery(&d.id, now, now + 2 * ATTEMPT_TIMEOUT.as_millis() as i64).await? {
+                continue;
+            }
+            let Some(hook) = self.store.webhook(&d.webhook_id).await? else {
+                let a = attempt_row(&d, None, 0, Some("the webhook was deleted".into()), None);
+                self.store.finish_attempt(&a, "failed", now).await?;
+                continue;
+            };
+            let a = self.attempt(&hook, &d).await;
+            let ok = a.status_code.is_some_and(|c| (200..300).contains(&c));
+            let (status, next) = if ok {
+                ("delivered", a.at)
+            } else {
+                let wait = (self.retry_base_ms.saturating_mul(1 << (a.number - 1).clamp(0, 30))).min(MAX_BACKOFF_MS);
+                let next = a.at + wait;
+                if next > d.created_at + GIVE_UP_AFTER_MS { ("failed", a.at) } else { ("pending", next) }
+            };
+            self.store.finish_attempt(&a, status, next).await?;
+            done += 1;
+        }
+        Ok(done)
+    }
+
+    async fn attempt(&self, hook: &WebhookRow, d: &DeliveryRow) -> AttemptRow {
+        let ts = now_ms() / 1000;
+        let started = Instant::now();
+        let sent = self
+            .client
+            .post(&hook.url)
+            .header("content-type", "application/json")
+            .header("relais-event", &d.event)
+            .header("relais-delivery", &d.id)
+            .header("relais-signature", sign(&hook.secret, ts, &d.payload))
+            .body(d.payload.clone())
+            .send()
+            .await;
+        let latency = started.elapsed().as_millis() as i64;
+        match sent {
+            Ok(r) => {
+                let code = r.status().as_u16() as i64;
+                let text = r.text().await.unwrap_or_default();
+                let excerpt: String = text.chars().take(500).collect();
+                attempt_row(d, Some(code), latency, None, Some(excerpt))
+            }
+            Err(e) => {
+                let why = if e.is_timeout() { "timed out".to_owned() } else { format!("could not connect: {e}") };
+                attempt_row(d, None, latency, Some(why), None)
+            }
+        }
+    }
+}
+
+fn attempt_row(
+    d: &DeliveryRow,
+    code: Option<i64>,
+    latency: i64,
+    error: Option<String>,
+    excerpt: Option<String>,
+) -> AttemptRow {
+    AttemptRow {
+        delivery_id: d.id.clone(),
+        number: d.attempts + 1,
+        at: now_ms(),
+        status_code: code,
+        latency_ms: latency,
+        error,
+        response_excerpt: excerpt,
+    }
+}
