@@ -203,11 +203,15 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
 
 async fn listen(hub: &Hub, url: &str) -> std::result::Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-    listener.listen("relais_changes").await?;
+    listener.listen_all(["relais_changes", "relais_events"]).await?;
     // Answers cached before this point may have missed a change: drop them.
     let _ = hub.content.changes.send(crate::domain::content::LiveChange::all());
     loop {
         let n = listener.recv().await?;
-        let _ = hub.content.changes.send(crate::domain::content::LiveChange(n.payload().to_owned()));
+        if n.channel() == "relais_events" {
+            hub.store().forward_event(n.payload());
+        } else {
+            let _ = hub.content.changes.send(crate::domain::content::LiveChange(n.payload().to_owned()));
+        }
     }
 }

@@ -315,7 +315,7 @@ impl Content {
         audit(tx, actor, "create", Some((ty, item.id.as_str())), None).await?;
         let saved = record(tx, ty, &item.id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
         self.index_draft(tx, &saved).await?;
-        super::webhooks::enqueue(tx, "content.created", &saved).await?;
+        announce(tx, "content.created", &saved, false).await?;
         Ok(saved)
     }
 
@@ -393,7 +393,7 @@ impl Content {
         audit(&mut tx, actor, "update", Some((ty, id)), Some(serde_json::json!({ "fields": fields }))).await?;
         let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
         self.index_draft(&mut tx, &saved).await?;
-        super::webhooks::enqueue(&mut tx, "content.updated", &saved).await?;
+        announce(&mut tx, "content.updated", &saved, false).await?;
         tx.commit().await?;
         Ok(saved)
     }
@@ -407,7 +407,7 @@ impl Content {
             return Err(stale(&current, version));
         }
         audit(&mut tx, actor, "delete", Some((ty, id)), Some(serde_json::json!({ "slug": current.slug }))).await?;
-        super::webhooks::enqueue(&mut tx, "content.deleted", &current).await?;
+        announce(&mut tx, "content.deleted", &current, current.published_at.is_some()).await?;
         let live = current.published_at.is_some();
         if live {
             Store::notify_change(&mut tx, &LiveChange::item(ty, id).0).await?;
@@ -478,7 +478,9 @@ impl Content {
         };
         if let Some(event) = event {
             let moved = Self::load_draft(tx, ty, id).await?;
-            super::webhooks::enqueue(tx, event, &moved).await?;
+            // The public hears of a publish, and of an unpublish of what it could see.
+            let public = t == Transition::Publish || current.published_at.is_some();
+            announce(tx, event, &moved, public).await?;
         }
         match t {
             Transition::Publish => {
@@ -554,6 +556,16 @@ pub fn audit_row(actor: &Actor, action: &str, item: Option<(&TypeDef, &str)>, de
         ip: actor.ip.clone(),
         user_agent: actor.user_agent.clone(),
     }
+}
+
+/// Tells webhooks and subscribers about a change, in its transaction (so
+/// they hear of it once it commits, and only then).
+async fn announce(tx: &mut Tx<'_>, event: &str, item: &Item, public: bool) -> Result<()> {
+    super::webhooks::enqueue(tx, event, item).await?;
+    let payload = serde_json::json!({
+        "event": event, "type": item.ty.name, "id": item.id, "public": public, "at": now_ms(),
+    });
+    Store::publish_event(tx, &payload.to_string()).await
 }
 
 /// Records a revision holding the working copy as it now stands, and returns

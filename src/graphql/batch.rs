@@ -41,6 +41,11 @@ impl<L: Load> Batcher<L> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Forgets loaded values (a long-lived subscription reads afresh per event).
+    pub fn clear(&self) {
+        self.lock().cache.clear();
+    }
+
     pub async fn load(&self, key: L::Key) -> Result<Option<L::Value>> {
         loop {
             let (leader, mut done) = {

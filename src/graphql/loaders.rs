@@ -238,4 +238,16 @@ impl Loaders {
             review: Batcher::new(ReviewSteps(store.clone())),
         }
     }
+
+    pub fn clear(&self) {
+        self.items.clear();
+        self.related.clear();
+        self.countries.clear();
+        self.revisions.clear();
+        self.users.clear();
+        self.comments.clear();
+        self.locks.clear();
+        self.schedules.clear();
+        self.review.clear();
+    }
 }

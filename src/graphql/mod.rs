@@ -11,6 +11,7 @@ mod partners;
 mod richtext;
 mod schema;
 mod search;
+mod subscriptions;
 mod values;
 mod webhooks;
 

@@ -920,7 +920,7 @@ fn embedded_types(mut b: SchemaBuilder) -> SchemaBuilder {
 pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     let hub_data = shared;
     let limits = hub_data.limits.clone();
-    let mut b = Schema::build("Query", Some("Mutation"), None);
+    let mut b = Schema::build("Query", Some("Mutation"), Some("Subscription"));
     b = shared_types(b);
     b = embedded_types(b);
     b = super::media::types(b);
@@ -929,6 +929,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     b = super::richtext::types(b);
     b = super::partners::types(b);
     b = super::webhooks::types(b);
+    b = super::subscriptions::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
@@ -1313,6 +1314,7 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .collect();
     b.register(query)
         .register(mutation)
+        .register(super::subscriptions::subscription())
         .enable_uploading()
         .extension(super::limits::Complexity { limit: limits.complexity, default_page: 20, lists: Arc::new(lists) })
         .limit_depth(limits.depth)

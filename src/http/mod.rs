@@ -4,6 +4,8 @@
 pub mod cache;
 mod feeds;
 mod partners;
+mod widget;
+mod ws;
 
 use crate::app::Hub;
 use crate::domain::auth::Actor;
@@ -33,10 +35,13 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
     cache.follow(hub.content.changes.subscribe());
     let state = AppState { hub, schema, cache };
     Router::new()
-        .route("/graphql", get(get_graphql).post(post_graphql))
+        .route("/graphql", get(ws::get_or_upgrade).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
         .route("/media/{sha}/{spec}", get(media_file))
         .route("/feeds/{file}", get(feeds::feed))
+        .route("/widget.js", get(widget::script))
+        .route("/widget/embed", get(widget::embed))
+        .route("/widget/demo", get(widget::demo))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error_response(&Error::internal("a request handler panicked"), false)
         }))

@@ -45,6 +45,9 @@ struct Inner {
     write_lock: Option<tokio::sync::Mutex<()>>,
     /// PostgreSQL's URL, for the change listener.
     url: Option<String>,
+    /// Content events (JSON), for subscriptions: sent at commit on SQLite, and
+    /// fed from LISTEN on PostgreSQL so that every instance hears every change.
+    events: tokio::sync::broadcast::Sender<String>,
 }
 
 static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
@@ -175,6 +178,7 @@ impl Store {
                 statements: AtomicU64::new(0),
                 write_lock: (dialect == Dialect::Sqlite).then(|| tokio::sync::Mutex::new(())),
                 url: (dialect == Dialect::Postgres).then(|| url.clone()),
+                events: tokio::sync::broadcast::channel(1024).0,
             }),
         };
         store.migrate().await?;
@@ -257,7 +261,7 @@ impl Store {
             None => None,
         };
         let tx = self.inner.pool.begin().await?;
-        Ok(Tx { store: self, tx, _guard: guard })
+        Ok(Tx { store: self, tx, _guard: guard, pending_events: Vec::new() })
     }
 
     // ---- settings ----
@@ -394,6 +398,29 @@ impl Store {
             tx.fetch_all(q).await?;
         }
         Ok(())
+    }
+
+    /// Announces a content event once the transaction commits: on PostgreSQL
+    /// through NOTIFY (every instance's listener hears it, this one's too).
+    pub async fn publish_event(tx: &mut Tx<'_>, payload: &str) -> Result<()> {
+        if tx.dialect() == Dialect::Postgres {
+            let mut q = Sql::new("SELECT pg_notify('relais_events', ");
+            q.arg(payload).push(")");
+            tx.fetch_all(q).await?;
+        } else {
+            tx.pending_events.push(payload.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Content events as they happen.
+    pub fn events(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.inner.events.subscribe()
+    }
+
+    /// An event heard from PostgreSQL.
+    pub fn forward_event(&self, payload: &str) {
+        let _ = self.inner.events.send(payload.to_owned());
     }
 
     /// The URL to LISTEN on, when several instances can share the database.
@@ -566,11 +593,16 @@ pub struct Tx<'s> {
     store: &'s Store,
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _guard: Option<tokio::sync::MutexGuard<'s, ()>>,
+    /// Events to announce once committed (SQLite).
+    pending_events: Vec<String>,
 }
 
 impl Tx<'_> {
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
+        for e in self.pending_events {
+            let _ = self.store.inner.events.send(e);
+        }
         Ok(())
     }
 

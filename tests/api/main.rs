@@ -14,5 +14,7 @@ mod richtext;
 mod schema_file;
 mod search;
 mod source_pages;
+mod subscriptions;
 mod webhooks;
+mod widget;
 mod workflow;
