@@ -87,6 +87,9 @@ pub struct Entry {
     pub authors: Vec<String>,
     /// Set when the item's text came from another locale (fallback): that locale.
     pub language: Option<String>,
+    /// Facts a feed format has no field for (an event's dates and place), as
+    /// the JSON Feed extension `_relais`.
+    pub extension: Option<serde_json::Value>,
 }
 
 /// The main image of an [`Entry`].
@@ -264,6 +267,8 @@ struct JsonItem {
     authors: Vec<JsonAuthor>,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<String>,
+    #[serde(rename = "_relais", skip_serializing_if = "Option::is_none")]
+    extension: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -295,6 +300,7 @@ pub fn json_feed(f: &Feed) -> String {
                 tags: non_empty(&e.tags).map(clean).collect(),
                 authors: non_empty(&e.authors).map(|name| JsonAuthor { name: clean(name) }).collect(),
                 language: present(&e.language).map(clean),
+                extension: e.extension.clone(),
             }
         })
         .collect();
@@ -567,6 +573,7 @@ mod tests {
                     tags: vec!["Migrations & mobilités".into(), "Éducation".into()],
                     authors: vec!["Association Échanges & Partenariats".into()],
                     language: None,
+                    extension: None,
                 },
                 Entry {
                     id: "urn:relais:Project:0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c".into(),
@@ -580,6 +587,7 @@ mod tests {
                     tags: vec![],
                     authors: vec![],
                     language: None,
+                    extension: None,
                 },
                 Entry {
                     id: "urn:relais:Project:0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5d".into(),
@@ -593,6 +601,7 @@ mod tests {
                     tags: vec!["هجرة".into()],
                     authors: vec!["جمعية الهجرة".into()],
                     language: Some("ar".into()),
+                    extension: None,
                 },
             ],
         }
@@ -628,6 +637,7 @@ mod tests {
                     content_html: Some("<p>Texte <i>français</i></p>".into()),
                     updated_ms: T0 - 2 * HOUR,
                     language: Some("fr".into()),
+                    extension: None,
                     ..Entry::default()
                 },
             ],

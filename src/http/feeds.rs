@@ -351,6 +351,17 @@ async fn build(
             tags: item_tags,
             authors: authors.get(&i.id).cloned().unwrap_or_default(),
             language: (title_locale != locale).then_some(title_locale),
+            extension: (t.name == "Event").then(|| {
+                let at = |f: &str| i.value(f).as_int().map(crate::domain::values::format_datetime);
+                serde_json::json!({
+                    "starts_at": at("startsAt"),
+                    "ends_at": at("endsAt"),
+                    "all_day": i.value("allDay").as_int().map(|b| b != 0),
+                    "time_zone": i.value("timeZone").as_text(),
+                    "city": pick(i, "city", &chain).map(|(_, c)| c),
+                    "venue": pick(i, "venue", &chain).map(|(_, v)| v),
+                })
+            }),
         });
     }
     let heading = match (what, locale.as_str()) {

@@ -178,7 +178,8 @@ pub async fn embed(
         "<!doctype html>\n<html lang=\"{lang}\" dir=\"{dir}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Relais</title>\n\
          <base target=\"_top\">\n<style nonce=\"{n}\">html,body{{margin:0;background:transparent}}\
-         body{{padding:2px}}.relais-widget{{margin:0;max-inline-size:none}}</style>\n</head>\n<body>\n{script}\n</body>\n</html>\n",
+         body{{padding:2px}}.relais-widget{{margin:0;max-inline-size:none}}</style>\n</head>\n\
+         <body>\n{script}\n</body>\n</html>\n",
         lang = esc(&locale),
         dir = dir_of(&locale),
         script = script_tag("/widget.js", Some(&n), &params),
@@ -218,7 +219,8 @@ pub async fn demo(State(s): State<AppState>) -> Response {
     let attrs = [
         (
             "data-key",
-            "your API key (<code>rk_…</code>), with the FEEDS scope; the page's origin must be one of the key's origins. Without a key, published content only, from any origin.",
+            "your API key (<code>rk_…</code>), with the FEEDS scope; the page's origin must be one of the key's \
+             origins. Without a key, published content only, from any origin.",
         ),
         ("data-type", "<code>projects</code>, <code>events</code> or <code>news</code>."),
         ("data-locale", "<code>fr</code>, <code>en</code> or <code>ar</code> (laid out right to left)."),

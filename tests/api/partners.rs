@@ -295,6 +295,18 @@ async fn arabic_feeds_carry_language_and_direction() {
         let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
         assert_eq!(feed.language.as_deref(), Some("ar"));
         assert!(feed.title.unwrap().content.starts_with("المشاريع"));
+        // Events carry their own dates and place in the `_relais` extension.
+        let events: Value = get(&format!("{base}/feeds/events.json?locale=fr"), &[]).await.json().await.unwrap();
+        let rabat = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["title"].as_str().unwrap().starts_with("Les Régions marocaines"))
+            .expect("the Rabat workshop");
+        // 10 April 2018, all day in Casablanca (UTC+1).
+        assert_eq!(rabat["_relais"]["starts_at"], "2018-04-09T23:00:00Z", "{rabat}");
+        assert_eq!(rabat["_relais"]["time_zone"], "Africa/Casablanca");
+        assert_eq!(rabat["_relais"]["city"], "Rabat");
         let rss = get(&format!("{base}/feeds/news.rss?locale=ar"), &[]).await.text().await.unwrap();
         assert!(rss.contains("<language>ar</language>"));
         // French fallback bodies in an Arabic feed say so, to be laid out left to right.

@@ -187,8 +187,9 @@ fn widget_section(dom: &str) -> (Tag, String) {
 fn partner_page(lang: &str, dir: &str, title: &str, body_before: &str, script: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <style>body{{font-family:sans-serif;margin:2rem;background:#f4f1ea}} header{{margin-bottom:1rem}}</style></head>\
-         <body><header><strong>{title}</strong></header>{body_before}{script}<footer>Pied de page</footer></body></html>"
+         <style>body{{font-family:sans-serif;margin:2rem;background:#f4f1ea}} header{{margin-bottom:1rem}}</style>\
+         </head><body><header><strong>{title}</strong></header>{body_before}{script}<footer>Pied de page</footer>\
+         </body></html>"
     )
 }
 
