@@ -152,3 +152,42 @@ async fn a_subscriber_of_server_b_hears_a_publish_through_server_a() {
     b.hub.store().close().await;
     a.finish().await;
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_is_dropped_and_others_go_on() {
+    let s = TestServer::start_with(Backend::Sqlite, Default::default(), false).await;
+    let mut slow = connect(&s, json!({})).await.unwrap();
+    subscribe(&mut slow, "slow", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A burst far beyond what one subscriber may hold back (1024 events).
+    let id = uuid::Uuid::now_v7().to_string();
+    for _ in 0..5000 {
+        let e = json!({ "event": "content.published", "type": "Project", "id": id, "public": true, "at": 0 });
+        s.hub.store().forward_event(&e.to_string());
+    }
+    let mut seen = 0;
+    let mut dropped = None;
+    while let Some(m) = next(&mut slow).await {
+        match m["type"].as_str() {
+            Some("next") if m["payload"]["errors"].is_array() => {
+                dropped = Some(m["payload"]["errors"][0]["message"].clone())
+            }
+            Some("next") => seen += 1,
+            Some("complete") => break,
+            _ => {}
+        }
+    }
+    let why = dropped.expect("an error says why the subscription ended");
+    assert!(why.as_str().unwrap().contains("fell") && why.as_str().unwrap().contains("behind"), "{why}");
+    assert!(seen < 5000, "the subscriber did not get the whole burst: {seen}");
+    // The server goes on: a new subscriber hears the next change.
+    let mut fresh = connect(&s, json!({})).await.unwrap();
+    subscribe(&mut fresh, "fresh", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let editor = s.login_as(Role::Editor).await;
+    let pid = create(&s, &editor, "Après la rafale").await;
+    publish(&s, &editor, &pid, 1).await;
+    let m = next(&mut fresh).await.unwrap();
+    assert_eq!(m["payload"]["data"]["contentChanged"]["itemId"], pid.as_str());
+    s.finish().await;
+}
