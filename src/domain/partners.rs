@@ -4,7 +4,8 @@
 use super::auth::Viewer;
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
-use crate::store::{ApiKeyRow, Store, new_id, now_ms};
+use crate::model::{TypeDef, content_type};
+use crate::store::{ApiKeyRow, Common, Filter, ListSpec, Op, Source, Stage, Store, Target, Value, new_id, now_ms};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,11 @@ impl ApiKey {
         self.scopes.contains(&scope)
     }
 
+    /// Whether this key may see only part of `t`'s items.
+    pub fn restricts(&self, t: &TypeDef) -> bool {
+        !self.restrictions.is_empty() && restricted_type(t)
+    }
+
     /// Whether a page on `origin` may read the answers (CORS).
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
@@ -149,12 +155,6 @@ impl KeySettings {
         }
         if self.scopes.is_empty() {
             return Err(Error::field("scopes", "give at least one scope: CONTENT or FEEDS"));
-        }
-        if self.scopes.contains(&KeyScope::Content) && !self.restrictions.is_empty() {
-            return Err(Error::field(
-                "scopes",
-                "restrictions apply to feeds and the widget; a key with CONTENT reads all published content, so give a restricted key FEEDS only",
-            ));
         }
         if !(1..=100_000).contains(&self.rate_per_minute) {
             return Err(Error::field("rateLimitPerMinute", "must be between 1 and 100000"));
@@ -390,4 +390,87 @@ impl Partners {
         }
         Ok(())
     }
+}
+
+fn ty(name: &str) -> &'static TypeDef {
+    content_type(name).expect("model declares it")
+}
+
+fn any_of(t: &'static TypeDef, name: &str, ids: &[String]) -> Filter {
+    let target = Target::Field(t.field(name).expect("model declares the field"));
+    Filter::Cond { target, op: Op::In, value: Value::List(ids.iter().cloned().map(Value::Text).collect()) }
+}
+
+/// Whether a key's restrictions bear on `t`: they are about projects, events and news.
+pub fn restricted_type(t: &TypeDef) -> bool {
+    matches!(t.name, "Project" | "Event" | "NewsArticle")
+}
+
+/// Conditions on `t` (projects, events, news) that keep the items of these
+/// organisations, projects, axes and countries; `partners_only` keeps the
+/// items those organisations are partners of.
+pub async fn restriction_filters(
+    store: &Store,
+    t: &'static TypeDef,
+    r: &Restrictions,
+    partners_only: &[String],
+) -> Result<Vec<Filter>> {
+    let (project, event, news) = (ty("Project"), ty("Event"), ty("NewsArticle"));
+    let mut out = Vec::new();
+    // Projects matching the axis or country lists, for types that reach them through a project.
+    let projects_where = |f: Filter| async move {
+        let spec = ListSpec {
+            filter: Some(f),
+            order: vec![],
+            window: crate::store::Window { first: Some(10_000), last: None, after: None, before: None },
+            locales: vec![],
+            want_total: false,
+        };
+        let mut pages = store.list(Source::Root(project), Stage::Live, &spec).await?;
+        Ok::<Vec<String>, Error>(
+            pages.remove(&None).unwrap_or_default().edges.iter().map(|e| e.item.id.clone()).collect(),
+        )
+    };
+    if !r.organisations.is_empty() {
+        let o = &r.organisations;
+        out.push(Filter::Or(match t.name {
+            "Project" => vec![any_of(t, "funders", o), any_of(t, "partners", o)],
+            "Event" => vec![any_of(t, "organisers", o), any_of(t, "partners", o)],
+            _ => vec![any_of(t, "organisations", o)],
+        }));
+    }
+    if !partners_only.is_empty() {
+        out.push(if t.name == "NewsArticle" {
+            any_of(t, "organisations", partners_only)
+        } else {
+            any_of(t, "partners", partners_only)
+        });
+    }
+    if !r.projects.is_empty() {
+        out.push(match t.name {
+            "Project" => Filter::Cond {
+                target: Target::Common(Common::Id),
+                op: Op::In,
+                value: Value::List(r.projects.iter().cloned().map(Value::Text).collect()),
+            },
+            "Event" => any_of(event, "project", &r.projects),
+            _ => any_of(news, "projects", &r.projects),
+        });
+    }
+    if !r.axes.is_empty() {
+        out.push(match t.name {
+            "Event" => any_of(event, "project", &projects_where(any_of(project, "thematicAxes", &r.axes)).await?),
+            _ => any_of(t, "thematicAxes", &r.axes),
+        });
+    }
+    if !r.countries.is_empty() {
+        out.push(match t.name {
+            "Project" => any_of(t, "beneficiaryCountries", &r.countries),
+            "Event" => any_of(t, "country", &r.countries),
+            _ => {
+                any_of(news, "projects", &projects_where(any_of(project, "beneficiaryCountries", &r.countries)).await?)
+            }
+        });
+    }
+    Ok(out)
 }

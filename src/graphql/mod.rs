@@ -32,11 +32,13 @@ pub struct Req {
     pub deps: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     /// Whether the answer holds anything beyond published content.
     pub private: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The partner API key the request came with, whose restrictions hold.
+    pub key: Option<std::sync::Arc<crate::domain::partners::ApiKey>>,
 }
 
 impl Req {
     pub fn new(actor: Actor, accept_locale: String, loaders: Loaders) -> Req {
-        Req { actor, accept_locale, loaders, deps: Default::default(), private: Default::default() }
+        Req { actor, accept_locale, loaders, deps: Default::default(), private: Default::default(), key: None }
     }
     pub fn depends_on(&self, dep: String) {
         self.deps.lock().unwrap_or_else(|p| p.into_inner()).push(dep);

@@ -60,22 +60,22 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
         .field(kf(
             "organisations",
             nn_list(TypeRef::ID),
-            "Feeds show only items these organisations fund, partner, organise or are named in (none: no limit).",
+            "It sees only the projects, events and news these organisations fund, partner, organise or are named in (none: no limit).",
             |k| Some(global_ids("Organisation", &k.restrictions.organisations)),
         ))
         .field(kf(
             "projects",
             nn_list(TypeRef::ID),
-            "Feeds show only these projects, their events and news (none: no limit).",
+            "It sees only these projects, their events and news (none: no limit).",
             |k| Some(global_ids("Project", &k.restrictions.projects)),
         ))
-        .field(kf("thematicAxes", nn_list(TypeRef::ID), "Feeds show only items on these axes (none: no limit).", |k| {
+        .field(kf("thematicAxes", nn_list(TypeRef::ID), "It sees only projects, events and news on these axes (none: no limit).", |k| {
             Some(global_ids("ThematicAxis", &k.restrictions.axes))
         }))
         .field(kf(
             "countries",
             nn_list(TypeRef::STRING),
-            "Feeds show only items about these countries (none: no limit).",
+            "It sees only projects, events and news about these countries (none: no limit).",
             |k| Some(Value::List(k.restrictions.countries.iter().map(|c| Value::from(c.clone())).collect())),
         ))
         .field(kf(
@@ -130,17 +130,16 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
         )
         .field(
             super::input("organisations", TypeRef::named_nn_list(TypeRef::ID))
-                .description("Limit feeds to these organisations' items."),
+                .description("Limit it to these organisations' projects, events and news."),
         )
         .field(
-            super::input("projects", TypeRef::named_nn_list(TypeRef::ID)).description("Limit feeds to these projects."),
+            super::input("projects", TypeRef::named_nn_list(TypeRef::ID))
+                .description("Limit it to these projects, their events and news."),
         )
-        .field(
-            super::input("thematicAxes", TypeRef::named_nn_list(TypeRef::ID)).description("Limit feeds to these axes."),
-        )
+        .field(super::input("thematicAxes", TypeRef::named_nn_list(TypeRef::ID)).description("Limit it to these axes."))
         .field(
             super::input("countries", TypeRef::named_nn_list(TypeRef::STRING))
-                .description("Limit feeds to these countries (ISO codes)."),
+                .description("Limit it to these countries (ISO codes)."),
         )
         .field(
             super::input("origins", TypeRef::named_nn_list(TypeRef::STRING))

@@ -8,10 +8,11 @@ use super::values::*;
 use super::{Req, gql_err};
 use crate::app::Hub;
 use crate::domain::content::Transition;
+use crate::domain::partners::restriction_filters;
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
 use crate::model::{CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, content_type, order_name};
-use crate::store::{Page, Stage, Val};
+use crate::store::{Common, Filter, ListSpec, Op, Page, Stage, Target, Val, Value as QValue, Window};
 use async_graphql::dynamic::*;
 use async_graphql::{Name, Value};
 use std::sync::Arc;
@@ -175,6 +176,45 @@ fn value_field(owner: Option<&'static TypeDef>, f: &'static FieldDef, embedded: 
     out
 }
 
+/// What a restricted API key adds to a list of `ty`, if anything.
+async fn key_filter(ctx: &ResolverContext<'_>, ty: &'static TypeDef) -> async_graphql::Result<Option<Filter>> {
+    let Some(k) = req(ctx)?.key.as_ref().filter(|k| k.restricts(ty)) else { return Ok(None) };
+    let all = restriction_filters(hub(ctx)?.store(), ty, &k.restrictions, &[]).await.map_err(gql_err)?;
+    Ok(Some(Filter::And(all)))
+}
+
+fn and_filter(spec: &mut ListSpec, f: Filter) {
+    spec.filter = Some(match spec.filter.take() {
+        Some(x) => Filter::And(vec![x, f]),
+        None => f,
+    });
+}
+
+/// Whether the request's API key lets it see this item (its restrictions hold
+/// for projects, events and news, wherever they are reached from).
+async fn key_allows(
+    ctx: &ResolverContext<'_>,
+    ty: &'static TypeDef,
+    id: &str,
+    stage: Stage,
+) -> async_graphql::Result<bool> {
+    let Some(f) = key_filter(ctx, ty).await? else { return Ok(true) };
+    let mut spec = ListSpec {
+        filter: Some(Filter::Cond {
+            target: Target::Common(Common::Id),
+            op: Op::Eq,
+            value: QValue::Text(id.to_owned()),
+        }),
+        order: vec![],
+        window: Window { first: Some(1), last: None, after: None, before: None },
+        locales: vec![],
+        want_total: false,
+    };
+    and_filter(&mut spec, f);
+    let mut pages = hub(ctx)?.store().list(crate::store::Source::Root(ty), stage, &spec).await.map_err(gql_err)?;
+    Ok(pages.remove(&None).is_some_and(|p| !p.edges.is_empty()))
+}
+
 async fn load_ref(
     ctx: &ResolverContext<'_>,
     target: &'static str,
@@ -182,6 +222,10 @@ async fn load_ref(
     scope: &Arc<Scope>,
 ) -> async_graphql::Result<Option<FieldValue<'static>>> {
     req(ctx)?.depends_on(format!("I:{id}"));
+    let ty = content_type(target).expect("model checked");
+    if !key_allows(ctx, ty, id, scope.stage).await? {
+        return Ok(None);
+    }
     let item = req(ctx)?.loaders.items.load((target, scope.stage, id.to_owned())).await.map_err(gql_err)?;
     Ok(item.map(|i| item_value(i, scope.clone())))
 }
@@ -233,7 +277,10 @@ async fn resolve_item_field(
         Kind::Refs { target, .. } | Kind::Reverse { target, .. } => {
             let hub = hub(ctx)?;
             let ty = content_type(target).expect("model checked");
-            let spec = args::list_spec(ctx, ty, &scope.chain, hub.limits.page_size)?;
+            let mut spec = args::list_spec(ctx, ty, &scope.chain, hub.limits.page_size)?;
+            if let Some(f) = key_filter(ctx, ty).await? {
+                and_filter(&mut spec, f);
+            }
             req(ctx)?.depends_on(format!("T:{target}"));
             let key = RelKey {
                 owner: owner.name,
@@ -1042,7 +1089,10 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 FieldFuture::new(async move {
                     let scope = read_scope(&ctx)?;
                     req(&ctx)?.depends_on(format!("T:{}", ty.name));
-                    let spec = args::list_spec(&ctx, ty, &scope.chain, page_size)?;
+                    let mut spec = args::list_spec(&ctx, ty, &scope.chain, page_size)?;
+                    if let Some(f) = key_filter(&ctx, ty).await? {
+                        and_filter(&mut spec, f);
+                    }
                     let mut pages = hub(&ctx)?
                         .store()
                         .list(crate::store::Source::Root(ty), scope.stage, &spec)
@@ -1097,6 +1147,11 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                         && &i.id != allowed_id
                     {
                         return Err(gql_err(Error::forbidden("This preview token is for another item.")));
+                    }
+                    if let Some(i) = &item
+                        && !key_allows(&ctx, ty, &i.id, scope.stage).await?
+                    {
+                        return Ok(None);
                     }
                     Ok(item.map(|i| item_value(i, scope)))
                 })
@@ -1173,6 +1228,9 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                     let scope = read_scope(&ctx)?;
                     let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
                     req(&ctx)?.depends_on(format!("I:{id}"));
+                    if !key_allows(&ctx, ty, &id, scope.stage).await? {
+                        return Ok(None);
+                    }
                     let item = req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?;
                     Ok(item.map(|i| typed_item_value(i, scope)))
                 })

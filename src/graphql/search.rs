@@ -147,6 +147,11 @@ pub fn query(q: Object) -> Object {
                 let scope = read_scope(&ctx)?;
                 let r = ctx.data::<Req>()?;
                 let hub = ctx.data::<Arc<Hub>>()?;
+                if r.key.as_ref().is_some_and(|k| !k.restrictions.is_empty()) {
+                    return Err(gql_err(Error::forbidden(
+                        "Search is not open to API keys limited to part of the content; list with filters, or use the feeds.",
+                    )));
+                }
                 let text = ctx.args.try_get("query")?.string()?;
                 let mut types: Vec<&'static TypeDef> = Vec::new();
                 if let Some(list) = ctx.args.get("types").filter(|v| !v.is_null()) {

@@ -110,6 +110,11 @@ pub fn subscription() -> Subscription {
             SubscriptionFieldFuture::new(async move {
                 let r = ctx.data::<Req>()?;
                 let hub = ctx.data::<Arc<Hub>>()?;
+                if r.key.as_ref().is_some_and(|k| !k.restrictions.is_empty()) {
+                    return Err(gql_err(Error::forbidden(
+                        "Subscriptions are not open to API keys limited to part of the content; use webhooks or poll the feeds.",
+                    )));
+                }
                 // Staff hear about drafts and read working copies; everyone else, published content.
                 let staff = r.viewer().is_some_and(|v| allowed(v.role, Action::ReadDrafts, None));
                 let mut types: Vec<&'static TypeDef> = Vec::new();

@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::partners::key_of;
-use crate::domain::partners::{KeyScope, Restrictions};
+use crate::domain::partners::{KeyScope, Restrictions, restriction_filters};
 use crate::domain::{ids, richtext};
 use crate::error::{Error, Result};
 use crate::feeds::{self, Entry, Feed, Image};
@@ -31,14 +31,6 @@ fn field(t: &'static TypeDef, name: &str) -> Target {
     Target::Field(t.field(name).expect("model declares the field"))
 }
 
-fn any_of(t: &'static TypeDef, name: &str, ids: &[String]) -> Filter {
-    Filter::Cond {
-        target: field(t, name),
-        op: Op::In,
-        value: Value::List(ids.iter().cloned().map(Value::Text).collect()),
-    }
-}
-
 /// The value of a localised field in the first locale of `chain` that has one.
 fn pick(item: &Item, name: &str, chain: &[String]) -> Option<(String, String)> {
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(item.value(name).as_text()?).ok()?;
@@ -57,73 +49,6 @@ async fn resolve(s: &AppState, t: &'static TypeDef, param: &str, raw: &str) -> R
             Some(i) => out.push(i.id),
             None => return Err(bad(param, format!("no published {} has the slug or id {v:?}", t.name))),
         }
-    }
-    Ok(out)
-}
-
-/// Conditions on `t` for lists of organisations, projects, axes and countries.
-async fn conditions(
-    s: &AppState,
-    t: &'static TypeDef,
-    r: &Restrictions,
-    partners_only: &[String],
-) -> Result<Vec<Filter>> {
-    let (project, event, news) = (ty("Project"), ty("Event"), ty("NewsArticle"));
-    let mut out = Vec::new();
-    // Projects matching the axis or country lists, for types that reach them through a project.
-    let projects_where = |f: Filter| async move {
-        let spec = ListSpec {
-            filter: Some(f),
-            order: vec![],
-            window: Window { first: Some(10_000), last: None, after: None, before: None },
-            locales: vec![],
-            want_total: false,
-        };
-        let mut pages = s.hub.store().list(Source::Root(project), Stage::Live, &spec).await?;
-        Ok::<Vec<String>, Error>(
-            pages.remove(&None).unwrap_or_default().edges.iter().map(|e| e.item.id.clone()).collect(),
-        )
-    };
-    if !r.organisations.is_empty() {
-        let o = &r.organisations;
-        out.push(Filter::Or(match t.name {
-            "Project" => vec![any_of(t, "funders", o), any_of(t, "partners", o)],
-            "Event" => vec![any_of(t, "organisers", o), any_of(t, "partners", o)],
-            _ => vec![any_of(t, "organisations", o)],
-        }));
-    }
-    if !partners_only.is_empty() {
-        out.push(if t.name == "NewsArticle" {
-            any_of(t, "organisations", partners_only)
-        } else {
-            any_of(t, "partners", partners_only)
-        });
-    }
-    if !r.projects.is_empty() {
-        out.push(match t.name {
-            "Project" => Filter::Cond {
-                target: Target::Common(Common::Id),
-                op: Op::In,
-                value: Value::List(r.projects.iter().cloned().map(Value::Text).collect()),
-            },
-            "Event" => any_of(event, "project", &r.projects),
-            _ => any_of(news, "projects", &r.projects),
-        });
-    }
-    if !r.axes.is_empty() {
-        out.push(match t.name {
-            "Event" => any_of(event, "project", &projects_where(any_of(project, "thematicAxes", &r.axes)).await?),
-            _ => any_of(t, "thematicAxes", &r.axes),
-        });
-    }
-    if !r.countries.is_empty() {
-        out.push(match t.name {
-            "Project" => any_of(t, "beneficiaryCountries", &r.countries),
-            "Event" => any_of(t, "country", &r.countries),
-            _ => {
-                any_of(news, "projects", &projects_where(any_of(project, "beneficiaryCountries", &r.countries)).await?)
-            }
-        });
     }
     Ok(out)
 }
@@ -251,9 +176,9 @@ async fn build(
     if let Some(v) = params.get("country") {
         asked.countries = v.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
     }
-    let mut all = conditions(s, t, &asked, &partners).await?;
+    let mut all = restriction_filters(hub.store(), t, &asked, &partners).await?;
     if let Some(k) = &key {
-        all.extend(conditions(s, t, &k.restrictions, &[]).await?);
+        all.extend(restriction_filters(hub.store(), t, &k.restrictions, &[]).await?);
     }
     if let Some(kind) = params.get("kind") {
         let (fname, e) = match t.name {

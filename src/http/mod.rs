@@ -309,7 +309,12 @@ async fn execute(
     // Anonymous answers about published content come from the cache when they can.
     let key = viewer.is_none().then(|| {
         let vars = serde_json::to_string(&request.variables).unwrap_or_default();
-        cache::ResponseCache::key(&request.query, &vars, request.operation_name.as_deref(), &accept_locale)
+        // A restricted key sees its own part of the content: its answers are its own.
+        let scope = match partners::key_of(extensions).filter(|k| !k.restrictions.is_empty()) {
+            Some(k) => format!("{accept_locale}|key:{}", k.id),
+            None => accept_locale.clone(),
+        };
+        cache::ResponseCache::key(&request.query, &vars, request.operation_name.as_deref(), &scope)
     });
     let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(hit) = key.and_then(|k| s.cache.get(k)) {
@@ -343,7 +348,8 @@ async fn execute(
             .map(|u| u.chars().take(300).collect()),
     };
     let epoch = s.cache.epoch();
-    let req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
+    let mut req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
+    req.key = partners::key_of(extensions);
     let (deps, private) = (req.deps.clone(), req.private.clone());
     let mut response = s.schema.execute(request.data(req)).await;
     // A request error (parse, validation, limits) ran nothing; the engine gives

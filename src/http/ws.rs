@@ -69,8 +69,10 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
                     return Err(fail(Error::forbidden("This API key reads feeds only; subscriptions need CONTENT.")));
                 }
                 let actor = Actor { viewer, ip, user_agent };
+                let mut req = Req::new(actor, locale, Loaders::new(hub.store()));
+                req.key = key;
                 let mut data = async_graphql::Data::default();
-                data.insert(Req::new(actor, locale, Loaders::new(hub.store())));
+                data.insert(req);
                 Ok(data)
             })
             .keepalive_timeout(Duration::from_secs(30))

@@ -247,11 +247,9 @@ async fn keys_are_checked_and_only_admins_manage_them() {
         assert_eq!(r.code(), "FORBIDDEN");
         let r = s.gql(CREATE, json!({ "i": ok }), None).await;
         assert_eq!(r.code(), "UNAUTHENTICATED");
-        let org = relais::domain::ids::encode("Organisation", &uuid::Uuid::now_v7().to_string());
         for (bad, field) in [
             (json!({ "name": " ", "scopes": ["FEEDS"] }), "name"),
             (json!({ "name": "x", "scopes": [] }), "scopes"),
-            (json!({ "name": "x", "scopes": ["CONTENT"], "organisations": [org] }), "scopes"),
             (json!({ "name": "x", "scopes": ["FEEDS"], "origins": ["partner.example"] }), "origins"),
             (json!({ "name": "x", "scopes": ["FEEDS"], "rateLimitPerMinute": 0 }), "rateLimitPerMinute"),
             (json!({ "name": "x", "scopes": ["FEEDS"], "pagePattern": "javascript:alert(1)" }), "pagePattern"),
@@ -311,6 +309,85 @@ async fn arabic_feeds_carry_language_and_direction() {
         assert!(rss.contains("<language>ar</language>"));
         // French fallback bodies in an Arabic feed say so, to be laid out left to right.
         assert!(rss.contains("lang=&quot;fr&quot;"), "{rss}");
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_restricted_content_key_sees_only_its_part_wherever_it_looks() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        let admin = s.login_as(Role::Admin).await;
+        let r = s
+            .gql(
+                r#"{ projects(filter: { acronym: { eq: "SALEMM" } }) { nodes { id partners { nodes { id } } } } }"#,
+                json!({}),
+                None,
+            )
+            .await;
+        let salemm = r.ok()["projects"]["nodes"][0].clone();
+        let pid = salemm["partners"]["nodes"][0]["id"].as_str().unwrap().to_owned();
+        let (_, secret) = create_key(
+            &s,
+            &admin,
+            json!({ "name": "Partner site", "scopes": ["CONTENT"], "organisations": [pid], "rateLimitPerMinute": 1000 }),
+        )
+        .await;
+        let base = s.base().to_owned();
+        let ask = |query: &str, key: Option<&str>| {
+            let (base, query, key) = (base.clone(), query.to_owned(), key.map(str::to_owned));
+            async move {
+                let mut rq = reqwest::Client::new().post(format!("{base}/graphql")).json(&json!({ "query": query }));
+                if let Some(k) = key {
+                    rq = rq.header("x-api-key", k);
+                }
+                rq.send().await.unwrap().json::<Value>().await.unwrap()
+            }
+        };
+        let ids = |v: &Value| -> BTreeSet<String> {
+            v.as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
+        };
+        let q = format!(
+            r#"{{ projects(first: 100, filter: {{ or: [{{ partners: {{ anyOf: ["{pid}"] }} }}, {{ funders: {{ anyOf: ["{pid}"] }} }}] }}) {{ nodes {{ id }} }} }}"#
+        );
+        let allowed = ids(&ask(&q, None).await["data"]["projects"]["nodes"]);
+        let everything = ask(
+            "{ projects(first: 100) { totalCount nodes { id } } events(first: 100) { nodes { id project { id } } } }",
+            None,
+        )
+        .await;
+        let all_projects = ids(&everything["data"]["projects"]["nodes"]);
+        assert!(!allowed.is_empty() && allowed.len() < all_projects.len(), "{b:?}");
+        let hidden = all_projects.difference(&allowed).next().unwrap().clone();
+
+        // Root list and its count.
+        let mine = ask("{ projects(first: 100) { totalCount nodes { id } } }", Some(&secret)).await;
+        assert_eq!(ids(&mine["data"]["projects"]["nodes"]), allowed, "{mine}");
+        assert_eq!(mine["data"]["projects"]["totalCount"].as_u64().unwrap() as usize, allowed.len());
+        // Lookups by id and node: null for what the key does not cover.
+        let q = format!(r#"{{ project(id: "{hidden}") {{ id }} node(id: "{hidden}") {{ id }} }}"#);
+        let r = ask(&q, Some(&secret)).await;
+        assert_eq!((r["data"]["project"].clone(), r["data"]["node"].clone()), (Value::Null, Value::Null), "{r}");
+        // Through relations: an organisation's projects, an event's project.
+        let r = ask("{ organisations(first: 100) { nodes { fundedProjects(first: 100) { nodes { id } } partnerProjects(first: 100) { nodes { id } } } } events(first: 100) { nodes { project { id } } } }", Some(&secret)).await;
+        for o in r["data"]["organisations"]["nodes"].as_array().unwrap() {
+            for rel in ["fundedProjects", "partnerProjects"] {
+                assert!(ids(&o[rel]["nodes"]).is_subset(&allowed), "{rel}: {o}");
+            }
+        }
+        for e in r["data"]["events"]["nodes"].as_array().unwrap() {
+            if let Some(p) = e["project"]["id"].as_str() {
+                assert!(allowed.contains(p), "an event's project: {p}");
+            }
+        }
+        // Search is refused rather than leaking titles.
+        let r = ask(r#"{ search(query: "migration") { totalCount } }"#, Some(&secret)).await;
+        assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN");
+        // Without the key, everything published is there again (no cache mix-up).
+        let again = ask("{ projects(first: 100) { totalCount nodes { id } } }", None).await;
+        assert_eq!(ids(&again["data"]["projects"]["nodes"]), all_projects);
+        let mine = ask("{ projects(first: 100) { totalCount nodes { id } } }", Some(&secret)).await;
+        assert_eq!(ids(&mine["data"]["projects"]["nodes"]), allowed);
         s.finish().await;
     }
 }
