@@ -1,5 +1,5 @@
 //! Import and export of content in one JSON shape (also the demo content and
-//! revision snapshots): `{"items": [{type, key|id, slug, publish, fields}]}`.
+//! revision snapshots): `{"items": [{type, key|id, slug, publish, publishedAt, fields}]}`.
 //! References are `@key` of another item in the file, or global ids.
 
 use super::auth::Actor;
@@ -72,6 +72,16 @@ pub async fn import(content: &Content, text: &str) -> Result<usize> {
                 .transition_in(&mut tx, &actor, ty, &created.id, created.version, Transition::Publish, None)
                 .await
                 .map_err(at)?;
+            // The source's own publication date, when the file gives one.
+            if let Some(when) = item.get("publishedAt").and_then(J::as_str) {
+                let ms = chrono::DateTime::parse_from_rfc3339(when)
+                    .map_err(|_| at(Error::field("publishedAt", "is not an RFC 3339 date-time")))?
+                    .timestamp_millis();
+                tx.set_published_at(ty, &created.id, ms).await?;
+            }
+        }
+        if (i + 1) % 1000 == 0 {
+            tracing::info!(done = i + 1, of = items.len(), "importing");
         }
     }
     tx.commit().await?;

@@ -824,6 +824,14 @@ impl Tx<'_> {
         self.index_copy_to_live(id).await
     }
 
+    /// Sets when an item was published (an import keeping the source's dates).
+    pub async fn set_published_at(&mut self, ty: &TypeDef, id: &str, at: i64) -> Result<()> {
+        let mut q = Sql::new(&format!("UPDATE {} SET published_at = ", ty.table));
+        q.arg(at).push(" WHERE id = ").arg(id);
+        self.execute(q).await?;
+        Ok(())
+    }
+
     /// Removes the live copy (row and links) so the public no longer sees it.
     pub async fn drop_live(&mut self, ty: &TypeDef, id: &str) -> Result<()> {
         let mut q = Sql::new(&format!("DELETE FROM {} WHERE stage = 'live' AND id = ", ty.table));

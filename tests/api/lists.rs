@@ -195,3 +195,38 @@ async fn items_say_which_locales_they_have() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+async fn an_import_keeps_the_source_publication_dates_and_lists_follow_them() {
+    for b in crate::common::backends() {
+        let s = crate::common::TestServer::start_with(b, Default::default(), false).await;
+        let file = serde_json::json!({ "items": [
+            { "type": "Project", "key": "a", "slug": "older", "publish": true, "publishedAt": "2022-03-01T10:00:00Z",
+              "fields": { "title": { "fr": "Plus ancien" } } },
+            { "type": "Project", "key": "b", "slug": "newer", "publish": true, "publishedAt": "2024-06-01T08:30:00Z",
+              "fields": { "title": { "fr": "Plus récent" } } },
+            { "type": "Project", "key": "c", "slug": "bad", "publish": true, "publishedAt": "yesterday",
+              "fields": { "title": { "fr": "Date fausse" } } }
+        ] });
+        let err = relais::domain::import::import(&s.hub.content, &file.to_string()).await.unwrap_err();
+        assert!(err.message.contains("items[2]") && err.message.contains("publishedAt"), "{}", err.message);
+        let mut items = file["items"].as_array().unwrap().clone();
+        items.pop();
+        let n = relais::domain::import::import(&s.hub.content, &serde_json::json!({ "items": items }).to_string())
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        let r = s
+            .gql(
+                "{ projects(orderBy: [{ field: PUBLISHED_AT, direction: DESC }]) { nodes { slug publishedAt } } }",
+                serde_json::json!({}),
+                None,
+            )
+            .await;
+        let nodes = r.ok()["projects"]["nodes"].clone();
+        assert_eq!(nodes[0]["slug"], "newer", "{b:?}");
+        assert_eq!(nodes[0]["publishedAt"], "2024-06-01T08:30:00Z");
+        assert_eq!(nodes[1]["publishedAt"], "2022-03-01T10:00:00Z");
+        s.finish().await;
+    }
+}
