@@ -6,6 +6,7 @@ pub mod domain;
 pub mod error;
 pub mod feeds;
 pub mod graphql;
+pub mod html;
 pub mod http;
 pub mod media;
 pub mod model;

@@ -1341,19 +1341,6 @@ pub fn to_html(doc: &Document, media: &dyn Fn(&str) -> Option<MediaEmbed>) -> St
     h.out
 }
 
-fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
 struct Html<'a> {
     out: String,
     ids: HashSet<String>,
@@ -1362,7 +1349,7 @@ struct Html<'a> {
 
 impl Html<'_> {
     fn esc(&mut self, s: &str) {
-        escape_into(&mut self.out, s);
+        crate::html::escape_into(&mut self.out, s);
     }
 
     fn blocks(&mut self, blocks: &[Block]) {

@@ -176,7 +176,7 @@ fn hit(plan: &QueryPlan, h: SearchHit) -> Option<Hit> {
         let mut out = String::new();
         let words: Vec<(usize, usize)> = crate::search::words(first).take(SNIPPET_WORDS).collect();
         let end = words.last().map_or(0, |w| w.1);
-        crate::search::escape_into(&mut out, &first[..end]);
+        crate::html::escape_into(&mut out, &first[..end]);
         if end < first.trim_end().len() {
             out.push_str(" …");
         }

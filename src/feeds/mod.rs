@@ -152,22 +152,6 @@ fn push_escaped(out: &mut String, s: &str, attr: bool) {
     }
 }
 
-/// Plain text as an HTML fragment (for RSS `description`, which readers treat as HTML).
-fn text_to_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The trimmed-non-empty content of an optional string.
 fn present(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.trim().is_empty())
@@ -219,7 +203,7 @@ fn wrap_direction(f: &Feed, e: &Entry, html: String) -> String {
     if !rtl && !f.rtl {
         return html;
     }
-    let language = text_to_html(&clean(entry_language.unwrap_or(&f.language)));
+    let language = crate::html::escape(&clean(entry_language.unwrap_or(&f.language)));
     let dir = if rtl { "rtl" } else { "ltr" };
     format!("<div dir=\"{dir}\" lang=\"{language}\">{html}</div>")
 }
@@ -482,8 +466,8 @@ pub fn rss(f: &Feed) -> String {
         x.open("item", &[]);
         x.text("title", &[], &e.title);
         x.text("link", &[], &e.url);
-        let description =
-            entry_html(f, e).or_else(|| present(&e.summary).map(|s| wrap_direction(f, e, text_to_html(&clean(s)))));
+        let description = entry_html(f, e)
+            .or_else(|| present(&e.summary).map(|s| wrap_direction(f, e, crate::html::escape(&clean(s)))));
         if let Some(description) = description {
             x.text("description", &[], &description);
         }

@@ -79,7 +79,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                         let inner = richtext::to_html(&r.doc, &|id| media.get(id).cloned());
                         let mut out = String::with_capacity(inner.len() + 40);
                         out.push_str("<div lang=\"");
-                        crate::search::escape_into(&mut out, &r.locale);
+                        crate::html::escape_into(&mut out, &r.locale);
                         out.push_str("\" dir=\"");
                         out.push_str(&dir(&r.locale).to_ascii_lowercase());
                         out.push_str("\">");

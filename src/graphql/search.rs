@@ -18,7 +18,7 @@ use std::sync::Arc;
 const MAX_WINDOW: i64 = 10_000;
 
 /// `NewsArticle` → `NEWS_ARTICLE`.
-fn enum_name(ty: &TypeDef) -> String {
+pub(super) fn enum_name(ty: &TypeDef) -> String {
     let mut out = String::new();
     for (i, c) in ty.name.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {

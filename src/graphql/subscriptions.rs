@@ -92,16 +92,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
 }
 
 fn type_of_enum(name: &str) -> Option<&'static TypeDef> {
-    CONTENT_TYPES.iter().find(|t| {
-        let mut e = String::new();
-        for (i, c) in t.name.chars().enumerate() {
-            if c.is_ascii_uppercase() && i > 0 {
-                e.push('_');
-            }
-            e.push(c.to_ascii_uppercase());
-        }
-        e == name
-    })
+    CONTENT_TYPES.iter().find(|t| super::search::enum_name(t) == name)
 }
 
 pub fn subscription() -> Subscription {

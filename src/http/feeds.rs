@@ -105,12 +105,7 @@ pub async fn feed(
 ) -> Response {
     match build(&s, &file, &params, &headers, &extensions).await {
         Ok(r) => r,
-        Err(e) => {
-            let body =
-                serde_json::json!({ "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }] });
-            let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
-        }
+        Err(e) => super::error_response(&e, false),
     }
 }
 

@@ -26,12 +26,6 @@ fn presented(req: &Request) -> Option<String> {
     })
 }
 
-fn error(e: &Error) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }] });
-    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
-}
-
 /// `Access-Control-*` for a page on `origin`: any origin without a key, the
 /// key's own origins with one.
 fn cors(headers: &mut HeaderMap, origin: Option<&str>, key: Option<&ApiKey>) {
@@ -69,7 +63,7 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
         Some(secret) => match s.hub.partners.authenticate(&secret).await {
             Ok(k) => Some(k),
             Err(e) => {
-                let mut r = error(&e);
+                let mut r = super::error_response(&e, false);
                 cors(r.headers_mut(), origin.as_deref(), None);
                 return r;
             }
@@ -107,7 +101,7 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
                 r.limit, r.reset
             ),
         );
-        let mut resp = error(&e);
+        let mut resp = super::error_response(&e, false);
         let h = resp.headers_mut();
         rate_headers(h, &r);
         h.insert(header::RETRY_AFTER, HeaderValue::from(r.reset));

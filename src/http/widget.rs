@@ -52,22 +52,6 @@ pub async fn script(headers: HeaderMap) -> Response {
     r
 }
 
-/// Text for an HTML text node or a double-quoted attribute.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A fresh nonce for a page's inline style and for the style the widget injects.
 fn nonce() -> String {
     use base64::Engine;
@@ -121,9 +105,9 @@ fn csp(s: &AppState, nonce: &str, frame_src: &str, frame_ancestors: &str) -> Str
 
 /// `<script src="/widget.js" data-…>` for these parameters.
 fn script_tag(src: &str, nonce: Option<&str>, params: &[(&str, String)]) -> String {
-    let mut tag = format!("<script src=\"{}\"", esc(src));
+    let mut tag = format!("<script src=\"{}\"", crate::html::escape(src));
     for (k, v) in params {
-        tag.push_str(&format!(" data-{k}=\"{}\"", esc(v)));
+        tag.push_str(&format!(" data-{k}=\"{}\"", crate::html::escape(v)));
     }
     if let Some(n) = nonce {
         tag.push_str(&format!(" nonce=\"{n}\""));
@@ -180,7 +164,7 @@ pub async fn embed(
          <base target=\"_top\">\n<style nonce=\"{n}\">html,body{{margin:0;background:transparent}}\
          body{{padding:2px}}.relais-widget{{margin:0;max-inline-size:none}}</style>\n</head>\n\
          <body>\n{script}\n</body>\n</html>\n",
-        lang = esc(&locale),
+        lang = crate::html::escape(&locale),
         dir = dir_of(&locale),
         script = script_tag("/widget.js", Some(&n), &params),
     );
@@ -207,7 +191,7 @@ pub async fn demo(State(s): State<AppState>) -> Response {
     let iframe = format!(
         "<iframe src=\"{}/widget/embed?key=rk_…&amp;type=projects&amp;locale=ar&amp;limit=3\" \
          title=\"المشاريع\" width=\"100%\" height=\"420\" style=\"border:0\" loading=\"lazy\"></iframe>",
-        esc(&base)
+        crate::html::escape(&base)
     );
     let live_fr = script_tag(
         "/widget.js",
@@ -302,8 +286,8 @@ widget puts on the one <code>&lt;style&gt;</code> it adds.</p>
 </body>
 </html>
 "#,
-        snippet = esc(&snippet),
-        iframe = esc(&iframe),
+        snippet = crate::html::escape(&snippet),
+        iframe = crate::html::escape(&iframe),
     );
     html(page, &csp(&s, &n, "'self'", "'none'"))
 }

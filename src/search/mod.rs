@@ -13,6 +13,7 @@
 //! the text's language (French, English, Arabic and a dozen more) then reduces
 //! each word, so that `migrations` finds `migration`.
 
+use crate::html::escape_into;
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 
@@ -354,19 +355,6 @@ fn render(segment: &str, from: usize, window: &[(usize, usize)], marks: &[bool])
         escape_into(&mut out, tail.trim_end());
     }
     out
-}
-
-pub fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// The PostgreSQL `tsvector` literal for the terms of a title (weight A) and
