@@ -294,7 +294,11 @@ impl QueryPlan {
             if better {
                 let marks = hits.iter().map(Option::is_some).collect();
                 // Start a few words before the first match, for context.
-                let start = top.2.saturating_sub(3);
+                let mut start = top.2.saturating_sub(3);
+                // Never start inside a word joined by an apostrophe or hyphen (`l’axe`).
+                while start > 0 && !segment[spans[start - 1].1..spans[start].0].contains(char::is_whitespace) {
+                    start -= 1;
+                }
                 let window: Vec<(usize, usize)> = spans[start..(start + max).min(spans.len())].to_vec();
                 let marks: Vec<bool> = marks_slice(marks, start, window.len());
                 // Keep punctuation that opens the first word (`«`, `(`, `<`).
@@ -448,6 +452,8 @@ mod tests {
         assert!(s.contains("&lt;une&gt;"), "{s}");
         assert!(s.starts_with("… "), "{s}");
         assert!(p.snippet("Rien à voir", 8).is_none());
+        let s = p.snippet("Un texte assez long pour couper avant l’axe de formation", 5).unwrap();
+        assert!(s.starts_with("… l’axe de <mark>formation</mark>"), "{s}");
         assert_eq!(p.highlight("Formation & suivi"), "<mark>Formation</mark> &amp; suivi");
     }
 
