@@ -1,11 +1,12 @@
 // Writes the shared benchmark data set (bench/dataset.mjs) as a Relais import
-// file: organisations, missions, thematic axes, projects (published ones with
-// their own publication dates) with axes and partners, and events.
+// file, one item per line (NDJSON, streamed: the 100x set is 1.6 GB):
+// organisations, missions, thematic axes, projects (published ones with their
+// own publication dates) with axes and partners, and events.
 //
-//   node bench/load.mjs --scale 1 --out /tmp/bench-1.json
-//   relais import /tmp/bench-1.json
+//   node bench/load.mjs --scale 1 --out /tmp/bench-1.ndjson
+//   relais import --bulk /tmp/bench-1.ndjson
 import { generateDataset, SIZES } from './dataset.mjs';
-import { writeFileSync } from 'node:fs';
+import { openSync, writeSync, closeSync } from 'node:fs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -13,11 +14,18 @@ const arg = (name, fallback) => {
 };
 const k = Number(arg('--scale', '1'));
 if (!Number.isInteger(k) || k < 1) throw new Error('--scale takes a whole number >= 1');
-const out = arg('--out', `bench-${k}.json`);
+const out = arg('--out', `bench-${k}.ndjson`);
 const ds = generateDataset(42, { ...SIZES, projects: SIZES.projects * k, events: SIZES.events * k });
 
 const fr = (text) => ({ fr: text });
-const items = [];
+const fd = openSync(out, 'w');
+let pending = [], count = 0;
+const items = { push(item) {
+  pending.push(JSON.stringify(item));
+  count += 1;
+  if (pending.length >= 5000) flush();
+} };
+const flush = () => { if (pending.length) writeSync(fd, pending.join('\n') + '\n'); pending = []; };
 for (const o of ds.organisations) {
   items.push({ type: 'Organisation', key: `org-${o.id}`, slug: o.slug, publish: true,
     fields: { name: fr(o.name), description: fr(o.description), website: o.website } });
@@ -45,5 +53,6 @@ for (const e of ds.events) {
   items.push({ type: 'Event', key: `event-${e.id}`, publish: true,
     fields: { title: fr(e.title), body: fr(e.body), startsAt: e.starts_at, endsAt: e.ends_at, city: fr(e.location), project: `@project-${e.project}` } });
 }
-writeFileSync(out, JSON.stringify({ items }));
-console.error(`wrote ${items.length} items to ${out}`);
+flush();
+closeSync(fd);
+console.error(`wrote ${count} items to ${out}`);

@@ -98,8 +98,15 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Import content from a JSON file (the export format).
-    Import { file: String },
+    /// Import content from a JSON file (the export format) or an NDJSON file
+    /// (`.ndjson`/`.jsonl`, one item per line).
+    Import {
+        file: String,
+        /// Write many items per statement, for large loads: references must
+        /// point backwards; one audit entry, no per-item revisions or webhooks.
+        #[arg(long)]
+        bulk: bool,
+    },
     /// Export all content to a JSON file.
     Export { file: String },
     /// Print the GraphQL schema (SDL).
@@ -231,10 +238,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created {} user {}", user.role, user.email);
             Ok(())
         }
-        Command::Import { file } => {
+        Command::Import { file, bulk } => {
             let hub = s.hub(DEFAULT_ADDR).await?;
-            let text = std::fs::read_to_string(&file)?;
-            let n = import::import(&hub.content, &text).await?;
+            let items = import::ItemFile::open(std::path::Path::new(&file))?;
+            let n = if bulk {
+                let (size, read) = (items.size, items.read.clone());
+                let mut bar = ProgressBar::new(size);
+                let n = import::import_bulk(&hub.content, items, |n| {
+                    bar.show(n, read.load(std::sync::atomic::Ordering::Relaxed))
+                })
+                .await?;
+                bar.done(n);
+                n
+            } else {
+                import::import_items(&hub.content, &items.collect_all()?).await?
+            };
             println!("imported {n} items from {file}");
             Ok(())
         }
@@ -267,5 +285,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::graphql::build(hub)?.sdl());
             Ok(())
         }
+    }
+}
+
+/// A progress bar on standard error: redrawn in place on a terminal, a line
+/// every tenth of the way otherwise (logs of a scripted load).
+struct ProgressBar {
+    size: u64,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    tenth: u64,
+    tty: bool,
+}
+
+impl ProgressBar {
+    fn new(size: u64) -> Self {
+        use std::io::IsTerminal;
+        let now = std::time::Instant::now();
+        ProgressBar { size: size.max(1), start: now, last: now, tenth: 0, tty: std::io::stderr().is_terminal() }
+    }
+
+    fn show(&mut self, items: usize, bytes: u64) {
+        let frac = (bytes as f64 / self.size as f64).min(1.0);
+        let secs = self.start.elapsed().as_secs_f64().max(0.001);
+        let rate = items as f64 / secs;
+        let eta = if frac > 0.0 { secs * (1.0 - frac) / frac } else { 0.0 };
+        let filled = (frac * 30.0) as usize;
+        let line = format!(
+            "[{}{}] {:3.0}%  {items} items  {rate:.0}/s  {:.0}s left",
+            "#".repeat(filled),
+            " ".repeat(30 - filled),
+            frac * 100.0,
+            eta
+        );
+        let tenth = (frac * 10.0) as u64;
+        if self.tty && self.last.elapsed().as_millis() >= 200 {
+            eprint!("\r{line}");
+            self.last = std::time::Instant::now();
+        } else if !self.tty && tenth > self.tenth {
+            eprintln!("{line}");
+        }
+        self.tenth = tenth;
+    }
+
+    fn done(&mut self, items: usize) {
+        let secs = self.start.elapsed().as_secs_f64();
+        if self.tty {
+            eprintln!();
+        }
+        eprintln!("{items} items in {secs:.1} s ({:.0}/s)", items as f64 / secs.max(0.001));
     }
 }

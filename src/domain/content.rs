@@ -244,7 +244,11 @@ impl Content {
 
     /// Refuses references to items that do not exist (beyond `known`, items
     /// an import is about to create).
-    async fn check_refs(tx: &mut Tx<'_>, refs: &[(&'static TypeDef, String)], known: &HashSet<String>) -> Result<()> {
+    pub(crate) async fn check_refs(
+        tx: &mut Tx<'_>,
+        refs: &[(&'static TypeDef, String)],
+        known: &HashSet<String>,
+    ) -> Result<()> {
         let mut by_type: HashMap<&str, (&'static TypeDef, Vec<String>)> = HashMap::new();
         for (ty, id) in refs {
             if !known.contains(id) {
@@ -284,21 +288,7 @@ impl Content {
         check_action(viewer, Action::Create, None)?;
         let changes = self.parser(resolve, opts.trusted).parse(ty, input)?;
         Self::check_refs(tx, &changes.refs, opts.known.unwrap_or(&HashSet::new())).await?;
-        let mut values = vec![Val::Null; ty.fields.len()];
-        let mut links = Vec::new();
-        for (idx, change) in changes.fields {
-            match change {
-                Change::Set(v) => values[idx] = v,
-                Change::Local(p) => values[idx] = values::merge_local(&Val::Null, &p),
-                Change::Links(l) => links.push((&ty.fields[idx], l)),
-            }
-        }
-        for (f, v) in ty.fields.iter().zip(&values) {
-            let has_links = links.iter().any(|(lf, l)| lf.name == f.name && !l.is_empty());
-            if f.required && *v == Val::Null && !has_links {
-                return Err(Error::field(f.name, "is required"));
-            }
-        }
+        let (values, links) = new_values(ty, changes.fields)?;
         let slug = self.pick_slug(tx, ty, changes.slug, &values, None).await?;
         let item = NewItem {
             id: opts.id.clone().unwrap_or_else(new_id),
@@ -496,6 +486,17 @@ impl Content {
         Self::load_draft(tx, ty, id).await
     }
 
+    /// A slug made from the title in the default locale (or any locale).
+    pub(crate) fn title_slug(&self, ty: &'static TypeDef, values: &[Val]) -> String {
+        let idx = ty.fields.iter().position(|f| f.name == ty.title_field).expect("model checked");
+        let title = values[idx]
+            .as_text()
+            .and_then(|s| serde_json::from_str::<BTreeMap<String, String>>(s).ok())
+            .and_then(|m| m.get(self.locales.default_locale()).cloned().or_else(|| m.into_values().next()))
+            .unwrap_or_default();
+        values::slugify(&title)
+    }
+
     /// The given slug if free, else one made from the title, made unique.
     async fn pick_slug(
         &self,
@@ -515,13 +516,7 @@ impl Content {
             }
             return Ok(s);
         }
-        let idx = ty.fields.iter().position(|f| f.name == ty.title_field).expect("model checked");
-        let title = values[idx]
-            .as_text()
-            .and_then(|s| serde_json::from_str::<BTreeMap<String, String>>(s).ok())
-            .and_then(|m| m.get(self.locales.default_locale()).cloned().or_else(|| m.into_values().next()))
-            .unwrap_or_default();
-        let base = values::slugify(&title);
+        let base = self.title_slug(ty, values);
         for n in 1..1000 {
             let candidate = if n == 1 { base.clone() } else { format!("{base}-{n}") };
             if !tx.slug_taken(ty, &candidate, except).await? {
@@ -530,6 +525,30 @@ impl Content {
         }
         Ok(format!("{base}-{}", &new_id()[..8]))
     }
+}
+
+/// A new item's values and links from its parsed input; required fields checked.
+#[allow(clippy::type_complexity)]
+pub(crate) fn new_values(
+    ty: &'static TypeDef,
+    fields: Vec<(usize, Change)>,
+) -> Result<(Vec<Val>, Vec<(&'static crate::model::FieldDef, Vec<crate::store::LinkIn>)>)> {
+    let mut values = vec![Val::Null; ty.fields.len()];
+    let mut links = Vec::new();
+    for (idx, change) in fields {
+        match change {
+            Change::Set(v) => values[idx] = v,
+            Change::Local(p) => values[idx] = values::merge_local(&Val::Null, &p),
+            Change::Links(l) => links.push((&ty.fields[idx], l)),
+        }
+    }
+    for (f, v) in ty.fields.iter().zip(&values) {
+        let has_links = links.iter().any(|(lf, l)| lf.name == f.name && !l.is_empty());
+        if f.required && *v == Val::Null && !has_links {
+            return Err(Error::field(f.name, "is required"));
+        }
+    }
+    Ok((values, links))
 }
 
 /// Records who did what to which item, from where, in the write's transaction.

@@ -3,14 +3,18 @@
 //! References are `@key` of another item in the file, or global ids.
 
 use super::auth::Actor;
-use super::content::{Content, CreateOpts, PUBLISHED, Transition};
+use super::auth::Viewer;
+use super::content::{Content, CreateOpts, DRAFT, PUBLISHED, Transition, audit, new_values};
 use super::ids;
 use super::values;
 use crate::error::{Error, Result};
 use crate::model::{CONTENT_TYPES, content_type};
-use crate::store::{ListSpec, Source, Stage, Window, new_id};
+use crate::store::{BulkRow, Item, ListSpec, NewItem, Source, Stage, Window, new_id, now_ms};
 use serde_json::{Value as J, json};
 use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The demo content built from the source pages.
 pub static DEMO: &str = include_str!("../../demo/content.json");
@@ -18,9 +22,23 @@ pub static DEMO: &str = include_str!("../../demo/content.json");
 /// Imports every item; returns how many. Items are created in file order, so
 /// the first bad item stops the import with its position in the message.
 pub async fn import(content: &Content, text: &str) -> Result<usize> {
+    let items = parse_document(text)?;
+    import_items(content, &items).await
+}
+
+fn parse_document(text: &str) -> Result<Vec<J>> {
     let doc: J = serde_json::from_str(text).map_err(|e| Error::bad_input(format!("the file is not JSON: {e}")))?;
-    let items =
-        doc.get("items").and_then(J::as_array).ok_or_else(|| Error::bad_input("the file needs an items list"))?;
+    match doc {
+        J::Object(mut o) => match o.remove("items") {
+            Some(J::Array(items)) => Ok(items),
+            _ => Err(Error::bad_input("the file needs an items list")),
+        },
+        _ => Err(Error::bad_input("the file needs an items list")),
+    }
+}
+
+/// Imports items given in file order (see `import`).
+pub async fn import_items(content: &Content, items: &[J]) -> Result<usize> {
     // Ids first, so items may refer to ones later in the file.
     let mut keys: HashMap<String, (&'static str, String)> = HashMap::new();
     let mut planned = Vec::new();
@@ -145,4 +163,250 @@ pub async fn load_demo_if_empty(content: &Content) -> Result<bool> {
     }
     import(content, DEMO).await?;
     Ok(true)
+}
+
+/// The items of an import file, read as they are needed: NDJSON (`.ndjson` or
+/// `.jsonl`, one item per line; files of millions of items) or a JSON
+/// document `{"items": [...]}`. Each item comes with where it is in the file.
+pub struct ItemFile {
+    lines: Option<std::io::Lines<BufReader<Counting<std::fs::File>>>>,
+    doc: std::vec::IntoIter<J>,
+    line: usize,
+    /// The file's size and how much of it has been read, for progress.
+    pub size: u64,
+    pub read: Arc<AtomicU64>,
+}
+
+struct Counting<R>(R, Arc<AtomicU64>);
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        self.1.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl ItemFile {
+    pub fn open(path: &std::path::Path) -> Result<ItemFile> {
+        let file =
+            std::fs::File::open(path).map_err(|e| Error::bad_input(format!("cannot read {}: {e}", path.display())))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let read = Arc::new(AtomicU64::new(0));
+        let ndjson = matches!(path.extension().and_then(|e| e.to_str()), Some("ndjson" | "jsonl"));
+        let mut reader = BufReader::with_capacity(1 << 20, Counting(file, read.clone()));
+        if ndjson {
+            return Ok(ItemFile { lines: Some(reader.lines()), doc: Vec::new().into_iter(), line: 0, size, read });
+        }
+        let mut text = String::new();
+        reader.read_to_string(&mut text).map_err(|e| Error::bad_input(format!("{}: {e}", path.display())))?;
+        Ok(ItemFile { lines: None, doc: parse_document(&text)?.into_iter(), line: 0, size, read })
+    }
+
+    /// Every item at once (the per-item import resolves references forward).
+    pub fn collect_all(self) -> Result<Vec<J>> {
+        self.map(|r| r.map(|(_, j)| j)).collect()
+    }
+}
+
+impl Iterator for ItemFile {
+    type Item = Result<(String, J)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.line += 1;
+        let Some(lines) = &mut self.lines else {
+            return self.doc.next().map(|j| Ok((format!("items[{}]", self.line - 1), j)));
+        };
+        loop {
+            let text = match lines.next()? {
+                Ok(t) => t,
+                Err(e) => return Some(Err(Error::bad_input(format!("line {}: {e}", self.line)))),
+            };
+            if text.trim().is_empty() {
+                self.line += 1;
+                continue;
+            }
+            return Some(
+                serde_json::from_str(&text)
+                    .map(|j| (format!("line {}", self.line), j))
+                    .map_err(|e| Error::bad_input(format!("line {}: not JSON: {e}", self.line))),
+            );
+        }
+    }
+}
+
+/// Items written per batch of statements.
+const BULK_BATCH: usize = 500;
+
+/// A bulk import, for loading many items at once (a migration, the benchmark
+/// data set): items are validated exactly as one by one, then written a batch
+/// at a time, rows, links and search documents of both stages in a few
+/// statements. It is all or nothing, like `import`. Unlike it, references
+/// must point to items earlier in the file or already in the database, and it
+/// writes one audit entry for the whole import and no revisions, webhooks or
+/// events per item: a bulk-loaded item's history starts at its next change.
+/// `progress` hears the count of items written after every batch.
+pub async fn import_bulk(
+    content: &Content,
+    items: impl Iterator<Item = Result<(String, J)>>,
+    mut progress: impl FnMut(usize),
+) -> Result<usize> {
+    let actor = Actor::system();
+    let viewer = content.may_create(&actor)?.clone();
+    let mut keys: HashMap<String, (&'static str, String)> = HashMap::new();
+    let mut known: HashSet<String> = HashSet::new();
+    let mut slugs: HashMap<&'static str, HashSet<String>> = HashMap::new();
+    let mut batch = Batch::default();
+    let mut tx = content.store.begin().await?;
+    let mut count = 0;
+    for next in items {
+        let (place, item) = next?;
+        let at = |e: Error| Error { message: format!("{place}: {}", e.message), ..e };
+        let tname = item.get("type").and_then(J::as_str).unwrap_or("");
+        let ty = content_type(tname).ok_or_else(|| at(Error::bad_input(format!("unknown type {tname:?}"))))?;
+        if batch.ty.is_some_and(|t| t.name != ty.name) || batch.rows.len() >= BULK_BATCH {
+            count += batch.flush(&mut tx, &known).await?;
+            progress(count);
+        }
+        let row = bulk_row(content, &viewer, ty, &item, &keys, &mut slugs).map_err(at)?;
+        batch.refs.extend(row.1.into_iter().filter(|(_, id)| !known.contains(id)));
+        if !known.insert(row.0.item.id.clone()) {
+            return Err(at(Error::bad_input(format!("the id of {} is already used", row.0.item.slug))));
+        }
+        if let Some(key) = item.get("key").and_then(J::as_str) {
+            keys.insert(key.to_owned(), (ty.name, row.0.item.id.clone()));
+        }
+        batch.ty = Some(ty);
+        batch.places.push(place);
+        batch.rows.push(row.0);
+    }
+    count += batch.flush(&mut tx, &known).await?;
+    progress(count);
+    audit(&mut tx, &actor, "import", None, Some(json!({ "items": count, "bulk": true }))).await?;
+    tx.commit().await?;
+    let _ = content.changes.send(super::content::LiveChange::all());
+    Ok(count)
+}
+
+#[derive(Default)]
+struct Batch {
+    ty: Option<&'static crate::model::TypeDef>,
+    rows: Vec<BulkRow>,
+    places: Vec<String>,
+    /// References to items not in the file, checked once per batch.
+    refs: Vec<(&'static crate::model::TypeDef, String)>,
+}
+
+impl Batch {
+    async fn flush(&mut self, tx: &mut crate::store::Tx<'_>, known: &HashSet<String>) -> Result<usize> {
+        let Some(ty) = self.ty else { return Ok(0) };
+        Content::check_refs(tx, &self.refs, known).await?;
+        let wanted: Vec<&str> = self.rows.iter().map(|r| r.item.slug.as_str()).collect();
+        if let Some(taken) = tx.slugs_taken(ty, &wanted).await?.first() {
+            let place = self.rows.iter().position(|r| &r.item.slug == taken).map_or("", |i| self.places[i].as_str());
+            return Err(Error {
+                code: crate::error::Code::Conflict,
+                message: format!("{place}: slug: another {} already uses {taken:?}", ty.name),
+                field: Some("slug".into()),
+            });
+        }
+        tx.insert_bulk(ty, &self.rows).await?;
+        let n = self.rows.len();
+        *self = Batch::default();
+        Ok(n)
+    }
+}
+
+/// One item checked and made ready to write, with the references it makes.
+#[allow(clippy::type_complexity)]
+fn bulk_row(
+    content: &Content,
+    viewer: &Viewer,
+    ty: &'static crate::model::TypeDef,
+    item: &J,
+    keys: &HashMap<String, (&'static str, String)>,
+    slugs: &mut HashMap<&'static str, HashSet<String>>,
+) -> Result<(BulkRow, Vec<(&'static crate::model::TypeDef, String)>)> {
+    let id = match item.get("id").and_then(J::as_str) {
+        Some(gid) => ids::decode_as(gid, ty, "id")?,
+        None => new_id(),
+    };
+    let mut input = item.get("fields").cloned().unwrap_or_else(|| json!({}));
+    if let (Some(slug), Some(obj)) = (item.get("slug"), input.as_object_mut()) {
+        obj.insert("slug".into(), slug.clone());
+    }
+    let resolve = |rty: &'static crate::model::TypeDef, raw: &str, path: &str| -> Result<String> {
+        match raw.strip_prefix('@') {
+            Some(key) => match keys.get(key) {
+                Some((t, id)) if *t == rty.name => Ok(id.clone()),
+                Some((t, _)) => Err(Error::field(path, format!("@{key} is a {t}, expected a {}", rty.name))),
+                None => Err(Error::field(path, format!("@{key} is not the key of an earlier item in the file"))),
+            },
+            None => values::by_global_id(rty, raw, path),
+        }
+    };
+    let changes = content.parser(&resolve, true).parse(ty, &input)?;
+    let (values, links) = new_values(ty, changes.fields)?;
+    let used = slugs.entry(ty.name).or_default();
+    let slug = match changes.slug {
+        Some(s) if used.contains(&s) => {
+            return Err(Error {
+                code: crate::error::Code::Conflict,
+                message: format!("slug: an earlier {} in the file uses {s:?}", ty.name),
+                field: Some("slug".into()),
+            });
+        }
+        Some(s) => s,
+        None => {
+            let base = content.title_slug(ty, &values);
+            (1..)
+                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+                .find(|c| !used.contains(c))
+                .expect("an unused suffix")
+        }
+    };
+    used.insert(slug.clone());
+    let publish = item.get("publish").and_then(J::as_bool).unwrap_or(false);
+    let now = now_ms();
+    let published_at = match item.get("publishedAt").and_then(J::as_str) {
+        Some(when) if publish => Some(
+            chrono::DateTime::parse_from_rfc3339(when)
+                .map_err(|_| Error::field("publishedAt", "is not an RFC 3339 date-time"))?
+                .timestamp_millis(),
+        ),
+        _ if publish => Some(now),
+        _ => None,
+    };
+    let state = if publish { PUBLISHED } else { DRAFT };
+    let saved = Item {
+        ty,
+        id,
+        stage: Stage::Draft,
+        slug,
+        state: state.to_owned(),
+        version: if publish { 2 } else { 1 },
+        created_at: now,
+        updated_at: now,
+        published_at,
+        created_by: Some(viewer.id.clone()),
+        updated_by: Some(viewer.id.clone()),
+        values,
+    };
+    let docs = super::search::documents(&saved, &content.locales);
+    let row = BulkRow {
+        version: saved.version,
+        published_at,
+        live: publish,
+        links: links.into_iter().map(|(f, l)| (crate::store::link_key(ty, f), l)).collect(),
+        docs,
+        item: NewItem {
+            id: saved.id,
+            slug: saved.slug,
+            state: saved.state,
+            values: saved.values,
+            by: saved.created_by,
+            at: now,
+        },
+    };
+    Ok((row, changes.refs))
 }

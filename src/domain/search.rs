@@ -8,9 +8,10 @@ use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef};
 use crate::search::{Lang, QueryPlan, index_terms};
 use crate::store::{Item, SearchDoc, SearchHit, SearchSpec, Stage, Tx, Val};
 use serde_json::Value as J;
+use std::collections::HashMap;
 
 /// Bump when the analyser or the documents change: the index is rebuilt at start.
-const INDEX_VERSION: &str = "1";
+const INDEX_VERSION: &str = "2";
 
 /// Words of context in a snippet.
 const SNIPPET_WORDS: usize = 24;
@@ -39,7 +40,21 @@ pub fn documents(item: &Item, locales: &Locales) -> Vec<SearchDoc> {
                 }
             }
         }
-        docs.push(SearchDoc { locale: locale.clone(), title, body: body.join("\n"), title_terms, body_terms });
+        let doc = SearchDoc { locale: locale.clone(), title, body: body.join("\n"), title_terms, body_terms };
+        // Locales that read the same text (one has none of its own and falls
+        // back) share a document: a third of the index for one-language content.
+        match docs.iter_mut().find(|d: &&mut SearchDoc| {
+            d.title == doc.title
+                && d.body == doc.body
+                && d.title_terms == doc.title_terms
+                && d.body_terms == doc.body_terms
+        }) {
+            Some(same) => {
+                same.locale.push(' ');
+                same.locale.push_str(locale);
+            }
+            None => docs.push(doc),
+        }
     }
     docs
 }
@@ -123,10 +138,17 @@ impl Content {
         }
         tx.index_clear().await?;
         for ty in CONTENT_TYPES {
-            for stage in [Stage::Draft, Stage::Live] {
+            // Live items first; a working copy that is what is live shares their documents.
+            let mut live = HashMap::new();
+            for stage in [Stage::Live, Stage::Draft] {
                 let ids = self.store.item_ids(ty, stage).await?;
                 for chunk in ids.chunks(500) {
                     for item in self.store.by_ids(ty, stage, chunk).await? {
+                        if stage == Stage::Live {
+                            live.insert(item.id.clone(), item.version);
+                        } else if live.get(&item.id) == Some(&item.version) {
+                            continue;
+                        }
                         tx.index_replace(stage, ty.name, &item.id, &documents(&item, &self.locales)).await?;
                     }
                 }

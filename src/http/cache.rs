@@ -25,6 +25,8 @@ pub struct ResponseCache {
     /// Counts invalidations: an answer computed across one is not kept, since
     /// it may hold what the change replaced.
     epoch: std::sync::atomic::AtomicU64,
+    pub hits: std::sync::atomic::AtomicU64,
+    pub misses: std::sync::atomic::AtomicU64,
 }
 
 pub fn etag_of(body: &[u8]) -> String {
@@ -35,7 +37,13 @@ pub fn etag_of(body: &[u8]) -> String {
 
 impl ResponseCache {
     pub fn new(max: usize) -> Arc<ResponseCache> {
-        Arc::new(ResponseCache { inner: Mutex::new((HashMap::new(), VecDeque::new())), max, epoch: Default::default() })
+        Arc::new(ResponseCache {
+            inner: Mutex::new((HashMap::new(), VecDeque::new())),
+            max,
+            epoch: Default::default(),
+            hits: Default::default(),
+            misses: Default::default(),
+        })
     }
 
     pub fn key(query: &str, variables: &str, operation: Option<&str>, locale: &str) -> u64 {
@@ -49,7 +57,10 @@ impl ResponseCache {
     }
 
     pub fn get(&self, key: u64) -> Option<Arc<Entry>> {
-        self.lock().0.get(&key).cloned()
+        let hit = self.lock().0.get(&key).cloned();
+        let counter = if hit.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        hit
     }
 
     /// The moment to pass to `put` for an answer computed from now on.

@@ -28,15 +28,25 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub schema: Schema,
     pub cache: Arc<cache::ResponseCache>,
+    /// Persisted queries already read, by hash: a query's text never changes
+    /// under its hash and registrations are never withdrawn, so a hit needs no
+    /// statement. Bounded; cleared when full.
+    pub known_queries: Arc<std::sync::Mutex<HashMap<String, String>>>,
+    /// GraphQL operations answered over HTTP, for `/metrics`.
+    pub graphql_requests: Arc<std::sync::atomic::AtomicU64>,
 }
+
+const KNOWN_QUERIES_MAX: usize = 2000;
 
 pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
     let cache = cache::ResponseCache::new(hub.caching.response_cache_entries);
     cache.follow(hub.content.changes.subscribe());
-    let state = AppState { hub, schema, cache };
+    let state =
+        AppState { hub, schema, cache, known_queries: Default::default(), graphql_requests: Default::default() };
     Router::new()
         .route("/graphql", get(ws::get_or_upgrade).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .route("/media/{sha}/{spec}", get(media_file))
         .route("/feeds/{file}", get(feeds::feed))
         .route("/widget.js", get(widget::script))
@@ -47,6 +57,41 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
         }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), partners::gate))
         .with_state(state)
+}
+
+/// Counters in the Prometheus text format: what a benchmark or a dashboard
+/// divides by requests (statements per request, cache hit ratio).
+async fn metrics(State(s): State<AppState>) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    let counters = [
+        (
+            "relais_graphql_requests_total",
+            "counter",
+            "GraphQL requests answered over HTTP.",
+            s.graphql_requests.load(Relaxed),
+        ),
+        ("relais_sql_statements_total", "counter", "SQL statements run.", s.hub.store().statement_count()),
+        (
+            "relais_response_cache_hits_total",
+            "counter",
+            "Answers served from the response cache.",
+            s.cache.hits.load(Relaxed),
+        ),
+        (
+            "relais_response_cache_misses_total",
+            "counter",
+            "Cacheable requests the response cache did not hold.",
+            s.cache.misses.load(Relaxed),
+        ),
+        ("relais_response_cache_entries", "gauge", "Answers held in the response cache.", s.cache.len() as u64),
+    ];
+    let mut body = String::new();
+    for (name, kind, help, value) in counters {
+        body.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
+    }
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    r
 }
 
 const GQL_RESPONSE: &str = "application/graphql-response+json";
@@ -234,10 +279,16 @@ async fn persisted(s: &AppState, request: &mut async_graphql::Request, gql: bool
     };
     let allowlist = hub.caching.allowlist_only;
     match (hash, request.query.is_empty()) {
-        (Some(h), true) => match hub.store().persisted_query(&h).await {
-            Ok(Some((q, registered))) if registered || !allowlist => request.query = q,
-            Ok(_) => return Err(not_found()),
-            Err(e) => return Err(error_response(&e, gql)),
+        (Some(h), true) => match known_query(s, &h) {
+            Some(q) => request.query = q,
+            None => match hub.store().persisted_query(&h).await {
+                Ok(Some((q, registered))) if registered || !allowlist => {
+                    remember_query(s, &h, q.clone());
+                    request.query = q;
+                }
+                Ok(_) => return Err(not_found()),
+                Err(e) => return Err(error_response(&e, gql)),
+            },
         },
         (Some(h), false) => {
             if crate::media::sha256_hex(request.query.as_bytes()) != h {
@@ -246,9 +297,13 @@ async fn persisted(s: &AppState, request: &mut async_graphql::Request, gql: bool
             if allowlist {
                 return check_registered(s, &h, gql).await;
             }
+            if known_query(s, &h).is_some() {
+                return Ok(());
+            }
             if let Err(e) = hub.store().save_persisted_query(&h, &request.query, false).await {
                 return Err(error_response(&e, gql));
             }
+            remember_query(s, &h, request.query.clone());
         }
         (None, _) if allowlist => {
             let h = crate::media::sha256_hex(request.query.as_bytes());
@@ -259,9 +314,28 @@ async fn persisted(s: &AppState, request: &mut async_graphql::Request, gql: bool
     Ok(())
 }
 
+/// In allowlist mode only registered queries are remembered.
+fn remember_query(s: &AppState, hash: &str, query: String) {
+    let mut known = s.known_queries.lock().unwrap_or_else(|p| p.into_inner());
+    if known.len() >= KNOWN_QUERIES_MAX {
+        known.clear();
+    }
+    known.insert(hash.to_owned(), query);
+}
+
+fn known_query(s: &AppState, hash: &str) -> Option<String> {
+    s.known_queries.lock().unwrap_or_else(|p| p.into_inner()).get(hash).cloned()
+}
+
 async fn check_registered(s: &AppState, hash: &str, gql: bool) -> Result<(), Response> {
+    if known_query(s, hash).is_some() {
+        return Ok(());
+    }
     match s.hub.store().persisted_query(hash).await {
-        Ok(Some((_, true))) => Ok(()),
+        Ok(Some((q, true))) => {
+            remember_query(s, hash, q);
+            Ok(())
+        }
         Ok(_) => Err(error_response(
             &Error::forbidden(
                 "This server runs registered queries only (RELAIS_PERSISTED_QUERIES=allowlist); register it with `relais queries add`.",
@@ -280,6 +354,7 @@ async fn execute(
     via_get: bool,
 ) -> Response {
     let gql = wants_gql_response(headers);
+    s.graphql_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let hub = &s.hub;
     let viewer = match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         None => None,

@@ -128,7 +128,7 @@ fn select_cols(ty: &TypeDef) -> String {
 }
 
 /// Column names in `select_cols` order, for inserts and updates.
-fn write_cols(ty: &TypeDef) -> Vec<String> {
+pub(super) fn write_cols(ty: &TypeDef) -> Vec<String> {
     let mut v = Vec::new();
     for f in ty.columns() {
         let c = column_name(f.name);
@@ -840,7 +840,7 @@ impl Tx<'_> {
         let mut q = Sql::new("DELETE FROM links WHERE stage = 'live' AND source_id = ");
         q.arg(id);
         self.execute(q).await?;
-        self.index_drop(Stage::Live, id).await
+        self.index_unpublish(id).await
     }
 
     /// Deletes an item if still at `version`; links to it go and references to
@@ -889,7 +889,7 @@ impl Tx<'_> {
     }
 }
 
-fn push_values(q: &mut Sql, ty: &TypeDef, values: &[Val], mut sep: impl FnMut(&mut Sql)) {
+pub(super) fn push_values(q: &mut Sql, ty: &TypeDef, values: &[Val], mut sep: impl FnMut(&mut Sql)) {
     for (f, v) in ty.fields.iter().zip(values) {
         if !f.kind.has_column() {
             continue;

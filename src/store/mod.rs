@@ -1,6 +1,7 @@
 //! Storage: all SQL lives here. One code path serves SQLite and PostgreSQL
 //! through sqlx's `Any` driver; the few statements that differ ask `Dialect`.
 
+mod bulk;
 mod content;
 mod editorial;
 mod partners;
@@ -9,6 +10,7 @@ mod search;
 mod sql;
 mod webhooks;
 
+pub use bulk::BulkRow;
 pub use content::{Item, LinkIn, NewItem, Stage, StateChange, Val, link_key};
 pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
 pub use partners::ApiKeyRow;

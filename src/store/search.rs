@@ -13,6 +13,8 @@ use sqlx::Row;
 /// One locale's document of an item.
 #[derive(Debug, Clone)]
 pub struct SearchDoc {
+    /// The locales this document serves, space-separated: locales whose text
+    /// and terms come out the same share one document.
     pub locale: String,
     pub title: String,
     pub body: String,
@@ -81,14 +83,28 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Publishing: the live documents become the working copy's.
+    /// Publishing: the working copy's documents become the live ones. They
+    /// move rather than copy: an item whose draft is what is live keeps one
+    /// set of documents, which preview searches read too (half the index).
     pub async fn index_copy_to_live(&mut self, item_id: &str) -> Result<()> {
-        self.index_drop(Stage::Live, item_id).await?;
-        let cols = term_cols(self.dialect());
-        let mut q = Sql::new(&format!(
-            "INSERT INTO search_docs (stage, item_id, item_type, locale, title, body, {cols}) \
-             SELECT 'live', item_id, item_type, locale, title, body, {cols} FROM search_docs WHERE stage = 'draft' AND item_id = "
-        ));
+        let mut q = Sql::new("DELETE FROM search_docs WHERE stage = 'live' AND item_id = ");
+        q.arg(item_id).push(" AND EXISTS (SELECT 1 FROM search_docs x WHERE x.stage = 'draft' AND x.item_id = ");
+        q.arg(item_id).push(")");
+        self.execute(q).await?;
+        let mut q = Sql::new("UPDATE search_docs SET stage = 'live' WHERE stage = 'draft' AND item_id = ");
+        q.arg(item_id);
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Unpublishing: the live documents go; when they also stood for the
+    /// working copy, they move back to it.
+    pub async fn index_unpublish(&mut self, item_id: &str) -> Result<()> {
+        let mut q = Sql::new("DELETE FROM search_docs WHERE stage = 'live' AND item_id = ");
+        q.arg(item_id).push(" AND EXISTS (SELECT 1 FROM search_docs x WHERE x.stage = 'draft' AND x.item_id = ");
+        q.arg(item_id).push(")");
+        self.execute(q).await?;
+        let mut q = Sql::new("UPDATE search_docs SET stage = 'draft' WHERE stage = 'live' AND item_id = ");
         q.arg(item_id);
         self.execute(q).await?;
         Ok(())
@@ -151,7 +167,15 @@ impl Store {
                 q
             }
         };
-        q.push(" AND d.stage = ").arg(spec.stage.as_str()).push(" AND d.locale = ").arg(spec.locale);
+        match spec.stage {
+            Stage::Live => q.push(" AND d.stage = 'live'"),
+            // Working copies: their own documents, or the live ones of items whose draft is what is live.
+            Stage::Draft => q.push(
+                " AND (d.stage = 'draft' OR NOT EXISTS (SELECT 1 FROM search_docs x WHERE x.stage = 'draft' AND x.item_id = d.item_id))",
+            ),
+        };
+        q.push(" AND ' ' || d.locale || ' ' LIKE ");
+        q.arg(format!("% {} %", spec.locale));
         if !spec.types.is_empty() {
             q.push(" AND d.item_type IN (").list(spec.types.iter().copied()).push(")");
         }

@@ -165,3 +165,89 @@ async fn the_allowlist_runs_registered_queries_only() {
         s.finish().await;
     }
 }
+
+/// The response cache's hit counter, from `/metrics`.
+async fn cache_hits(s: &TestServer) -> u64 {
+    let text = s.client.get(format!("{}/metrics", s.base())).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("relais_response_cache_hits_total "))
+        .and_then(|v| v.parse().ok())
+        .expect("the hit counter in /metrics")
+}
+
+#[tokio::test]
+async fn the_cache_never_serves_a_draft_or_a_stale_published_item() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        let list = "{ organisations(first: 100) { totalCount nodes { slug name } } }";
+        let (one, one_hash, list_hash) = (QUERY, sha(QUERY), sha(list));
+        for q in [one, list] {
+            let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha(q) } });
+            s.post(json!({ "query": q, "variables": { "s": "anolf" }, "extensions": ext }), None).await.ok();
+        }
+        let get_one = || get_persisted(&s, &one_hash, json!({ "s": "anolf" }), &[]);
+        let get_list = || get_persisted(&s, &list_hash, json!({ "s": "anolf" }), &[]);
+        let name = |v: Value| v["data"]["organisation"]["name"].clone();
+        let slugs = |v: Value| -> Vec<String> {
+            v["data"]["organisations"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["slug"].as_str().unwrap().into())
+                .collect()
+        };
+        assert_eq!(name(get_one().await.json().await.unwrap()), "ANOLF");
+        let listed = get_list().await.json::<Value>().await.unwrap();
+        let hits = cache_hits(&s).await;
+        assert_eq!(name(get_one().await.json().await.unwrap()), "ANOLF");
+        assert_eq!(cache_hits(&s).await, hits + 1, "{b:?}: the second GET came from the cache");
+
+        // Drafts: a saved change and a new item, neither published.
+        let editor = s.login_as(Role::Editor).await;
+        let r =
+            s.gql("{ organisation(slug: \"anolf\", preview: true) { id version } }", json!({}), Some(&editor)).await;
+        let o = r.ok()["organisation"].clone();
+        let u = "mutation($id: ID!, $v: Int!) { updateOrganisation(id: $id, version: $v, input: { name: [{ locale: \"fr\", value: \"Nom en brouillon\" }] }) { version } }";
+        let v = s.gql(u, json!({ "id": o["id"], "v": o["version"] }), Some(&editor)).await.ok()["updateOrganisation"]
+            ["version"]
+            .clone();
+        let c = "mutation { createOrganisation(input: { slug: \"brouillon-neuf\", name: [{ locale: \"fr\", value: \"Nouvelle\" }] }) { id } }";
+        s.gql(c, json!({}), Some(&editor)).await.ok();
+        // The editor looks at the drafts through the same queries.
+        let seen = s.gql("{ organisation(slug: \"anolf\", preview: true) { name } }", json!({}), Some(&editor)).await;
+        assert_eq!(seen.ok()["organisation"]["name"], "Nom en brouillon");
+        s.gql("{ organisations(first: 100, preview: true) { nodes { slug } } }", json!({}), Some(&editor)).await.ok();
+        for _ in 0..2 {
+            assert_eq!(name(get_one().await.json().await.unwrap()), "ANOLF", "{b:?}: a draft was served to the public");
+            let now = get_list().await.json::<Value>().await.unwrap();
+            assert_eq!(slugs(now.clone()), slugs(listed.clone()), "{b:?}: a new draft was listed to the public");
+        }
+
+        // Published: the very next answer has it, never the old one.
+        s.gql(
+            "mutation($id: ID!, $v: Int!) { publish(id: $id, version: $v) { version } }",
+            json!({ "id": o["id"], "v": v }),
+            Some(&editor),
+        )
+        .await
+        .ok();
+        assert_eq!(name(get_one().await.json().await.unwrap()), "Nom en brouillon", "{b:?}: a stale answer");
+        let now = get_list().await.json::<Value>().await.unwrap();
+        assert!(now.to_string().contains("Nom en brouillon"), "{b:?}: the list is stale");
+        // Unpublished: gone from the public answers at once.
+        let v =
+            s.gql("{ organisation(slug: \"anolf\", preview: true) { version } }", json!({}), Some(&editor)).await.ok()
+                ["organisation"]["version"]
+                .clone();
+        s.gql(
+            "mutation($id: ID!, $v: Int!) { unpublish(id: $id, version: $v) { version } }",
+            json!({ "id": o["id"], "v": v }),
+            Some(&editor),
+        )
+        .await
+        .ok();
+        assert_eq!(name(get_one().await.json().await.unwrap()), Value::Null, "{b:?}: an unpublished item was served");
+        assert!(!slugs(get_list().await.json().await.unwrap()).contains(&"anolf".to_owned()));
+        s.finish().await;
+    }
+}

@@ -230,3 +230,130 @@ async fn an_import_keeps_the_source_publication_dates_and_lists_follow_them() {
         s.finish().await;
     }
 }
+
+/// Writes `lines` as an NDJSON import file.
+fn ndjson(dir: &std::path::Path, name: &str, lines: &[Value]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let text: Vec<String> = lines.iter().map(Value::to_string).collect();
+    std::fs::write(&path, text.join("\n") + "\n").unwrap();
+    path
+}
+
+async fn bulk(s: &TestServer, path: &std::path::Path) -> Result<(usize, Vec<usize>), relais::error::Error> {
+    let items = relais::domain::import::ItemFile::open(path)?;
+    let mut seen = Vec::new();
+    let n = relais::domain::import::import_bulk(&s.hub.content, items, |n| seen.push(n)).await?;
+    Ok((n, seen))
+}
+
+#[tokio::test]
+async fn a_bulk_import_gives_what_an_item_by_item_import_gives_and_refuses_bad_files_whole() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = vec![
+            json!({ "type": "Organisation", "key": "a", "slug": "alpha", "publish": true, "fields": { "name": { "fr": "Alpha" } } }),
+            json!({ "type": "Organisation", "key": "b", "slug": "beta", "publish": true, "fields": { "name": { "fr": "Bêta", "ar": "بيتا" } } }),
+            json!({ "type": "Project", "key": "p", "slug": "puits", "publish": true, "publishedAt": "2024-05-02T09:00:00Z",
+                    "fields": { "title": { "fr": "Des puits pour les oasis" }, "summary": { "fr": "Irrigation durable à Figuig" },
+                                "budget": { "amount": 120000, "currency": "EUR" }, "partners": [{ "id": "@b" }, { "id": "@a" }] } }),
+            json!({ "type": "Project", "key": "d", "slug": "brouillon", "fields": { "title": { "fr": "Projet en brouillon" } } }),
+        ];
+        // Enough events for several batches; titles give their slugs.
+        for i in 0..1203 {
+            lines.push(json!({ "type": "Event", "publish": true, "fields": {
+                "title": { "fr": format!("Atelier {i}") }, "startsAt": format!("2024-06-{:02}T10:00:00Z", 1 + i % 28),
+                "project": "@p" } }));
+        }
+        let good = ndjson(dir.path(), "good.ndjson", &lines);
+        let (n, progress) = bulk(&s, &good).await.unwrap();
+        assert_eq!(n, 1207, "{b:?}");
+        assert_eq!(progress.last(), Some(&1207));
+        assert!(progress.len() >= 4, "progress after every batch: {progress:?}");
+
+        // The public sees the published items, with their dates, links in order and fallbacks.
+        let q = "{ projects { totalCount nodes { slug title publishedAt budget { amount currency }
+                    partners { nodes { slug } } events(first: 2, orderBy: [{ field: STARTS_AT, direction: DESC }]) { totalCount nodes { title slug } } } }
+                   organisation(slug: \"beta\", locale: \"ar\") { nameLocalized { value isFallback } } }";
+        let r = s.gql(q, json!({}), None).await;
+        let p = &r.ok()["projects"];
+        assert_eq!(p["totalCount"], 1, "{b:?}: the draft stays out of sight");
+        let p = &p["nodes"][0];
+        assert_eq!(p["slug"], "puits");
+        assert_eq!(p["publishedAt"], "2024-05-02T09:00:00Z");
+        assert_eq!(p["budget"], json!({ "amount": "120000.00", "currency": "EUR" }));
+        assert_eq!(p["partners"]["nodes"], json!([{ "slug": "beta" }, { "slug": "alpha" }]));
+        assert_eq!(p["events"]["totalCount"], 1203);
+        assert!(p["events"]["nodes"][0]["slug"].as_str().unwrap().starts_with("atelier-"));
+        assert_eq!(r.ok()["organisation"]["nameLocalized"], json!({ "value": "بيتا", "isFallback": false }));
+        // Search finds bulk-loaded items; staff see the draft as a draft.
+        let found = s.gql("{ search(query: \"irrigation figuig\") { edges { title } } }", json!({}), None).await;
+        assert_eq!(found.ok()["search"]["edges"][0]["title"], "Des puits pour les oasis", "{b:?}");
+        let editor = s.login_as(relais::domain::permissions::Role::Editor).await;
+        let d =
+            s.gql("{ project(slug: \"brouillon\", preview: true) { workflowState } }", json!({}), Some(&editor)).await;
+        assert_eq!(d.ok()["project"]["workflowState"], "DRAFT");
+
+        // Bad files are refused whole, naming the line; nothing is written.
+        let count = || async {
+            s.gql(
+                "{ organisations(preview: true) { totalCount } events(preview: true) { totalCount } }",
+                json!({}),
+                Some(&editor),
+            )
+            .await
+            .ok()
+            .clone()
+        };
+        let before = count().await;
+        let org = |slug: &str, fields: Value| json!({ "type": "Organisation", "slug": slug, "publish": true, "fields": fields });
+        let cases = [
+            (
+                vec![
+                    org("gamma", json!({ "name": { "fr": "Gamma" } })),
+                    json!({ "type": "Event", "fields": { "title": { "fr": "x" }, "startsAt": "2024-01-01T00:00:00Z", "project": "@later" } }),
+                ],
+                "line 2",
+                "earlier",
+            ),
+            (
+                vec![
+                    org("gamma", json!({ "name": { "fr": "Gamma" } })),
+                    org("gamma", json!({ "name": { "fr": "Gamma bis" } })),
+                ],
+                "line 2",
+                "gamma",
+            ),
+            (
+                vec![
+                    org("gamma", json!({ "name": { "fr": "Gamma" } })),
+                    org("alpha", json!({ "name": { "fr": "Déjà là" } })),
+                ],
+                "line 2",
+                "alpha",
+            ),
+            (
+                vec![
+                    org("gamma", json!({ "name": { "fr": "Gamma" } })),
+                    org("delta", json!({ "website": "pas une adresse" })),
+                ],
+                "line 2",
+                "website",
+            ),
+        ];
+        for (i, (lines, place, word)) in cases.iter().enumerate() {
+            let err = bulk(&s, &ndjson(dir.path(), &format!("bad{i}.ndjson"), lines)).await.unwrap_err();
+            assert!(err.message.contains(place) && err.message.contains(word), "{b:?} case {i}: {}", err.message);
+        }
+        std::fs::write(
+            dir.path().join("broken.ndjson"),
+            "{\"type\": \"Organisation\", \"slug\": \"e\", \"fields\": {\"name\": {\"fr\": \"E\"}}}\n{not json\n",
+        )
+        .unwrap();
+        let err = bulk(&s, &dir.path().join("broken.ndjson")).await.unwrap_err();
+        assert_eq!(err.code.as_str(), "BAD_USER_INPUT");
+        assert!(err.message.contains("line 2: not JSON"), "{}", err.message);
+        assert_eq!(count().await, before, "{b:?}: a refused file wrote nothing");
+        s.finish().await;
+    }
+}
