@@ -34,7 +34,11 @@ const fresh = process.argv.includes('--fresh');
 const pgAdmin = process.env.RELAIS_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const dir = `${root}/target/bench`;
 mkdirSync(dir, { recursive: true });
-const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], ...opts }).toString();
+const sh = (cmd, args, opts = {}) => String(execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], ...opts }) ?? '');
+// Servers started here stop with the script, whatever way it ends.
+const children = new Set();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+process.on('SIGINT', () => process.exit(130));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.error(...a);
 
@@ -96,6 +100,7 @@ const post = (port, query, variables) =>
 async function start(name, args, env, port, probe) {
   const t0 = process.hrtime.bigint();
   const child = spawn(args[0], args.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
   for (let i = 0; ; i++) {
     try {
       const r = await probe();
@@ -114,6 +119,7 @@ async function start(name, args, env, port, probe) {
 const stop = async (server) => {
   server.child.kill('SIGTERM');
   await new Promise((r) => (server.child.exitCode !== null ? r() : server.child.once('exit', r)));
+  children.delete(server.child);
 };
 
 // wrk's figures, in milliseconds.
@@ -213,7 +219,11 @@ for (const scale of scales) {
     const slug = JSON.parse(answer).data.projects.nodes[0].slug;
     const projectAnswer = await (await post(port, queries.project, { slug })).json();
     if (!projectAnswer.data?.project?.slug) throw new Error(`the project page answer is wrong: ${JSON.stringify(projectAnswer).slice(0, 300)}`);
-    const searchVars = { q: 'ocean mobility' };
+    // A reader looking for one project: its number and a word of its title.
+    // (Words of the generated text are common to most items; two of them match
+    // nearly everything, a worst case the README reports apart.)
+    const title = JSON.parse(answer).data.projects.nodes[0].title;
+    const searchVars = { q: title.replace(/^Project (\d+): (\S+).*/, '$1 $2') };
     const searchAnswer = await (await post(port, queries.search, searchVars)).json();
     if (!(searchAnswer.data?.search?.edges?.length > 0)) throw new Error(`the search found nothing: ${JSON.stringify(searchAnswer).slice(0, 300)}`);
     const gql = `http://127.0.0.1:${port}/graphql`;

@@ -268,6 +268,9 @@ pub async fn import_bulk(
             count += batch.flush(&mut tx, &known).await?;
             progress(count);
         }
+        if !slugs.contains_key(ty.name) {
+            slugs.insert(ty.name, tx.all_slugs(ty).await?.into_iter().collect());
+        }
         let row = bulk_row(content, &viewer, ty, &item, &keys, &mut slugs).map_err(at)?;
         batch.refs.extend(row.1.into_iter().filter(|(_, id)| !known.contains(id)));
         if !known.insert(row.0.item.id.clone()) {
@@ -277,7 +280,6 @@ pub async fn import_bulk(
             keys.insert(key.to_owned(), (ty.name, row.0.item.id.clone()));
         }
         batch.ty = Some(ty);
-        batch.places.push(place);
         batch.rows.push(row.0);
     }
     count += batch.flush(&mut tx, &known).await?;
@@ -292,7 +294,6 @@ pub async fn import_bulk(
 struct Batch {
     ty: Option<&'static crate::model::TypeDef>,
     rows: Vec<BulkRow>,
-    places: Vec<String>,
     /// References to items not in the file, checked once per batch.
     refs: Vec<(&'static crate::model::TypeDef, String)>,
 }
@@ -301,15 +302,6 @@ impl Batch {
     async fn flush(&mut self, tx: &mut crate::store::Tx<'_>, known: &HashSet<String>) -> Result<usize> {
         let Some(ty) = self.ty else { return Ok(0) };
         Content::check_refs(tx, &self.refs, known).await?;
-        let wanted: Vec<&str> = self.rows.iter().map(|r| r.item.slug.as_str()).collect();
-        if let Some(taken) = tx.slugs_taken(ty, &wanted).await?.first() {
-            let place = self.rows.iter().position(|r| &r.item.slug == taken).map_or("", |i| self.places[i].as_str());
-            return Err(Error {
-                code: crate::error::Code::Conflict,
-                message: format!("{place}: slug: another {} already uses {taken:?}", ty.name),
-                field: Some("slug".into()),
-            });
-        }
         tx.insert_bulk(ty, &self.rows).await?;
         let n = self.rows.len();
         *self = Batch::default();
@@ -352,7 +344,7 @@ fn bulk_row(
         Some(s) if used.contains(&s) => {
             return Err(Error {
                 code: crate::error::Code::Conflict,
-                message: format!("slug: an earlier {} in the file uses {s:?}", ty.name),
+                message: format!("slug: another {} (in the database or earlier in the file) uses {s:?}", ty.name),
                 field: Some("slug".into()),
             });
         }

@@ -21,6 +21,16 @@ const SNIPPET_WORDS: usize = 24;
 /// the locale its text actually came from.
 pub fn documents(item: &Item, locales: &Locales) -> Vec<SearchDoc> {
     let mut docs = Vec::with_capacity(locales.codes.len());
+    // Locales falling back to the same text analyse it once.
+    let mut memo: Vec<(Lang, String, Vec<String>)> = Vec::new();
+    let mut terms = |text: &str, lang: Lang| -> Vec<String> {
+        if let Some((_, _, t)) = memo.iter().find(|(l, t, _)| *l == lang && t == text) {
+            return t.clone();
+        }
+        let t = index_terms(text, lang);
+        memo.push((lang, text.to_owned(), t.clone()));
+        t
+    };
     for locale in &locales.codes {
         let chain = locales.chain(locale);
         let own = Lang::of_locale(locale);
@@ -32,10 +42,10 @@ pub fn documents(item: &Item, locales: &Locales) -> Vec<SearchDoc> {
             for (origin, text) in field_texts(f, v, &chain, &locales.codes) {
                 let lang = origin.as_deref().map_or(own, Lang::of_locale);
                 if f.name == item.ty.title_field {
-                    title_terms.extend(index_terms(&text, lang));
+                    title_terms.extend(terms(&text, lang));
                     title = text;
                 } else {
-                    body_terms.extend(index_terms(&text, lang));
+                    body_terms.extend(terms(&text, lang));
                     body.push(text.replace('\n', " "));
                 }
             }

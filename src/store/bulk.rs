@@ -15,7 +15,7 @@ use sqlx::Row;
 /// their number, so statements stay small there.
 fn max_args(d: Dialect) -> usize {
     match d {
-        Dialect::Sqlite => 1_000,
+        Dialect::Sqlite => 400,
         Dialect::Postgres => 30_000,
     }
 }
@@ -32,10 +32,11 @@ pub struct BulkRow {
 }
 
 impl Tx<'_> {
-    /// Which of `slugs` items of `ty` already use.
-    pub async fn slugs_taken(&mut self, ty: &TypeDef, slugs: &[&str]) -> Result<Vec<String>> {
-        let mut q = Sql::new(&format!("SELECT slug FROM {} WHERE stage = 'draft' AND slug IN (", ty.table));
-        q.list(slugs.iter().copied()).push(")");
+    /// Every slug items of `ty` use: one read per type, so that a bulk load
+    /// checks its slugs in memory (a lookup per batch degrades as the table
+    /// grows inside the load's transaction).
+    pub async fn all_slugs(&mut self, ty: &TypeDef) -> Result<Vec<String>> {
+        let q = Sql::new(&format!("SELECT slug FROM {} WHERE stage = 'draft'", ty.table));
         self.fetch_all(q).await?.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
