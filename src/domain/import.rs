@@ -119,6 +119,7 @@ pub async fn export(content: &Content) -> Result<J> {
                 window: Window { first: Some(500), last: None, after: after.clone(), before: None },
                 locales: vec![content.locales.default_locale().to_owned()],
                 want_total: false,
+                lean: false,
             };
             let mut pages = content.store.list(Source::Root(ty), Stage::Draft, &spec).await?;
             let page = pages.remove(&None).unwrap_or_default();
@@ -156,6 +157,7 @@ pub async fn load_demo_if_empty(content: &Content) -> Result<bool> {
         window: Window { first: Some(1), last: None, after: None, before: None },
         locales: vec![content.locales.default_locale().to_owned()],
         want_total: false,
+        lean: false,
     };
     let has = content.store.list(Source::Root(org), Stage::Draft, &spec).await?.values().any(|p| !p.edges.is_empty());
     if has {

@@ -425,6 +425,7 @@ pub async fn restriction_filters(
             window: crate::store::Window { first: Some(10_000), last: None, after: None, before: None },
             locales: vec![],
             want_total: false,
+            lean: false,
         };
         let mut pages = store.list(Source::Root(project), Stage::Live, &spec).await?;
         Ok::<Vec<String>, Error>(

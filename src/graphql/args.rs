@@ -54,7 +54,16 @@ pub fn list_spec(
     chain: &[String],
     page_size: usize,
 ) -> async_graphql::Result<ListSpec> {
-    spec(&ctx.args, ty, chain, page_size, ctx.look_ahead().field("totalCount").exists()).map_err(gql_err)
+    let ahead = ctx.look_ahead();
+    let mut spec = spec(&ctx.args, ty, chain, page_size, ahead.field("totalCount").exists()).map_err(gql_err)?;
+    // Rich-text bodies are read only when a node asks for one (or for
+    // `availableLocales`, which looks at every text).
+    let asks = |name: &str| {
+        ahead.field("nodes").field(name).exists() || ahead.field("edges").field("node").field(name).exists()
+    };
+    spec.lean =
+        !asks("availableLocales") && !ty.fields.iter().any(|f| f.kind == crate::model::Kind::RichText && asks(f.name));
+    Ok(spec)
 }
 
 fn spec(
@@ -115,7 +124,7 @@ fn spec(
             order.push(OrderBy { target, desc });
         }
     }
-    Ok(ListSpec { filter, order, window, locales: chain.to_vec(), want_total })
+    Ok(ListSpec { filter, order, window, locales: chain.to_vec(), want_total, lean: false })
 }
 
 const MAX_FILTER_DEPTH: usize = 8;

@@ -412,6 +412,7 @@ fn items_of_state(
                 window: Window { first: Some(100), last: None, after: None, before: None },
                 locales: scope.chain.clone(),
                 want_total: false,
+                lean: false,
             };
             let mut out = Vec::new();
             for ty in CONTENT_TYPES {

@@ -115,10 +115,16 @@ pub fn link_key(owner: &TypeDef, field: &FieldDef) -> String {
 }
 
 fn select_cols(ty: &TypeDef) -> String {
+    select_cols_of(ty, false)
+}
+
+/// The columns of `decode_item`; `lean` reads rich-text bodies as null.
+fn select_cols_of(ty: &TypeDef, lean: bool) -> String {
     let mut s = String::from(COMMON_COLS);
     for f in ty.columns() {
         let c = column_name(f.name);
         match f.kind {
+            Kind::RichText if lean => s.push_str(&format!(", CAST(NULL AS TEXT) AS {c}")),
             Kind::Money => s.push_str(&format!(", t.{c}_amount, t.{c}_currency")),
             Kind::Ref(_) => s.push_str(&format!(", t.{c}_id")),
             _ => s.push_str(&format!(", t.{c}")),
@@ -574,7 +580,7 @@ impl Store {
         let ty = from.ty;
 
         let mut sql = Sql::new("SELECT ");
-        sql.push(&select_cols(ty));
+        sql.push(&select_cols_of(ty, spec.lean));
         for (i, o) in order.iter().enumerate() {
             sql.push(", ");
             ex.push_sort(&mut sql, o.target);

@@ -88,6 +88,9 @@ pub struct ListSpec {
     /// Locale fallback chain used to resolve localised values in filters and sorts.
     pub locales: Vec<String>,
     pub want_total: bool,
+    /// Leave rich-text bodies out (read as null): the caller asked for none,
+    /// and they are most of a row's bytes.
+    pub lean: bool,
 }
 
 /// Where the rows of a list come from.

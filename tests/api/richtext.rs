@@ -182,6 +182,22 @@ async fn demo_bodies_are_documents() {
         assert!(body["text"].as_str().unwrap().len() > 200, "{b:?}: {body}");
         assert!(body["html"].as_str().unwrap().contains("<p>"));
         assert_eq!(body["document"]["type"], "doc");
+        // Lists leave bodies out only when no node asks for one: asked through
+        // edges, a fragment or an alias, or for availableLocales, they are there.
+        let shapes = [
+            r#"{ newsArticles(filter: { title: { contains: "SALEMM" } }) { edges { node { body { text } } } } }"#,
+            r#"{ newsArticles(filter: { title: { contains: "SALEMM" } }) { nodes { ...B } } } fragment B on NewsArticle { body { text } }"#,
+            r#"{ newsArticles(filter: { title: { contains: "SALEMM" } }) { nodes { ... on NewsArticle { b: body { text } } } } }"#,
+        ];
+        for q in shapes {
+            let r = s.gql(q, json!({}), None).await;
+            assert!(r.ok().to_string().contains(&body["text"].as_str().unwrap()[..60]), "{b:?}: {q}");
+        }
+        let q = r#"{ newsArticles(filter: { title: { contains: "SALEMM" } }) { nodes { availableLocales } } }"#;
+        let lean = r#"{ newsArticles(filter: { title: { contains: "SALEMM" } }, preview: false) { nodes { title } } }"#;
+        let langs = s.gql(q, json!({}), None).await.ok()["newsArticles"]["nodes"][0]["availableLocales"].clone();
+        assert!(langs.as_array().is_some_and(|l| !l.is_empty()));
+        assert!(s.gql(lean, json!({}), None).await.ok()["newsArticles"]["nodes"][0]["title"].as_str().is_some());
         s.finish().await;
     }
 }
