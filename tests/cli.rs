@@ -128,6 +128,22 @@ async fn a_new_user_runs_the_binary() {
         assert!(relais(&copy).arg("export").arg(&again).status().unwrap().success());
         let reexported: Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
         assert_eq!(exported, reexported, "export → import → export is lossless");
+        // The same export, one item a line, through the bulk path: the same content.
+        let lines = dir.path().join("export.ndjson");
+        let text: Vec<String> = exported["items"].as_array().unwrap().iter().map(Value::to_string).collect();
+        std::fs::write(&lines, text.join("\n")).unwrap();
+        let bulk = format!("sqlite:{}", dir.path().join("bulk.db").display());
+        assert!(relais(&bulk).arg("migrate").status().unwrap().success());
+        let out = relais(&bulk).arg("import").arg("--bulk").arg(&lines).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&format!("{n} items in")),
+            "the progress ends with the count"
+        );
+        let third = dir.path().join("third.json");
+        assert!(relais(&bulk).arg("export").arg(&third).status().unwrap().success());
+        let bulked: Value = serde_json::from_str(&std::fs::read_to_string(&third).unwrap()).unwrap();
+        assert_eq!(exported, bulked, "export → bulk import → export is lossless");
 
         if let Some(name) = pg {
             let admin = std::env::var("RELAIS_TEST_POSTGRES_URL").unwrap();

@@ -243,8 +243,8 @@ const BULK_BATCH: usize = 500;
 /// A bulk import, for loading many items at once (a migration, the benchmark
 /// data set): items are validated exactly as one by one, then written a batch
 /// at a time, rows, links and search documents of both stages in a few
-/// statements. It is all or nothing, like `import`. Unlike it, references
-/// must point to items earlier in the file or already in the database, and it
+/// statements. It is all or nothing, like `import`. Unlike it, references by
+/// key must point to items earlier in the file (by id, anywhere), and it
 /// writes one audit entry for the whole import and no revisions, webhooks or
 /// events per item: a bulk-loaded item's history starts at its next change.
 /// `progress` hears the count of items written after every batch.
@@ -259,6 +259,9 @@ pub async fn import_bulk(
     let mut known: HashSet<String> = HashSet::new();
     let mut slugs: HashMap<&'static str, HashSet<String>> = HashMap::new();
     let mut batch = Batch::default();
+    // Ids referred to before their item came: checked at the end, against
+    // the file and the database (an export refers by id, in any order).
+    let mut later: Vec<(&'static crate::model::TypeDef, String)> = Vec::new();
     let mut tx = content.store.begin().await?;
     let mut count = 0;
     for next in items {
@@ -267,14 +270,14 @@ pub async fn import_bulk(
         let tname = item.get("type").and_then(J::as_str).unwrap_or("");
         let ty = content_type(tname).ok_or_else(|| at(Error::bad_input(format!("unknown type {tname:?}"))))?;
         if batch.ty.is_some_and(|t| t.name != ty.name) || batch.rows.len() >= BULK_BATCH {
-            count += batch.flush(&mut tx, &known).await?;
+            count += batch.flush(&mut tx).await?;
             progress(count);
         }
         if !slugs.contains_key(ty.name) {
             slugs.insert(ty.name, tx.all_slugs(ty).await?.into_iter().collect());
         }
         let row = bulk_row(content, &viewer, ty, &item, &keys, &mut slugs).map_err(at)?;
-        batch.refs.extend(row.1.into_iter().filter(|(_, id)| !known.contains(id)));
+        later.extend(row.1.into_iter().filter(|(_, id)| !known.contains(id)));
         if !known.insert(row.0.item.id.clone()) {
             return Err(at(Error::bad_input(format!("the id of {} is already used", row.0.item.slug))));
         }
@@ -284,8 +287,10 @@ pub async fn import_bulk(
         batch.ty = Some(ty);
         batch.rows.push(row.0);
     }
-    count += batch.flush(&mut tx, &known).await?;
+    count += batch.flush(&mut tx).await?;
     progress(count);
+    later.retain(|(_, id)| !known.contains(id));
+    Content::check_refs(&mut tx, &later, &known).await?;
     audit(&mut tx, &actor, "import", None, Some(json!({ "items": count, "bulk": true }))).await?;
     tx.commit().await?;
     let _ = content.changes.send(super::content::LiveChange::all());
@@ -296,14 +301,11 @@ pub async fn import_bulk(
 struct Batch {
     ty: Option<&'static crate::model::TypeDef>,
     rows: Vec<BulkRow>,
-    /// References to items not in the file, checked once per batch.
-    refs: Vec<(&'static crate::model::TypeDef, String)>,
 }
 
 impl Batch {
-    async fn flush(&mut self, tx: &mut crate::store::Tx<'_>, known: &HashSet<String>) -> Result<usize> {
+    async fn flush(&mut self, tx: &mut crate::store::Tx<'_>) -> Result<usize> {
         let Some(ty) = self.ty else { return Ok(0) };
-        Content::check_refs(tx, &self.refs, known).await?;
         tx.insert_bulk(ty, &self.rows).await?;
         let n = self.rows.len();
         *self = Batch::default();
