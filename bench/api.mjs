@@ -69,16 +69,24 @@ const ticks = (pid) => {
     return 0;
   }
 };
+// PostgreSQL's share: the backends serving the benchmark's database (their
+// titles name it), per process, so that autovacuum or other clients of the
+// server do not count. Ticks of a backend that exits mid-run are lost; the
+// pool keeps its connections, so none does.
+let pgDatabase = null;
 const postgresTicks = () => {
-  let sum = 0;
+  const per = new Map();
+  if (!pgDatabase) return per;
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     try {
-      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'postgres') sum += ticks(p);
+      const title = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      if (title.startsWith('postgres:') && title.includes(` ${pgDatabase} `)) per.set(p, ticks(p));
     } catch {}
   }
-  return sum;
+  return per;
 };
+const pgDelta = (a, b) => [...b].reduce((sum, [pid, t]) => sum + t - (a.get(pid) ?? 0), 0);
 const status = (pid, key) => {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -159,7 +167,7 @@ async function measure(server, label, url, conns, script, { relaisServer = true 
   const after = { cpu: ticks(server.pid), pg: postgresTicks(), m: relaisServer ? await metrics(server.port) : null };
   if (r.bad || r.errors) throw new Error(`${label}: ${r.bad} bad answers ${r.errors ?? ''}`);
   const cpuServer = ((after.cpu - before.cpu) * 1000) / HZ / r.requests;
-  const cpuDb = ((after.pg - before.pg) * 1000) / HZ / r.requests;
+  const cpuDb = (pgDelta(before.pg, after.pg) * 1000) / HZ / r.requests;
   const sql = relaisServer ? (after.m.statements - before.m.statements) / (after.m.requests - before.m.requests) : 0;
   const row = { label, conns, ...r, cpuServer, cpuDb, sql, rss: status(server.pid, 'VmHWM'), load };
   log(
@@ -176,7 +184,8 @@ function prepareDatabase(db, scale) {
     execFileSync('node', ['--max-old-space-size=12000', `${root}/bench/load.mjs`, '--scale', String(scale), '--out', data], { stdio: 'inherit' });
   }
   const base = pgAdmin.replace(/\/[^/]*$/, '');
-  const url = db === 'sqlite' ? `sqlite:${dir}/bench-${scale}.db` : `${base}/relais_bench_${scale}`;
+  // Loopback: no TLS (this server offers it, and each handshake costs ~130 ms here).
+  const url = db === 'sqlite' ? `sqlite:${dir}/bench-${scale}.db` : `${base}/relais_bench_${scale}?sslmode=disable`;
   const marker = `${dir}/loaded-${db}-${scale}`;
   if (fresh || !existsSync(marker)) {
     if (db === 'sqlite') {
@@ -201,6 +210,7 @@ let port = 4310;
 for (const scale of scales) {
   for (const db of dbs) {
     const { url, loadSeconds } = prepareDatabase(db, scale);
+    pgDatabase = db === 'postgres' ? `relais_bench_${scale}` : null;
     const env = {
       RELAIS_DATABASE_URL: url,
       RELAIS_MEDIA_URL: `${dir}/media`,

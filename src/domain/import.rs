@@ -293,6 +293,7 @@ pub async fn import_bulk(
     Content::check_refs(&mut tx, &later, &known).await?;
     audit(&mut tx, &actor, "import", None, Some(json!({ "items": count, "bulk": true }))).await?;
     tx.commit().await?;
+    content.store.refresh_statistics().await?;
     let _ = content.changes.send(super::content::LiveChange::all());
     Ok(count)
 }
