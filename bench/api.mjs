@@ -12,7 +12,7 @@
 // memory; per server, start to first answer and idle memory. It ends with the
 // targets of issue 7, met or missed, and writes the report to target/bench/.
 //
-//   node bench/api.mjs [--scale 1,100] [--db sqlite,postgres] [--duration 20] [--warmup 5] [--fresh]
+//   node bench/api.mjs [--scale 1,100] [--db sqlite,postgres] [--duration 20] [--warmup 5] [--fresh] [--no-build]
 //
 // PostgreSQL: RELAIS_BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test)
 // names a server and a database to connect to while creating relais_bench_<scale>.
@@ -47,8 +47,10 @@ if (spawnSync('sh', ['-c', 'command -v wrk']).status !== 0) {
   log('installing wrk');
   sh('apt-get', ['install', '-y', 'wrk']);
 }
-log('building (release)');
-execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'relais', '--example', 'ceiling'], { cwd: root, stdio: 'inherit' });
+if (!process.argv.includes('--no-build')) {
+  log('building (release)');
+  execFileSync('cargo', ['build', '--release', '--quiet', '--bin', 'relais', '--example', 'ceiling'], { cwd: root, stdio: 'inherit' });
+}
 const relais = `${root}/target/release/relais`;
 const ceilingBin = `${root}/target/release/examples/ceiling`;
 const HZ = Number(sh('getconf', ['CLK_TCK']).trim());
