@@ -4,16 +4,16 @@
 use crate::common::{Options, TestServer, backends};
 use serde_json::{Value, json};
 
-/// 60 published projects, each with two axes, two partners and three events.
+/// 110 published projects, each with two axes, two partners and three events.
 fn dataset() -> String {
     let mut items = vec![];
     for i in 0..4 {
         items.push(json!({ "type": "Organisation", "key": format!("org{i}"), "publish": true, "fields": { "name": { "fr": format!("Organisation {i}") } } }));
         items.push(json!({ "type": "ThematicAxis", "key": format!("axis{i}"), "publish": true, "fields": { "title": { "fr": format!("Axe {i}") } } }));
     }
-    for p in 0..60 {
+    for p in 0..110 {
         items.push(json!({ "type": "Project", "key": format!("p{p}"), "publish": true, "fields": {
-            "title": { "fr": format!("Projet {p:02}") },
+            "title": { "fr": format!("Projet {p:03}") },
             "thematicAxes": [format!("@axis{}", p % 4), format!("@axis{}", (p + 1) % 4)],
             "partners": [{ "id": format!("@org{}", p % 4), "role": { "fr": "Partenaire" } }, format!("@org{}", (p + 2) % 4)],
         }}));
@@ -47,17 +47,17 @@ async fn statements_for(s: &TestServer, n: usize) -> (u64, Value) {
 }
 
 #[tokio::test]
-async fn five_and_fifty_projects_run_the_same_statements() {
+async fn five_and_a_hundred_projects_run_the_same_statements() {
     for b in backends() {
         // No scheduler: its once-a-second statement would land in the count.
         let s = TestServer::start_opts(b, Options { demo: false, tasks: false, ..Default::default() }).await;
         relais::domain::import::import(&s.hub.content, &dataset()).await.unwrap();
         let (five, d5) = statements_for(&s, 5).await;
-        let (fifty, d50) = statements_for(&s, 50).await;
-        let nodes = d50["projects"]["nodes"].as_array().unwrap();
+        let (hundred, d100) = statements_for(&s, 100).await;
+        let nodes = d100["projects"]["nodes"].as_array().unwrap();
         assert_eq!(d5["projects"]["nodes"].as_array().unwrap().len(), 5);
-        assert_eq!(nodes.len(), 50, "{b:?}");
-        assert_eq!(d50["projects"]["totalCount"], 60);
+        assert_eq!(nodes.len(), 100, "{b:?}");
+        assert_eq!(d100["projects"]["totalCount"], 110);
         for p in nodes {
             assert_eq!(p["thematicAxes"]["nodes"].as_array().unwrap().len(), 2);
             assert_eq!(p["partners"]["nodes"].as_array().unwrap().len(), 2);
@@ -65,7 +65,7 @@ async fn five_and_fifty_projects_run_the_same_statements() {
             assert_eq!(events.len(), 3);
             assert!(events[0]["startsAt"].as_str().unwrap() > events[1]["startsAt"].as_str().unwrap(), "latest first");
         }
-        assert_eq!(five, fifty, "{b:?}: statements for 5 and for 50 projects");
+        assert_eq!(five, hundred, "{b:?}: statements for 5 and for 100 projects");
         assert!(five <= 5, "{b:?}: {five} statements (list, count, axes, partners, events)");
         s.finish().await;
     }
