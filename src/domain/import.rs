@@ -16,6 +16,25 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// A reference as written in a file: `@key` of an item of the file (`scope`
+/// says which ones count), or a global id.
+fn resolve_ref(
+    keys: &HashMap<String, (&'static str, String)>,
+    ty: &'static crate::model::TypeDef,
+    raw: &str,
+    path: &str,
+    scope: &str,
+) -> Result<String> {
+    match raw.strip_prefix('@') {
+        Some(key) => match keys.get(key) {
+            Some((t, id)) if *t == ty.name => Ok(id.clone()),
+            Some((t, _)) => Err(Error::field(path, format!("@{key} is a {t}, expected a {}", ty.name))),
+            None => Err(Error::field(path, format!("@{key} is not the key of {scope}"))),
+        },
+        None => values::by_global_id(ty, raw, path),
+    }
+}
+
 /// The demo content built from the source pages.
 pub static DEMO: &str = include_str!("../../demo/content.json");
 
@@ -56,14 +75,7 @@ pub async fn import_items(content: &Content, items: &[J]) -> Result<usize> {
     }
     let known: HashSet<String> = planned.iter().map(|(_, id)| id.clone()).collect();
     let resolve = |ty: &'static crate::model::TypeDef, raw: &str, path: &str| -> Result<String> {
-        match raw.strip_prefix('@') {
-            Some(key) => match keys.get(key) {
-                Some((t, id)) if *t == ty.name => Ok(id.clone()),
-                Some((t, _)) => Err(Error::field(path, format!("@{key} is a {t}, expected a {}", ty.name))),
-                None => Err(Error::field(path, format!("@{key} is not the key of any item in the file"))),
-            },
-            None => values::by_global_id(ty, raw, path),
-        }
+        resolve_ref(&keys, ty, raw, path, "any item in the file")
     };
     let actor = Actor::system();
     // One transaction: an import that fails half way leaves nothing behind.
@@ -333,14 +345,7 @@ fn bulk_row(
         obj.insert("slug".into(), slug.clone());
     }
     let resolve = |rty: &'static crate::model::TypeDef, raw: &str, path: &str| -> Result<String> {
-        match raw.strip_prefix('@') {
-            Some(key) => match keys.get(key) {
-                Some((t, id)) if *t == rty.name => Ok(id.clone()),
-                Some((t, _)) => Err(Error::field(path, format!("@{key} is a {t}, expected a {}", rty.name))),
-                None => Err(Error::field(path, format!("@{key} is not the key of an earlier item in the file"))),
-            },
-            None => values::by_global_id(rty, raw, path),
-        }
+        resolve_ref(keys, rty, raw, path, "an earlier item in the file")
     };
     let changes = content.parser(&resolve, true).parse(ty, &input)?;
     let (values, links) = new_values(ty, changes.fields)?;
@@ -356,10 +361,13 @@ fn bulk_row(
         Some(s) => s,
         None => {
             let base = content.title_slug(ty, &values);
-            (1..)
-                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
-                .find(|c| !used.contains(c))
-                .expect("an unused suffix")
+            let mut candidate = base.clone();
+            let mut n = 1;
+            while used.contains(&candidate) {
+                n += 1;
+                candidate = format!("{base}-{n}");
+            }
+            candidate
         }
     };
     used.insert(slug.clone());

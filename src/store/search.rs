@@ -87,25 +87,24 @@ impl Tx<'_> {
     /// move rather than copy: an item whose draft is what is live keeps one
     /// set of documents, which preview searches read too (half the index).
     pub async fn index_copy_to_live(&mut self, item_id: &str) -> Result<()> {
-        let mut q = Sql::new("DELETE FROM search_docs WHERE stage = 'live' AND item_id = ");
-        q.arg(item_id).push(" AND EXISTS (SELECT 1 FROM search_docs x WHERE x.stage = 'draft' AND x.item_id = ");
-        q.arg(item_id).push(")");
-        self.execute(q).await?;
-        let mut q = Sql::new("UPDATE search_docs SET stage = 'live' WHERE stage = 'draft' AND item_id = ");
-        q.arg(item_id);
-        self.execute(q).await?;
-        Ok(())
+        self.index_move(item_id, Stage::Draft, Stage::Live).await
     }
 
     /// Unpublishing: the live documents go; when they also stood for the
     /// working copy, they move back to it.
     pub async fn index_unpublish(&mut self, item_id: &str) -> Result<()> {
+        self.index_move(item_id, Stage::Live, Stage::Draft).await
+    }
+
+    /// Drops the live documents where the item has working ones, then moves
+    /// the documents of `from` to `to` (none move when there are none).
+    async fn index_move(&mut self, item_id: &str, from: Stage, to: Stage) -> Result<()> {
         let mut q = Sql::new("DELETE FROM search_docs WHERE stage = 'live' AND item_id = ");
         q.arg(item_id).push(" AND EXISTS (SELECT 1 FROM search_docs x WHERE x.stage = 'draft' AND x.item_id = ");
         q.arg(item_id).push(")");
         self.execute(q).await?;
-        let mut q = Sql::new("UPDATE search_docs SET stage = 'draft' WHERE stage = 'live' AND item_id = ");
-        q.arg(item_id);
+        let mut q = Sql::new("UPDATE search_docs SET stage = ");
+        q.arg(to.as_str()).push(" WHERE stage = ").arg(from.as_str()).push(" AND item_id = ").arg(item_id);
         self.execute(q).await?;
         Ok(())
     }
