@@ -1,0 +1,61 @@
+// Who is signed in. The one global besides the schema: everything else is per screen.
+import { signal } from '@preact/signals';
+import { gql, onUnauthenticated } from '../api/client';
+import { forgetLogin, keepLogin } from '../api/credentials';
+import { loginTakesCookie } from '../schema/model';
+
+export type Role = 'ADMIN' | 'EDITOR' | 'AUTHOR' | 'VIEWER';
+export interface Viewer {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+/** null: nobody; undefined: not known yet. */
+export const viewer = signal<Viewer | null | undefined>(undefined);
+/** The session ended while working: show the sign-in over the screen, keep its input. */
+export const sessionExpired = signal(false);
+
+onUnauthenticated(() => {
+  if (viewer.value) sessionExpired.value = true;
+});
+
+export async function loadViewer(): Promise<void> {
+  try {
+    const data = await gql<{ viewer: Viewer | null }>('{ viewer { id email role } }');
+    viewer.value = data.viewer;
+  } catch {
+    viewer.value = null;
+  }
+}
+
+export async function login(email: string, password: string): Promise<void> {
+  // The cookie form when the server offers it; a bearer token otherwise (temporary).
+  const cookie = loginTakesCookie() ? ', cookie: true' : '';
+  const data = await gql<{ login: { token: string | null; user: Viewer } }>(
+    `mutation($e: String!, $p: String!) { login(email: $e, password: $p${cookie}) { token expiresAt user { id email role } } }`,
+    { e: email, p: password },
+  );
+  keepLogin(data.login);
+  const previous = viewer.value;
+  viewer.value = data.login.user;
+  // Signing in again as someone else must not carry their screen over.
+  if (sessionExpired.value && previous && previous.id !== data.login.user.id) location.assign('/admin/');
+  sessionExpired.value = false;
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await gql('mutation { logout }');
+  } finally {
+    forgetLogin();
+    viewer.value = null;
+  }
+}
+
+/** What a role may do (mirrors the server's permission table; the server decides). */
+export const may = {
+  edit: (r: Role | undefined) => r === 'ADMIN' || r === 'EDITOR' || r === 'AUTHOR',
+  review: (r: Role | undefined) => r === 'ADMIN' || r === 'EDITOR',
+  admin: (r: Role | undefined) => r === 'ADMIN',
+};
