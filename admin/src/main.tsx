@@ -1,4 +1,8 @@
 import { render } from 'preact';
+import { boot, defaultLocale } from './state/app';
+import { contentLocale } from './state/content';
+import { App } from './ui/App';
 import './styles.css';
 
-render(<h1>Relais</h1>, document.getElementById('app') as HTMLElement);
+render(<App />, document.getElementById('app') as HTMLElement);
+void boot().then(() => (contentLocale.value = defaultLocale()));

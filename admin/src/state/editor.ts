@@ -1,0 +1,172 @@
+// One open item: its values (a signal per field, so typing re-renders one
+// field), what it was when loaded, and saving with the version it was based on.
+import { computed, signal, type Signal } from '@preact/signals';
+import { ApiError, gql } from '../api/client';
+import type { ContentType } from '../schema/model';
+import { model } from '../schema/model';
+import { changedInput, emptyValues, fromApi, perLocaleFields, selection, toInput, type Value, type Values } from '../schema/values';
+import { defaultLocale, fallbacksOf, locales } from './app';
+
+export interface ItemMeta {
+  id: string;
+  version: number;
+  slug: string;
+  workflowState: 'DRAFT' | 'IN_REVIEW' | 'PUBLISHED' | 'ARCHIVED';
+  updatedAt: string;
+  publishedAt: string | null;
+  hasUnpublishedChanges: boolean;
+  availableLocales: string[];
+  editLock: { user: { id: string; email: string } | null; expiresAt: string } | null;
+  scheduledChanges: { id: string; action: string; at: string; timeZone: string | null; status: string }[];
+}
+
+export interface Form {
+  type: ContentType;
+  id: string | null;
+  meta: Signal<ItemMeta | null>;
+  values: Record<string, Signal<Value>>;
+  initial: Signal<Values>;
+  errors: Signal<Record<string, string>>;
+  status: Signal<'loading' | 'ready' | 'saving' | 'error'>;
+  message: Signal<{ kind: 'ok' | 'error'; text: string } | null>;
+  /** Set when a save found a newer version: the server's version number. */
+  conflict: Signal<number | null>;
+  dirty: Signal<boolean>;
+}
+
+const META = 'id version slug workflowState updatedAt publishedAt hasUnpublishedChanges availableLocales editLock { user { id email } expiresAt } scheduledChanges { id action at timeZone status }';
+
+export const labelOf = (typeName: string) => model().byName.get(typeName)?.label ?? 'id';
+
+export function snapshot(form: Form): Values {
+  return Object.fromEntries(Object.entries(form.values).map(([k, s]) => [k, s.value]));
+}
+
+function setValues(form: Form, v: Values): void {
+  for (const f of form.type.fields) {
+    const s = form.values[f.name];
+    if (s) s.value = v[f.name] ?? null;
+  }
+  form.initial.value = v;
+}
+
+export function openForm(type: ContentType, id: string | null): Form {
+  const empty = emptyValues(type.fields);
+  const values = Object.fromEntries(type.fields.map((f) => [f.name, signal<Value>(empty[f.name] ?? null)]));
+  const initial = signal<Values>(empty);
+  const form: Form = {
+    type,
+    id,
+    meta: signal(null),
+    values,
+    initial,
+    errors: signal({}),
+    status: signal(id ? 'loading' : 'ready'),
+    message: signal(null),
+    conflict: signal(null),
+    dirty: computed(() => type.fields.some((f) => JSON.stringify(values[f.name]?.value) !== JSON.stringify(initial.value[f.name]))),
+  };
+  if (id) void load(form);
+  return form;
+}
+
+/** Reads the item (in every locale for the fields served per locale) into the form. */
+export async function load(form: Form, keep = false): Promise<void> {
+  const { type, id } = form;
+  const def = defaultLocale();
+  const perLocale = selection(perLocaleFields(type.fields), labelOf);
+  const others = locales.value
+    .filter((l) => l.code !== def && perLocale)
+    .map((l) => `l_${l.code}: ${type.one}(id: $id, preview: true, locale: "${l.code}") { ${perLocale} }`)
+    .join('\n');
+  const q = `query($id: ID!) {
+    item: ${type.one}(id: $id, preview: true, locale: "${def}") { ${META} ${selection(type.fields, labelOf)} }
+    ${others}
+  }`;
+  try {
+    const data = await gql<Record<string, Record<string, unknown> | null>>(q, { id });
+    const item = data.item;
+    if (!item) {
+      form.status.value = 'error';
+      form.message.value = { kind: 'error', text: 'NOT_FOUND' };
+      return;
+    }
+    const byLocale = Object.fromEntries(locales.value.map((l) => [l.code, l.code === def ? item : (data[`l_${l.code}`] ?? null)]));
+    form.meta.value = item as unknown as ItemMeta;
+    const v = fromApi(type.fields, item, byLocale, fallbacksOf(), def);
+    if (keep) form.initial.value = v;
+    else setValues(form, v);
+    form.status.value = 'ready';
+  } catch (e) {
+    form.status.value = 'error';
+    form.message.value = { kind: 'error', text: (e as Error).message };
+  }
+}
+
+/**
+ * Saves: creates, or updates with only the fields changed since loading.
+ * Resolves to the item's id (new for a create), or null when refused.
+ */
+export async function save(form: Form, version?: number): Promise<string | null> {
+  const { type } = form;
+  const values = snapshot(form);
+  form.status.value = 'saving';
+  form.errors.value = {};
+  form.message.value = null;
+  try {
+    if (!form.id) {
+      const data = await gql<{ r: { id: string } }>(
+        `mutation($i: ${type.name}Input!) { r: create${type.name}(input: $i) { id } }`,
+        { i: toInput(type.fields, values) },
+      );
+      form.status.value = 'ready';
+      form.initial.value = values;
+      return data.r.id;
+    }
+    const input = changedInput(type.fields, values, form.initial.value);
+    await gql(`mutation($id: ID!, $v: Int!, $i: ${type.name}Input!) { r: update${type.name}(id: $id, version: $v, input: $i) { id version } }`, {
+      id: form.id,
+      v: version ?? form.meta.value?.version,
+      i: input,
+    });
+    form.conflict.value = null;
+    await load(form);
+    form.message.value = { kind: 'ok', text: 'saved' };
+    return form.id;
+  } catch (e) {
+    form.status.value = 'ready';
+    if (!(e instanceof ApiError)) {
+      form.message.value = { kind: 'error', text: (e as Error).message };
+      return null;
+    }
+    if (e.code === 'CONFLICT') {
+      const now = await gql<{ item: { version: number } | null }>(`query($id: ID!) { item: ${type.one}(id: $id, preview: true) { version } }`, {
+        id: form.id,
+      }).catch(() => null);
+      form.conflict.value = now?.item?.version ?? -1;
+      return null;
+    }
+    // Errors naming a field go next to it (by its top-level name); the rest on top.
+    const errors: Record<string, string> = {};
+    for (const x of e.errors) {
+      const top = x.field?.split(/[.[]/)[0];
+      if (top && type.fields.some((f) => f.name === top)) errors[top] = errors[top] ? `${errors[top]}\n${x.message}` : x.message;
+    }
+    form.errors.value = errors;
+    if (Object.keys(errors).length === 0) form.message.value = { kind: 'error', text: e.code === 'UNAUTHENTICATED' ? '' : e.message };
+    return null;
+  }
+}
+
+/** After a conflict: send my changes on top of the newer version (their other changes stay). */
+export async function saveMine(form: Form): Promise<void> {
+  const v = form.conflict.value;
+  if (v == null || v < 0) return;
+  await save(form, v);
+}
+
+/** After a conflict: drop my changes and load theirs. */
+export async function takeTheirs(form: Form): Promise<void> {
+  form.conflict.value = null;
+  await load(form);
+}

@@ -1,0 +1,107 @@
+// The frame: navigation, the screen the route names, and sign-in when needed.
+import { LANGS, n, t, uiLang, type Lang } from '../i18n';
+import { bootError, loadCountries, schema } from '../state/app';
+import { follow, href, route } from '../state/router';
+import { logout, sessionExpired, viewer } from '../state/session';
+import { EditScreen } from './EditScreen';
+import { Home } from './Home';
+import { ListScreen } from './ListScreen';
+import { Login } from './Login';
+import { useSignalEffect } from '@preact/signals';
+
+const LANG_NAMES: Record<Lang, string> = { fr: 'Français', en: 'English', ar: 'العربية' };
+
+export function App() {
+  useSignalEffect(() => {
+    if (viewer.value) void loadCountries(uiLang.value).catch(() => undefined);
+  });
+  if (bootError.value) return <p role="alert" class="banner error">{bootError.value}</p>;
+  if (!schema.value || viewer.value === undefined) return <p aria-busy="true">{t('loading')}</p>;
+  if (!viewer.value)
+    return (
+      <div class="centered">
+        <LangPicker />
+        <Login />
+      </div>
+    );
+  return (
+    <>
+      <a class="skip" href="#screen">
+        {t('home')}
+      </a>
+      <Nav />
+      <div id="screen" class="screen" key={`${route.value.list}/${route.value.id}`}>
+        <Screen />
+      </div>
+      {sessionExpired.value && (
+        <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="login-title">
+          <Login expired />
+        </div>
+      )}
+    </>
+  );
+}
+
+function Screen() {
+  const { list, id } = route.value;
+  const m = schema.value;
+  if (!list || !m) return <Home />;
+  const type = m.byList.get(list);
+  if (!type) return <p role="alert">{t('notFound')}</p>;
+  if (id) return <EditScreen type={type} id={id === 'new' ? null : id} key={id} />;
+  return <ListScreen type={type} key={list} />;
+}
+
+function Nav() {
+  const m = schema.value;
+  const current = route.value.list;
+  return (
+    <header class="top">
+      <a class="brand" href={href()} onClick={follow}>
+        {t('appName')}
+      </a>
+      <nav aria-label={t('home')}>
+        <ul>
+          {m?.types.map((ct) => (
+            <li key={ct.list}>
+              <a href={href(ct.list)} onClick={follow} aria-current={current === ct.list ? 'page' : undefined}>
+                {n(ct.name)}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div class="who">
+        <LangPicker />
+        <span class="muted">
+          {viewer.value?.email} ({viewer.value?.role})
+        </span>
+        <button type="button" onClick={() => void logout()}>
+          {t('signOut')}
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function LangPicker() {
+  return (
+    <label class="lang-picker">
+      <span class="visually-hidden">{t('interfaceLanguage')}</span>
+      <select
+        value={uiLang.value}
+        onChange={(e) => {
+          uiLang.value = e.currentTarget.value as Lang;
+        }}
+        aria-label={t('interfaceLanguage')}
+      >
+        {LANGS.map((l) => (
+          <option key={l} value={l} lang={l}>
+            {LANG_NAMES[l]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+

@@ -1,0 +1,142 @@
+// The form of one item, generated from its input type.
+import { useSignalEffect } from '@preact/signals';
+import { useEffect, useMemo } from 'preact/hooks';
+import { formatDateTime, n, t } from '../i18n';
+import type { ContentType, Field } from '../schema/model';
+import type { PerLocale, Value } from '../schema/values';
+import { dirOf, locales } from '../state/app';
+import { contentLocale } from '../state/content';
+import { type Form, openForm, save, saveMine, takeTheirs } from '../state/editor';
+import { follow, href, navigate, unsaved } from '../state/router';
+import { browserZone, isZone } from '../util/time';
+import { ZoneContext } from './fields/cell';
+import { Fields } from './fields/FieldView';
+import { StateBadge } from './StateBadge';
+import { WorkflowPanel } from './WorkflowPanel';
+
+export function EditScreen({ type, id }: { type: ContentType; id: string | null }) {
+  const form = useMemo(() => openForm(type, id), [type, id]);
+  useSignalEffect(() => {
+    unsaved.value = form.dirty.value;
+  });
+  useEffect(() => () => void (unsaved.value = false), [form]);
+  const zone = () => {
+    const z = form.values.timeZone?.value;
+    return typeof z === 'string' && z && isZone(z) ? z : browserZone();
+  };
+  if (form.status.value === 'loading') return <main aria-busy="true">{t('loading')}</main>;
+  const meta = form.meta.value;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const saved = await save(form);
+    if (saved && !id) {
+      unsaved.value = false;
+      navigate(href(type.list, saved));
+    }
+  };
+  return (
+    <main class="edit-screen" aria-labelledby="edit-title">
+      <header class="screen-head">
+        <p class="crumbs">
+          <a href={href(type.list)} onClick={follow}>
+            {n(type.name)}
+          </a>
+        </p>
+        <Title form={form} />
+        {meta && (
+          <p class="meta">
+            <StateBadge state={meta.workflowState} changed={meta.hasUnpublishedChanges} /> · {t('version')} {meta.version} · {t('updated')}{' '}
+            {formatDateTime(meta.updatedAt)}
+          </p>
+        )}
+      </header>
+      <LocaleTabs />
+      <Banners form={form} />
+      <div class="edit-layout">
+        <form class="item-form" onSubmit={submit} noValidate>
+          <ZoneContext.Provider value={zone}>
+            <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+          </ZoneContext.Provider>
+          <div class="form-actions">
+            <button type="submit" class="primary" disabled={form.status.value === 'saving' || (!!id && !form.dirty.value)}>
+              {form.status.value === 'saving' ? t('saving') : id ? t('save') : t('create')}
+            </button>
+            {form.dirty.value && <span class="unsaved">{t('unsaved')}</span>}
+          </div>
+        </form>
+        {meta && <WorkflowPanel form={form} />}
+      </div>
+    </main>
+  );
+}
+
+const cellOf = (form: Form, f: Field) => ({
+  get: () => form.values[f.name]?.value ?? null,
+  set: (v: Value) => {
+    const s = form.values[f.name];
+    if (s) s.value = v;
+  },
+});
+
+function Title({ form }: { form: Form }) {
+  const loc = contentLocale.value;
+  const v = form.values[form.type.label]?.value;
+  const text = typeof v === 'string' ? v : ((v as PerLocale | null)?.[loc] ?? Object.values((v as PerLocale | null) ?? {})[0]);
+  return (
+    <h1 id="edit-title">
+      {text ? (
+        <bdi lang={loc} dir={dirOf(loc)}>
+          {text}
+        </bdi>
+      ) : (
+        `${t('newItem')} — ${n(form.type.name)}`
+      )}
+    </h1>
+  );
+}
+
+/** The content locale: which language the localised fields are being written in. */
+function LocaleTabs() {
+  return (
+    <div class="locale-tabs" role="group" aria-label={t('contentLanguage')}>
+      <span>{t('contentLanguage')}:</span>
+      {locales.value.map((l) => (
+        <button
+          key={l.code}
+          type="button"
+          aria-pressed={contentLocale.value === l.code}
+          onClick={() => (contentLocale.value = l.code)}
+          lang={l.code}
+        >
+          {l.code.toUpperCase()}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function Banners({ form }: { form: Form }) {
+  const msg = form.message.value;
+  const conflict = form.conflict.value;
+  return (
+    <div class="banners" aria-live="polite">
+      {conflict != null && (
+        <div class="banner warning" role="alert">
+          <p>{t('conflict', { version: conflict })}</p>
+          <button type="button" onClick={() => void saveMine(form)}>
+            {t('conflictKeepMine')}
+          </button>{' '}
+          <button type="button" onClick={() => void takeTheirs(form)}>
+            {t('conflictTakeTheirs')}
+          </button>
+        </div>
+      )}
+      {msg?.kind === 'ok' && <p class="banner ok">{t('saved')}</p>}
+      {msg?.kind === 'error' && msg.text && (
+        <p class="banner error" role="alert">
+          {msg.text === 'NOT_FOUND' ? t('notFound') : t('errorGeneric', { message: msg.text })}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,142 @@
+// One form field: its label, its widget (chosen by the schema), its error.
+import { n, uiLang } from '../../i18n';
+import type { Field } from '../../schema/model';
+import type { Doc, PerLocale, Ref, Values } from '../../schema/values';
+import { CountryInput } from './CountryInput';
+import { DateTimeInput } from './DateTimeInput';
+import { GroupInput } from './GroupInput';
+import { LocalizedInput, LocalizedListInput } from './LocalizedInput';
+import { RelationInput } from './RelationInput';
+import { RichTextInput } from './RichTextInput';
+import { type Cell, uid } from './cell';
+
+interface Props {
+  field: Field;
+  cell: Cell;
+  error?: string | undefined;
+}
+
+export function FieldView({ field, cell, error }: Props) {
+  const id = uid(field.name);
+  const errId = `${id}-err`;
+  const aria = { 'aria-invalid': error ? true : undefined, 'aria-describedby': error ? errId : undefined, 'aria-required': field.required || undefined };
+  const grouped = ['group', 'localizedList', 'relation', 'richText', 'country', 'textList'].includes(field.widget.type) && (field.widget.type !== 'country' || field.widget.many);
+  const label = (
+    <>
+      {n(field.name)}
+      {field.required && <span aria-hidden="true"> *</span>}
+    </>
+  );
+  const hint = uiLang.value === 'en' && field.description ? <small class="hint">{field.description}</small> : null;
+  const body = <Widget field={field} cell={cell} id={id} aria={aria} />;
+  const err = error ? (
+    <p class="field-error" id={errId} role="alert">
+      {error}
+    </p>
+  ) : null;
+  if (grouped) {
+    return (
+      <fieldset class={`field field-${field.widget.type}`} data-field={field.name} {...aria}>
+        <legend>{label}</legend>
+        {hint}
+        {body}
+        {err}
+      </fieldset>
+    );
+  }
+  return (
+    <div class={`field field-${field.widget.type}`} data-field={field.name}>
+      <label for={id}>{label}</label>
+      {hint}
+      {body}
+      {err}
+    </div>
+  );
+}
+
+type Aria = Record<string, unknown>;
+
+function Widget({ field, cell, id, aria }: { field: Field; cell: Cell; id: string; aria: Aria }) {
+  const w = field.widget;
+  const str = (cell.get() as string | null) ?? '';
+  const setStr = (e: Event) => cell.set((e.currentTarget as HTMLInputElement).value);
+  switch (w.type) {
+    case 'localized':
+      return <LocalizedInput id={id} cell={cell as Cell<PerLocale>} aria={aria} />;
+    case 'localizedList':
+      return <LocalizedListInput cell={cell as Cell<PerLocale[]>} />;
+    case 'richText':
+      return <RichTextInput cell={cell as Cell<Record<string, Doc | null>>} label={n(field.name)} />;
+    case 'relation':
+      return <RelationInput widget={w} cell={cell as Cell<Ref | Ref[] | null>} id={id} />;
+    case 'country':
+      return <CountryInput many={w.many} cell={cell as Cell<string | string[]>} id={id} aria={aria} />;
+    case 'group':
+      return <GroupInput widget={w} cell={cell as Cell<Values | Values[] | null>} />;
+    case 'datetime':
+      return <DateTimeInput id={id} cell={cell as Cell<string>} aria={aria} />;
+    case 'enum':
+      return (
+        <select id={id} value={str} onChange={setStr} {...aria}>
+          <option value="">—</option>
+          {w.values.map((v) => (
+            <option value={v} key={v}>
+              {n(v)}
+            </option>
+          ))}
+        </select>
+      );
+    case 'boolean':
+      return (
+        <input
+          id={id}
+          type="checkbox"
+          checked={cell.get() === true}
+          onChange={(e) => cell.set(e.currentTarget.checked)}
+          {...aria}
+        />
+      );
+    case 'int':
+    case 'float':
+      return <input id={id} type="number" step={w.type === 'int' ? 1 : 'any'} value={str} onInput={setStr} {...aria} />;
+    case 'date':
+      return (
+        <input
+          id={id}
+          type="text"
+          inputMode="numeric"
+          pattern="\d{4}(-\d{2}(-\d{2})?)?"
+          placeholder="2024 · 2016-05 · 2018-04-10"
+          value={str}
+          onInput={setStr}
+          {...aria}
+        />
+      );
+    case 'textList':
+      return (
+        <textarea
+          id={id}
+          rows={3}
+          value={((cell.get() as string[] | null) ?? []).join('\n')}
+          onInput={(e) => cell.set(e.currentTarget.value.split('\n'))}
+          {...aria}
+        />
+      );
+    case 'json':
+      return <textarea id={id} class="code" rows={6} dir="ltr" value={str} onInput={setStr} {...aria} />;
+    default:
+      return <input id={id} type="text" value={str} onInput={setStr} dir="auto" {...aria} />;
+  }
+}
+
+/** A form's fields, each bound to its cell. */
+export function Fields({ fields, cell, errors }: { fields: Field[]; cell: (f: Field) => Cell; errors?: Record<string, string> }) {
+  return (
+    <>
+      {fields.map((f) => (
+        <FieldView key={f.name} field={f} cell={cell(f)} error={errors?.[f.name]} />
+      ))}
+    </>
+  );
+}
+
