@@ -1,0 +1,21 @@
+// Loaded on first use (a separate chunk): lists and sign-in do without TipTap.
+import { Editor } from '@tiptap/core';
+import { type ApiDoc, toApi, toEditor } from './convert';
+import { extensions } from './extensions';
+
+export function createEditor(opts: {
+  element: HTMLElement;
+  doc: ApiDoc | null;
+  attributes: Record<string, string>;
+  onChange: (doc: ApiDoc) => void;
+  onTransaction: () => void;
+}): Editor {
+  return new Editor({
+    element: opts.element,
+    extensions: extensions(),
+    content: toEditor(opts.doc),
+    editorProps: { attributes: opts.attributes },
+    onUpdate: ({ editor }) => opts.onChange(toApi(editor.getJSON())),
+    onTransaction: opts.onTransaction,
+  });
+}
