@@ -13,6 +13,7 @@ import { ZoneContext } from './fields/cell';
 import { Fields } from './fields/FieldView';
 import { StateBadge } from './StateBadge';
 import { WorkflowPanel } from './WorkflowPanel';
+import { isFileType, MediaPanel } from './MediaPanel';
 
 export function EditScreen({ type, id }: { type: ContentType; id: string | null }) {
   const form = useMemo(() => openForm(type, id), [type, id]);
@@ -55,7 +56,13 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
       <div class="edit-layout">
         <form class="item-form" onSubmit={submit} noValidate>
           <ZoneContext.Provider value={zone}>
-            <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+            {isFileType(type.name) ? (
+              <MediaPanel form={form}>
+                <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+              </MediaPanel>
+            ) : (
+              <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+            )}
           </ZoneContext.Provider>
           <div class="form-actions">
             <button type="submit" class="primary" disabled={form.status.value === 'saving' || (!!id && !form.dirty.value)}>

@@ -9,6 +9,8 @@ import { may, viewer } from '../state/session';
 import { Picker } from './fields/RelationInput';
 import { LocaleBadges } from './fields/LocalizedInput';
 import { StateBadge } from './StateBadge';
+import { UploadZone } from './UploadZone';
+import { uploadMutation } from '../state/media';
 
 export function ListScreen({ type }: { type: ContentType }) {
   const s = useMemo(() => openList(type), [type]);
@@ -23,6 +25,7 @@ export function ListScreen({ type }: { type: ContentType }) {
           </a>
         )}
       </header>
+      {uploadMutation(type.name) && may.edit(viewer.value?.role) && <UploadZone typeName={type.name} list={type.list} onDone={() => restart(s)} />}
       <Toolbar s={s} />
       <Filters s={s} />
       <Results s={s} />

@@ -4,6 +4,7 @@ import type { Field } from '../../schema/model';
 import type { Doc, PerLocale, Ref, Values } from '../../schema/values';
 import { CountryInput } from './CountryInput';
 import { DateTimeInput } from './DateTimeInput';
+import { FocalPointInput } from './FocalPointInput';
 import { GroupInput } from './GroupInput';
 import { LocalizedInput, LocalizedListInput } from './LocalizedInput';
 import { RelationInput } from './RelationInput';
@@ -72,6 +73,7 @@ function Widget({ field, cell, id, aria }: { field: Field; cell: Cell; id: strin
     case 'country':
       return <CountryInput many={w.many} cell={cell as Cell<string | string[]>} id={id} aria={aria} />;
     case 'group':
+      if (w.typeName === 'FocalPointInput') return <FocalPointInput cell={cell as Cell<Values | Values[] | null>} />;
       return <GroupInput widget={w} cell={cell as Cell<Values | Values[] | null>} />;
     case 'datetime':
       return <DateTimeInput id={id} cell={cell as Cell<string>} aria={aria} />;
