@@ -89,6 +89,8 @@ const en = {
   uploading: 'Uploading {name}: {pct}%',
   focalPoint: 'Focal point',
   translations: 'Translations',
+  restoredDraft: 'Your unsaved changes from {at} were kept in this browser and are back in the form.',
+  discardChanges: 'Discard my changes',
 };
 export type Key = keyof typeof en;
 
@@ -178,6 +180,8 @@ const fr: Record<Key, string> = {
   uploading: 'Envoi de {name} : {pct} %',
   focalPoint: "Point d'intérêt",
   translations: 'Traductions',
+  restoredDraft: 'Vos modifications non enregistrées du {at} ont été gardées dans ce navigateur et sont de retour dans le formulaire.',
+  discardChanges: 'Abandonner mes modifications',
 };
 
 const ar: Record<Key, string> = {
@@ -266,6 +270,8 @@ const ar: Record<Key, string> = {
   uploading: 'رفع {name}: {pct}٪',
   focalPoint: 'نقطة التركيز',
   translations: 'الترجمات',
+  restoredDraft: 'تغييراتك غير المحفوظة من {at} حُفظت في هذا المتصفح وأُعيدت إلى النموذج.',
+  discardChanges: 'تجاهل تغييراتي',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, fr, ar };

@@ -1,11 +1,12 @@
 // One open item: its values (a signal per field, so typing re-renders one
 // field), what it was when loaded, and saving with the version it was based on.
-import { computed, signal, type Signal } from '@preact/signals';
+import { computed, effect, signal, type Signal } from '@preact/signals';
 import { ApiError, gql } from '../api/client';
 import type { ContentType } from '../schema/model';
 import { model } from '../schema/model';
 import { changedInput, emptyValues, fromApi, perLocaleFields, selection, toInput, type Value, type Values } from '../schema/values';
 import { defaultLocale, fallbacksOf, locales } from './app';
+import { type Draft, draftKey, dropDraft, readDraft, writeDraft } from './drafts';
 
 export interface ItemMeta {
   id: string;
@@ -32,11 +33,31 @@ export interface Form {
   /** Set when a save found a newer version: the server's version number. */
   conflict: Signal<number | null>;
   dirty: Signal<boolean>;
+  /** Unsaved changes found in this browser from an earlier visit, now restored. */
+  restored: Signal<Draft | null>;
+  dispose: () => void;
 }
 
 const META = 'id version slug workflowState updatedAt publishedAt hasUnpublishedChanges availableLocales editLock { user { id email } expiresAt } scheduledChanges { id action at timeZone status }';
 
 export const labelOf = (typeName: string) => model().byName.get(typeName)?.label ?? 'id';
+
+/** The fields whose value differs from what was loaded. */
+export function changedFields(form: Form): Values {
+  const out: Values = {};
+  for (const f of form.type.fields) {
+    const v = form.values[f.name]?.value ?? null;
+    if (JSON.stringify(v) !== JSON.stringify(form.initial.value[f.name] ?? null)) out[f.name] = v;
+  }
+  return out;
+}
+
+/** Forgets the unsaved changes (kept locally) and shows what was loaded. */
+export function discardChanges(form: Form): void {
+  setValues(form, form.initial.value);
+  dropDraft(draftKey(form.type.name, form.id));
+  form.restored.value = null;
+}
 
 export function snapshot(form: Form): Values {
   return Object.fromEntries(Object.entries(form.values).map(([k, s]) => [k, s.value]));
@@ -65,8 +86,28 @@ export function openForm(type: ContentType, id: string | null): Form {
     message: signal(null),
     conflict: signal(null),
     dirty: computed(() => type.fields.some((f) => JSON.stringify(values[f.name]?.value) !== JSON.stringify(initial.value[f.name]))),
+    restored: signal(null),
+    dispose: () => undefined,
   };
-  if (id) void load(form);
+  const key = draftKey(type.name, id);
+  const keep = () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    form.dispose = effect(() => {
+      const changed = changedFields(form);
+      clearTimeout(timer);
+      timer = setTimeout(() => writeDraft(key, changed), 300);
+    });
+  };
+  const restore = () => {
+    const d = readDraft(key);
+    if (d) {
+      for (const [k, v] of Object.entries(d.fields)) if (form.values[k]) (form.values[k] as Signal<Value>).value = v;
+      form.restored.value = d;
+    }
+    keep();
+  };
+  if (id) void load(form).then(restore);
+  else restore();
   return form;
 }
 
@@ -121,6 +162,7 @@ export async function save(form: Form, version?: number): Promise<string | null>
       );
       form.status.value = 'ready';
       form.initial.value = values;
+      dropDraft(draftKey(type.name, null));
       return data.r.id;
     }
     const input = changedInput(type.fields, values, form.initial.value);
@@ -130,6 +172,8 @@ export async function save(form: Form, version?: number): Promise<string | null>
       i: input,
     });
     form.conflict.value = null;
+    dropDraft(draftKey(type.name, form.id));
+    form.restored.value = null;
     await load(form);
     form.message.value = { kind: 'ok', text: 'saved' };
     return form.id;

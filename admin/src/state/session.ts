@@ -3,6 +3,7 @@ import { signal } from '@preact/signals';
 import { gql, onUnauthenticated } from '../api/client';
 import { forgetLogin, keepLogin } from '../api/credentials';
 import { loginTakesCookie } from '../schema/model';
+import { dropAllDrafts } from './drafts';
 
 export type Role = 'ADMIN' | 'EDITOR' | 'AUTHOR' | 'VIEWER';
 export interface Viewer {
@@ -48,6 +49,7 @@ export async function logout(): Promise<void> {
   try {
     await gql('mutation { logout }');
   } finally {
+    dropAllDrafts();
     forgetLogin();
     viewer.value = null;
   }

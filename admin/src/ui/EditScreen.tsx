@@ -6,7 +6,7 @@ import type { ContentType, Field } from '../schema/model';
 import type { PerLocale, Value } from '../schema/values';
 import { dirOf, locales } from '../state/app';
 import { contentLocale } from '../state/content';
-import { type Form, openForm, save, saveMine, takeTheirs } from '../state/editor';
+import { discardChanges, type Form, openForm, save, saveMine, takeTheirs } from '../state/editor';
 import { follow, href, navigate, unsaved } from '../state/router';
 import { browserZone, isZone } from '../util/time';
 import { ZoneContext } from './fields/cell';
@@ -20,7 +20,13 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
   useSignalEffect(() => {
     unsaved.value = form.dirty.value;
   });
-  useEffect(() => () => void (unsaved.value = false), [form]);
+  useEffect(
+    () => () => {
+      form.dispose();
+      unsaved.value = false;
+    },
+    [form],
+  );
   const zone = () => {
     const z = form.values.timeZone?.value;
     return typeof z === 'string' && z && isZone(z) ? z : browserZone();
@@ -135,6 +141,14 @@ function Banners({ form }: { form: Form }) {
           </button>{' '}
           <button type="button" onClick={() => void takeTheirs(form)}>
             {t('conflictTakeTheirs')}
+          </button>
+        </div>
+      )}
+      {form.restored.value && (
+        <div class="banner warning">
+          <p>{t('restoredDraft', { at: formatDateTime(form.restored.value.savedAt) })}</p>
+          <button type="button" onClick={() => discardChanges(form)}>
+            {t('discardChanges')}
           </button>
         </div>
       )}
