@@ -56,7 +56,7 @@ export function WorkflowPanel({ form }: { form: Form }) {
             {actions.includes('publish') && (
               <label class="field">
                 {t('publishAt')}
-                <input type="datetime-local" value={at.value} onInput={(e) => (at.value = e.currentTarget.value)} />
+                <input type="datetime-local" step={1} value={at.value} onInput={(e) => (at.value = e.currentTarget.value)} />
                 <small dir="ltr">
                   {zone} (UTC{offsetText(zoneOffset(zone, Date.now()))})
                 </small>

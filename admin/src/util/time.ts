@@ -38,11 +38,12 @@ export function toLocalInput(iso: string, zone: string): string {
 /** The instant a wall-clock time in `zone` names, as RFC 3339 with that zone's offset. */
 export function fromLocalInput(local: string, zone: string): string {
   if (!local) return '';
-  const wall = Date.parse(`${local}:00Z`);
+  const withSeconds = local.length === 16 ? `${local}:00` : local.slice(0, 19);
+  const wall = Date.parse(`${withSeconds}Z`);
   if (Number.isNaN(wall)) return '';
   let off = zoneOffset(zone, wall);
   off = zoneOffset(zone, wall - off);
-  return `${local}:00${offsetText(off)}`;
+  return `${withSeconds}${offsetText(off)}`;
 }
 
 export const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;

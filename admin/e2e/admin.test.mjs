@@ -1,0 +1,200 @@
+// End to end in Chromium: an author writes, an editor reviews and schedules,
+// the public API serves the article in French and Arabic; two editors saving
+// the same item lose nothing. Screenshots go to test-output/.
+import AxeBuilder from '@axe-core/playwright';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, PASSWORD, png, publicQuery, startServer } from './harness.mjs';
+
+const OUT = new URL('../test-output/', import.meta.url).pathname;
+mkdirSync(OUT, { recursive: true });
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await chromium.launch(CHROMIUM);
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(who, lang = 'fr-FR') {
+  const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${who}] page error:`, e.message));
+  await page.goto(`${server.admin}/admin/`);
+  await page.fill('#login-email', `${who}@example.org`);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('header.top nav');
+  return page;
+}
+
+/** Goes to a screen without reloading (the session lives in the page until the cookie lands). */
+async function go(page, path) {
+  await page.evaluate((p) => {
+    history.pushState(null, '', p);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+}
+
+async function axe(page, name) {
+  const r = await new AxeBuilder({ page }).disableRules(['region']).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${name}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`),
+    [],
+  );
+}
+
+const itemId = (page) => decodeURIComponent(new URL(page.url()).pathname.split('/').pop());
+const field = (name) => `[data-field="${name}"]`;
+
+async function save(page) {
+  await page.click('.form-actions button[type=submit]');
+  await page.waitForSelector('.banner.ok, .banner.error, .field-error');
+}
+
+async function act(page, action, comment) {
+  if (comment !== undefined) await page.fill('.side-panel textarea >> nth=0', comment);
+  await page.click(`[data-action=${action}]`);
+}
+
+test('an article goes from an author through review to the public, in French and Arabic', async () => {
+  const author = await signIn('author');
+  await author.click('a[href="/admin/newsArticles"]');
+  await author.waitForSelector('table.items');
+  await author.screenshot({ path: `${OUT}list-fr.png` });
+  await axe(author, 'list fr');
+
+  await author.click('a[href="/admin/newsArticles/new"]');
+  await author.fill(`${field('title')} textarea`, 'Lancement du portail migration');
+  await author.fill(`${field('dateline')} textarea`, 'Rabat');
+  const body = author.locator(`${field('body')} .rich-text`);
+  await body.click();
+  await author.keyboard.type('Le portail ');
+  await author.keyboard.press('Control+b');
+  await author.keyboard.type('ouvre');
+  await author.keyboard.press('Control+b');
+  await author.keyboard.type(" aujourd'hui.");
+
+  await author.click('.locale-tabs button:has-text("AR")');
+  await author.fill(`${field('title')} textarea`, 'إطلاق بوابة الهجرة');
+  assert.equal(await author.getAttribute(`${field('title')} textarea`, 'dir'), 'rtl');
+  await author.locator(`${field('body')} .rich-text`).click();
+  await author.keyboard.type('افتتاح البوابة مع عبارة la migration est une chance بالفرنسية.');
+  await author.click('.locale-tabs button:has-text("FR")');
+  assert.equal(await author.inputValue(`${field('title')} textarea`), 'Lancement du portail migration');
+
+  await author.click('.form-actions button[type=submit]');
+  await author.waitForURL(/newsArticles\/[^/]+$/);
+  await author.waitForSelector('.side-panel');
+  const id = itemId(author);
+
+  // An image: upload, focal point, then the article's cover.
+  await go(author, '/admin/mediaAssets');
+  await author.setInputFiles('.upload input[type=file]', { name: 'atelier.png', mimeType: 'image/png', buffer: png() });
+  await author.click('.uploads a');
+  await author.waitForSelector('.focal img');
+  const box = await author.locator('.focal').boundingBox();
+  await author.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.3);
+  await author.fill(`${field('altText')} textarea`, 'Participants à Rabat');
+  await author.screenshot({ path: `${OUT}media-fr.png`, fullPage: true });
+  await save(author);
+  assert.equal(await author.locator('.banner.ok').count(), 1, await author.locator('.banner.error, .field-error').allTextContents().then(String));
+
+  await go(author, `/admin/newsArticles/${encodeURIComponent(id)}`);
+  await author.fill(`${field('coverImage')} input[type=search]`, 'atelier');
+  await author.click(`${field('coverImage')} .picker-results button`);
+  await save(author);
+  await author.screenshot({ path: `${OUT}edit-fr.png`, fullPage: true });
+  await axe(author, 'edit fr');
+  await act(author, 'submitForReview');
+  await author.waitForSelector('.meta .state-in_review');
+
+  // The editor sends it back with a comment.
+  const editor = await signIn('editor');
+  await editor.waitForSelector(`a[href="/admin/newsArticles/${encodeURIComponent(id)}"]`);
+  await editor.click(`a[href="/admin/newsArticles/${encodeURIComponent(id)}"]`);
+  await act(editor, 'requestChanges', 'Ajouter le lieu exact, merci.');
+  await editor.waitForSelector('.meta .state-draft');
+
+  // The author fixes and resubmits.
+  await go(author, `/admin/newsArticles`);
+  await go(author, `/admin/newsArticles/${encodeURIComponent(id)}`);
+  await author.waitForSelector('.comments li');
+  await author.fill(`${field('dateline')} textarea`, 'Rabat, siège de l’OIM');
+  await save(author);
+  await act(author, 'submitForReview');
+  await author.waitForSelector('.meta .state-in_review');
+
+  // The editor schedules the publish two seconds ahead, in the browser's time zone.
+  await go(editor, '/admin/newsArticles');
+  await go(editor, `/admin/newsArticles/${encodeURIComponent(id)}`);
+  await editor.waitForSelector('[data-action=publish]');
+  const at = await editor.evaluate(() => {
+    const d = new Date(Date.now() + 2000);
+    const p = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  });
+  await editor.fill('.side-panel input[type=datetime-local]', at);
+  await act(editor, 'publish');
+  await editor.waitForSelector('.scheduled');
+  await editor.screenshot({ path: `${OUT}workflow-fr.png`, fullPage: true });
+
+  // Arabic interface screenshots while the schedule runs.
+  await editor.selectOption('.lang-picker select', 'ar');
+  await editor.click('.locale-tabs button:has-text("AR")');
+  assert.equal(await editor.getAttribute('html', 'dir'), 'rtl');
+  await editor.screenshot({ path: `${OUT}edit-ar.png`, fullPage: true });
+  await axe(editor, 'edit ar');
+  await go(editor, '/admin/newsArticles');
+  await editor.waitForSelector('table.items');
+  await editor.screenshot({ path: `${OUT}list-ar.png` });
+  await axe(editor, 'list ar');
+
+  let fr;
+  for (let i = 0; i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    fr = await publicQuery(server.api, 'query($id: ID!) { newsArticle(id: $id, locale: "fr") { title dateline body { text } } }', { id });
+    if (fr.data?.newsArticle) break;
+  }
+  assert.equal(fr.data?.newsArticle?.title, 'Lancement du portail migration');
+  assert.equal(fr.data.newsArticle.dateline, 'Rabat, siège de l’OIM');
+  assert.match(fr.data.newsArticle.body.text, /Le portail ouvre/);
+  const ar = await publicQuery(server.api, 'query($id: ID!) { newsArticle(id: $id, locale: "ar") { title body { text direction } } }', { id });
+  assert.equal(ar.data.newsArticle.title, 'إطلاق بوابة الهجرة');
+  assert.match(ar.data.newsArticle.body.text, /la migration est une chance/);
+  assert.equal(ar.data.newsArticle.body.direction, 'RTL');
+  await author.context().close();
+  await editor.context().close();
+});
+
+test('two editors save the same item: neither edit is lost', async () => {
+  const a = await signIn('editor');
+  const b = await signIn('editor2');
+  const { data } = await publicQuery(server.api, '{ people(first: 1) { nodes { id } } }');
+  const id = data.people.nodes[0].id;
+  const path = `/admin/people/${encodeURIComponent(id)}`;
+  await go(a, path);
+  await go(b, path);
+  await a.waitForSelector(field('honorific'));
+  await b.waitForSelector(field('email'));
+  await a.fill(`${field('honorific')} textarea`, 'Professeure');
+  await b.fill(`${field('email')} input`, 'contact@example.org');
+  await save(a);
+  await b.click('.form-actions button[type=submit]');
+  await b.waitForSelector('.banner.warning');
+  await b.screenshot({ path: `${OUT}conflict-fr.png` });
+  await b.click('.banner.warning button >> nth=0');
+  await b.waitForSelector('.banner.ok');
+  // B's form now shows the item as saved: A's change and B's together.
+  assert.equal(await b.inputValue(`${field('honorific')} textarea`), 'Professeure');
+  assert.equal(await b.inputValue(`${field('email')} input`), 'contact@example.org');
+  await a.context().close();
+  await b.context().close();
+});
