@@ -19,6 +19,7 @@ export interface FilterValue {
 export interface Row {
   id: string;
   label: string | null;
+  slug: string;
   workflowState: string;
   updatedAt: string;
   hasUnpublishedChanges: boolean;
@@ -91,7 +92,7 @@ export function openList(type: ContentType): ListState {
   const q = `query($f: ${type.name}Filter, $o: [${type.name}Order!], $first: Int, $after: String, $last: Int, $before: String, $l: String) {
     r: ${type.list}(preview: true, locale: $l, filter: $f, orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
       totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      nodes { id label: ${type.label} workflowState updatedAt hasUnpublishedChanges availableLocales }
+      nodes { id label: ${type.label} slug workflowState updatedAt hasUnpublishedChanges availableLocales }
     }
   }`;
   let ctl: AbortController | null = null;

@@ -14,10 +14,10 @@ export function textFilter(type: ContentType, text: string): Record<string, unkn
 
 export async function findItems(type: ContentType, text: string, locale: string, signal?: AbortSignal): Promise<Ref[]> {
   const filter = textFilter(type, text);
-  const data = await gql<{ r: { nodes: { id: string; label: string | null }[] } }>(
-    `query($f: ${type.name}Filter, $l: String) { r: ${type.list}(first: 10, preview: true, locale: $l, filter: $f) { nodes { id label: ${type.label} } } }`,
+  const data = await gql<{ r: { nodes: { id: string; label: string | null; slug: string }[] } }>(
+    `query($f: ${type.name}Filter, $l: String) { r: ${type.list}(first: 10, preview: true, locale: $l, filter: $f) { nodes { id label: ${type.label} slug } } }`,
     { f: filter, l: locale },
     signal,
   );
-  return data.r.nodes.map((x) => ({ id: x.id, label: x.label ?? x.id }));
+  return data.r.nodes.map((x) => ({ id: x.id, label: x.label ?? x.slug }));
 }

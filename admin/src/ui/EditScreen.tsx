@@ -8,6 +8,7 @@ import { dirOf, locales } from '../state/app';
 import { contentLocale } from '../state/content';
 import { discardChanges, type Form, openForm, save, saveMine, takeTheirs } from '../state/editor';
 import { follow, href, navigate, unsaved } from '../state/router';
+import { may, viewer } from '../state/session';
 import { browserZone, isZone } from '../util/time';
 import { ZoneContext } from './fields/cell';
 import { Fields } from './fields/FieldView';
@@ -61,21 +62,25 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
       <Banners form={form} />
       <div class="edit-layout">
         <form class="item-form" onSubmit={submit} noValidate>
-          <ZoneContext.Provider value={zone}>
-            {isFileType(type.name) ? (
-              <MediaPanel form={form}>
+          <fieldset class="plain" disabled={!may.edit(viewer.value?.role)}>
+            <ZoneContext.Provider value={zone}>
+              {isFileType(type.name) ? (
+                <MediaPanel form={form}>
+                  <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+                </MediaPanel>
+              ) : (
                 <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
-              </MediaPanel>
-            ) : (
-              <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
-            )}
-          </ZoneContext.Provider>
-          <div class="form-actions">
-            <button type="submit" class="primary" disabled={form.status.value === 'saving' || (!!id && !form.dirty.value)}>
-              {form.status.value === 'saving' ? t('saving') : id ? t('save') : t('create')}
-            </button>
-            {form.dirty.value && <span class="unsaved">{t('unsaved')}</span>}
-          </div>
+              )}
+            </ZoneContext.Provider>
+          </fieldset>
+          {may.edit(viewer.value?.role) && (
+            <div class="form-actions">
+              <button type="submit" class="primary" disabled={form.status.value === 'saving' || (!!id && !form.dirty.value)}>
+                {form.status.value === 'saving' ? t('saving') : id ? t('save') : t('create')}
+              </button>
+              {form.dirty.value && <span class="unsaved">{t('unsaved')}</span>}
+            </div>
+          )}
         </form>
         {meta && <WorkflowPanel form={form} />}
       </div>

@@ -204,7 +204,7 @@ function Results({ s }: { s: ListState }) {
             <tr key={r.id}>
               <td>
                 <a href={href(s.type.list, r.id)} onClick={follow} dir="auto">
-                  {r.label || r.id}
+                  {r.label || r.slug}
                 </a>
               </td>
               <td>

@@ -1,4 +1,5 @@
 // One form field: its label, its widget (chosen by the schema), its error.
+import { useMemo } from 'preact/hooks';
 import { n, uiLang } from '../../i18n';
 import type { Field } from '../../schema/model';
 import type { Doc, PerLocale, Ref, Values } from '../../schema/values';
@@ -18,7 +19,7 @@ interface Props {
 }
 
 export function FieldView({ field, cell, error }: Props) {
-  const id = uid(field.name);
+  const id = useMemo(() => uid(field.name), [field.name]);
   const errId = `${id}-err`;
   const aria = { 'aria-invalid': error ? true : undefined, 'aria-describedby': error ? errId : undefined, 'aria-required': field.required || undefined };
   const grouped = ['group', 'localizedList', 'relation', 'richText', 'country', 'textList'].includes(field.widget.type) && (field.widget.type !== 'country' || field.widget.many);
