@@ -91,6 +91,7 @@ const en = {
   translations: 'Translations',
   restoredDraft: 'Your unsaved changes from {at} were kept in this browser and are back in the form.',
   discardChanges: 'Discard my changes',
+  perPage: 'Items per page',
 };
 export type Key = keyof typeof en;
 
@@ -182,6 +183,7 @@ const fr: Record<Key, string> = {
   translations: 'Traductions',
   restoredDraft: 'Vos modifications non enregistrées du {at} ont été gardées dans ce navigateur et sont de retour dans le formulaire.',
   discardChanges: 'Abandonner mes modifications',
+  perPage: 'Éléments par page',
 };
 
 const ar: Record<Key, string> = {
@@ -272,6 +274,7 @@ const ar: Record<Key, string> = {
   translations: 'الترجمات',
   restoredDraft: 'تغييراتك غير المحفوظة من {at} حُفظت في هذا المتصفح وأُعيدت إلى النموذج.',
   discardChanges: 'تجاهل تغييراتي',
+  perPage: 'عناصر في الصفحة',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, fr, ar };

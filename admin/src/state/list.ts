@@ -6,7 +6,7 @@ import type { Ref } from '../schema/values';
 import { contentLocale } from './content';
 import { textFilter } from './pick';
 
-export const PAGE = 20;
+export const PAGE_SIZES = [20, 50, 100];
 
 /** What the editor chose for one filter. */
 export interface FilterValue {
@@ -39,6 +39,7 @@ export interface ListState {
   order: Signal<{ field: string; direction: 'ASC' | 'DESC' }>;
   /** The window: the first page, after a cursor, or before one. */
   window: Signal<{ after?: string; before?: string; offset: number }>;
+  size: Signal<number>;
   page: Signal<Page | null>;
   error: Signal<string | null>;
   loading: Signal<boolean>;
@@ -84,6 +85,7 @@ export function openList(type: ContentType): ListState {
     filters: signal({}),
     order: signal({ field: type.orderFields.includes('UPDATED_AT') ? 'UPDATED_AT' : 'ID', direction: 'DESC' }),
     window: signal({ offset: 0 }),
+    size: signal(PAGE_SIZES[0] ?? 20),
     page: signal(null),
     error: signal(null),
     loading: signal(false),
@@ -103,7 +105,7 @@ export function openList(type: ContentType): ListState {
       f: filterInput(type, s.text.value, s.filters.value),
       o: [s.order.value],
       l: contentLocale.value,
-      ...(w.before ? { last: PAGE, before: w.before } : { first: PAGE, after: w.after ?? null }),
+      ...(w.before ? { last: s.size.value, before: w.before } : { first: s.size.value, after: w.after ?? null }),
     };
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -112,6 +114,7 @@ export function openList(type: ContentType): ListState {
       s.loading.value = true;
       gql<{ r: Page }>(q, vars, ctl.signal).then(
         (d) => {
+          performance.mark('relais:list-data');
           s.page.value = d.r;
           s.error.value = null;
           s.loading.value = false;
@@ -139,5 +142,5 @@ export function nextPage(s: ListState): void {
 
 export function previousPage(s: ListState): void {
   const p = s.page.value;
-  if (p?.pageInfo.startCursor) s.window.value = { before: p.pageInfo.startCursor, offset: Math.max(0, s.window.value.offset - PAGE) };
+  if (p?.pageInfo.startCursor) s.window.value = { before: p.pageInfo.startCursor, offset: Math.max(0, s.window.value.offset - s.size.value) };
 }

@@ -58,7 +58,7 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
           </p>
         )}
       </header>
-      <LocaleTabs />
+      <LocaleTabs form={form} />
       <Banners form={form} />
       <div class="edit-layout">
         <form class="item-form" onSubmit={submit} noValidate>
@@ -113,22 +113,37 @@ function Title({ form }: { form: Form }) {
   );
 }
 
-/** The content locale: which language the localised fields are being written in. */
-function LocaleTabs() {
+/** Localised fields that have text in some locale but not in `loc` (what waits for translation). */
+function missingIn(form: Form, loc: string): string[] {
+  return form.type.fields
+    .filter((f) => f.widget.type === 'localized' || f.widget.type === 'richText')
+    .filter((f) => {
+      const v = (form.values[f.name]?.value ?? {}) as Record<string, unknown>;
+      return !v[loc] && Object.values(v).some(Boolean);
+    })
+    .map((f) => f.name);
+}
+
+/** The content locale: which language the localised fields are being written in, and what each lacks. */
+function LocaleTabs({ form }: { form: Form }) {
   return (
     <div class="locale-tabs" role="group" aria-label={t('contentLanguage')}>
       <span>{t('contentLanguage')}:</span>
-      {locales.value.map((l) => (
-        <button
-          key={l.code}
-          type="button"
-          aria-pressed={contentLocale.value === l.code}
-          onClick={() => (contentLocale.value = l.code)}
-          lang={l.code}
-        >
-          {l.code.toUpperCase()}
-        </button>
-      ))}
+      {locales.value.map((l) => {
+        const missing = missingIn(form, l.code);
+        return (
+          <button
+            key={l.code}
+            type="button"
+            aria-pressed={contentLocale.value === l.code}
+            onClick={() => (contentLocale.value = l.code)}
+            title={missing.length ? `${t('missingIn', { locale: l.code })}: ${missing.map(n).join(', ')}` : undefined}
+          >
+            {l.code.toUpperCase()}
+            {missing.length > 0 && <span class="missing-count"> ({missing.length})</span>}
+          </button>
+        );
+      })}
     </div>
   );
 }

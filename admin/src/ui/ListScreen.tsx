@@ -3,7 +3,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { formatDateTime, n, t } from '../i18n';
 import type { ContentType, FilterField } from '../schema/model';
 import { countries } from '../state/app';
-import { type FilterValue, type ListState, nextPage, openList, previousPage, restart } from '../state/list';
+import { type FilterValue, type ListState, nextPage, openList, PAGE_SIZES, previousPage, restart } from '../state/list';
 import { follow, href } from '../state/router';
 import { may, viewer } from '../state/session';
 import { Picker } from './fields/RelationInput';
@@ -184,6 +184,10 @@ function FilterInput({ f, v, set }: { f: FilterField; v: FilterValue | undefined
 
 function Results({ s }: { s: ListState }) {
   const p = s.page.value;
+  // How long a page of rows takes to render, for the measuring script (performance API).
+  useEffect(() => {
+    if (p && performance.getEntriesByName('relais:list-data').length) performance.measure(`relais:list-render:${p.nodes.length}`, 'relais:list-data');
+  }, [p]);
   if (s.error.value) return <p role="alert" class="error">{s.error.value}</p>;
   if (!p) return <p aria-busy="true">{t('loading')}</p>;
   const from = p.totalCount === 0 ? 0 : s.window.value.offset + 1;
@@ -227,6 +231,20 @@ function Results({ s }: { s: ListState }) {
         <button type="button" disabled={!p.pageInfo.hasNextPage} onClick={() => nextPage(s)}>
           {t('next')}
         </button>
+        <select
+          aria-label={t('perPage')}
+          value={s.size.value}
+          onChange={(e) => {
+            s.size.value = Number(e.currentTarget.value);
+            restart(s);
+          }}
+        >
+          {PAGE_SIZES.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
       </nav>
     </section>
   );
