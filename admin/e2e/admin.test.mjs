@@ -126,7 +126,7 @@ test('an article goes from an author through review to the public, in French and
   // The author fixes and resubmits.
   await go(author, `/admin/newsArticles`);
   await go(author, `/admin/newsArticles/${encodeURIComponent(id)}`);
-  await author.waitForSelector('.comments li');
+  await author.waitForSelector('.revisions q:has-text("Ajouter le lieu exact")');
   await author.fill(`${field('dateline')} textarea`, 'Rabat, siège de l’OIM');
   await save(author);
   await act(author, 'submitForReview');

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+// Media URLs in answers are absolute, on the Relais server's origin: images may come from there.
+const csp = (api) =>
+  `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: ${api}; media-src 'self' ${api}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
 
 export function serve({ port, api }) {
   const target = new URL(api);
@@ -49,7 +51,7 @@ export function serve({ port, api }) {
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': asset ? 'public, max-age=31536000, immutable' : 'no-cache',
-      'content-security-policy': CSP,
+      'content-security-policy': csp(target.origin),
       'x-content-type-options': 'nosniff',
     });
     createReadStream(file).pipe(res);

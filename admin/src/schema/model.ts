@@ -104,6 +104,9 @@ export function buildModel(intro: Introspection): Model {
       creatable: mutations.has(`create${t.name}`),
     });
   }
+  // In the order of the root fields (organisations, missions, … as the schema lists them).
+  const order = query?.fields?.map((f) => f.name) ?? [];
+  types.sort((a, b) => order.indexOf(a.list) - order.indexOf(b.list));
   return { types, byList: new Map(types.map((c) => [c.list, c])), byName: new Map(types.map((c) => [c.name, c])), raw };
 }
 

@@ -62,7 +62,7 @@ function Toolbar({ editor, tick }: { editor: Editor; tick: number }) {
       {b('code', '</>', () => c().toggleCode().run(), editor.isActive('code'), 'Code')}
       {b(
         'link',
-        '🔗',
+        'URL',
         () => {
           const href = prompt('URL', (editor.getAttributes('link').href as string | undefined) ?? 'https://');
           if (href === null) return;
