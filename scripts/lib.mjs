@@ -83,16 +83,18 @@ export function deadline(ms, what) {
 
 // --- ports --------------------------------------------------------------------
 
+/** Whether nothing listens on 127.0.0.1:`port`. */
+export function portFree(port) {
+  return new Promise((r) => {
+    const s = createServer();
+    s.once('error', () => r(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+  });
+}
+
 /** The first port of [from, to] that is free on 127.0.0.1. */
 export async function freePort(from, to) {
-  for (let p = from; p <= to; p++) {
-    const ok = await new Promise((r) => {
-      const s = createServer();
-      s.once('error', () => r(false));
-      s.listen(p, '127.0.0.1', () => s.close(() => r(true)));
-    });
-    if (ok) return p;
-  }
+  for (let p = from; p <= to; p++) if (await portFree(p)) return p;
   fail(`no free port in ${from}-${to}`);
 }
 
