@@ -92,6 +92,12 @@ const en = {
   restoredDraft: 'Your unsaved changes from {at} were kept in this browser and are back in the form.',
   discardChanges: 'Discard my changes',
   perPage: 'Items per page',
+  previewLink: 'Preview link',
+  previewHelp: 'Give it to a frontend as previewToken; it works until {at} and is shown only once.',
+  copy: 'Copy',
+  mine: 'Mine',
+  theirs: 'Theirs (saved)',
+  conflictMerge: 'Keep these choices, then save',
 };
 export type Key = keyof typeof en;
 
@@ -184,6 +190,12 @@ const fr: Record<Key, string> = {
   restoredDraft: 'Vos modifications non enregistrées du {at} ont été gardées dans ce navigateur et sont de retour dans le formulaire.',
   discardChanges: 'Abandonner mes modifications',
   perPage: 'Éléments par page',
+  previewLink: 'Lien de prévisualisation',
+  previewHelp: "À passer à un site comme previewToken ; valable jusqu'au {at}, affiché une seule fois.",
+  copy: 'Copier',
+  mine: 'La mienne',
+  theirs: 'La leur (enregistrée)',
+  conflictMerge: 'Garder ces choix, puis enregistrer',
 };
 
 const ar: Record<Key, string> = {
@@ -275,6 +287,12 @@ const ar: Record<Key, string> = {
   restoredDraft: 'تغييراتك غير المحفوظة من {at} حُفظت في هذا المتصفح وأُعيدت إلى النموذج.',
   discardChanges: 'تجاهل تغييراتي',
   perPage: 'عناصر في الصفحة',
+  previewLink: 'رابط المعاينة',
+  previewHelp: 'يُمرَّر إلى الموقع كـ previewToken؛ صالح حتى {at} ويُعرض مرة واحدة.',
+  copy: 'نسخ',
+  mine: 'نسختي',
+  theirs: 'نسختهم (المحفوظة)',
+  conflictMerge: 'احتفظ بهذه الاختيارات ثم احفظ',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, fr, ar };
@@ -284,6 +302,7 @@ export const names: Record<Lang, Record<string, string>> = {
   en: {
     Organisation: 'Organisations', Mission: 'Missions', ThematicAxis: 'Thematic axes', Project: 'Projects',
     Event: 'Events', NewsArticle: 'News', Person: 'People', MediaAsset: 'Media',
+    save: 'saved', publish: 'published', changes_requested: 'changes requested', unpublish: 'unpublished', restore: 'restored',
   },
   fr: {
     Organisation: 'Organisations', Mission: 'Missions', ThematicAxis: 'Axes thématiques', Project: 'Projets',
@@ -315,6 +334,7 @@ export const names: Record<Lang, Record<string, string>> = {
     WORKSHOP: 'Atelier', CONFERENCE: 'Conférence', TRAINING: 'Formation', SEMINAR: 'Séminaire', MEETING: 'Réunion',
     OTHER: 'Autre', NATIONAL: 'Nationale', REGIONAL: 'Régionale', GLOBAL: 'Mondiale', LOCAL: 'Locale',
     IMAGE: 'Image', VIDEO: 'Vidéo', DOCUMENT: 'Document',
+    save: 'enregistrement', publish: 'publication', changes_requested: 'modifications demandées', unpublish: 'dépublication', restore: 'restauration',
   },
   ar: {
     Organisation: 'المنظمات', Mission: 'البعثات', ThematicAxis: 'المحاور', Project: 'المشاريع',
@@ -342,6 +362,7 @@ export const names: Record<Lang, Record<string, string>> = {
     PLANNED: 'مخطط', ONGOING: 'جارٍ', COMPLETED: 'مكتمل', SUSPENDED: 'معلّق', CANCELLED: 'ملغى',
     WORKSHOP: 'ورشة', CONFERENCE: 'مؤتمر', TRAINING: 'تدريب', SEMINAR: 'ندوة', MEETING: 'اجتماع', OTHER: 'أخرى',
     NATIONAL: 'وطني', REGIONAL: 'إقليمي', GLOBAL: 'عالمي', LOCAL: 'محلي', IMAGE: 'صورة', VIDEO: 'فيديو', DOCUMENT: 'وثيقة',
+    save: 'حفظ', publish: 'نشر', changes_requested: 'طُلبت تعديلات', unpublish: 'إلغاء النشر', restore: 'استعادة',
   },
 };
 

@@ -21,6 +21,13 @@ export interface ItemMeta {
   scheduledChanges: { id: string; action: string; at: string; timeZone: string | null; status: string }[];
 }
 
+export interface Conflict {
+  meta: ItemMeta;
+  theirs: Values;
+  /** What the form was based on when the conflict was found. */
+  base: Values;
+}
+
 export interface Form {
   type: ContentType;
   id: string | null;
@@ -30,8 +37,8 @@ export interface Form {
   errors: Signal<Record<string, string>>;
   status: Signal<'loading' | 'ready' | 'saving' | 'error'>;
   message: Signal<{ kind: 'ok' | 'error'; text: string } | null>;
-  /** Set when a save found a newer version: the server's version number. */
-  conflict: Signal<number | null>;
+  /** Set when a save found a newer version: the item as it now stands on the server. */
+  conflict: Signal<Conflict | null>;
   dirty: Signal<boolean>;
   /** Unsaved changes found in this browser from an earlier visit, now restored. */
   restored: Signal<Draft | null>;
@@ -111,8 +118,8 @@ export function openForm(type: ContentType, id: string | null): Form {
   return form;
 }
 
-/** Reads the item (in every locale for the fields served per locale) into the form. */
-export async function load(form: Form, keep = false): Promise<void> {
+/** Reads the item (in every locale for the fields served per locale) as form values. */
+export async function read(form: Form): Promise<{ meta: ItemMeta; values: Values } | null> {
   const { type, id } = form;
   const def = defaultLocale();
   const perLocale = selection(perLocaleFields(type.fields), labelOf);
@@ -124,19 +131,25 @@ export async function load(form: Form, keep = false): Promise<void> {
     item: ${type.one}(id: $id, preview: true, locale: "${def}") { ${META} ${selection(type.fields, labelOf)} }
     ${others}
   }`;
+  const data = await gql<Record<string, Record<string, unknown> | null>>(q, { id });
+  const item = data.item;
+  if (!item) return null;
+  const byLocale = Object.fromEntries(locales.value.map((l) => [l.code, l.code === def ? item : (data[`l_${l.code}`] ?? null)]));
+  return { meta: item as unknown as ItemMeta, values: fromApi(type.fields, item, byLocale, fallbacksOf(), def) };
+}
+
+/** Loads the item into the form; `keep` keeps the values being edited (only what they are compared with changes). */
+export async function load(form: Form, keep = false): Promise<void> {
   try {
-    const data = await gql<Record<string, Record<string, unknown> | null>>(q, { id });
-    const item = data.item;
-    if (!item) {
+    const got = await read(form);
+    if (!got) {
       form.status.value = 'error';
       form.message.value = { kind: 'error', text: 'NOT_FOUND' };
       return;
     }
-    const byLocale = Object.fromEntries(locales.value.map((l) => [l.code, l.code === def ? item : (data[`l_${l.code}`] ?? null)]));
-    form.meta.value = item as unknown as ItemMeta;
-    const v = fromApi(type.fields, item, byLocale, fallbacksOf(), def);
-    if (keep) form.initial.value = v;
-    else setValues(form, v);
+    form.meta.value = got.meta;
+    if (keep) form.initial.value = got.values;
+    else setValues(form, got.values);
     form.status.value = 'ready';
   } catch (e) {
     form.status.value = 'error';
@@ -184,10 +197,9 @@ export async function save(form: Form, version?: number): Promise<string | null>
       return null;
     }
     if (e.code === 'CONFLICT') {
-      const now = await gql<{ item: { version: number } | null }>(`query($id: ID!) { item: ${type.one}(id: $id, preview: true) { version } }`, {
-        id: form.id,
-      }).catch(() => null);
-      form.conflict.value = now?.item?.version ?? -1;
+      const now = await read(form).catch(() => null);
+      if (now) form.conflict.value = { meta: now.meta, theirs: now.values, base: form.initial.value };
+      else form.message.value = { kind: 'error', text: e.message };
       return null;
     }
     // Errors naming a field go next to it (by its top-level name); the rest on top.
@@ -202,15 +214,32 @@ export async function save(form: Form, version?: number): Promise<string | null>
   }
 }
 
-/** After a conflict: send my changes on top of the newer version (their other changes stay). */
-export async function saveMine(form: Form): Promise<void> {
-  const v = form.conflict.value;
-  if (v == null || v < 0) return;
-  await save(form, v);
+/** The fields where mine and theirs differ, with who changed each since the common base. */
+export function conflictFields(form: Form, c: Conflict): { name: string; mine: Value; theirs: Value; byMe: boolean; byThem: boolean }[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return form.type.fields
+    .map((f) => {
+      const mine = form.values[f.name]?.value ?? null;
+      const theirs = c.theirs[f.name] ?? null;
+      const base = c.base[f.name] ?? null;
+      return { name: f.name, mine, theirs, byMe: !same(mine, base), byThem: !same(theirs, base) };
+    })
+    .filter((x) => !same(x.mine, x.theirs) && (x.byMe || x.byThem));
 }
 
-/** After a conflict: drop my changes and load theirs. */
-export async function takeTheirs(form: Form): Promise<void> {
+/**
+ * Ends a conflict: the form is now based on their version; each field holds
+ * mine or theirs as chosen (a field only they changed keeps theirs unless
+ * chosen otherwise). Saving then sends my kept changes with their version.
+ */
+export function resolveConflict(form: Form, keepMine: Set<string>): void {
+  const c = form.conflict.value;
+  if (!c) return;
+  for (const f of form.type.fields) {
+    const s = form.values[f.name];
+    if (s && !keepMine.has(f.name)) s.value = c.theirs[f.name] ?? null;
+  }
+  form.initial.value = c.theirs;
+  form.meta.value = c.meta;
   form.conflict.value = null;
-  await load(form);
 }

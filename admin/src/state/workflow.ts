@@ -105,3 +105,20 @@ export async function restore(form: Form, revision: number): Promise<string | nu
     return (e as Error).message;
   }
 }
+
+/** A token that shows this draft to a frontend without a login (shown once). */
+export async function createPreviewLink(id: string): Promise<{ token: string; expiresAt: string }> {
+  const d = await gql<{ r: { token: string; expiresAt: string } }>('mutation($id: ID!) { r: createPreviewLink(id: $id) { token expiresAt } }', { id });
+  return d.r;
+}
+
+/** Says "I am editing this" now and every four minutes (the lock lasts five); returns the stop. */
+export function holdLock(id: string): () => void {
+  const take = () => void gql('mutation($id: ID!) { lockItem(id: $id) { expiresAt } }', { id }).catch(() => undefined);
+  take();
+  const timer = setInterval(take, 4 * 60 * 1000);
+  return () => {
+    clearInterval(timer);
+    void gql('mutation($id: ID!) { unlockItem(id: $id) }', { id }).catch(() => undefined);
+  };
+}

@@ -6,9 +6,11 @@ import type { ContentType, Field } from '../schema/model';
 import type { PerLocale, Value } from '../schema/values';
 import { dirOf, locales } from '../state/app';
 import { contentLocale } from '../state/content';
-import { discardChanges, type Form, openForm, save, saveMine, takeTheirs } from '../state/editor';
+import { discardChanges, type Form, openForm, save } from '../state/editor';
+import { ConflictView } from './ConflictView';
 import { follow, href, navigate, unsaved } from '../state/router';
 import { may, viewer } from '../state/session';
+import { holdLock } from '../state/workflow';
 import { browserZone, isZone } from '../util/time';
 import { ZoneContext } from './fields/cell';
 import { Fields } from './fields/FieldView';
@@ -28,6 +30,8 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
     },
     [form],
   );
+  // The soft lock: others see who is editing while the form is open (editors only).
+  useEffect(() => (id && may.edit(viewer.value?.role) ? holdLock(id) : undefined), [id]);
   const zone = () => {
     const z = form.values.timeZone?.value;
     return typeof z === 'string' && z && isZone(z) ? z : browserZone();
@@ -150,20 +154,9 @@ function LocaleTabs({ form }: { form: Form }) {
 
 function Banners({ form }: { form: Form }) {
   const msg = form.message.value;
-  const conflict = form.conflict.value;
   return (
     <div class="banners" aria-live="polite">
-      {conflict != null && (
-        <div class="banner warning" role="alert">
-          <p>{t('conflict', { version: conflict })}</p>
-          <button type="button" onClick={() => void saveMine(form)}>
-            {t('conflictKeepMine')}
-          </button>{' '}
-          <button type="button" onClick={() => void takeTheirs(form)}>
-            {t('conflictTakeTheirs')}
-          </button>
-        </div>
-      )}
+      <ConflictView form={form} />
       {form.restored.value && (
         <div class="banner warning">
           <p>{t('restoredDraft', { at: formatDateTime(form.restored.value.savedAt) })}</p>

@@ -1,10 +1,10 @@
 // Beside the form: transitions the viewer's role allows, scheduled changes, comments, revisions.
 import { useSignal } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
-import { formatDateTime, t } from '../i18n';
+import { formatDateTime, n, t } from '../i18n';
 import type { Form } from '../state/editor';
 import { may, viewer } from '../state/session';
-import { type Action, addComment, cancelScheduled, type Change, diff, openHistory, restore, transition } from '../state/workflow';
+import { type Action, addComment, createPreviewLink, cancelScheduled, type Change, diff, openHistory, restore, transition } from '../state/workflow';
 import { browserZone, fromLocalInput, offsetText, zoneOffset } from '../util/time';
 
 /** Which transitions the state allows, and who may run them (the server decides in the end). */
@@ -89,6 +89,7 @@ export function WorkflowPanel({ form }: { form: Form }) {
           </p>
         ))}
       </section>
+      <PreviewLink itemId={meta.id} />
       <Comments itemId={meta.id} comments={history.value?.comments ?? []} refresh={refresh} />
       <Revisions form={form} revisions={history.value?.revisions ?? []} />
     </aside>
@@ -141,9 +142,13 @@ function Revisions({ form, revisions }: { form: Form; revisions: { number: numbe
         {revisions.map((r) => (
           <li key={r.number}>
             <span>
-              #{r.number} {r.kind} · {formatDateTime(r.createdAt)} · {r.author?.email}
+              #{r.number} {n(r.kind)} · {formatDateTime(r.createdAt)} · <bdi>{r.author?.email}</bdi>
             </span>
-            {r.message && <q dir="auto">{r.message}</q>}
+            {r.message && (
+              <q class="message" dir="auto">
+                {r.message}
+              </q>
+            )}
             {latest !== undefined && r.number !== latest && (
               <span class="revision-tools">
                 <button type="button" onClick={async () => (changes.value = { from: r.number, list: await diff(form.meta.value?.id ?? '', r.number, latest) })}>
@@ -191,3 +196,26 @@ function Revisions({ form, revisions }: { form: Form; revisions: { number: numbe
 }
 
 const show = (v: unknown) => (v == null ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+
+function PreviewLink({ itemId }: { itemId: string }) {
+  const link = useSignal<{ token: string; expiresAt: string } | null>(null);
+  if (!may.review(viewer.value?.role) && !may.edit(viewer.value?.role)) return null;
+  return (
+    <section>
+      <h2>{t('previewLink')}</h2>
+      {link.value ? (
+        <>
+          <input readOnly dir="ltr" value={link.value.token} aria-label={t('previewLink')} onFocus={(e) => e.currentTarget.select()} />
+          <small>{t('previewHelp', { at: formatDateTime(link.value.expiresAt) })}</small>{' '}
+          <button type="button" onClick={() => void navigator.clipboard?.writeText(link.value?.token ?? '')}>
+            {t('copy')}
+          </button>
+        </>
+      ) : (
+        <button type="button" onClick={async () => (link.value = await createPreviewLink(itemId))}>
+          {t('previewLink')}
+        </button>
+      )}
+    </section>
+  );
+}
