@@ -12,12 +12,14 @@ const OUT = new URL('../test-output/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
 let server;
 let browser;
+const cspViolations = [];
 
 before(async () => {
   server = await startServer();
   browser = await chromium.launch(CHROMIUM);
 });
 after(async () => {
+  assert.deepEqual(cspViolations, []);
   await browser?.close();
   await server?.stop();
 });
@@ -26,6 +28,10 @@ async function signIn(who, lang = 'fr-FR') {
   const context = await browser.newContext({ locale: lang, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${who}] page error:`, e.message));
+  // The strict Content-Security-Policy must hold: no inline script or style anywhere.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspViolations.push(`[${who}] ${m.text()}`);
+  });
   await page.goto(`${server.admin}/admin/`);
   await page.fill('#login-email', `${who}@example.org`);
   await page.fill('#login-password', PASSWORD);
@@ -189,6 +195,7 @@ test('two editors save the same item: neither edit is lost', async () => {
   await save(a);
   await b.click('.form-actions button[type=submit]');
   await b.waitForSelector('.banner.warning');
+  await b.evaluate(() => scrollTo(0, 0));
   await b.screenshot({ path: `${OUT}conflict-fr.png` });
   await b.click('.banner.warning button >> nth=0');
   await b.waitForSelector('.banner.ok');

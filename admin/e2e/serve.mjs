@@ -11,7 +11,7 @@ const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 // Media URLs in answers are absolute, on the Relais server's origin: images may come from there.
 const csp = (api) =>
-  `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: ${api}; media-src 'self' ${api}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
+  `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: ${api}; media-src 'self' ${api}; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
 
 export function serve({ port, api }) {
   const target = new URL(api);

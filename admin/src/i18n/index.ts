@@ -35,8 +35,13 @@ export function n(name: string): string {
   return names[uiLang.value][name] ?? humanise(name);
 }
 
-/** A date-time for people, in the interface language. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** A date-time for people, in the interface language (one formatter per language: making one is slow). */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '';
-  return new Date(iso).toLocaleString(uiLang.value === 'ar' ? 'ar-MA' : uiLang.value, { dateStyle: 'medium', timeStyle: 'short' });
+  const lang = uiLang.value === 'ar' ? 'ar-MA' : uiLang.value;
+  let f = formats.get(lang);
+  if (!f) formats.set(lang, (f = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' })));
+  return f.format(new Date(iso));
 }

@@ -2,6 +2,7 @@
 import { Editor } from '@tiptap/core';
 import { type ApiDoc, toApi, toEditor } from './convert';
 import { extensions } from './extensions';
+import './prosemirror.css';
 
 export function createEditor(opts: {
   element: HTMLElement;
@@ -13,6 +14,8 @@ export function createEditor(opts: {
   return new Editor({
     element: opts.element,
     extensions: extensions(),
+    // Its styles come from prosemirror.css: an injected <style> would break the Content-Security-Policy.
+    injectCSS: false,
     content: toEditor(opts.doc),
     editorProps: { attributes: opts.attributes },
     onUpdate: ({ editor }) => opts.onChange(toApi(editor.getJSON())),
