@@ -114,7 +114,7 @@ async function postgresOutage() {
       for (let attempt = 1; ; attempt++) {
         const r = await call('write', CREATE, { i: { slug, title: fr(`Faults ${slug}`) } }, { token, idempotencyKey: key });
         if (r.ok || (r.code === 'CONFLICT' && attempt > 1)) { acked.set(slug, `Faults ${slug}`); break; }
-        if (stop && attempt > 40) break;
+        if (stop && attempt > 20) break;
         await sleep(r.code === 'DB_UNAVAILABLE' ? 250 : 100);
       }
       await sleep(20);
@@ -130,21 +130,24 @@ async function postgresOutage() {
     }
   }
   const load = [...[1, 2, 3].map(writer), ...[1, 2, 3].map(reader)];
-  await sleep(4000);
-
-  const tStop = now();
-  pgStop('immediate');
-  pgRunning = false;
-  const tStopped = now();
-  await sleep(opt.outageSecs * 1000);
-  const tStartCmd = now();
-  pgStart();
-  pgRunning = true;
-  const tReady = now();
-  // Run until requests have succeeded for a while after the return.
-  await sleep(4000);
-  stop = true;
-  await Promise.all(load);
+  let tStop, tStopped, tStartCmd, tReady;
+  try {
+    await sleep(4000);
+    tStop = now();
+    pgStop('immediate');
+    pgRunning = false;
+    tStopped = now();
+    await sleep(opt.outageSecs * 1000);
+    tStartCmd = now();
+    pgStart();
+    pgRunning = true;
+    tReady = now();
+    // Run until requests have succeeded for a while after the return.
+    await sleep(4000);
+  } finally {
+    stop = true;
+    await Promise.all(load);
+  }
 
   // During the outage: requests that started after the stop returned and ended before PostgreSQL was back.
   const outage = log.filter((e) => e.t0 >= tStopped && e.t1 <= tStartCmd);

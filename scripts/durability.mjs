@@ -128,13 +128,20 @@ async function runOne(db) {
   const writers = Array.from({ length: opt.writers }, (_, w) => writer(w + 1));
   const restarts = [];
   let kills = 0;
-  for (let k = 0; k < opt.kills; k++) {
-    await sleep(1500 + Math.random() * 1500);
-    await server.kill9();
-    kills++;
-    restarts.push(await server.start());
-    lastStart = now();
-    process.stderr.write(`\r${db}: ${kills}/${opt.kills} kills, ${ledger.size} writes started  `);
+  try {
+    for (let k = 0; k < opt.kills; k++) {
+      await sleep(1500 + Math.random() * 1500);
+      await server.kill9();
+      kills++;
+      restarts.push(await server.start());
+      lastStart = now();
+      process.stderr.write(`\r${db}: ${kills}/${opt.kills} kills, ${ledger.size} writes started  `);
+    }
+  } catch (e) { // the server did not come back: let the writers give up at once
+    stopping = true;
+    stopAt = now() - 120_000;
+    await Promise.all(writers);
+    throw e;
   }
   // Let the writers run a moment on the final server, then finish their current write.
   await sleep(1000);
