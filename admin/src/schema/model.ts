@@ -13,6 +13,7 @@ export type Widget =
   | { type: 'datetime' }
   | { type: 'json' }
   | { type: 'enum'; values: string[] }
+  | { type: 'enumList'; values: string[] }
   /** `[LocalizedStringInput!]`: one text per locale. */
   | { type: 'localized' }
   /** `[[LocalizedStringInput!]!]`: an ordered list of texts, each per locale. */
@@ -144,7 +145,7 @@ function widgetFor(raw: Map<string, RawType>, f: RawField, of: RawField | undefi
   if (name === LOCALIZED) return lists > 1 ? { type: 'localizedList' } : { type: 'localized' };
   if (name === RICH) return { type: 'richText' };
   if (name === LINK) return { type: 'relation', many: true, target: targetOf(raw, of) ?? '', withRole: true };
-  if (kind === 'ENUM') return { type: 'enum', values: raw.get(name)?.enumValues?.map((v) => v.name) ?? [] };
+  if (kind === 'ENUM') return { type: lists > 0 ? 'enumList' : 'enum', values: raw.get(name)?.enumValues?.map((v) => v.name) ?? [] };
   if (kind === 'INPUT_OBJECT') {
     const sub = raw.get(name);
     const subObject = raw.get(objName);

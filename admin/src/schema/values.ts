@@ -128,6 +128,7 @@ export function fromApi(
         out[f.name] = typeof raw === 'boolean' ? raw : null;
         break;
       case 'textList':
+      case 'enumList':
         out[f.name] = (raw as string[] | null) ?? [];
         break;
       case 'json':
@@ -207,6 +208,8 @@ function inputOf(f: Field, v: Value | undefined): unknown {
       return v ?? null;
     case 'textList':
       return (v as string[] | undefined)?.filter((s) => s.trim() !== '') ?? [];
+    case 'enumList':
+      return (v as string[] | undefined) ?? [];
     case 'json': {
       const s = String(v ?? '').trim();
       return s === '' ? null : (JSON.parse(s) as unknown);

@@ -2,7 +2,8 @@
 import { LANGS, n, t, uiLang, type Lang } from '../i18n';
 import { bootError, loadCountries, schema } from '../state/app';
 import { follow, href, route } from '../state/router';
-import { logout, sessionExpired, viewer } from '../state/session';
+import { logout, may, sessionExpired, viewer } from '../state/session';
+import { Settings, SETTINGS, type SettingsPage } from './Settings';
 import { EditScreen } from './EditScreen';
 import { Home } from './Home';
 import { ListScreen } from './ListScreen';
@@ -46,6 +47,7 @@ function Screen() {
   const { list, id } = route.value;
   const m = schema.value;
   if (!list || !m) return <Home />;
+  if ((SETTINGS as readonly string[]).includes(list) && !m.byList.has(list) && may.admin(viewer.value?.role)) return <Settings page={list as SettingsPage} />;
   const type = m.byList.get(list);
   if (!type) return <p role="alert">{t('notFound')}</p>;
   if (id) return <EditScreen type={type} id={id === 'new' ? null : id} key={id} />;
@@ -69,6 +71,14 @@ function Nav() {
               </a>
             </li>
           ))}
+          {may.admin(viewer.value?.role) &&
+            SETTINGS.map((p) => (
+              <li key={p} class="settings-link">
+                <a href={href(p)} onClick={follow} aria-current={current === p ? 'page' : undefined}>
+                  {t(p)}
+                </a>
+              </li>
+            ))}
         </ul>
       </nav>
       <div class="who">

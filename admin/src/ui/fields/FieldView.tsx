@@ -22,7 +22,7 @@ export function FieldView({ field, cell, error }: Props) {
   const id = useMemo(() => uid(field.name), [field.name]);
   const errId = `${id}-err`;
   const aria = { 'aria-invalid': error ? true : undefined, 'aria-describedby': error ? errId : undefined, 'aria-required': field.required || undefined };
-  const grouped = ['group', 'localizedList', 'relation', 'richText', 'country', 'textList'].includes(field.widget.type) && (field.widget.type !== 'country' || field.widget.many);
+  const grouped = ['group', 'localizedList', 'relation', 'richText', 'country', 'enumList'].includes(field.widget.type) && (field.widget.type !== 'country' || field.widget.many);
   const label = (
     <>
       {n(field.name)}
@@ -89,6 +89,23 @@ function Widget({ field, cell, id, aria }: { field: Field; cell: Cell; id: strin
           ))}
         </select>
       );
+    case 'enumList': {
+      const chosen = (cell.get() as string[] | null) ?? [];
+      return (
+        <span class="checks">
+          {w.values.map((v) => (
+            <label key={v}>
+              <input
+                type="checkbox"
+                checked={chosen.includes(v)}
+                onChange={(e) => cell.set(e.currentTarget.checked ? [...chosen, v] : chosen.filter((x) => x !== v))}
+              />{' '}
+              {n(v)}
+            </label>
+          ))}
+        </span>
+      );
+    }
     case 'boolean':
       return (
         <input
