@@ -110,6 +110,7 @@ test('an article goes from an author through review to the public, in French and
   await author.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.3);
   await author.fill(`${field('altText')} textarea`, 'Participants à Rabat');
   await author.screenshot({ path: `${OUT}media-fr.png`, fullPage: true });
+  await axe(author, 'media fr');
   await save(author);
   assert.equal(await author.locator('.banner.ok').count(), 1, await author.locator('.banner.error, .field-error').allTextContents().then(String));
 
@@ -151,6 +152,7 @@ test('an article goes from an author through review to the public, in French and
   await act(editor, 'publish');
   await editor.waitForSelector('.scheduled');
   await editor.screenshot({ path: `${OUT}workflow-fr.png`, fullPage: true });
+  await axe(editor, 'workflow fr');
 
   // Arabic interface screenshots while the schedule runs.
   await editor.selectOption('.lang-picker select', 'ar');
@@ -162,6 +164,11 @@ test('an article goes from an author through review to the public, in French and
   await editor.waitForSelector('table.items');
   await editor.screenshot({ path: `${OUT}list-ar.png` });
   await axe(editor, 'list ar');
+  await go(editor, '/admin/mediaAssets');
+  await editor.click('table.items tbody a');
+  await editor.waitForSelector('.focal img');
+  await editor.screenshot({ path: `${OUT}media-ar.png`, fullPage: true });
+  await axe(editor, 'media ar');
 
   let fr;
   for (let i = 0; i < 40; i++) {

@@ -155,7 +155,7 @@ function FilterInput({ f, v, set }: { f: FilterField; v: FilterValue | undefined
               </button>
             </span>
           ) : (
-            <Picker id={id} target={f.target} exclude={[]} onPick={(ref) => set({ ref })} />
+            <Picker id={id} label={n(f.name)} target={f.target} exclude={[]} onPick={(ref) => set({ ref })} />
           )}
         </div>
       );

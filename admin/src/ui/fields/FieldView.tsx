@@ -70,7 +70,7 @@ function Widget({ field, cell, id, aria }: { field: Field; cell: Cell; id: strin
     case 'richText':
       return <RichTextInput cell={cell as Cell<Record<string, Doc | null>>} label={n(field.name)} />;
     case 'relation':
-      return <RelationInput widget={w} cell={cell as Cell<Ref | Ref[] | null>} id={id} />;
+      return <RelationInput widget={w} cell={cell as Cell<Ref | Ref[] | null>} id={id} label={n(field.name)} />;
     case 'country':
       return <CountryInput many={w.many} cell={cell as Cell<string | string[]>} id={id} aria={aria} />;
     case 'group':

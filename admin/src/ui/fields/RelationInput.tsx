@@ -11,7 +11,7 @@ import type { Cell } from './cell';
 
 type Relation = Extract<Widget, { type: 'relation' }>;
 
-export function RelationInput({ widget, cell, id }: { widget: Relation; cell: Cell<Ref | Ref[] | null>; id: string }) {
+export function RelationInput({ widget, cell, id, label }: { widget: Relation; cell: Cell<Ref | Ref[] | null>; id: string; label?: string }) {
   const value = cell.get();
   const refs = widget.many ? ((value as Ref[] | null) ?? []) : value ? [value as Ref] : [];
   const put = (next: Ref[]) => cell.set(widget.many ? next : (next[0] ?? null));
@@ -42,14 +42,14 @@ export function RelationInput({ widget, cell, id }: { widget: Relation; cell: Ce
         </ol>
       )}
       {(widget.many || refs.length === 0) && (
-        <Picker id={id} target={widget.target} exclude={refs.map((r) => r.id)} onPick={(r) => put(widget.many ? [...refs, { ...r, ...(widget.withRole ? { role: {} } : {}) }] : [r])} />
+        <Picker id={id} label={label} target={widget.target} exclude={refs.map((r) => r.id)} onPick={(r) => put(widget.many ? [...refs, { ...r, ...(widget.withRole ? { role: {} } : {}) }] : [r])} />
       )}
     </div>
   );
 }
 
 /** A search box listing matching items of `target`; choosing one calls onPick. */
-export function Picker({ id, target, exclude, onPick }: { id: string; target: string; exclude: string[]; onPick: (r: Ref) => void }) {
+export function Picker({ id, label, target, exclude, onPick }: { id: string; label?: string | undefined; target: string; exclude: string[]; onPick: (r: Ref) => void }) {
   const text = useSignal('');
   const open = useSignal(false);
   const results = useSignal<Ref[] | null>(null);
@@ -77,6 +77,7 @@ export function Picker({ id, target, exclude, onPick }: { id: string; target: st
         id={id}
         type="search"
         placeholder={t('searchToAdd')}
+        aria-label={label ? `${label}: ${t('searchToAdd')}` : t('searchToAdd')}
         value={text.value}
         onFocus={() => (open.value = true)}
         onInput={(e) => (text.value = e.currentTarget.value)}
