@@ -212,3 +212,28 @@ test('two editors save the same item: neither edit is lost', async () => {
   await a.context().close();
   await b.context().close();
 });
+
+test('a session that ends keeps what was typed: sign in again and save', async () => {
+  const page = await signIn('author');
+  await go(page, '/admin/newsArticles/new');
+  await page.fill(`${field('title')} textarea`, 'Brouillon gardé après la fin de session');
+  // End every session of this user from elsewhere (as an expiry would).
+  const login = await publicQuery(server.api, 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', { e: 'author@example.org', p: PASSWORD });
+  await fetch(`${server.api}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${login.data.login.token}` },
+    body: JSON.stringify({ query: 'mutation { logoutEverywhere }' }),
+  });
+  await page.click('.form-actions button[type=submit]');
+  await page.waitForSelector('.overlay .login');
+  assert.equal(await page.inputValue(`${field('title')} textarea`), 'Brouillon gardé après la fin de session');
+  await page.fill('.overlay #login-email', 'author@example.org');
+  await page.fill('.overlay #login-password', PASSWORD);
+  await page.click('.overlay button[type=submit]');
+  await page.waitForSelector('.overlay', { state: 'detached' });
+  await page.click('.form-actions button[type=submit]');
+  await page.waitForURL(/newsArticles\/[^/]+$/);
+  await page.waitForSelector('.side-panel');
+  assert.equal(await page.inputValue(`${field('title')} textarea`), 'Brouillon gardé après la fin de session');
+  await page.context().close();
+});

@@ -18,6 +18,8 @@ export const viewer = signal<Viewer | null | undefined>(undefined);
 export const sessionExpired = signal(false);
 
 onUnauthenticated(() => {
+  // A token the server no longer takes must not go with the next sign-in.
+  forgetLogin();
   if (viewer.value) sessionExpired.value = true;
 });
 
@@ -33,6 +35,7 @@ export async function loadViewer(): Promise<void> {
 export async function login(email: string, password: string): Promise<void> {
   // The cookie form when the server offers it; a bearer token otherwise (temporary).
   const cookie = loginTakesCookie() ? ', cookie: true' : '';
+  forgetLogin();
   const data = await gql<{ login: { token: string | null; user: Viewer } }>(
     `mutation($e: String!, $p: String!) { login(email: $e, password: $p${cookie}) { token expiresAt user { id email role } } }`,
     { e: email, p: password },
