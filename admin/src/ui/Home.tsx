@@ -5,6 +5,7 @@ import { gql } from '../api/client';
 import { formatDateTime, n, t } from '../i18n';
 import { model } from '../schema/model';
 import { follow, href } from '../state/router';
+import { locales } from '../state/app';
 import { may, viewer } from '../state/session';
 import { StateBadge } from './StateBadge';
 
@@ -36,6 +37,7 @@ export function Home() {
       {!data.value && <p aria-busy="true">{t('loading')}</p>}
       {data.value && may.review(viewer.value?.role) && <Queue title={t('reviewQueue')} items={data.value.reviewQueue} />}
       {data.value && <Queue title={t('myDrafts')} items={data.value.myDrafts} />}
+      <ToTranslate />
     </main>
   );
 }
@@ -61,6 +63,64 @@ function Queue({ title, items }: { title: string; items: Item[] }) {
           })}
         </ul>
       )}
+    </section>
+  );
+}
+
+interface Untranslated {
+  list: string;
+  typeName: string;
+  id: string;
+  label: string | null;
+  missing: string[];
+}
+
+/** Per locale, items without text of their own in it (the 100 latest changed per type). */
+function ToTranslate() {
+  const items = useSignal<Untranslated[] | null>(null);
+  useEffect(() => {
+    const types = model().types;
+    const q = types
+      .map((ct) => `${ct.list}: ${ct.list}(first: 100, preview: true, orderBy: [{ field: UPDATED_AT, direction: DESC }]) { nodes { id label: ${ct.label} availableLocales } }`)
+      .join(' ');
+    gql<Record<string, { nodes: { id: string; label: string | null; availableLocales: string[] }[] }>>(`{ ${q} }`).then(
+      (d) =>
+        (items.value = types.flatMap((ct) =>
+          (d[ct.list]?.nodes ?? []).map((x) => ({
+            list: ct.list,
+            typeName: ct.name,
+            id: x.id,
+            label: x.label,
+            missing: locales.value.map((l) => l.code).filter((c) => !x.availableLocales.includes(c)),
+          })),
+        )),
+      () => undefined,
+    );
+  }, []);
+  if (!items.value) return null;
+  return (
+    <section>
+      <h2>{t('toTranslate')}</h2>
+      {locales.value
+        .filter((l) => !l.isDefault)
+        .map((l) => {
+          const waiting = (items.value ?? []).filter((i) => i.missing.includes(l.code));
+          return (
+            <details key={l.code}>
+              <summary>{t('missingCount', { n: waiting.length, locale: l.code })}</summary>
+              <ul class="queue">
+                {waiting.slice(0, 50).map((i) => (
+                  <li key={i.id}>
+                    <a href={href(i.list, i.id)} onClick={follow} dir="auto">
+                      {i.label || i.id}
+                    </a>{' '}
+                    <span class="muted">{n(i.typeName)}</span>
+                  </li>
+                ))}
+              </ul>
+            </details>
+          );
+        })}
     </section>
   );
 }

@@ -56,10 +56,10 @@ function Toolbar({ editor, tick }: { editor: Editor; tick: number }) {
   const dirNow = (editor.state.selection.$from.node(1)?.attrs.dir as string | null | undefined) ?? null;
   return (
     <div class="rt-toolbar" role="toolbar" aria-label={t('edit')}>
-      {b('bold', 'B', () => c().toggleBold().run(), editor.isActive('bold'), 'Bold')}
-      {b('italic', 'I', () => c().toggleItalic().run(), editor.isActive('italic'), 'Italic')}
-      {b('strike', 'S', () => c().toggleStrike().run(), editor.isActive('strike'), 'Strike')}
-      {b('code', '</>', () => c().toggleCode().run(), editor.isActive('code'), 'Code')}
+      {b('bold', 'B', () => c().toggleBold().run(), editor.isActive('bold'), t('rtBold'))}
+      {b('italic', 'I', () => c().toggleItalic().run(), editor.isActive('italic'), t('rtItalic'))}
+      {b('strike', 'S', () => c().toggleStrike().run(), editor.isActive('strike'), t('rtStrike'))}
+      {b('code', '</>', () => c().toggleCode().run(), editor.isActive('code'), t('rtCode'))}
       {b(
         'link',
         'URL',
@@ -70,22 +70,22 @@ function Toolbar({ editor, tick }: { editor: Editor; tick: number }) {
           else c().extendMarkRange('link').setLink({ href }).run();
         },
         editor.isActive('link'),
-        'Link',
+        t('rtLink'),
       )}
       <span class="sep" />
-      {b('h2', 'H2', () => c().toggleHeading({ level: 2 }).run(), editor.isActive('heading', { level: 2 }), 'Heading 2')}
-      {b('h3', 'H3', () => c().toggleHeading({ level: 3 }).run(), editor.isActive('heading', { level: 3 }), 'Heading 3')}
-      {b('ul', '•', () => c().toggleBulletList().run(), editor.isActive('bulletList'), 'Bulleted list')}
-      {b('ol', '1.', () => c().toggleOrderedList().run(), editor.isActive('orderedList'), 'Numbered list')}
-      {b('quote', '❝', () => c().toggleBlockquote().run(), editor.isActive('blockquote'), 'Quote')}
-      {b('codeBlock', '{ }', () => c().toggleCodeBlock().run(), editor.isActive('codeBlock'), 'Code block')}
-      {b('rule', '―', () => c().setHorizontalRule().run(), false, 'Rule')}
-      {b('table', '▦', () => c().insertTable({ rows: 2, cols: 2, withHeaderRow: true }).run(), editor.isActive('table'), 'Table')}
-      {b('media', '▣', () => (showMedia.value = !showMedia.value), showMedia.value, 'Media')}
+      {b('h2', 'H2', () => c().toggleHeading({ level: 2 }).run(), editor.isActive('heading', { level: 2 }), t('rtH2'))}
+      {b('h3', 'H3', () => c().toggleHeading({ level: 3 }).run(), editor.isActive('heading', { level: 3 }), t('rtH3'))}
+      {b('ul', '•', () => c().toggleBulletList().run(), editor.isActive('bulletList'), t('rtBullets'))}
+      {b('ol', '1.', () => c().toggleOrderedList().run(), editor.isActive('orderedList'), t('rtNumbers'))}
+      {b('quote', '❝', () => c().toggleBlockquote().run(), editor.isActive('blockquote'), t('rtQuote'))}
+      {b('codeBlock', '{ }', () => c().toggleCodeBlock().run(), editor.isActive('codeBlock'), t('rtCodeBlock'))}
+      {b('rule', '―', () => c().setHorizontalRule().run(), false, t('rtRule'))}
+      {b('table', '▦', () => c().insertTable({ rows: 2, cols: 2, withHeaderRow: true }).run(), editor.isActive('table'), t('rtTable'))}
+      {b('media', '▣', () => (showMedia.value = !showMedia.value), showMedia.value, t('rtMedia'))}
       <span class="sep" />
-      {b('ltr', 'LTR', () => c().setTextDirection('ltr').run(), dirNow === 'ltr', 'Left to right')}
-      {b('rtl', 'RTL', () => c().setTextDirection('rtl').run(), dirNow === 'rtl', 'Right to left')}
-      {b('auto', 'Auto', () => c().unsetTextDirection().run(), dirNow === null, 'Direction of the body')}
+      {b('ltr', 'LTR', () => c().setTextDirection('ltr').run(), dirNow === 'ltr', t('rtLtr'))}
+      {b('rtl', 'RTL', () => c().setTextDirection('rtl').run(), dirNow === 'rtl', t('rtRtl'))}
+      {b('auto', 'Auto', () => c().unsetTextDirection().run(), dirNow === null, t('rtAuto'))}
       {showMedia.value && (
         <Picker
           id="rt-media-picker"
