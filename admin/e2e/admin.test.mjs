@@ -129,11 +129,15 @@ test('an article goes from an author through review to the public, in French and
   await editor.click(`a[href="/admin/newsArticles/${encodeURIComponent(id)}"]`);
   await act(editor, 'requestChanges', 'Ajouter le lieu exact, merci.');
   await editor.waitForSelector('.meta .state-draft');
+  await editor.fill('.side-panel form textarea', 'Belle photo de couverture.');
+  await editor.click('.side-panel form button[type=submit]');
+  await editor.waitForSelector('.comments li:has-text("Belle photo")');
 
   // The author fixes and resubmits.
   await go(author, `/admin/newsArticles`);
   await go(author, `/admin/newsArticles/${encodeURIComponent(id)}`);
   await author.waitForSelector('.revisions q:has-text("Ajouter le lieu exact")');
+  await author.waitForSelector('.comments li:has-text("Belle photo")');
   await author.fill(`${field('dateline')} textarea`, 'Rabat, siège de l’OIM');
   await save(author);
   await act(author, 'submitForReview');
