@@ -63,4 +63,10 @@ export const may = {
   edit: (r: Role | undefined) => r === 'ADMIN' || r === 'EDITOR' || r === 'AUTHOR',
   review: (r: Role | undefined) => r === 'ADMIN' || r === 'EDITOR',
   admin: (r: Role | undefined) => r === 'ADMIN',
+  /** Editing an item in a given state: authors not while it is in review or archived. */
+  editIn: (r: Role | undefined, state: string | undefined) =>
+    r === 'ADMIN' || r === 'EDITOR' || (r === 'AUTHOR' && state !== 'IN_REVIEW' && state !== 'ARCHIVED'),
+  /** Deleting: editors any item; authors their drafts never published (the server checks ownership). */
+  remove: (r: Role | undefined, state: string | undefined, published: boolean) =>
+    r === 'ADMIN' || r === 'EDITOR' || (r === 'AUTHOR' && state === 'DRAFT' && !published),
 };

@@ -122,3 +122,15 @@ export function holdLock(id: string): () => void {
     void gql('mutation($id: ID!) { unlockItem(id: $id) }', { id }).catch(() => undefined);
   };
 }
+
+/** Deletes the item (with its published version), sending the version it was based on. */
+export async function deleteItem(form: Form): Promise<string | null> {
+  const meta = form.meta.value;
+  if (!meta) return null;
+  try {
+    await gql(`mutation($id: ID!, $v: Int!) { delete${form.type.name}(id: $id, version: $v) { id } }`, { id: meta.id, v: meta.version });
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}

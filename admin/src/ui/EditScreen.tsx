@@ -38,6 +38,7 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
   };
   if (form.status.value === 'loading') return <main aria-busy="true">{t('loading')}</main>;
   const meta = form.meta.value;
+  const editable = may.editIn(viewer.value?.role, meta?.workflowState);
   const submit = async (e: Event) => {
     e.preventDefault();
     const saved = await save(form);
@@ -66,7 +67,7 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
       <Banners form={form} />
       <div class="edit-layout">
         <form class="item-form" onSubmit={submit} noValidate>
-          <fieldset class="plain" disabled={!may.edit(viewer.value?.role)}>
+          <fieldset class="plain" disabled={!editable}>
             <ZoneContext.Provider value={zone}>
               {isFileType(type.name) ? (
                 <MediaPanel form={form}>
@@ -77,7 +78,7 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
               )}
             </ZoneContext.Provider>
           </fieldset>
-          {may.edit(viewer.value?.role) && (
+          {editable && (
             <div class="form-actions">
               <button type="submit" class="primary" disabled={form.status.value === 'saving' || (!!id && !form.dirty.value)}>
                 {form.status.value === 'saving' ? t('saving') : id ? t('save') : t('create')}

@@ -4,7 +4,8 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { formatDateTime, n, t } from '../i18n';
 import type { Form } from '../state/editor';
 import { may, viewer } from '../state/session';
-import { type Action, addComment, createPreviewLink, cancelScheduled, type Change, diff, openHistory, restore, transition } from '../state/workflow';
+import { href, navigate, unsaved } from '../state/router';
+import { type Action, addComment, createPreviewLink, deleteItem, cancelScheduled, type Change, diff, openHistory, restore, transition } from '../state/workflow';
 import { browserZone, fromLocalInput, offsetText, zoneOffset } from '../util/time';
 
 /** Which transitions the state allows, and who may run them (the server decides in the end). */
@@ -78,6 +79,24 @@ export function WorkflowPanel({ form }: { form: Form }) {
           </>
         )}
         {error.value && <p class="field-error" role="alert">{error.value}</p>}
+        {may.remove(viewer.value?.role, meta.workflowState, !!meta.publishedAt) && (
+          <p>
+            <button
+              type="button"
+              class="danger"
+              onClick={async () => {
+                if (!confirm(t('deleteConfirm'))) return;
+                error.value = await deleteItem(form);
+                if (!error.value) {
+                  unsaved.value = false;
+                  navigate(href(form.type.list));
+                }
+              }}
+            >
+              {t('delete')}
+            </button>
+          </p>
+        )}
         {meta.scheduledChanges.filter((c) => c.status === 'pending').map((c) => (
           <p key={c.id} class="scheduled">
             {t('scheduled', { action: t(c.action === 'unpublish' ? 'unpublish' : 'publish'), at: formatDateTime(c.at) })}{' '}
