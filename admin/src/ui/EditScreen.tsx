@@ -12,7 +12,7 @@ import { follow, href, navigate, unsaved } from '../state/router';
 import { may, viewer } from '../state/session';
 import { holdLock } from '../state/workflow';
 import { browserZone, isZone } from '../util/time';
-import { ZoneContext } from './fields/cell';
+import { AllDayContext, ZoneContext } from './fields/cell';
 import { Fields } from './fields/FieldView';
 import { StateBadge } from './StateBadge';
 import { WorkflowPanel } from './WorkflowPanel';
@@ -69,13 +69,15 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
         <form class="item-form" onSubmit={submit} noValidate>
           <fieldset class="plain" disabled={!editable}>
             <ZoneContext.Provider value={zone}>
-              {isFileType(type.name) ? (
-                <MediaPanel form={form}>
+              <AllDayContext.Provider value={() => form.values.allDay?.value === true}>
+                {isFileType(type.name) ? (
+                  <MediaPanel form={form}>
+                    <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+                  </MediaPanel>
+                ) : (
                   <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
-                </MediaPanel>
-              ) : (
-                <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
-              )}
+                )}
+              </AllDayContext.Provider>
             </ZoneContext.Provider>
           </fieldset>
           {editable && (

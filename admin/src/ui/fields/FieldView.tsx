@@ -77,7 +77,7 @@ function Widget({ field, cell, id, aria }: { field: Field; cell: Cell; id: strin
       if (w.typeName === 'FocalPointInput') return <FocalPointInput cell={cell as Cell<Values | Values[] | null>} />;
       return <GroupInput widget={w} cell={cell as Cell<Values | Values[] | null>} />;
     case 'datetime':
-      return <DateTimeInput id={id} cell={cell as Cell<string>} aria={aria} />;
+      return <DateTimeInput id={id} cell={cell as Cell<string>} aria={aria} end={/^end|End/.test(field.name)} />;
     case 'enum':
       return (
         <select id={id} value={str} onChange={setStr} {...aria}>

@@ -4,17 +4,22 @@ import type { Widget } from '../../schema/model';
 import { emptyValues, type Value, type Values } from '../../schema/values';
 import { FieldView } from './FieldView';
 import { ItemTools, move } from './LocalizedInput';
-import type { Cell } from './cell';
+import { AllDayContext, type Cell } from './cell';
 
 type Group = Extract<Widget, { type: 'group' }>;
 
+const never = () => false;
+
+/** The fields of one sub-item (its date-times keep their time: all-day concerns the item itself). */
 function SubForm({ widget, item, set }: { widget: Group; item: Values; set: (v: Values) => void }) {
   return (
-    <div class="sub-form">
-      {widget.fields.map((f) => (
-        <FieldView key={f.name} field={f} cell={{ get: () => item[f.name] ?? null, set: (v: Value) => set({ ...item, [f.name]: v }) }} />
-      ))}
-    </div>
+    <AllDayContext.Provider value={never}>
+      <div class="sub-form">
+        {widget.fields.map((f) => (
+          <FieldView key={f.name} field={f} cell={{ get: () => item[f.name] ?? null, set: (v: Value) => set({ ...item, [f.name]: v }) }} />
+        ))}
+      </div>
+    </AllDayContext.Provider>
   );
 }
 

@@ -12,3 +12,6 @@ export const ZoneContext = createContext<() => string>(() => Intl.DateTimeFormat
 
 let ids = 0;
 export const uid = (prefix: string) => `${prefix}-${++ids}`;
+
+/** Whether the item is all-day (its `allDay` field): date-times are then edited as dates. */
+export const AllDayContext = createContext<() => boolean>(() => false);
