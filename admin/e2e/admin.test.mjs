@@ -115,8 +115,12 @@ test('an article goes from an author through review to the public, in French and
   assert.equal(await author.locator('.banner.ok').count(), 1, await author.locator('.banner.error, .field-error').allTextContents().then(String));
 
   await go(author, `/admin/newsArticles/${encodeURIComponent(id)}`);
-  await author.fill(`${field('coverImage')} input[type=search]`, 'atelier');
-  await author.click(`${field('coverImage')} .picker-results button`);
+  await author.fill(`${field('coverImage')} input[role=combobox]`, 'atelier');
+  await author.waitForSelector(`${field('coverImage')} .picker-results [role=option]:has-text("atelier")`);
+  await author.keyboard.press('ArrowDown');
+  await author.keyboard.press('ArrowUp');
+  await author.keyboard.press('Enter');
+  await author.waitForSelector(`${field('coverImage')} .ref`);
   await save(author);
   await author.screenshot({ path: `${OUT}edit-fr.png`, fullPage: true });
   await axe(author, 'edit fr');

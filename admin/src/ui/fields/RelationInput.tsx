@@ -48,10 +48,11 @@ export function RelationInput({ widget, cell, id, label }: { widget: Relation; c
   );
 }
 
-/** A search box listing matching items of `target`; choosing one calls onPick. */
+/** A search box listing matching items of `target` (a combobox: arrows move, Enter picks, Escape closes). */
 export function Picker({ id, label, target, exclude, onPick }: { id: string; label?: string | undefined; target: string; exclude: string[]; onPick: (r: Ref) => void }) {
   const text = useSignal('');
   const open = useSignal(false);
+  const active = useSignal(0);
   const results = useSignal<Ref[] | null>(null);
   const type = model().byName.get(target);
   useSignalEffect(() => {
@@ -61,7 +62,10 @@ export function Picker({ id, label, target, exclude, onPick }: { id: string; lab
     const ctl = new AbortController();
     const timer = setTimeout(() => {
       findItems(type, q, loc, ctl.signal).then(
-        (r) => (results.value = r),
+        (r) => {
+          results.value = r;
+          active.value = 0;
+        },
         () => undefined,
       );
     }, 200);
@@ -71,42 +75,65 @@ export function Picker({ id, label, target, exclude, onPick }: { id: string; lab
     };
   });
   const shown = (results.value ?? []).filter((r) => !exclude.includes(r.id));
+  const listId = `${id}-results`;
+  const expanded = open.value && !!results.value;
+  const pick = (r: Ref | undefined) => {
+    if (!r) return;
+    onPick(r);
+    text.value = '';
+  };
   return (
-    <div class="picker">
+    <div class="picker" onFocusOut={(e) => !(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null) && (open.value = false)}>
       <input
         id={id}
-        type="search"
+        type="text"
+        role="combobox"
+        aria-expanded={expanded}
+        aria-controls={listId}
+        aria-autocomplete="list"
+        aria-activedescendant={expanded && shown[active.value] ? `${listId}-${active.value}` : undefined}
         placeholder={t('searchToAdd')}
         aria-label={label ? `${label}: ${t('searchToAdd')}` : t('searchToAdd')}
         value={text.value}
         onFocus={() => (open.value = true)}
-        onInput={(e) => (text.value = e.currentTarget.value)}
+        onInput={(e) => {
+          text.value = e.currentTarget.value;
+          open.value = true;
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Escape') open.value = false;
-          if (e.key === 'Enter' && shown[0]) {
+          else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
             e.preventDefault();
-            onPick(shown[0]);
-            text.value = '';
+            open.value = true;
+            const n = shown.length;
+            if (n) active.value = (active.value + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+          } else if (e.key === 'Enter' && expanded) {
+            e.preventDefault();
+            pick(shown[active.value]);
           }
         }}
         autocomplete="off"
         dir="auto"
       />
-      {open.value && results.value && (
-        <ul class="picker-results">
-          {shown.length === 0 && <li class="muted">{t('noMatch')}</li>}
-          {shown.map((r) => (
-            <li key={r.id}>
-              <button
-                type="button"
-                dir="auto"
-                onClick={() => {
-                  onPick(r);
-                  text.value = '';
-                }}
-              >
-                {r.label}
-              </button>
+      {expanded && (
+        <ul class="picker-results" id={listId} role="listbox" aria-label={label ?? t('searchToAdd')}>
+          {shown.length === 0 && (
+            <li class="muted" role="option" aria-disabled="true" aria-selected="false">
+              {t('noMatch')}
+            </li>
+          )}
+          {shown.map((r, i) => (
+            <li
+              key={r.id}
+              id={`${listId}-${i}`}
+              role="option"
+              aria-selected={i === active.value}
+              class={i === active.value ? 'active' : undefined}
+              dir="auto"
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => pick(r)}
+            >
+              {r.label}
             </li>
           ))}
         </ul>
