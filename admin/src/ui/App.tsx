@@ -16,7 +16,17 @@ export function App() {
   useSignalEffect(() => {
     if (viewer.value) void loadCountries(uiLang.value).catch(() => undefined);
   });
-  if (bootError.value) return <p role="alert" class="banner error">{bootError.value}</p>;
+  if (bootError.value)
+    return (
+      <div class="centered">
+        <p role="alert" class="banner error">
+          {t('unreachable')} ({bootError.value})
+        </p>
+        <button type="button" onClick={() => location.reload()}>
+          {t('retry')}
+        </button>
+      </div>
+    );
   if (!schema.value || viewer.value === undefined) return <p aria-busy="true">{t('loading')}</p>;
   if (!viewer.value)
     return (

@@ -81,7 +81,10 @@ function ToTranslate() {
   useEffect(() => {
     const types = model().types;
     const q = types
-      .map((ct) => `${ct.list}: ${ct.list}(first: 100, preview: true, orderBy: [{ field: UPDATED_AT, direction: DESC }]) { nodes { id label: ${ct.label} availableLocales } }`)
+      .map((ct) => {
+        const order = ct.orderFields.includes('UPDATED_AT') ? ', orderBy: [{ field: UPDATED_AT, direction: DESC }]' : '';
+        return `${ct.list}: ${ct.list}(first: 100, preview: true${order}) { nodes { id label: ${ct.label} availableLocales } }`;
+      })
       .join(' ');
     gql<Record<string, { nodes: { id: string; label: string | null; availableLocales: string[] }[] }>>(`{ ${q} }`).then(
       (d) =>
