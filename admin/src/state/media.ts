@@ -1,5 +1,6 @@
 // Uploading files as media assets, several at once, each with its progress and the server's verdict.
 import { signal } from '@preact/signals';
+import { gql } from '../api/client';
 import { upload } from '../api/upload';
 import { model, unwrap } from '../schema/model';
 
@@ -64,4 +65,18 @@ export async function replaceFile(typeName: string, id: string, version: number,
   const m = replaceMutation(typeName);
   if (!m) return;
   await upload(`mutation($id: ID!, $v: Int!, $f: Upload!) { r: ${m.name}(id: $id, version: $v, ${m.fileArg}: $f) { id version } }`, { id, v: version }, 'f', file, onProgress);
+}
+
+/** Small square previews of the images among `ids` (one request; other kinds get none). */
+export async function thumbnails(one: string, ids: string[]): Promise<Record<string, string>> {
+  if (ids.length === 0) return {};
+  const kinds = await gql<Record<string, { kind: string | null } | null>>(
+    `{ ${ids.map((id, i) => `m${i}: ${one}(id: ${JSON.stringify(id)}, preview: true) { kind }`).join(' ')} }`,
+  );
+  const images = ids.filter((_, i) => kinds[`m${i}`]?.kind === 'IMAGE');
+  if (images.length === 0) return {};
+  const urls = await gql<Record<string, { url: string | null } | null>>(
+    `{ ${images.map((id, i) => `m${i}: ${one}(id: ${JSON.stringify(id)}, preview: true) { url(transform: { width: 64, height: 64, fit: COVER }) }`).join(' ')} }`,
+  );
+  return Object.fromEntries(images.flatMap((id, i) => (urls[`m${i}`]?.url ? [[id, urls[`m${i}`]?.url as string]] : [])));
 }

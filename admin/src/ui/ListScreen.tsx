@@ -10,7 +10,9 @@ import { Picker } from './fields/RelationInput';
 import { LocaleBadges } from './fields/LocalizedInput';
 import { StateBadge } from './StateBadge';
 import { UploadZone } from './UploadZone';
-import { uploadMutation } from '../state/media';
+import { thumbnails, uploadMutation } from '../state/media';
+import { isFileType } from './MediaPanel';
+import { useSignal } from '@preact/signals';
 
 export function ListScreen({ type }: { type: ContentType }) {
   const s = useMemo(() => openList(type), [type]);
@@ -184,6 +186,15 @@ function FilterInput({ f, v, set }: { f: FilterField; v: FilterValue | undefined
 
 function Results({ s }: { s: ListState }) {
   const p = s.page.value;
+  // Files (media assets) show a small preview of their images.
+  const thumbs = useSignal<Record<string, string>>({});
+  useEffect(() => {
+    if (!p || !isFileType(s.type.name)) return;
+    void thumbnails(s.type.one, p.nodes.map((r) => r.id)).then(
+      (t) => (thumbs.value = t),
+      () => undefined,
+    );
+  }, [p]);
   // How long a page of rows takes to render, for the measuring script (performance API).
   useEffect(() => {
     if (p && performance.getEntriesByName('relais:list-data').length) performance.measure(`relais:list-render:${p.nodes.length}`, 'relais:list-data');
@@ -207,6 +218,7 @@ function Results({ s }: { s: ListState }) {
           {p.nodes.map((r) => (
             <tr key={r.id}>
               <td>
+                {thumbs.value[r.id] && <img class="thumb" src={thumbs.value[r.id]} alt="" width={32} height={32} />}
                 <a href={href(s.type.list, r.id)} onClick={follow} dir="auto">
                   {r.label || r.slug}
                 </a>

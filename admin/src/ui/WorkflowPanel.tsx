@@ -200,7 +200,7 @@ function Revisions({ form, revisions }: { form: Form; revisions: { number: numbe
             {changes.value.list.map((c, i) => (
               <tr key={i}>
                 <th scope="row">
-                  {c.field}
+                  {n(c.field)}
                   {c.locale && ` (${c.locale})`}
                 </th>
                 <td dir="auto">{show(c.before)}</td>
