@@ -103,8 +103,13 @@ test('an article goes from an author through review to the public, in French and
 
   // An image: upload, focal point, then the article's cover.
   await go(author, '/admin/mediaAssets');
-  await author.setInputFiles('.upload input[type=file]', { name: 'atelier.png', mimeType: 'image/png', buffer: png() });
-  await author.click('.uploads a');
+  // A disguised file is refused with the server's message; the real image goes in.
+  await author.setInputFiles('.upload input[type=file]', [
+    { name: 'faux.png', mimeType: 'image/png', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') },
+    { name: 'atelier.png', mimeType: 'image/png', buffer: png() },
+  ]);
+  await author.waitForSelector('.uploads li:has-text("faux.png") .field-error');
+  await author.click('.uploads a:has-text("atelier.png")');
   await author.waitForSelector('.focal img');
   const box = await author.locator('.focal').boundingBox();
   await author.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.3);

@@ -82,6 +82,16 @@ function Toolbar({ editor, tick }: { editor: Editor; tick: number }) {
       {b('rule', '―', () => c().setHorizontalRule().run(), false, t('rtRule'))}
       {b('table', '▦', () => c().insertTable({ rows: 2, cols: 2, withHeaderRow: true }).run(), editor.isActive('table'), t('rtTable'))}
       {b('media', '▣', () => (showMedia.value = !showMedia.value), showMedia.value, t('rtMedia'))}
+      {editor.isActive('table') && (
+        <>
+          {b('rowAfter', '+▭', () => c().addRowAfter().run(), false, t('rtRowAfter'))}
+          {b('colAfter', '+▯', () => c().addColumnAfter().run(), false, t('rtColAfter'))}
+          {b('rowDel', '−▭', () => c().deleteRow().run(), false, t('rtRowDelete'))}
+          {b('colDel', '−▯', () => c().deleteColumn().run(), false, t('rtColDelete'))}
+          {b('header', 'TH', () => c().toggleHeaderRow().run(), false, t('rtHeaderRow'))}
+          {b('tableDel', '×▦', () => c().deleteTable().run(), false, t('rtTableDelete'))}
+        </>
+      )}
       <span class="sep" />
       {b('ltr', 'LTR', () => c().setTextDirection('ltr').run(), dirNow === 'ltr', t('rtLtr'))}
       {b('rtl', 'RTL', () => c().setTextDirection('rtl').run(), dirNow === 'rtl', t('rtRtl'))}
