@@ -111,13 +111,17 @@ test('an article goes from an author through review to the public, in French and
   await author.waitForSelector('.uploads li:has-text("faux.png") .field-error');
   await author.click('.uploads a:has-text("atelier.png")');
   await author.waitForSelector('.focal img');
+  await author.locator('.focal').scrollIntoViewIfNeeded();
   const box = await author.locator('.focal').boundingBox();
   await author.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.3);
+  assert.equal(await author.getAttribute('.focal', 'aria-valuetext'), 'x 0.25, y 0.30');
   await author.fill(`${field('altText')} textarea`, 'Participants à Rabat');
   await author.screenshot({ path: `${OUT}media-fr.png`, fullPage: true });
   await axe(author, 'media fr');
   await save(author);
   assert.equal(await author.locator('.banner.ok').count(), 1, await author.locator('.banner.error, .field-error').allTextContents().then(String));
+  // Read back from the server after the save: the focal point holds.
+  assert.equal(await author.getAttribute('.focal', 'aria-valuetext'), 'x 0.25, y 0.30');
 
   await go(author, `/admin/newsArticles/${encodeURIComponent(id)}`);
   await author.fill(`${field('coverImage')} input[role=combobox]`, 'atelier');
