@@ -30,12 +30,12 @@ export async function boot(): Promise<void> {
     const [intro, meta] = await Promise.all([
       fetchIntrospection(),
       gql<{ locales: Locale[] }>('{ locales { code direction isDefault fallbacks } }'),
+      loadViewer(),
     ]);
     const m = buildModel(intro);
     setModel(m);
     locales.value = meta.locales;
     schema.value = m;
-    await loadViewer();
   } catch (e) {
     bootError.value = (e as Error).message;
   }
