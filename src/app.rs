@@ -19,11 +19,29 @@ pub struct Limits {
     pub page_size: usize,
     /// Requests per minute per IP for callers with neither an API key nor a login (0: no limit).
     pub anonymous_per_minute: i64,
+    /// Aliased fields per request (fragments counted at every spread).
+    pub aliases: usize,
+    /// Root fields of one mutation request.
+    pub root_mutations: usize,
+    /// Longest a query may run before it is stopped.
+    pub query_timeout: std::time::Duration,
+    /// Failed sign-ins per address and minute (0: no limit).
+    pub login_failures_per_minute: i64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { body_bytes: 1 << 20, depth: 15, complexity: 50_000, page_size: 100, anonymous_per_minute: 1200 }
+        Limits {
+            body_bytes: 1 << 20,
+            depth: 15,
+            complexity: 50_000,
+            page_size: 100,
+            anonymous_per_minute: 1200,
+            aliases: 50,
+            root_mutations: 10,
+            query_timeout: std::time::Duration::from_secs(5),
+            login_failures_per_minute: 10,
+        }
     }
 }
 
@@ -44,6 +62,50 @@ impl Default for Caching {
     }
 }
 
+/// An address or a network (`10.0.0.0/8`, `::1`), for trusted proxies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: std::net::IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Result<Cidr> {
+        let bad = || crate::error::Error::bad_input(format!("{s:?} is not an IP address or network (10.0.0.0/8)"));
+        let (addr, bits) = match s.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b.parse::<u8>().map_err(|_| bad())?)),
+            None => (s.trim(), None),
+        };
+        let net: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let bits = bits.unwrap_or(max);
+        if bits > max {
+            return Err(bad());
+        }
+        Ok(Cidr { net, bits })
+    }
+
+    /// A comma-separated list; empty gives none.
+    pub fn parse_list(s: &str) -> Result<Vec<Cidr>> {
+        s.split(',').filter(|p| !p.trim().is_empty()).map(Cidr::parse).collect()
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        let ip = match ip {
+            V6(v6) => v6.to_ipv4_mapped().map_or(V6(v6), V4),
+            v4 => v4,
+        };
+        let (a, b, width) = match (self.net, ip) {
+            (V4(n), V4(i)) => (u32::from(n) as u128, u32::from(i) as u128, 32),
+            (V6(n), V6(i)) => (u128::from(n), u128::from(i), 128),
+            _ => return false,
+        };
+        let shift = width - u32::from(self.bits);
+        shift >= width || (a >> shift) == (b >> shift)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub locales: Locales,
@@ -57,6 +119,10 @@ pub struct Config {
     pub caching: Caching,
     /// First wait before a failed webhook delivery is tried again (then doubling).
     pub webhook_retry_base_ms: i64,
+    /// Proxies whose `X-Forwarded-For`/`Forwarded` name the client.
+    pub trusted_proxies: Vec<Cidr>,
+    /// Whether webhooks may call private and loopback addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Config {
@@ -70,6 +136,8 @@ impl Default for Config {
             revisions_keep: 50,
             caching: Caching::default(),
             webhook_retry_base_ms: 30_000,
+            trusted_proxies: Vec::new(),
+            webhook_allow_private: false,
         }
     }
 }
@@ -83,15 +151,21 @@ pub struct Hub {
     pub limits: Limits,
     pub public_url: String,
     pub caching: Caching,
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Hub {
     pub async fn new(store: Store, media: Arc<Media>, config: Config) -> Result<Arc<Hub>> {
-        let auth = Auth::new(&store, config.jwt_secret.as_deref(), config.token_ttl_secs).await?;
+        let mut auth = Auth::new(&store, config.jwt_secret.as_deref(), config.token_ttl_secs).await?;
+        auth.login_failures_per_minute = config.limits.login_failures_per_minute;
         let countries = Countries::load(&store).await?;
         let hub = Arc::new(Hub {
             partners: crate::domain::partners::Partners::new(store.clone(), config.limits.anonymous_per_minute),
-            webhooks: crate::domain::webhooks::Webhooks::new(store.clone(), config.webhook_retry_base_ms),
+            webhooks: crate::domain::webhooks::Webhooks::new(
+                store.clone(),
+                config.webhook_retry_base_ms,
+                config.webhook_allow_private,
+            ),
             content: Content {
                 store,
                 locales: config.locales,
@@ -104,6 +178,7 @@ impl Hub {
             limits: config.limits,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             caching: config.caching,
+            trusted_proxies: config.trusted_proxies,
         });
         hub.content.reindex_if_needed().await?;
         Ok(hub)

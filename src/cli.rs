@@ -45,6 +45,26 @@ pub struct Settings {
     /// Largest query cost (fields times the page sizes they are nested in).
     #[arg(long, env = "RELAIS_MAX_COMPLEXITY", default_value_t = 50_000, global = true)]
     pub max_complexity: usize,
+    /// Most aliased fields in one request.
+    #[arg(long, env = "RELAIS_MAX_ALIASES", default_value_t = 50, global = true)]
+    pub max_aliases: usize,
+    /// Most root fields in one mutation request.
+    #[arg(long, env = "RELAIS_MAX_ROOT_MUTATIONS", default_value_t = 10, global = true)]
+    pub max_root_mutations: usize,
+    /// Failed sign-ins allowed per address and minute (0: no limit).
+    #[arg(long, env = "RELAIS_LOGIN_FAILURES_PER_MINUTE", default_value_t = 10, global = true)]
+    pub login_failures_per_minute: i64,
+    /// Reverse proxies (addresses or networks, comma-separated) whose
+    /// X-Forwarded-For or Forwarded header names the client.
+    #[arg(long, env = "RELAIS_TRUSTED_PROXIES", default_value = "", global = true)]
+    pub trusted_proxies: String,
+    /// Let webhooks call private, loopback and link-local addresses (a
+    /// receiver on the same network); off, such endpoints are refused.
+    #[arg(long, env = "RELAIS_WEBHOOK_ALLOW_PRIVATE", global = true)]
+    pub webhook_allow_private: bool,
+    /// Longest a query may run, in milliseconds, before it is stopped with TIMEOUT.
+    #[arg(long, env = "RELAIS_QUERY_TIMEOUT_MS", default_value_t = 5000, global = true)]
+    pub query_timeout_ms: u64,
     /// Media store: a folder, or s3://BUCKET (with RELAIS_S3_ENDPOINT, RELAIS_S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
     #[arg(long, env = "RELAIS_MEDIA_URL", default_value = "media", global = true)]
     pub media_url: String,
@@ -53,6 +73,9 @@ pub struct Settings {
     pub s3_endpoint: Option<String>,
     #[arg(long, env = "RELAIS_S3_REGION", global = true)]
     pub s3_region: Option<String>,
+    /// Longest wait, in seconds, for one request to the S3 service (tried twice).
+    #[arg(long, env = "RELAIS_S3_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    pub s3_timeout_secs: u64,
     #[arg(long, env = "AWS_ACCESS_KEY_ID", global = true, hide_env_values = true)]
     pub aws_access_key_id: Option<String>,
     #[arg(long, env = "AWS_SECRET_ACCESS_KEY", global = true, hide_env_values = true)]
@@ -60,6 +83,10 @@ pub struct Settings {
     /// Largest uploaded file, in bytes.
     #[arg(long, env = "RELAIS_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024, global = true)]
     pub max_upload_bytes: usize,
+    /// Memory for decoding images, in MiB, shared by the images processed at
+    /// once; an image needing more is refused.
+    #[arg(long, env = "RELAIS_IMAGE_MEMORY_MIB", default_value_t = 200, global = true)]
+    pub image_memory_mib: u64,
     /// Most files in one upload request.
     #[arg(long, env = "RELAIS_MAX_UPLOAD_FILES", default_value_t = 10, global = true)]
     pub max_upload_files: usize,
@@ -147,6 +174,32 @@ pub struct ServeArgs {
     /// Load the demo content into an empty database that is not the embedded default.
     #[arg(long, env = "RELAIS_DEMO")]
     pub demo: bool,
+    /// Seconds for a request's headers to arrive (also closes idle keep-alive connections).
+    #[arg(long, env = "RELAIS_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Longest pause, in seconds, while a request body is received.
+    #[arg(long, env = "RELAIS_BODY_TIMEOUT_SECS", default_value_t = 10)]
+    pub body_timeout_secs: u64,
+    /// Open connections at most (default: half the file-descriptor limit, at most 10,000).
+    #[arg(long, env = "RELAIS_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a shutdown waits for requests in flight.
+    #[arg(long, env = "RELAIS_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl ServeArgs {
+    fn server_limits(&self) -> crate::http::server::ServerLimits {
+        use std::time::Duration;
+        let d = crate::http::server::ServerLimits::default();
+        crate::http::server::ServerLimits {
+            header_timeout: Duration::from_secs(self.header_timeout_secs.max(1)),
+            body_idle_timeout: Duration::from_secs(self.body_timeout_secs.max(1)),
+            max_connections: self.max_connections.unwrap_or(d.max_connections),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            ..d
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -168,12 +221,16 @@ impl Settings {
             region: self.s3_region.clone(),
             access_key: self.aws_access_key_id.clone(),
             secret_key: self.aws_secret_access_key.clone(),
+            timeout: Some(std::time::Duration::from_secs(self.s3_timeout_secs.max(1))),
         };
         let objects = crate::media::store::open(&self.media_url, &s3).await?;
         let media_limits = MediaLimits {
             max_file_bytes: self.max_upload_bytes,
             max_files: self.max_upload_files,
-            ..Default::default()
+            image: crate::media::image::ImageLimits {
+                memory: self.image_memory_mib.max(1) << 20,
+                ..Default::default()
+            },
         };
         let config = Config {
             locales: Locales::parse(&self.locales, &self.locale_fallbacks)?,
@@ -185,6 +242,10 @@ impl Settings {
                 complexity: self.max_complexity,
                 page_size: 100,
                 anonymous_per_minute: self.anonymous_rate_limit,
+                aliases: self.max_aliases,
+                root_mutations: self.max_root_mutations,
+                query_timeout: std::time::Duration::from_millis(self.query_timeout_ms.max(1)),
+                login_failures_per_minute: self.login_failures_per_minute,
             },
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
             revisions_keep: self.revisions_keep.max(1),
@@ -194,6 +255,8 @@ impl Settings {
                 response_cache_entries: self.response_cache,
             },
             webhook_retry_base_ms: 30_000,
+            trusted_proxies: crate::app::Cidr::parse_list(&self.trusted_proxies)?,
+            webhook_allow_private: self.webhook_allow_private,
         };
         Ok(Hub::new(store, Media::new(objects, media_limits), config).await?)
     }
@@ -203,10 +266,16 @@ const DEFAULT_ADDR: &str = "127.0.0.1:4000";
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let s = cli.settings;
-    match cli.command.unwrap_or(Command::Serve(ServeArgs {
-        addr: std::env::var("RELAIS_ADDR").unwrap_or_else(|_| "127.0.0.1:4000".into()),
-        demo: std::env::var("RELAIS_DEMO").is_ok_and(|v| v == "true" || v == "1"),
-    })) {
+    // No subcommand: `serve` with its settings from the environment.
+    let command = match cli.command {
+        Some(c) => c,
+        None => match Cli::try_parse_from(["relais", "serve"]) {
+            Ok(Cli { command: Some(c), .. }) => c,
+            Ok(_) => anyhow::bail!("cannot read the serve settings"),
+            Err(e) => anyhow::bail!("{e}"),
+        },
+    };
+    match command {
         Command::Serve(args) => {
             let hub = s.hub(&args.addr).await?;
             // The embedded default shows real content at once; elsewhere only on request.
@@ -216,7 +285,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::app::start_tasks(&hub, s.media_sweep_secs);
             tracing::info!("media in {}", hub.media.store.describe());
             let schema = crate::graphql::build(hub.clone())?;
-            crate::http::serve(hub, schema, &args.addr).await
+            crate::http::serve(hub, schema, &args.addr, args.server_limits()).await
         }
         Command::Migrate => {
             s.hub(DEFAULT_ADDR).await?;

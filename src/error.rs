@@ -14,6 +14,16 @@ pub enum Code {
     UnsupportedMediaType,
     RateLimited,
     QueryTooComplex,
+    /// A query ran past its time budget.
+    Timeout,
+    /// The client sent its request too slowly.
+    RequestTimeout,
+    /// The database does not answer; retry shortly.
+    DbUnavailable,
+    /// A shared budget (connections, image decoding) is spent; retry shortly.
+    ServerBusy,
+    /// The media store (S3) does not answer; retry shortly.
+    MediaStoreUnavailable,
     Internal,
 }
 
@@ -29,6 +39,11 @@ impl Code {
             Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Code::RateLimited => "RATE_LIMITED",
             Code::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Code::Timeout => "TIMEOUT",
+            Code::RequestTimeout => "REQUEST_TIMEOUT",
+            Code::DbUnavailable => "DB_UNAVAILABLE",
+            Code::ServerBusy => "SERVER_BUSY",
+            Code::MediaStoreUnavailable => "MEDIA_STORE_UNAVAILABLE",
             Code::Internal => "INTERNAL",
         }
     }
@@ -43,8 +58,39 @@ impl Code {
             Code::PayloadTooLarge => 413,
             Code::UnsupportedMediaType => 415,
             Code::RateLimited => 429,
+            Code::RequestTimeout => 408,
+            Code::Timeout | Code::DbUnavailable | Code::ServerBusy | Code::MediaStoreUnavailable => 503,
             Code::Internal => 500,
         }
+    }
+    /// Seconds a client should wait before trying again, for failures that pass.
+    pub fn retry_after(self) -> Option<u32> {
+        match self {
+            Code::DbUnavailable | Code::ServerBusy | Code::MediaStoreUnavailable => Some(1),
+            _ => None,
+        }
+    }
+    /// Parses a code back from its stable name (an error's `extensions.code`).
+    pub fn parse(s: &str) -> Option<Code> {
+        [
+            Code::BadUserInput,
+            Code::Unauthenticated,
+            Code::Forbidden,
+            Code::NotFound,
+            Code::Conflict,
+            Code::PayloadTooLarge,
+            Code::UnsupportedMediaType,
+            Code::RateLimited,
+            Code::QueryTooComplex,
+            Code::Timeout,
+            Code::RequestTimeout,
+            Code::DbUnavailable,
+            Code::ServerBusy,
+            Code::MediaStoreUnavailable,
+            Code::Internal,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -103,7 +149,49 @@ impl From<sqlx::Error> for Error {
         {
             return Error::conflict("An item with the same unique value (slug or email) already exists.");
         }
+        if disk_full(&e) {
+            tracing::error!(cause = %e, "the database's disk is full");
+            return Error::new(
+                Code::DbUnavailable,
+                "The database cannot write: its disk is full. Nothing was changed; try again once space is freed.",
+            );
+        }
+        if db_unavailable(&e) {
+            tracing::warn!(cause = %e, "database unavailable");
+            return Error::new(
+                Code::DbUnavailable,
+                "The database is not answering right now; nothing was changed. Try again in a moment.",
+            );
+        }
         Error::internal(e)
+    }
+}
+
+/// PostgreSQL's disk_full, SQLite's SQLITE_FULL.
+fn disk_full(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else { return false };
+    let code = db.code();
+    let code = code.as_deref().unwrap_or("");
+    code == "53100" || code.parse::<i64>().is_ok_and(|c| c & 0xff == 13)
+}
+
+/// Failures that pass once the database is back: it cannot be reached, is
+/// shutting down or starting, or its disk is full.
+fn db_unavailable(e: &sqlx::Error) -> bool {
+    use sqlx::Error as E;
+    match e {
+        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed | E::Protocol(_) => true,
+        E::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            // PostgreSQL: connection exceptions (08…), shutdown and startup
+            // (57P01–57P03), disk full (53100). SQLite: busy, locked, full,
+            // cannot open, I/O (5, 6, 13, 14, 10 and their extended codes).
+            code.starts_with("08")
+                || matches!(code, "57P01" | "57P02" | "57P03" | "53100")
+                || code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
+        }
+        _ => false,
     }
 }
 

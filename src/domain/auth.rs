@@ -25,6 +25,9 @@ pub struct Actor {
     pub viewer: Option<Viewer>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The request's idempotency key (scoped to the caller), recorded with
+    /// each write it makes.
+    pub request_key: Option<String>,
 }
 
 impl Actor {
@@ -34,6 +37,7 @@ impl Actor {
             viewer: Some(Viewer { id: "system".into(), email: "system".into(), role: Role::Admin, session_id: None }),
             ip: None,
             user_agent: None,
+            request_key: None,
         }
     }
 }
@@ -53,6 +57,10 @@ pub struct Auth {
     encoding: EncodingKey,
     decoding: DecodingKey,
     pub token_ttl_secs: i64,
+    /// Sign-in attempts that failed, per address, this minute.
+    attempts: std::sync::Arc<super::rate::RateWindows>,
+    /// Failed sign-ins allowed per address and minute (0: no limit).
+    pub login_failures_per_minute: i64,
 }
 
 /// OWASP's argon2id guidance: 19 MiB, 2 passes, 1 lane.
@@ -60,8 +68,19 @@ fn argon() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid argon2 params"))
 }
 
+/// Password hashing runs a few at a time (as many as there are cores): each
+/// takes 19 MiB and tens of milliseconds of CPU, so a burst of them waits
+/// instead of taking every core and the memory with it.
+async fn argon_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots =
+        SLOTS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+    slots.acquire().await.ok()
+}
+
 pub async fn hash_password(password: String) -> Result<String> {
     check_password_strength(&password)?;
+    let _slot = argon_slot().await;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(Error::internal)?;
         argon().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(Error::internal)
@@ -98,6 +117,7 @@ pub fn verify_hash(password: &str, hash: &str) -> bool {
 /// nothing about which emails exist.
 async fn verify_password(password: String, hash: Option<String>) -> bool {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let _slot = argon_slot().await;
     tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(|| {
             DUMMY
@@ -133,6 +153,8 @@ impl Auth {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             token_ttl_secs,
+            attempts: Default::default(),
+            login_failures_per_minute: 10,
         })
     }
 
@@ -149,6 +171,19 @@ impl Auth {
         let denied = || {
             Error::unauthenticated("Email or password is incorrect, or too many attempts: wait a moment and try again.")
         };
+        // Per address, before anything is looked up, so the answer is the same
+        // whether the account exists. Each attempt counts until it succeeds,
+        // so a burst sent at once is held to the limit too.
+        let bucket = format!("login:{}", actor.ip.as_deref().unwrap_or("-"));
+        if self.login_failures_per_minute > 0 {
+            let r = self.attempts.count(&bucket, self.login_failures_per_minute);
+            if !r.allowed {
+                return Err(Error::new(
+                    crate::error::Code::RateLimited,
+                    format!("Too many failed sign-ins from your address: try again in {} s.", r.reset),
+                ));
+            }
+        }
         let user = store.user_by_email(email.trim()).await?;
         let hash = user.as_ref().map(|u| u.password_hash.clone());
         let ok = verify_password(password.to_owned(), hash).await;
@@ -181,6 +216,7 @@ impl Auth {
         if failed > 0 {
             store.set_login_state(&user.id, 0, None).await?;
         }
+        self.attempts.refund(&bucket);
         let (token, exp) = self.open_session(store, &user, actor).await?;
         store.insert_audit(&log("login", Some(&user))).await?;
         Ok((token, exp, user))

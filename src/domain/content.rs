@@ -574,6 +574,7 @@ pub fn audit_row(actor: &Actor, action: &str, item: Option<(&TypeDef, &str)>, de
         detail: detail.map(|d| d.to_string()),
         ip: actor.ip.clone(),
         user_agent: actor.user_agent.clone(),
+        request_key: actor.request_key.clone(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod locale;
 pub mod media;
 pub mod partners;
 pub mod permissions;
+pub mod rate;
 pub mod richtext;
 pub mod search;
 pub mod users;

@@ -156,8 +156,8 @@ impl KeySettings {
         if self.scopes.is_empty() {
             return Err(Error::field("scopes", "give at least one scope: CONTENT or FEEDS"));
         }
-        if !(1..=100_000).contains(&self.rate_per_minute) {
-            return Err(Error::field("rateLimitPerMinute", "must be between 1 and 100000"));
+        if !(0..=100_000).contains(&self.rate_per_minute) {
+            return Err(Error::field("rateLimitPerMinute", "must be between 0 (no limit) and 100000"));
         }
         for o in &self.origins {
             let ok = o == "*"
@@ -183,21 +183,7 @@ impl KeySettings {
     }
 }
 
-/// A request limit window: a fixed minute per key or per IP.
-struct Window {
-    started: Instant,
-    count: i64,
-}
-
-/// The outcome of counting a request.
-#[derive(Debug, Clone, Copy)]
-pub struct RateState {
-    pub limit: i64,
-    pub remaining: i64,
-    /// Seconds until the window restarts.
-    pub reset: u64,
-    pub allowed: bool,
-}
+pub use super::rate::RateState;
 
 #[derive(Default)]
 struct Usage {
@@ -212,7 +198,7 @@ pub struct Partners {
     store: Store,
     /// Keys by secret hash, with when they were read.
     cache: Mutex<HashMap<String, CachedKey>>,
-    windows: Mutex<HashMap<String, Window>>,
+    windows: super::rate::RateWindows,
     usage: Mutex<HashMap<String, Usage>>,
     /// Requests per minute per IP for callers without a key or a login; 0: none.
     pub anonymous_per_minute: i64,
@@ -239,7 +225,7 @@ impl Partners {
         Partners {
             store,
             cache: Mutex::default(),
-            windows: Mutex::default(),
+            windows: Default::default(),
             usage: Mutex::default(),
             anonymous_per_minute,
         }
@@ -366,20 +352,7 @@ impl Partners {
 
     /// Counts one request against `bucket`'s limit per minute.
     pub fn count(&self, bucket: &str, limit: i64) -> RateState {
-        let mut w = lock(&self.windows);
-        if w.len() > 100_000 {
-            w.retain(|_, x| x.started.elapsed() < Duration::from_secs(60));
-        }
-        let win = w.entry(bucket.to_owned()).or_insert(Window { started: Instant::now(), count: 0 });
-        if win.started.elapsed() >= Duration::from_secs(60) {
-            *win = Window { started: Instant::now(), count: 0 };
-        }
-        let reset = 60u64.saturating_sub(win.started.elapsed().as_secs()).max(1);
-        if win.count >= limit {
-            return RateState { limit, remaining: 0, reset, allowed: false };
-        }
-        win.count += 1;
-        RateState { limit, remaining: limit - win.count, reset, allowed: true }
+        self.windows.count(bucket, limit)
     }
 
     /// Writes the usage counted in memory (run every few seconds, and at stop).

@@ -28,6 +28,70 @@ const GIVE_UP_AFTER_MS: i64 = 24 * 3600 * 1000;
 const MAX_BACKOFF_MS: i64 = 6 * 3600 * 1000;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Addresses inside the server's own network that a webhook must not reach
+/// (server-side request forgery): loopback, private and carrier-grade NAT
+/// networks, link-local (cloud metadata services live there), unique-local,
+/// unspecified, multicast and broadcast.
+pub fn is_internal(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr::{V4, V6};
+    match ip {
+        V4(a) => {
+            let o = a.octets();
+            a.is_loopback()
+                || a.is_private()
+                || a.is_link_local()
+                || a.is_unspecified()
+                || a.is_multicast()
+                || a.is_broadcast()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || o[0] == 0
+        }
+        V6(a) => {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                return is_internal(V4(v4));
+            }
+            let first = a.segments()[0];
+            a.is_loopback()
+                || a.is_unspecified()
+                || a.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Resolves webhook hosts to their public addresses only, so a name that
+/// points inside (or is made to, between the check and the call) is not
+/// reached.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let public: Vec<std::net::SocketAddr> = found.filter(|a| !is_internal(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!(
+                    "{} has no public address; private and loopback addresses are refused",
+                    name.as_str()
+                )
+                .into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The address a URL names literally (`http://10.0.0.1/`, `http://[::1]/`,
+/// `http://2130706433/`), if it names one.
+fn literal_ip(url: &str) -> Option<std::net::IpAddr> {
+    match reqwest::Url::parse(url).ok()?.host()? {
+        url::Host::Ipv4(a) => Some(a.into()),
+        url::Host::Ipv6(a) => Some(a.into()),
+        url::Host::Domain(_) => None,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Webhook {
     pub id: String,
@@ -151,22 +215,56 @@ pub struct Webhooks {
     client: reqwest::Client,
     /// The first retry waits this long; each next one twice as long.
     pub retry_base_ms: i64,
+    /// Whether endpoints on private and loopback addresses may be called.
+    allow_private: bool,
 }
 
 impl Webhooks {
-    pub fn new(store: Store, retry_base_ms: i64) -> Webhooks {
-        let client = reqwest::Client::builder()
+    pub fn new(store: Store, retry_base_ms: i64, allow_private: bool) -> Webhooks {
+        let mut client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Relais-Webhooks/1")
-            .build()
-            .expect("an HTTP client with rustls");
-        Webhooks { store, client, retry_base_ms: retry_base_ms.max(1) }
+            .user_agent("Relais-Webhooks/1");
+        if !allow_private {
+            client = client.dns_resolver(std::sync::Arc::new(PublicOnly));
+        }
+        let client = client.build().expect("an HTTP client with rustls");
+        Webhooks { store, client, retry_base_ms: retry_base_ms.max(1), allow_private }
+    }
+
+    /// Refuses an endpoint inside the server's network, unless allowed: an
+    /// address written in the URL, or a name that resolves only inside. A name
+    /// that does not resolve now is left to delivery (which checks again).
+    async fn check_target(&self, url: &str) -> Result<()> {
+        if self.allow_private {
+            return Ok(());
+        }
+        let refused = || {
+            Error::field(
+                "url",
+                "points to a private, loopback or link-local address; such endpoints are refused (RELAIS_WEBHOOK_ALLOW_PRIVATE allows them)",
+            )
+        };
+        if let Some(ip) = literal_ip(url) {
+            return if is_internal(ip) { Err(refused()) } else { Ok(()) };
+        }
+        let host = reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned));
+        if let Some(host) = host
+            && let Ok(Ok(found)) =
+                tokio::time::timeout(Duration::from_secs(2), tokio::net::lookup_host((host.as_str(), 0))).await
+        {
+            let found: Vec<_> = found.collect();
+            if !found.is_empty() && found.iter().all(|a| is_internal(a.ip())) {
+                return Err(refused());
+            }
+        }
+        Ok(())
     }
 
     pub async fn create(&self, viewer: Option<&Viewer>, s: WebhookSettings) -> Result<Webhook> {
         let v = admin(viewer)?;
         s.check()?;
+        self.check_target(s.url.trim()).await?;
         let row = WebhookRow {
             id: new_id(),
             url: s.url.trim().to_owned(),
@@ -194,6 +292,7 @@ impl Webhooks {
     pub async fn update(&self, viewer: Option<&Viewer>, id: &str, s: WebhookSettings) -> Result<Webhook> {
         admin(viewer)?;
         s.check()?;
+        self.check_target(s.url.trim()).await?;
         let mut row = self.load(id).await?;
         row.url = s.url.trim().to_owned();
         row.events = serde_json::to_string(&s.events)?;
@@ -286,6 +385,10 @@ impl Webhooks {
     async fn attempt(&self, hook: &WebhookRow, d: &DeliveryRow) -> AttemptRow {
         let ts = now_ms() / 1000;
         let started = Instant::now();
+        if !self.allow_private && literal_ip(&hook.url).is_some_and(is_internal) {
+            let why = "refused: the endpoint is a private or loopback address".to_owned();
+            return attempt_row(d, None, 0, Some(why), None);
+        }
         let sent = self
             .client
             .post(&hook.url)

@@ -16,7 +16,7 @@ mod values;
 mod webhooks;
 
 pub use loaders::Loaders;
-pub use schema::build;
+pub use schema::{build, doc_limits};
 
 use crate::domain::auth::{Actor, Viewer};
 use crate::error::Error;

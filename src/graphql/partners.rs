@@ -148,7 +148,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
         .field(
             super::input("rateLimitPerMinute", TypeRef::named(TypeRef::INT))
                 .default_value(60)
-                .description("Requests a minute."),
+                .description("Requests a minute; 0 for none (a site's own server-side renderer)."),
         )
         .field(
             super::input("pagePattern", TypeRef::named(TypeRef::STRING))

@@ -1363,6 +1363,19 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     mutation = super::partners::mutations(mutation);
     mutation = super::webhooks::mutations(mutation);
 
+    b.register(query)
+        .register(mutation)
+        .register(super::subscriptions::subscription())
+        .enable_uploading()
+        .limit_recursive_depth(64)
+        .limit_directives(20)
+        .data(hub_data)
+        .finish()
+}
+
+/// The limits every document is checked against before it runs
+/// (`super::limits`), with the model's list fields.
+pub fn doc_limits(limits: &crate::app::Limits) -> super::limits::DocLimits {
     let lists: std::collections::HashSet<&'static str> = CONTENT_TYPES
         .iter()
         .flat_map(|t| {
@@ -1371,16 +1384,14 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
             )
         })
         .collect();
-    b.register(query)
-        .register(mutation)
-        .register(super::subscriptions::subscription())
-        .enable_uploading()
-        .extension(super::limits::Complexity { limit: limits.complexity, default_page: 20, lists: Arc::new(lists) })
-        .limit_depth(limits.depth)
-        .limit_recursive_depth(64)
-        .limit_directives(20)
-        .data(hub_data)
-        .finish()
+    super::limits::DocLimits {
+        cost: limits.complexity,
+        depth: limits.depth,
+        aliases: limits.aliases,
+        root_mutations: limits.root_mutations,
+        default_page: 20,
+        lists: Arc::new(lists),
+    }
 }
 
 /// Items a mutation returns are read from the working copy, in the caller's locale.

@@ -3,7 +3,9 @@
 
 pub mod cache;
 mod feeds;
+mod idempotency;
 mod partners;
+pub mod server;
 mod widget;
 mod ws;
 
@@ -27,6 +29,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub hub: Arc<Hub>,
     pub schema: Schema,
+    /// The schema behind the document limits (cost, depth, aliases…).
+    pub guard: crate::graphql::limits::Guarded,
     pub cache: Arc<cache::ResponseCache>,
     /// Persisted queries already read, by hash: a query's text never changes
     /// under its hash and registrations are never withdrawn, so a hit needs no
@@ -34,6 +38,8 @@ pub struct AppState {
     pub known_queries: Arc<std::sync::Mutex<HashMap<String, String>>>,
     /// GraphQL operations answered over HTTP, for `/metrics`.
     pub graphql_requests: Arc<std::sync::atomic::AtomicU64>,
+    /// Idempotency keys of requests running on this instance.
+    pub running_keys: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 const KNOWN_QUERIES_MAX: usize = 2000;
@@ -41,8 +47,19 @@ const KNOWN_QUERIES_MAX: usize = 2000;
 pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
     let cache = cache::ResponseCache::new(hub.caching.response_cache_entries);
     cache.follow(hub.content.changes.subscribe());
-    let state =
-        AppState { hub, schema, cache, known_queries: Default::default(), graphql_requests: Default::default() };
+    let guard = crate::graphql::limits::Guarded {
+        schema: schema.clone(),
+        limits: Arc::new(crate::graphql::doc_limits(&hub.limits)),
+    };
+    let state = AppState {
+        hub,
+        schema,
+        guard,
+        cache,
+        known_queries: Default::default(),
+        graphql_requests: Default::default(),
+        running_keys: Default::default(),
+    };
     Router::new()
         .route("/graphql", get(ws::get_or_upgrade).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
@@ -56,7 +73,22 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
             error_response(&Error::internal("a request handler panicked"), false)
         }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), partners::gate))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// Headers every answer carries: no type sniffing, no referrer leaving, and no
+/// framing except for the widget, which partners embed.
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let framable = req.uri().path().starts_with("/widget");
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("no-referrer"));
+    if !framable {
+        h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+    }
+    r
 }
 
 /// Counters in the Prometheus text format: what a benchmark or a dashboard
@@ -106,7 +138,29 @@ fn error_response(e: &Error, gql: bool) -> Response {
         "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }]
     });
     let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    json_response(status, body.to_string(), gql)
+    let mut r = json_response(status, body.to_string(), gql);
+    retry_after(&mut r, e.code);
+    r
+}
+
+fn retry_after(r: &mut Response, code: Code) {
+    if let Some(secs) = code.retry_after() {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+}
+
+/// A request that ran nothing (parse, validation, limits): no `data` entry at
+/// all, and `400` when the client speaks graphql-response+json (GraphQL over HTTP).
+fn request_error(mut errors: Vec<async_graphql::ServerError>, gql: bool) -> Response {
+    for err in &mut errors {
+        let ext = err.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", "BAD_USER_INPUT");
+        }
+    }
+    let body = serde_json::json!({ "errors": errors }).to_string();
+    let status = if gql { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    json_response(status, body, gql)
 }
 
 fn json_response(status: StatusCode, body: String, gql: bool) -> Response {
@@ -175,6 +229,7 @@ async fn post_graphql(State(s): State<AppState>, headers: HeaderMap, extensions:
     }
     let bytes: Bytes = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
+        Err(e) if timed_out(&e) => return error_response(&body_timeout(), gql),
         Err(_) => return error_response(&too_large(limit), gql),
     };
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -202,7 +257,9 @@ async fn receive_multipart(s: &AppState, ct: &str, body: Body) -> Result<async_g
     let total = ml.max_file_bytes.saturating_mul(ml.max_files).saturating_add(s.hub.limits.body_bytes);
     let mut seen = 0usize;
     let stream = body.into_data_stream().map(move |chunk| {
-        let chunk = chunk.map_err(std::io::Error::other)?;
+        let chunk = chunk.map_err(|e| {
+            if timed_out(&e) { std::io::Error::new(std::io::ErrorKind::TimedOut, e) } else { std::io::Error::other(e) }
+        })?;
         seen += chunk.len();
         if seen > total {
             return Err(std::io::Error::other("multipart body over the limit"));
@@ -216,6 +273,7 @@ async fn receive_multipart(s: &AppState, ct: &str, body: Body) -> Result<async_g
         use async_graphql::ParseRequestError as P;
         match e {
             P::PayloadTooLarge => too_large(format!("a file is over the upload limit of {} bytes", ml.max_file_bytes)),
+            P::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => body_timeout(),
             P::Io(e) if e.to_string().contains("over the limit") => {
                 too_large(format!("the request is over the limit of {total} bytes"))
             }
@@ -228,12 +286,32 @@ async fn receive_multipart(s: &AppState, ct: &str, body: Body) -> Result<async_g
     Ok(request)
 }
 
+/// Whether reading a body failed because the client stopped sending it.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+fn body_timeout() -> Error {
+    Error::new(Code::RequestTimeout, "The request body stopped arriving or took too long; send it again.")
+}
+
 fn too_large(limit: usize) -> Error {
     Error::new(Code::PayloadTooLarge, format!("the request body is over the limit of {limit} bytes"))
 }
 
-/// The peer address of the connection (behind a proxy, the proxy's).
+/// The client's address: the one the gate settled on (a trusted proxy's
+/// forwarding headers considered), else the connection's peer.
 fn client_ip(extensions: &Extensions) -> Option<String> {
+    if let Some(partners::ClientIp(ip)) = extensions.get::<partners::ClientIp>() {
+        return Some(ip.to_string());
+    }
     extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
@@ -356,17 +434,11 @@ async fn execute(
     let gql = wants_gql_response(headers);
     s.graphql_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let hub = &s.hub;
-    let viewer = match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    // The gate checked the credential; a bad one is refused here, not ignored.
+    let viewer = match extensions.get::<partners::Credential>() {
         None => None,
-        Some(value) => match value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
-            Some(token) => match hub.auth.viewer(hub.store(), token.trim()).await {
-                Ok(v) => Some(v),
-                Err(e) => return error_response(&e, gql),
-            },
-            None => {
-                return error_response(&Error::unauthenticated("use Authorization: Bearer <token>"), gql);
-            }
-        },
+        Some(partners::Credential(Ok(v))) => Some(v.clone()),
+        Some(partners::Credential(Err(e))) => return error_response(e, gql),
     };
     if let Some(k) = partners::key_of(extensions)
         && !k.has(crate::domain::partners::KeyScope::Content)
@@ -395,12 +467,16 @@ async fn execute(
     if let Some(hit) = key.and_then(|k| s.cache.get(k)) {
         return cached_response(hit.body.clone(), &hit.etag, if_none_match.as_deref(), hub.caching.max_age, true, gql);
     }
-    // Parsed once here to tell queries from mutations; a document that does not
-    // parse is left to the engine, which reports it.
-    let parsed = async_graphql::parser::parse_query(&request.query).ok();
-    let is_query = parsed.as_ref().is_some_and(|doc| {
+    // Parsed and checked against the limits once, here; the engine takes the
+    // parsed document as it is.
+    if let Err(e) = s.guard.prepare(&mut request) {
+        return request_error(vec![e], gql);
+    }
+    let operation = request.operation_name.clone();
+    let parsed = request.parsed_query().ok();
+    let is_query = parsed.is_some_and(|doc| {
         let query = async_graphql::parser::types::OperationType::Query;
-        match &request.operation_name {
+        match &operation {
             Some(n) => {
                 doc.operations.iter().any(|(name, op)| name.is_some_and(|x| x.as_str() == n) && op.node.ty == query)
             }
@@ -408,69 +484,119 @@ async fn execute(
         }
     });
     // GET must not change anything (GraphQL over HTTP): mutations go by POST.
-    if via_get && !is_query && parsed.is_some() {
+    if via_get && !is_query {
         let mut r = error_response(&Error::bad_input("Only queries may be sent by GET; send mutations by POST."), gql);
         *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let actor = Actor {
-        viewer,
-        ip: client_ip(extensions),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|u| u.chars().take(300).collect()),
-    };
-    let epoch = s.cache.epoch();
-    let mut req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
-    req.key = partners::key_of(extensions);
-    let (deps, private) = (req.deps.clone(), req.private.clone());
-    let mut response = s.schema.execute(request.data(req)).await;
-    // A request error (parse, validation, limits) ran nothing; the engine gives
-    // those without a code (the cost limit gives its own). Resolver errors,
-    // which carry our codes, ran and keep `data: null`.
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .is_none_or(|c| *c == async_graphql::Value::from("QUERY_TOO_COMPLEX"))
-        });
-    // Parse, validation and limit errors come from the engine without a code.
-    for err in &mut response.errors {
-        let ext = err.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            let m = &err.message;
-            let code = if m.contains("nested too deep") || m.contains("too complex") || m.contains("recursion") {
-                "QUERY_TOO_COMPLEX"
-            } else {
-                "BAD_USER_INPUT"
-            };
-            ext.set("code", code);
+    // A retried mutation applies once: the key (signed-in callers) is taken
+    // before it runs, recorded with each write it makes, and its answer kept.
+    let mut held_key = None;
+    if !is_query
+        && let Some(v) = &viewer
+        && let Some(key) = headers.get("idempotency-key")
+    {
+        let Some(key) = key.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 255) else {
+            return error_response(&Error::bad_input("Idempotency-Key must be 1 to 255 visible characters"), gql);
+        };
+        let scope = crate::media::sha256_hex(format!("{}:{key}", v.id).as_bytes());
+        if let Some(answer) = idempotency::claim(s, &scope, &request).await {
+            return answer;
         }
+        held_key = Some(scope);
     }
-    // Serialised straight from the response, so fields keep the query's order.
-    let body = match serde_json::to_string(&response) {
-        Ok(b) => b,
-        Err(e) => return error_response(&Error::internal(e), gql),
-    };
-    if request_error {
-        // Nothing ran: no `data` entry at all (GraphQL over HTTP).
-        let body = serde_json::json!({ "errors": response.errors }).to_string();
-        let status = if gql { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        return json_response(status, body, gql);
+    let answer = async {
+        let actor = Actor {
+            viewer,
+            ip: client_ip(extensions),
+            user_agent: headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|u| u.chars().take(300).collect()),
+            request_key: held_key.clone(),
+        };
+        let epoch = s.cache.epoch();
+        let mut req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
+        req.key = partners::key_of(extensions);
+        let (deps, private) = (req.deps.clone(), req.private.clone());
+        // Queries run within a time budget; a mutation, once started, finishes.
+        let run = s.schema.execute(request.data(req));
+        let mut response = if is_query {
+            match tokio::time::timeout(hub.limits.query_timeout, run).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let e = Error::new(
+                        Code::Timeout,
+                        format!(
+                            "This query took longer than {} ms and was stopped: ask for less (smaller pages, fewer nested lists).",
+                            hub.limits.query_timeout.as_millis()
+                        ),
+                    );
+                    return error_response(&e, gql);
+                }
+            }
+        } else {
+            run.await
+        };
+        // A request error (parse, validation, limits) ran nothing; the engine gives
+        // those without a code (the cost limit gives its own). Resolver errors,
+        // which carry our codes, ran and keep `data: null`.
+        let ran_nothing = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| {
+                e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .is_none_or(|c| *c == async_graphql::Value::from("QUERY_TOO_COMPLEX"))
+            });
+        // Parse, validation and limit errors come from the engine without a code.
+        for err in &mut response.errors {
+            let ext = err.extensions.get_or_insert_with(Default::default);
+            if ext.get("code").is_none() {
+                let m = &err.message;
+                let code = if m.contains("nested too deep") || m.contains("too complex") || m.contains("recursion") {
+                    "QUERY_TOO_COMPLEX"
+                } else {
+                    "BAD_USER_INPUT"
+                };
+                ext.set("code", code);
+            }
+        }
+        // Serialised straight from the response, so fields keep the query's order.
+        let body = match serde_json::to_string(&response) {
+            Ok(b) => b,
+            Err(e) => return error_response(&Error::internal(e), gql),
+        };
+        if ran_nothing {
+            return request_error(response.errors, gql);
+        }
+        // A failure that passes (the database away, a budget spent): 503 and when
+        // to try again, so clients and proxies retry instead of giving up.
+        if let Some(code) = response.errors.iter().find_map(|e| {
+            let c = e.extensions.as_ref()?.get("code")?;
+            let async_graphql::Value::String(c) = c else { return None };
+            Code::parse(c).filter(|c| c.retry_after().is_some())
+        }) {
+            let mut r = json_response(StatusCode::SERVICE_UNAVAILABLE, body, gql);
+            retry_after(&mut r, code);
+            return r;
+        }
+        let public =
+            key.is_some() && is_query && response.errors.is_empty() && !private.load(std::sync::atomic::Ordering::Relaxed);
+        let body = Bytes::from(body);
+        let etag = cache::etag_of(&body);
+        if let (true, Some(k)) = (public, key) {
+            let deps = std::mem::take(&mut *deps.lock().unwrap_or_else(|p| p.into_inner()));
+            s.cache.put(k, cache::Entry { body: body.clone(), etag: etag.clone(), deps }, epoch);
+        }
+        cached_response(body, &etag, if_none_match.as_deref(), hub.caching.max_age, public, gql)
     }
-    let public =
-        key.is_some() && is_query && response.errors.is_empty() && !private.load(std::sync::atomic::Ordering::Relaxed);
-    let body = Bytes::from(body);
-    let etag = cache::etag_of(&body);
-    if let (true, Some(k)) = (public, key) {
-        let deps = std::mem::take(&mut *deps.lock().unwrap_or_else(|p| p.into_inner()));
-        s.cache.put(k, cache::Entry { body: body.clone(), etag: etag.clone(), deps }, epoch);
+    .await;
+    match held_key {
+        Some(scope) => idempotency::keep(s, &scope, answer).await,
+        None => answer,
     }
-    cached_response(body, &etag, if_none_match.as_deref(), hub.caching.max_age, public, gql)
 }
 
 /// An answer with its ETag (304 when the client has it) and who may cache it.
@@ -658,22 +784,11 @@ fn file_response(
     r
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(hub: Arc<Hub>, schema: Schema, addr: &str) -> anyhow::Result<()> {
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight
+/// (for `limits.shutdown_grace` at most).
+pub async fn serve(hub: Arc<Hub>, schema: Schema, addr: &str, limits: server::ServerLimits) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Relais listening on http://{}/graphql", listener.local_addr()?);
-    axum::serve(listener, router(hub, schema).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            #[cfg(not(unix))]
-            let _ = ctrl_c.await;
-        })
-        .await?;
+    server::serve_on(listener, router(hub, schema), limits, server::stop_signal()).await?;
     Ok(())
 }

@@ -3,12 +3,15 @@
 //! or, without a key or a login, per IP.
 
 use super::{AppState, client_ip};
+use crate::app::Cidr;
+use crate::domain::auth::Viewer;
 use crate::domain::partners::{ApiKey, RateState};
 use crate::error::{Code, Error};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 const ALLOW_HEADERS: &str = "content-type, authorization, accept, accept-language, x-api-key, if-none-match";
@@ -56,8 +59,78 @@ fn rate_headers(headers: &mut HeaderMap, r: &RateState) {
     put(headers, "ratelimit-reset", r.reset.to_string());
 }
 
+/// The client's address as the gate settled it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+/// The bearer credential a request carried, checked once by the gate.
+#[derive(Debug, Clone)]
+pub struct Credential(pub Result<Viewer, Error>);
+
+/// The client behind trusted proxies: the forwarding chain read from the
+/// nearest hop back, skipping trusted proxies; the first other address is the
+/// client. A peer that is not a trusted proxy is the client itself, whatever
+/// headers it sends.
+pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
+    if !trusted.iter().any(|c| c.contains(peer)) {
+        return peer;
+    }
+    let mut chain: Vec<IpAddr> = Vec::new();
+    for v in headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()) {
+        chain.extend(v.split(',').filter_map(|p| p.trim().parse::<IpAddr>().ok()));
+    }
+    if chain.is_empty() {
+        // RFC 7239: `for=192.0.2.60`, `for="[2001:db8::1]:4711"`, `for=192.0.2.43:80`.
+        for v in headers.get_all(header::FORWARDED).iter().filter_map(|v| v.to_str().ok()) {
+            for element in v.split(',') {
+                for pair in element.split(';') {
+                    let Some((k, val)) = pair.trim().split_once('=') else { continue };
+                    if !k.trim().eq_ignore_ascii_case("for") {
+                        continue;
+                    }
+                    let val = val.trim().trim_matches('"');
+                    let host = match val.strip_prefix('[') {
+                        Some(rest) => rest.split(']').next().unwrap_or(""),
+                        None if val.matches(':').count() == 1 => val.split(':').next().unwrap_or(""),
+                        None => val,
+                    };
+                    if let Ok(ip) = host.parse::<IpAddr>() {
+                        chain.push(ip);
+                    }
+                }
+            }
+        }
+    }
+    chain.iter().rev().find(|ip| !trusted.iter().any(|c| c.contains(**ip))).or(chain.first()).copied().unwrap_or(peer)
+}
+
+/// `Authorization: Bearer <token>`; anything else in that header is an error.
+fn bearer(headers: &HeaderMap) -> Option<Result<&str, Error>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    Some(token.ok_or_else(|| Error::unauthenticated("use Authorization: Bearer <token>")))
+}
+
 pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
     let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if let Some(peer) = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) {
+        let ip = client_addr(peer, req.headers(), &s.hub.trusted_proxies);
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    let credential = match bearer(req.headers()) {
+        None => None,
+        Some(Err(e)) => Some(Credential(Err(e))),
+        Some(Ok(token)) => Some(Credential(s.hub.auth.viewer(s.hub.store(), token).await)),
+    };
+    let signed_in = matches!(credential, Some(Credential(Ok(_))));
+    if let Some(c) = credential {
+        req.extensions_mut().insert(c);
+    }
     let key = match presented(&req) {
         None => None,
         Some(secret) => match s.hub.partners.authenticate(&secret).await {
@@ -83,9 +156,12 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
     }
     let partners = &s.hub.partners;
     let rate = match &key {
+        // 0: a key without a limit (a site's own server-side renderer).
+        Some(k) if k.rate_per_minute == 0 => None,
         Some(k) => Some(partners.count(&format!("k:{}", k.id), k.rate_per_minute)),
-        // Logged-in editors are limited by their sessions, not per IP.
-        None if req.headers().contains_key(header::AUTHORIZATION) => None,
+        // Signed-in editors are limited by their sessions, not per address; a
+        // credential that does not hold counts as anonymous.
+        None if signed_in => None,
         None if partners.anonymous_per_minute > 0 => {
             let ip = client_ip(req.extensions()).unwrap_or_default();
             Some(partners.count(&format!("ip:{ip}"), partners.anonymous_per_minute))

@@ -41,7 +41,7 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
         Err(e) => return e.into_response(),
     };
     let hub = s.hub.clone();
-    let schema = s.schema.clone();
+    let guard = s.guard.clone();
     let ip = client_ip(&parts.extensions);
     let user_agent =
         parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|u| u.chars().take(300).collect());
@@ -49,7 +49,7 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
         hub.content.locales.negotiate(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let url_key = partners::key_of(&parts.extensions);
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
-        GraphQLWebSocket::new(socket, schema, protocol)
+        GraphQLWebSocket::new(socket, guard, protocol)
             .on_connection_init(move |payload: serde_json::Value| async move {
                 let field = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
                 let token = field("Authorization")
@@ -68,7 +68,7 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
                 if key.as_ref().is_some_and(|k| !k.has(KeyScope::Content)) {
                     return Err(fail(Error::forbidden("This API key reads feeds only; subscriptions need CONTENT.")));
                 }
-                let actor = Actor { viewer, ip, user_agent };
+                let actor = Actor { viewer, ip, user_agent, request_key: None };
                 let mut req = Req::new(actor, locale, Loaders::new(hub.store()));
                 req.key = key;
                 let mut data = async_graphql::Data::default();

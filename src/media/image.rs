@@ -87,33 +87,101 @@ pub fn sniff(b: &[u8]) -> Result<Sniffed> {
 pub struct ImageLimits {
     pub max_width: u32,
     pub max_height: u32,
-    pub max_alloc: u64,
+    /// Memory for decoding and resizing, shared by all the images being
+    /// processed at once; an image that needs more than all of it is refused.
+    pub memory: u64,
 }
 
 impl Default for ImageLimits {
     fn default() -> Self {
-        ImageLimits { max_width: 12_000, max_height: 12_000, max_alloc: 512 * 1024 * 1024 }
+        ImageLimits { max_width: 12_000, max_height: 12_000, memory: 200 * 1024 * 1024 }
     }
+}
+
+/// An image's size and the memory it takes to process, read from its header.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe {
+    /// Upright (EXIF orientation applied).
+    pub width: u32,
+    pub height: u32,
+    /// Bytes of the decoded pixels, twice when turning it upright needs a copy.
+    pub decoded: u64,
+}
+
+fn decoder_limits(limits: &ImageLimits) -> Limits {
+    let mut l = Limits::default();
+    l.max_image_width = Some(limits.max_width);
+    l.max_image_height = Some(limits.max_height);
+    l.max_alloc = Some(limits.memory);
+    l
+}
+
+fn refusal(limits: &ImageLimits) -> impl Fn(image::ImageError) -> Error + '_ {
+    move |e| match e {
+        image::ImageError::Limits(_) => Error::bad_input(format!(
+            "the image is too large to process: at most {}×{} pixels and {} MiB decoded",
+            limits.max_width,
+            limits.max_height,
+            limits.memory >> 20
+        )),
+        other => Error::bad_input(format!("the image cannot be decoded: {other}")),
+    }
+}
+
+/// Whether the file ends as its format says a whole file ends: a file cut
+/// short (an interrupted transfer) is refused rather than stored half grey.
+fn check_complete(b: &[u8], format: ImageFormat) -> Result<()> {
+    let trimmed = &b[..b.len() - b.iter().rev().take_while(|&&x| x == 0).count()];
+    let tail = &trimmed[trimmed.len().saturating_sub(4096)..];
+    let whole = match format {
+        ImageFormat::Jpeg => trimmed.ends_with(&[0xFF, 0xD9]),
+        ImageFormat::Png => tail.windows(4).any(|w| w == b"IEND"),
+        ImageFormat::Gif => trimmed.ends_with(b";"),
+        ImageFormat::WebP => {
+            b.len() >= 12 && (u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize).saturating_add(8) <= b.len()
+        }
+        _ => true,
+    };
+    if whole { Ok(()) } else { Err(Error::bad_input("the image is truncated or corrupt: its end is missing")) }
+}
+
+/// Reads the header only: size, orientation and the memory decoding needs,
+/// refused when over the limits or when the file is cut short.
+pub fn probe(bytes: &[u8], format: ImageFormat, limits: &ImageLimits) -> Result<Probe> {
+    check_complete(bytes, format)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(decoder_limits(limits));
+    let mut decoder = reader.into_decoder().map_err(refusal(limits))?;
+    let (w, h) = decoder.dimensions();
+    if w > limits.max_width || h > limits.max_height {
+        return Err(refusal(limits)(image::ImageError::Limits(image::error::LimitError::from_kind(
+            image::error::LimitErrorKind::DimensionError,
+        ))));
+    }
+    use image::metadata::Orientation as O;
+    let orientation = decoder.orientation().unwrap_or(O::NoTransforms);
+    let turns = matches!(orientation, O::Rotate90 | O::Rotate270 | O::Rotate90FlipH | O::Rotate270FlipH);
+    let bytes = w as u64 * h as u64 * decoder.color_type().bytes_per_pixel() as u64;
+    let decoded = if turns { bytes * 2 } else { bytes };
+    if decoded > limits.memory {
+        return Err(Error::bad_input(format!(
+            "the image is too large to process: {:.0} megapixels take {} MiB decoded, over this server's {} MiB",
+            (w as f64 * h as f64) / 1e6,
+            decoded >> 20,
+            limits.memory >> 20
+        )));
+    }
+    let (width, height) = if turns { (h, w) } else { (w, h) };
+    Ok(Probe { width, height, decoded })
 }
 
 /// Decodes with limits and applies the EXIF orientation.
 pub fn decode(bytes: &[u8], format: ImageFormat, limits: &ImageLimits) -> Result<DynamicImage> {
-    let mut l = Limits::default();
-    l.max_image_width = Some(limits.max_width);
-    l.max_image_height = Some(limits.max_height);
-    l.max_alloc = Some(limits.max_alloc);
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(l);
-    let refuse = |e: image::ImageError| match e {
-        image::ImageError::Limits(_) => Error::bad_input(format!(
-            "the image is too large to process: at most {}×{} pixels",
-            limits.max_width, limits.max_height
-        )),
-        other => Error::bad_input(format!("the image cannot be decoded: {other}")),
-    };
-    let mut decoder = reader.into_decoder().map_err(refuse)?;
+    reader.limits(decoder_limits(limits));
+    let mut decoder = reader.into_decoder().map_err(refusal(limits))?;
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(refuse)?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(refusal(limits))?;
     img.apply_orientation(orientation);
     Ok(img)
 }
@@ -133,7 +201,7 @@ pub fn analyse(img: &DynamicImage) -> Result<ImageInfo> {
     // A small copy is enough for a blurhash and an average colour.
     let tw = 32.min(w).max(1);
     let th = ((h as f64 * tw as f64 / w.max(1) as f64).round() as u32).clamp(1, 64);
-    let small = resize(img, tw, th)?.to_rgba8();
+    let small = resize(img, None, tw, th)?.to_rgba8();
     let blurhash =
         blurhash::encode(4, 3, tw, th, small.as_raw()).map_err(|e| Error::internal(format!("blurhash: {e}")))?;
     let (mut r, mut g, mut b, mut n) = (0u64, 0u64, 0u64, 0u64);
@@ -148,13 +216,24 @@ pub fn analyse(img: &DynamicImage) -> Result<ImageInfo> {
     Ok(ImageInfo { width: w, height: h, blurhash, dominant: format!("#{:02x}{:02x}{:02x}", r / n, g / n, b / n) })
 }
 
-fn resize(img: &DynamicImage, w: u32, h: u32) -> Result<DynamicImage> {
+/// Resizes (a `crop` of) the image in its own pixel type, so the only new
+/// buffer is the small one made; types the resizer lacks go through RGBA.
+fn resize(img: &DynamicImage, crop: Option<(u32, u32, u32, u32)>, w: u32, h: u32) -> Result<DynamicImage> {
     use fast_image_resize as fr;
-    let src = DynamicImage::ImageRgba8(img.to_rgba8());
-    let mut dst = DynamicImage::ImageRgba8(image::RgbaImage::new(w.max(1), h.max(1)));
-    let opts = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
-    fr::Resizer::new().resize(&src, &mut dst, &opts).map_err(|e| Error::internal(format!("resize: {e}")))?;
-    Ok(dst)
+    let mut opts = fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Lanczos3));
+    if let Some((x, y, cw, ch)) = crop {
+        opts = opts.crop(x as f64, y as f64, cw as f64, ch as f64);
+    }
+    let mut dst = DynamicImage::new(w.max(1), h.max(1), img.color());
+    match fr::Resizer::new().resize(img, &mut dst, &opts) {
+        Ok(()) => Ok(dst),
+        Err(_) => {
+            let src = DynamicImage::ImageRgba8(img.to_rgba8());
+            let mut dst = DynamicImage::ImageRgba8(image::RgbaImage::new(w.max(1), h.max(1)));
+            fr::Resizer::new().resize(&src, &mut dst, &opts).map_err(|e| Error::internal(format!("resize: {e}")))?;
+            Ok(dst)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,11 +323,11 @@ pub fn render(img: &DynamicImage, r: &Render) -> Result<Vec<u8>> {
             };
             let cx = ((r.focal.0 as f64 * sw as f64) - cw as f64 / 2.0).clamp(0.0, (sw - cw) as f64) as u32;
             let cy = ((r.focal.1 as f64 * sh as f64) - ch as f64 / 2.0).clamp(0.0, (sh - ch) as f64) as u32;
-            resize(&img.crop_imm(cx, cy, cw, ch), tw, th)?
+            resize(img, Some((cx, cy, cw, ch)), tw, th)?
         }
         (Fit::Contain, true) => {
             let inner = target_size(sw, sh, &Render { fit: Fit::Inside, width: Some(tw), height: Some(th), ..*r });
-            let scaled = resize(img, inner.0, inner.1)?;
+            let scaled = resize(img, None, inner.0, inner.1)?;
             let bg =
                 if r.format == OutFormat::Jpeg { image::Rgba([255, 255, 255, 255]) } else { image::Rgba([0, 0, 0, 0]) };
             let mut canvas = image::RgbaImage::from_pixel(tw, th, bg);
@@ -261,7 +340,7 @@ pub fn render(img: &DynamicImage, r: &Render) -> Result<Vec<u8>> {
             DynamicImage::ImageRgba8(canvas)
         }
         _ if (tw, th) == (sw, sh) => img.clone(),
-        _ => resize(img, tw, th)?,
+        _ => resize(img, None, tw, th)?,
     };
     encode(&out, r.format, r.quality)
 }

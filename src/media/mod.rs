@@ -188,6 +188,11 @@ pub struct Inspected {
     pub duration_ms: Option<i64>,
 }
 
+/// Whole MiB, rounded up.
+fn mib(bytes: u64) -> u32 {
+    bytes.div_ceil(1 << 20).min(u32::MAX as u64) as u32
+}
+
 type Rendering = Shared<BoxFuture<'static, Result<Bytes>>>;
 
 pub struct Media {
@@ -195,6 +200,9 @@ pub struct Media {
     pub limits: MediaLimits,
     /// Bounds the image work running at once.
     permits: tokio::sync::Semaphore,
+    /// The decoding memory budget, in MiB: each image takes what it needs
+    /// for as long as it is processed.
+    budget: tokio::sync::Semaphore,
     /// Variants being made: a second request for one waits for the first.
     rendering: std::sync::Mutex<HashMap<String, Rendering>>,
     /// Variants made since start.
@@ -206,15 +214,34 @@ impl Media {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         Arc::new(Media {
             store,
-            limits,
             permits: tokio::sync::Semaphore::new(workers),
+            budget: tokio::sync::Semaphore::new(mib(limits.image.memory).max(1) as usize),
+            limits,
             rendering: std::sync::Mutex::new(HashMap::new()),
             renders: AtomicU64::new(0),
         })
     }
 
-    /// Runs blocking image work off the async workers, a bounded number at once.
-    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    /// Runs blocking image work off the async workers, a bounded number at
+    /// once, holding `memory` bytes of the decoding budget. When the budget
+    /// stays spent for a few seconds the request is turned away
+    /// (`SERVER_BUSY`, to retry) rather than queued without end.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        memory: u64,
+        f: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let wait = std::time::Duration::from_secs(5);
+        let need = mib(memory).clamp(1, mib(self.limits.image.memory).max(1));
+        let _memory = match tokio::time::timeout(wait, self.budget.acquire_many(need)).await {
+            Ok(p) => p.map_err(Error::internal)?,
+            Err(_) => {
+                return Err(Error::new(
+                    crate::error::Code::ServerBusy,
+                    "The server is busy processing other images; try again in a moment.",
+                ));
+            }
+        };
         let _permit = self.permits.acquire().await.map_err(Error::internal)?;
         tokio::task::spawn_blocking(f).await.map_err(Error::internal)?
     }
@@ -229,9 +256,13 @@ impl Media {
         }
         let sniffed = image::sniff(&bytes)?;
         let limits = self.limits.image;
+        let memory = match sniffed {
+            Sniffed::Image(format) => image::probe(&bytes, format, &limits)?.decoded,
+            _ => 0,
+        };
         let (sha, info) = {
             let bytes = bytes.clone();
-            self.blocking(move || {
+            self.blocking(memory, move || {
                 let sha = sha256_hex(&bytes);
                 let info = match sniffed {
                     Sniffed::Image(format) => Some(image::analyse(&image::decode(&bytes, format, &limits)?)?),
@@ -317,8 +348,12 @@ impl Media {
         let original = self.original(sha).await?.ok_or_else(|| Error::not_found("the original of this media"))?;
         let limits = self.limits.image;
         let render = t.render(focal);
+        let p = image::probe(&original, format, &limits)?;
+        let (tw, th) = image::target_size(p.width, p.height, &render);
+        // The output, and its RGBA copy for the encoder.
+        let memory = p.decoded + 2 * 4 * tw as u64 * th as u64;
         let out = self
-            .blocking(move || {
+            .blocking(memory, move || {
                 let img = image::decode(&original, format, &limits)?;
                 image::render(&img, &render)
             })
@@ -333,6 +368,44 @@ impl Media {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn png(w: u32, h: u32) -> Bytes {
+        let img = ::image::RgbaImage::from_fn(w, h, |x, y| ::image::Rgba([x as u8, y as u8, 90, 255]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, ::image::ImageFormat::Png).unwrap();
+        Bytes::from(out.into_inner())
+    }
+
+    #[tokio::test]
+    async fn decoding_shares_one_memory_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let objects = store::open(&dir.path().display().to_string(), &store::S3Settings::default()).await.unwrap();
+        let limits = MediaLimits { image: ImageLimits { memory: 8 << 20, ..Default::default() }, ..Default::default() };
+        let media = Media::new(objects, limits);
+        // More than the whole budget: refused from the header, before any allocation.
+        let e = media.inspect(png(2000, 2000)).await.unwrap_err();
+        assert_eq!(e.code, crate::error::Code::BadUserInput, "{e}");
+        assert!(e.message.contains("too large"), "{e}");
+        // The budget spent by other images: turned away to retry, not queued without end.
+        let spent = media.budget.acquire_many(8).await.unwrap();
+        let e = media.inspect(png(100, 100)).await.unwrap_err();
+        assert_eq!(e.code, crate::error::Code::ServerBusy, "{e}");
+        drop(spent);
+        let ok = media.inspect(png(100, 100)).await.unwrap();
+        assert_eq!(ok.image.map(|i| (i.width, i.height)), Some((100, 100)));
+        // A file cut short is refused, not stored half grey.
+        let whole = png(300, 200);
+        let e = media.inspect(whole.slice(..whole.len() / 3)).await.unwrap_err();
+        assert_eq!(e.code, crate::error::Code::BadUserInput, "{e}");
+        let mut jpeg = Vec::new();
+        ::image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+            .encode_image(&::image::RgbImage::from_fn(300, 200, |x, y| ::image::Rgb([x as u8, y as u8, 7])))
+            .unwrap();
+        let cut = Bytes::from(jpeg[..jpeg.len() / 3].to_vec());
+        let e = media.inspect(cut).await.unwrap_err();
+        assert!(e.code == crate::error::Code::BadUserInput && e.message.contains("truncated"), "{e}");
+        assert!(media.inspect(Bytes::from(jpeg)).await.is_ok());
+    }
 
     #[test]
     fn transforms_have_one_canonical_url() {

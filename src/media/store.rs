@@ -154,14 +154,29 @@ pub struct S3Settings {
     pub region: Option<String>,
     pub access_key: Option<String>,
     pub secret_key: Option<String>,
+    /// Longest wait for one request to the service (default 10 s; rust-s3
+    /// tries a failed request once more).
+    pub timeout: Option<std::time::Duration>,
 }
 
 pub struct S3Store {
     bucket: Box<s3::Bucket>,
 }
 
+/// A service that cannot be reached, times out or answers 5xx is a failure
+/// that passes (`MEDIA_STORE_UNAVAILABLE`, retry); anything else is internal.
 fn s3_err(e: s3::error::S3Error) -> Error {
-    Error::internal(format!("object store: {e}"))
+    use s3::error::S3Error as E;
+    match &e {
+        E::Reqwest(_) | E::Io(_) | E::HttpFailWithBody(500..=599, _) => {
+            tracing::warn!(error = %e, "media store unavailable");
+            Error::new(
+                crate::error::Code::MediaStoreUnavailable,
+                "The media store is not answering right now; nothing was saved. Try again in a moment.",
+            )
+        }
+        _ => Error::internal(format!("object store: {e}")),
+    }
 }
 
 fn is_not_found(e: &s3::error::S3Error) -> bool {
@@ -178,7 +193,11 @@ impl S3Store {
         let creds = s3::creds::Credentials::new(s.access_key.as_deref(), s.secret_key.as_deref(), None, None, None)
             .map_err(|e| Error::bad_input(format!("S3 credentials: {e}")))?;
         // Path-style requests work with MinIO, Garage, R2 and AWS alike.
-        let bucket = s3::Bucket::new(bucket, region, creds).map_err(s3_err)?.with_path_style();
+        let bucket = s3::Bucket::new(bucket, region, creds)
+            .map_err(s3_err)?
+            .with_path_style()
+            .with_request_timeout(s.timeout.unwrap_or(std::time::Duration::from_secs(10)))
+            .map_err(s3_err)?;
         Ok(S3Store { bucket })
     }
 }

@@ -44,7 +44,7 @@ struct Inner {
     statements: AtomicU64,
     /// SQLite has one writer: taking this before a write transaction avoids
     /// SQLITE_BUSY on lock upgrades. `None` on PostgreSQL.
-    write_lock: Option<tokio::sync::Mutex<()>>,
+    write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// PostgreSQL's URL, for the change listener.
     url: Option<String>,
     /// Content events (JSON), for subscriptions: sent at commit on SQLite, and
@@ -61,6 +61,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (6, "search", include_str!("../../migrations/sqlite/0006_search.sql")),
     (7, "api_keys", include_str!("../../migrations/sqlite/0007_api_keys.sql")),
     (8, "webhooks", include_str!("../../migrations/sqlite/0008_webhooks.sql")),
+    (9, "idempotency", include_str!("../../migrations/sqlite/0009_idempotency.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -71,6 +72,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (6, "search", include_str!("../../migrations/postgres/0006_search.sql")),
     (7, "api_keys", include_str!("../../migrations/postgres/0007_api_keys.sql")),
     (8, "webhooks", include_str!("../../migrations/postgres/0008_webhooks.sql")),
+    (9, "idempotency", include_str!("../../migrations/postgres/0009_idempotency.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");
@@ -108,6 +110,24 @@ pub struct AuditRow {
     pub detail: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The idempotency key of the request that wrote it (not read back).
+    pub request_key: Option<String>,
+}
+
+/// What became of an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// New: the request runs now.
+    Taken,
+    /// Answered before: the same answer again.
+    Answered { status: u16, body: String },
+    /// Sent before with another request.
+    OtherRequest,
+    /// Its writes were made, but the answer was lost (the server stopped).
+    Applied,
+    /// Taken, with no write made and no answer: still running, or stopped
+    /// before anything was written.
+    Unfinished,
 }
 
 /// Which audit entries to list.
@@ -159,12 +179,14 @@ impl Store {
         let opts = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10));
+            // A database that does not answer is reported (DB_UNAVAILABLE) well
+            // within two seconds, instead of holding the request.
+            .acquire_timeout(Duration::from_millis(1500));
         let opts = if dialect == Dialect::Sqlite {
             opts.after_connect(|conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
-                    conn.execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL")
+                    conn.execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL")
                         .await?;
                     Ok(())
                 })
@@ -178,7 +200,7 @@ impl Store {
                 pool,
                 dialect,
                 statements: AtomicU64::new(0),
-                write_lock: (dialect == Dialect::Sqlite).then(|| tokio::sync::Mutex::new(())),
+                write_lock: (dialect == Dialect::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
                 url: (dialect == Dialect::Postgres).then(|| url.clone()),
                 events: tokio::sync::broadcast::channel(1024).0,
             }),
@@ -256,14 +278,21 @@ impl Store {
         Ok(())
     }
 
-    /// Starts a write transaction (serialised on SQLite).
+    /// A write transaction. On SQLite it takes the one writer's place first
+    /// (and `BEGIN IMMEDIATE` the file's write lock, so it never has to
+    /// upgrade a read lock and fail as "locked").
     pub async fn begin(&self) -> Result<Tx<'_>> {
         let guard = match &self.inner.write_lock {
-            Some(m) => Some(m.lock().await),
+            Some(m) => Some(m.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.inner.pool.begin().await?;
-        Ok(Tx { store: self, tx, _guard: guard, pending_events: Vec::new() })
+        let mut conn = self.inner.pool.acquire().await?;
+        let begin = if self.inner.dialect == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        if let Err(e) = sqlx::raw_sql(begin).execute(&mut *conn).await {
+            conn.close_on_drop();
+            return Err(e.into());
+        }
+        Ok(Tx { store: self, conn: Some(conn), guard, pending_events: Vec::new() })
     }
 
     // ---- settings ----
@@ -387,6 +416,44 @@ impl Store {
         let mut q = Sql::new("INSERT INTO persisted_queries (hash, query, registered, created_at) VALUES (");
         q.arg(hash).push(", ").arg(query).push(", ").arg(registered as i64).push(", ").arg(now_ms());
         q.push(") ON CONFLICT (hash) DO UPDATE SET registered = CASE WHEN persisted_queries.registered = 1 THEN 1 ELSE excluded.registered END");
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Takes an idempotency key for a request, or tells what became of the
+    /// request that took it before. Keys older than a day are forgotten.
+    pub async fn claim_idempotency_key(&self, scope_key: &str, request_hash: &str) -> Result<KeyClaim> {
+        let now = now_ms();
+        let mut q = Sql::new("DELETE FROM idempotent_requests WHERE created_at < ");
+        q.arg(now - 24 * 3600 * 1000);
+        self.execute(q).await?;
+        let mut q = Sql::new("INSERT INTO idempotent_requests (scope_key, request_hash, created_at) VALUES (");
+        q.arg(scope_key).push(", ").arg(request_hash).push(", ").arg(now);
+        q.push(") ON CONFLICT (scope_key) DO NOTHING");
+        if self.execute(q).await? == 1 {
+            return Ok(KeyClaim::Taken);
+        }
+        let mut q = Sql::new("SELECT request_hash, status, body FROM idempotent_requests WHERE scope_key = ");
+        q.arg(scope_key);
+        let Some(r) = self.fetch_optional(q).await? else { return Ok(KeyClaim::Taken) };
+        let (hash, status, body): (String, Option<i64>, Option<String>) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if hash != request_hash {
+            return Ok(KeyClaim::OtherRequest);
+        }
+        Ok(match (status, body) {
+            (Some(status), Some(body)) => KeyClaim::Answered { status: status as u16, body },
+            _ => {
+                let mut q = Sql::new("SELECT 1 FROM audit_log WHERE request_key = ");
+                q.arg(scope_key).push(" LIMIT 1");
+                if self.fetch_optional(q).await?.is_some() { KeyClaim::Applied } else { KeyClaim::Unfinished }
+            }
+        })
+    }
+
+    /// Keeps the answer of the request that holds the key.
+    pub async fn answer_idempotency_key(&self, scope_key: &str, status: u16, body: &str) -> Result<()> {
+        let mut q = Sql::new("UPDATE idempotent_requests SET status = ");
+        q.arg(status as i64).push(", body = ").arg(body).push(" WHERE scope_key = ").arg(scope_key);
         self.execute(q).await?;
         Ok(())
     }
@@ -533,16 +600,18 @@ fn audit_row(r: &AnyRow) -> Result<AuditRow> {
         detail: r.try_get(7)?,
         ip: r.try_get(8)?,
         user_agent: r.try_get(9)?,
+        request_key: None,
     })
 }
 
 fn audit_insert(a: &AuditRow) -> Sql {
     let mut q = Sql::new(
-        "INSERT INTO audit_log (id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent) VALUES (",
+        "INSERT INTO audit_log (id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent, request_key) VALUES (",
     );
     q.arg(a.id.as_str()).push(", ").arg(a.at).push(", ").arg(a.actor_id.clone()).push(", ").arg(a.actor_email.clone());
     q.push(", ").arg(a.action.as_str()).push(", ").arg(a.item_type.clone()).push(", ").arg(a.item_id.clone());
-    q.push(", ").arg(a.detail.clone()).push(", ").arg(a.ip.clone()).push(", ").arg(a.user_agent.clone()).push(")");
+    q.push(", ").arg(a.detail.clone()).push(", ").arg(a.ip.clone()).push(", ").arg(a.user_agent.clone());
+    q.push(", ").arg(a.request_key.clone()).push(")");
     q
 }
 
@@ -591,18 +660,56 @@ async fn load_countries(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Resul
 }
 
 /// A write transaction. Dropping it without `commit` rolls everything back.
+/// A transaction, begun and ended by hand so that a connection whose
+/// `COMMIT` failed (a full disk) is closed rather than handed to the next
+/// request still inside that transaction. Dropped without a commit, it rolls
+/// back.
 pub struct Tx<'s> {
     store: &'s Store,
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _guard: Option<tokio::sync::MutexGuard<'s, ()>>,
+    /// `None` once committed.
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    /// SQLite's single writer: held until the transaction has ended.
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Events to announce once committed (SQLite).
     pending_events: Vec<String>,
 }
 
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        let guard = self.guard.take();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                    drop(guard);
+                });
+            }
+            // No runtime to roll back on: closing the connection rolls back.
+            Err(_) => conn.close_on_drop(),
+        }
+    }
+}
+
 impl Tx<'_> {
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
-        for e in self.pending_events {
+    fn conn(&mut self) -> Result<&mut sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.conn.as_mut().ok_or_else(|| Error::internal("transaction used after it ended"))
+    }
+
+    pub async fn commit(mut self) -> Result<()> {
+        let Some(mut conn) = self.conn.take() else { return Err(Error::internal("transaction ended twice")) };
+        if let Err(e) = sqlx::raw_sql("COMMIT").execute(&mut *conn).await {
+            // The transaction may be open still, or undone by the database: either
+            // way this connection is not given to anyone else.
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            conn.close_on_drop();
+            return Err(e.into());
+        }
+        drop(conn);
+        self.guard.take();
+        for e in std::mem::take(&mut self.pending_events) {
             let _ = self.store.inner.events.send(e);
         }
         Ok(())
@@ -610,12 +717,12 @@ impl Tx<'_> {
 
     pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64> {
         self.store.count();
-        Ok(sql.query().execute(&mut *self.tx).await?.rows_affected())
+        Ok(sql.query().execute(&mut **self.conn()?).await?.rows_affected())
     }
 
     pub(crate) async fn fetch_all(&mut self, sql: Sql) -> Result<Vec<AnyRow>> {
         self.store.count();
-        Ok(sql.query().fetch_all(&mut *self.tx).await?)
+        Ok(sql.query().fetch_all(&mut **self.conn()?).await?)
     }
 
     pub fn dialect(&self) -> Dialect {

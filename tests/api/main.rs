@@ -6,6 +6,7 @@ mod batching;
 mod caching;
 mod editorial;
 mod errors;
+mod hardening;
 mod lists;
 mod matrix;
 mod media;

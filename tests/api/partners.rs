@@ -251,7 +251,7 @@ async fn keys_are_checked_and_only_admins_manage_them() {
             (json!({ "name": " ", "scopes": ["FEEDS"] }), "name"),
             (json!({ "name": "x", "scopes": [] }), "scopes"),
             (json!({ "name": "x", "scopes": ["FEEDS"], "origins": ["partner.example"] }), "origins"),
-            (json!({ "name": "x", "scopes": ["FEEDS"], "rateLimitPerMinute": 0 }), "rateLimitPerMinute"),
+            (json!({ "name": "x", "scopes": ["FEEDS"], "rateLimitPerMinute": -1 }), "rateLimitPerMinute"),
             (json!({ "name": "x", "scopes": ["FEEDS"], "pagePattern": "javascript:alert(1)" }), "pagePattern"),
         ] {
             let r = s.gql(CREATE, json!({ "i": bad }), Some(&admin)).await;

@@ -72,6 +72,15 @@ pub struct Options {
     pub caching: relais::app::Caching,
     /// First wait before a failed webhook delivery is retried.
     pub webhook_retry_ms: i64,
+    /// Timeouts and the connection cap of the HTTP server.
+    pub server: relais::http::server::ServerLimits,
+    /// Proxies whose forwarding headers name the client.
+    pub trusted_proxies: Vec<relais::app::Cidr>,
+    /// An S3 server of the test's own (for `MediaBackend::S3`), and the wait for it.
+    pub s3_endpoint: Option<String>,
+    pub s3_timeout: Option<std::time::Duration>,
+    /// Whether webhooks may call loopback receivers (the tests' own).
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Options {
@@ -86,6 +95,11 @@ impl Default for Options {
             revisions_keep: 50,
             caching: Default::default(),
             webhook_retry_ms: 30_000,
+            server: Default::default(),
+            trusted_proxies: Vec::new(),
+            s3_endpoint: None,
+            s3_timeout: None,
+            webhook_allow_private: true,
         }
     }
 }
@@ -99,6 +113,9 @@ pub struct TestServer {
     pub client: reqwest::Client,
     /// The background tasks, stopped to simulate a server going down.
     pub tasks: Option<relais::app::Tasks>,
+    /// Starts the server's shutdown; `serving` ends when it is over.
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
     pg_db: Option<(String, String)>,
 }
@@ -164,12 +181,16 @@ impl TestServer {
                 relais::media::store::open(&folder, &S3Settings::default()).await.expect("media folder")
             }
             MediaBackend::S3 => {
-                let endpoint = start_s3(&dir.path().join("s3")).await;
+                let endpoint = match &o.s3_endpoint {
+                    Some(e) => e.clone(),
+                    None => start_s3(&dir.path().join("s3")).await,
+                };
                 let s3 = S3Settings {
                     endpoint: Some(endpoint),
                     region: Some("us-east-1".into()),
                     access_key: Some("relais-test".into()),
                     secret_key: Some("relais-test-secret".into()),
+                    timeout: o.s3_timeout,
                 };
                 relais::media::store::open("s3://relais", &s3).await.expect("s3 store")
             }
@@ -183,6 +204,8 @@ impl TestServer {
             limits: o.limits,
             public_url: format!("http://{addr}"),
             webhook_retry_base_ms: o.webhook_retry_ms,
+            trusted_proxies: o.trusted_proxies.clone(),
+            webhook_allow_private: o.webhook_allow_private,
             ..Config::default()
         };
         let hub = Hub::new(store, Media::new(objects, o.media_limits), config).await.expect("hub");
@@ -192,8 +215,10 @@ impl TestServer {
         let tasks = o.tasks.then(|| relais::app::start_tasks(&hub, 0));
         let schema = relais::graphql::build(hub.clone()).expect("schema");
         let app = relais::http::router(hub.clone(), schema);
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(relais::http::server::serve_on(listener, app, o.server.clone(), async move {
+            let _ = stopped.await;
+        }));
         TestServer {
             backend,
             db_url: url.to_string(),
@@ -202,6 +227,8 @@ impl TestServer {
             hub,
             client: reqwest::Client::new(),
             tasks,
+            stop: Some(stop),
+            serving: Some(serving),
             _dir: dir,
             pg_db,
         }
