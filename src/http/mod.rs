@@ -1,6 +1,7 @@
 //! HTTP: the GraphQL endpoint (POST and GET, per GraphQL-over-HTTP), GraphiQL,
 //! body limits, bearer auth, and error codes for failures before execution.
 
+mod admin;
 pub mod cache;
 mod feeds;
 mod idempotency;
@@ -69,6 +70,7 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
         .route("/widget.js", get(widget::script))
         .route("/widget/embed", get(widget::embed))
         .route("/widget/demo", get(widget::demo))
+        .merge(admin::router())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
             error_response(&Error::internal("a request handler panicked"), false)
         }))

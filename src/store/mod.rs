@@ -175,7 +175,7 @@ impl Store {
                 url.split(':').next().unwrap_or("")
             )));
         };
-        let url = if dialect == Dialect::Sqlite { sqlite_url(url)? } else { url.to_owned() };
+        let (url, synchronous) = if dialect == Dialect::Sqlite { sqlite_url(url)? } else { (url.to_owned(), "") };
         let opts = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
             .min_connections(1)
@@ -183,11 +183,15 @@ impl Store {
             // within two seconds, instead of holding the request.
             .acquire_timeout(Duration::from_millis(1500));
         let opts = if dialect == Dialect::Sqlite {
-            opts.after_connect(|conn, _| {
+            opts.after_connect(move |conn, _| {
                 Box::pin(async move {
                     use sqlx::Executor;
-                    conn.execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL")
-                        .await?;
+                    let pragmas = match synchronous {
+                        "NORMAL" => "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL",
+                        "EXTRA" => "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=EXTRA",
+                        _ => "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL",
+                    };
+                    conn.execute(pragmas).await?;
                     Ok(())
                 })
             })
@@ -615,10 +619,28 @@ fn audit_insert(a: &AuditRow) -> Sql {
     q
 }
 
-/// `sqlite:path` with the file and its folder created on first start.
-fn sqlite_url(url: &str) -> Result<String> {
+/// `sqlite:path` with the file and its folder created on first start, and the
+/// `synchronous` level asked for (`?synchronous=normal`; FULL by default, so
+/// an acknowledged commit survives a power cut).
+fn sqlite_url(url: &str) -> Result<(String, &'static str)> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut synchronous = "FULL";
+    let mut kept = Vec::new();
+    for p in params.split('&').filter(|p| !p.is_empty()) {
+        match p.split_once('=') {
+            Some(("synchronous", v)) => {
+                synchronous = match v.to_ascii_lowercase().as_str() {
+                    "full" => "FULL",
+                    "normal" => "NORMAL",
+                    "extra" => "EXTRA",
+                    _ => return Err(Error::bad_input("synchronous= takes full, normal or extra")),
+                }
+            }
+            _ => kept.push(p),
+        }
+    }
+    let params = kept.join("&");
     if path.is_empty() || path == ":memory:" {
         return Err(Error::bad_input(
             "an in-memory SQLite database gives each connection its own data; give a file path",
@@ -636,7 +658,7 @@ fn sqlite_url(url: &str) -> Result<String> {
     } else {
         format!("{params}&mode=rwc")
     };
-    Ok(format!("sqlite://{path}?{params}"))
+    Ok((format!("sqlite://{path}?{params}"), synchronous))
 }
 
 async fn load_countries(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
@@ -747,5 +769,19 @@ impl Tx<'_> {
         q.push(", ").arg(r.created_at).push(")");
         self.execute(q).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    #[test]
+    fn sqlite_urls_take_a_synchronous_level_and_full_is_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/db.sqlite").display().to_string();
+        let (url, sync) = super::sqlite_url(&format!("sqlite:{path}")).unwrap();
+        assert_eq!((url, sync), (format!("sqlite://{path}?mode=rwc"), "FULL"));
+        let (url, sync) = super::sqlite_url(&format!("sqlite:{path}?synchronous=normal&cache=shared")).unwrap();
+        assert_eq!((url, sync), (format!("sqlite://{path}?cache=shared&mode=rwc"), "NORMAL"));
+        assert!(super::sqlite_url(&format!("sqlite:{path}?synchronous=off")).is_err());
     }
 }

@@ -619,3 +619,29 @@ async fn answers_carry_security_headers_and_cors_grants_only_what_it_should() {
     assert!(r.headers().get("x-frame-options").is_none(), "the widget is made to be framed");
     s.finish().await;
 }
+
+#[tokio::test]
+async fn the_admin_is_served_from_the_binary_with_a_strict_policy() {
+    let s = TestServer::start_with(Backend::Sqlite, Limits::default(), false).await;
+    let index = client().get(format!("{}/admin", s.base())).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    let h = index.headers().clone();
+    assert_eq!(h.get("cache-control").unwrap(), "no-cache");
+    let csp = h.get("content-security-policy").unwrap().to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let html = index.text().await.unwrap();
+    assert!(!html.contains("<script>"), "no inline script");
+    let asset = html.split("src=\"").nth(1).and_then(|r| r.split('"').next()).expect("a script file").to_owned();
+    assert!(asset.starts_with("/admin/assets/"), "{asset}");
+    let r = client().get(format!("{}{asset}", s.base())).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("cache-control").unwrap(), "public, max-age=31536000, immutable");
+    assert!(r.headers().get("content-type").unwrap().to_str().unwrap().contains("javascript"));
+    let r = client().get(format!("{}/admin/assets/missing-0000.js", s.base())).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    // A client route is the index.
+    let r = client().get(format!("{}/admin/projects/123/edit", s.base())).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), html);
+    s.finish().await;
+}
