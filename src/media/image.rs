@@ -406,7 +406,8 @@ pub fn mp4_duration_ms(b: &[u8]) -> Option<i64> {
         let s = body.get(4 + 8..4 + 8 + 8)?;
         (be32(&s[0..4]), be32(&s[4..8]))
     };
-    (timescale > 0).then(|| (duration * 1000 / timescale) as i64)
+    // u128: a forged header may hold any 64-bit duration.
+    (timescale > 0).then(|| i64::try_from(duration as u128 * 1000 / timescale as u128).ok()).flatten()
 }
 
 #[cfg(test)]
@@ -419,6 +420,20 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7\n").unwrap(), Sniffed::Pdf);
         assert_eq!(sniff(b"hello, I am text named photo.jpg").unwrap_err().code, Code::UnsupportedMediaType);
         assert_eq!(sniff(b"<?xml version='1.0'?><svg onload='x'/>").unwrap_err().code, Code::UnsupportedMediaType);
+    }
+
+    #[test]
+    fn a_forged_mp4_duration_does_not_overflow() {
+        let mut b = b"\0\0\0\x78mvhd\x01\0\0\0".to_vec();
+        b.extend_from_slice(&[0; 16]);
+        b.extend_from_slice(&1u32.to_be_bytes());
+        b.extend_from_slice(&u64::MAX.to_be_bytes());
+        assert_eq!(mp4_duration_ms(&b), None);
+        let mut ok = b"\0\0\0\x6cmvhd\0\0\0\0".to_vec();
+        ok.extend_from_slice(&[0; 8]);
+        ok.extend_from_slice(&1000u32.to_be_bytes());
+        ok.extend_from_slice(&2500u32.to_be_bytes());
+        assert_eq!(mp4_duration_ms(&ok), Some(2500));
     }
 
     #[test]
