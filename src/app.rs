@@ -123,6 +123,9 @@ pub struct Config {
     pub trusted_proxies: Vec<Cidr>,
     /// Whether webhooks may call private and loopback addresses.
     pub webhook_allow_private: bool,
+    /// Whether authors read every working copy (`preview: true`), not only
+    /// those of their own items.
+    pub authors_read_all_drafts: bool,
 }
 
 impl Default for Config {
@@ -138,6 +141,7 @@ impl Default for Config {
             webhook_retry_base_ms: 30_000,
             trusted_proxies: Vec::new(),
             webhook_allow_private: false,
+            authors_read_all_drafts: false,
         }
     }
 }
@@ -171,6 +175,7 @@ impl Hub {
                 locales: config.locales,
                 countries,
                 revisions_keep: config.revisions_keep,
+                authors_read_all_drafts: config.authors_read_all_drafts,
                 changes: tokio::sync::broadcast::channel(1024).0,
             },
             auth,
@@ -239,6 +244,18 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
             tick.tick().await;
             if let Err(e) = h.partners.flush_usage().await {
                 tracing::warn!(error = %e, "could not write API key usage");
+            }
+        }
+    }));
+    // Idempotency keys past their day, out of the requests' way.
+    let h = hub.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = h.store().sweep_idempotency_keys().await {
+                tracing::warn!(error = %e, "could not forget old idempotency keys");
             }
         }
     }));

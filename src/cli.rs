@@ -62,6 +62,10 @@ pub struct Settings {
     /// receiver on the same network); off, such endpoints are refused.
     #[arg(long, env = "RELAIS_WEBHOOK_ALLOW_PRIVATE", global = true)]
     pub webhook_allow_private: bool,
+    /// Let authors read every working copy with `preview: true`; off, an
+    /// author previews only the items they created.
+    #[arg(long, env = "RELAIS_AUTHORS_READ_ALL_DRAFTS", global = true)]
+    pub authors_read_all_drafts: bool,
     /// Longest a query may run, in milliseconds, before it is stopped with TIMEOUT.
     #[arg(long, env = "RELAIS_QUERY_TIMEOUT_MS", default_value_t = 5000, global = true)]
     pub query_timeout_ms: u64,
@@ -257,6 +261,7 @@ impl Settings {
             webhook_retry_base_ms: 30_000,
             trusted_proxies: crate::app::Cidr::parse_list(&self.trusted_proxies)?,
             webhook_allow_private: self.webhook_allow_private,
+            authors_read_all_drafts: self.authors_read_all_drafts,
         };
         Ok(Hub::new(store, Media::new(objects, media_limits), config).await?)
     }

@@ -281,6 +281,7 @@ pub async fn create_user(store: &Store, email: &str, role: Role, password: Strin
         role: role.as_str().to_owned(),
         active: true,
         created_at: now_ms(),
+        version: 1,
     };
     store.insert_user(&user).await?;
     Ok(user)

@@ -7,7 +7,7 @@ use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
 use crate::model::{Kind, TypeDef};
-use crate::store::{AuditRow, Item, NewItem, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms};
+use crate::store::{AuditRow, Item, NewItem, Owner, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -125,6 +125,8 @@ pub struct Content {
     pub countries: Countries,
     /// Saves kept per item (every publish is kept too).
     pub revisions_keep: i64,
+    /// Authors read every working copy, not only their own items'.
+    pub authors_read_all_drafts: bool,
     /// Changes to published content, for caches (fed by this instance and,
     /// on PostgreSQL, by the others through LISTEN/NOTIFY).
     pub changes: tokio::sync::broadcast::Sender<LiveChange>,
@@ -179,9 +181,53 @@ fn stale(item: &Item, version: i64) -> Error {
     ))
 }
 
+/// Whose working copies someone may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftReach {
+    All,
+    /// Only those of the items they created.
+    Own,
+    None,
+}
+
 impl Content {
+    /// Whose working copies `v` may read: the matrix's `ReadDrafts` grant,
+    /// with an author's own-items reach widened by the setting.
+    pub fn draft_reach(&self, v: &Viewer) -> DraftReach {
+        let own = Subject { own: true, draft: true, live_state: false, published: false };
+        if allowed(v.role, Action::ReadDrafts, None) {
+            DraftReach::All
+        } else if allowed(v.role, Action::ReadDrafts, Some(own)) {
+            if self.authors_read_all_drafts { DraftReach::All } else { DraftReach::Own }
+        } else {
+            DraftReach::None
+        }
+    }
+
+    /// Whether `v` may read this item's working copy and its editorial
+    /// history (comments, revisions, review).
+    pub fn may_read_draft_of(&self, v: &Viewer, item: &Item) -> bool {
+        match self.draft_reach(v) {
+            DraftReach::All => true,
+            DraftReach::Own => item.created_by.as_deref() == Some(v.id.as_str()),
+            DraftReach::None => false,
+        }
+    }
+
+    /// The working copies `v` reads with `preview: true`.
+    pub fn draft_stage(&self, v: &Viewer) -> Result<Stage> {
+        match self.draft_reach(v) {
+            DraftReach::All => Ok(Stage::Draft),
+            DraftReach::Own => Ok(Stage::DraftOf(Owner::of(&v.id))),
+            DraftReach::None => {
+                Err(Error::forbidden(format!("Your role {} may not {}.", v.role, Action::ReadDrafts.describe())))
+            }
+        }
+    }
+
     /// Which copy a read sees: the live one, or with `preview` the working one
-    /// (for roles that may read drafts).
+    /// (for roles that may read drafts; an author's own items only, unless
+    /// the setting widens it).
     pub fn read_stage(&self, viewer: Option<&Viewer>, preview: bool) -> Result<Stage> {
         if !preview {
             return Ok(Stage::Live);
@@ -189,8 +235,7 @@ impl Content {
         let v = viewer.ok_or_else(|| {
             Error::unauthenticated("preview: true shows drafts; log in with a role that may read them.")
         })?;
-        check_action(v, Action::ReadDrafts, None)?;
-        Ok(Stage::Draft)
+        self.draft_stage(v)
     }
 
     pub fn parser<'a>(&'a self, resolve: Resolver<'a>, trusted: bool) -> Parser<'a> {
@@ -227,7 +272,17 @@ impl Content {
             .into_iter()
             .next()
             .ok_or_else(|| Error::not_found(format!("{} {}", ty.name, super::ids::encode(ty.name, id))))?;
-        check_action(v, action, Some(&item))?;
+        if action == Action::ReadDrafts {
+            if !self.may_read_draft_of(v, &item) {
+                return Err(Error::forbidden(format!(
+                    "Your role {} may not {} of this item (authors read their own items' drafts).",
+                    v.role,
+                    Action::ReadDrafts.describe()
+                )));
+            }
+        } else {
+            check_action(v, action, Some(&item))?;
+        }
         if let Some(version) = version
             && item.version != version
         {

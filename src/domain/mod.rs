@@ -16,3 +16,20 @@ pub mod search;
 pub mod users;
 pub mod values;
 pub mod webhooks;
+
+use crate::error::Error;
+
+/// An administrative record (key, webhook, account) changed since the caller
+/// read it: `sent` is the version they saw, when they said.
+pub(crate) fn check_version(what: &str, current: i64, sent: Option<i64>) -> crate::error::Result<i64> {
+    match sent {
+        Some(v) if v != current => Err(moved(what, v, current)),
+        _ => Ok(current),
+    }
+}
+
+pub(crate) fn moved(what: &str, sent: i64, current: i64) -> Error {
+    Error::conflict(format!(
+        "{what} was changed by someone else: you sent version {sent}, the current version is {current}. Reload it and apply your change again."
+    ))
+}

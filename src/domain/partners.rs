@@ -1,7 +1,8 @@
 //! Partner API keys: what a key may read, from which origins, how often; and
 //! the per-key (and anonymous per-IP) request limits.
 
-use super::auth::Viewer;
+use super::auth::{Actor, Viewer};
+use super::content::audit_row;
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
 use crate::model::{TypeDef, content_type};
@@ -68,6 +69,8 @@ pub struct ApiKey {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub use_count: i64,
+    /// Raised by every administrative write.
+    pub version: i64,
 }
 
 impl ApiKey {
@@ -87,6 +90,7 @@ impl ApiKey {
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             use_count: r.use_count,
+            version: r.version,
         }
     }
 
@@ -107,6 +111,7 @@ impl ApiKey {
             created_at: self.created_at,
             last_used_at: self.last_used_at,
             use_count: self.use_count,
+            version: self.version,
         }
     }
 
@@ -237,9 +242,15 @@ impl Partners {
         (secret, prefix)
     }
 
+    /// The audit entry of a write to `key` (the version it leaves).
+    fn audit(actor: &Actor, action: &str, key: &ApiKey, version: i64) -> crate::store::AuditRow {
+        let detail = serde_json::json!({ "apiKey": key.id, "name": key.name, "version": version });
+        audit_row(actor, action, None, Some(detail))
+    }
+
     /// Creates a key; the secret is in the answer and nowhere else.
-    pub async fn create(&self, viewer: Option<&Viewer>, s: KeySettings) -> Result<(ApiKey, String)> {
-        let v = admin(viewer)?;
+    pub async fn create(&self, actor: &Actor, s: KeySettings) -> Result<(ApiKey, String)> {
+        let v = admin(actor.viewer.as_ref())?;
         s.check()?;
         let (secret, prefix) = Self::new_secret();
         let key = ApiKey {
@@ -257,8 +268,9 @@ impl Partners {
             created_at: now_ms(),
             last_used_at: None,
             use_count: 0,
+            version: 1,
         };
-        self.store.insert_api_key(&key.to_row(hash(&secret))).await?;
+        self.store.insert_api_key(&key.to_row(hash(&secret)), &Self::audit(actor, "apiKey.create", &key, 1)).await?;
         Ok((key, secret))
     }
 
@@ -281,16 +293,38 @@ impl Partners {
             .collect())
     }
 
-    async fn load(&self, id: &str) -> Result<(ApiKey, String)> {
+    /// A key and its secret's hash, if it is still at `version` (when given).
+    async fn load(&self, id: &str, version: Option<i64>) -> Result<(ApiKey, String)> {
         let row = self.store.api_key(id).await?.ok_or_else(|| Error::not_found(format!("API key {id}")))?;
+        super::check_version(&format!("The API key {:?}", row.name), row.version, version)?;
         let h = row.secret_hash.clone();
         Ok((ApiKey::from_row(row), h))
     }
 
-    pub async fn update(&self, viewer: Option<&Viewer>, id: &str, s: KeySettings) -> Result<ApiKey> {
-        admin(viewer)?;
+    /// Writes `key` (read at `key.version`) with its audit entry; a key
+    /// changed in between is a conflict.
+    async fn save(&self, actor: &Actor, action: &str, key: &mut ApiKey, h: &str) -> Result<()> {
+        let audit = Self::audit(actor, action, key, key.version + 1);
+        if !self.store.update_api_key(&key.to_row(h.to_owned()), &audit).await? {
+            return Err(self.moved(key).await);
+        }
+        key.version += 1;
+        lock(&self.cache).remove(h);
+        Ok(())
+    }
+
+    async fn moved(&self, key: &ApiKey) -> Error {
+        match self.store.api_key(&key.id).await {
+            Ok(Some(now)) => super::moved(&format!("The API key {:?}", key.name), key.version, now.version),
+            Ok(None) => Error::not_found(format!("API key {}", key.id)),
+            Err(e) => e,
+        }
+    }
+
+    pub async fn update(&self, actor: &Actor, id: &str, version: Option<i64>, s: KeySettings) -> Result<ApiKey> {
+        admin(actor.viewer.as_ref())?;
         s.check()?;
-        let (mut key, h) = self.load(id).await?;
+        let (mut key, h) = self.load(id, version).await?;
         key.name = s.name.trim().to_owned();
         key.scopes = s.scopes;
         key.restrictions = s.restrictions;
@@ -298,28 +332,30 @@ impl Partners {
         key.rate_per_minute = s.rate_per_minute;
         key.page_pattern = s.page_pattern;
         key.expires_at = s.expires_at;
-        self.store.update_api_key(&key.to_row(h.clone())).await?;
-        lock(&self.cache).remove(&h);
+        self.save(actor, "apiKey.update", &mut key, &h).await?;
         Ok(key)
     }
 
     /// A new secret for the same key; the old one stops working at once here.
-    pub async fn rotate(&self, viewer: Option<&Viewer>, id: &str) -> Result<(ApiKey, String)> {
-        admin(viewer)?;
-        let (mut key, old) = self.load(id).await?;
+    pub async fn rotate(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<(ApiKey, String)> {
+        admin(actor.viewer.as_ref())?;
+        let (mut key, old) = self.load(id, version).await?;
         let (secret, prefix) = Self::new_secret();
-        self.store.set_api_key_secret(id, &prefix, &hash(&secret)).await?;
+        let audit = Self::audit(actor, "apiKey.rotate", &key, key.version + 1);
+        if !self.store.set_api_key_secret(id, key.version, &prefix, &hash(&secret), &audit).await? {
+            return Err(self.moved(&key).await);
+        }
         lock(&self.cache).remove(&old);
         key.prefix = prefix;
+        key.version += 1;
         Ok((key, secret))
     }
 
-    pub async fn revoke(&self, viewer: Option<&Viewer>, id: &str) -> Result<ApiKey> {
-        admin(viewer)?;
-        let (mut key, h) = self.load(id).await?;
+    pub async fn revoke(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<ApiKey> {
+        admin(actor.viewer.as_ref())?;
+        let (mut key, h) = self.load(id, version).await?;
         key.revoked_at.get_or_insert_with(now_ms);
-        self.store.update_api_key(&key.to_row(h.clone())).await?;
-        lock(&self.cache).remove(&h);
+        self.save(actor, "apiKey.revoke", &mut key, &h).await?;
         Ok(key)
     }
 

@@ -84,6 +84,8 @@ pub enum Reach {
     OwnEditable,
     /// Items the user created, in state DRAFT and never published.
     OwnUnpublished,
+    /// Items the user created, in any state.
+    Own,
 }
 
 use Action::*;
@@ -119,7 +121,8 @@ pub static GRANTS: &[(Role, Action, Reach)] = &[
     (Editor, CreatePreview, Any),
     (Editor, RevokePreview, Any),
     (Editor, Comment, Any),
-    (Author, ReadDrafts, Any),
+    // Widened to every item by RELAIS_AUTHORS_READ_ALL_DRAFTS (`Content::draft_reach`).
+    (Author, ReadDrafts, Own),
     (Author, Create, Any),
     (Author, Update, OwnEditable),
     (Author, Delete, OwnUnpublished),
@@ -150,6 +153,7 @@ pub fn allowed(role: Role, action: Action, subject: Option<Subject>) -> bool {
                 OwnDraft => subject.is_some_and(|s| s.own && s.draft),
                 OwnEditable => subject.is_some_and(|s| s.own && (s.draft || s.live_state)),
                 OwnUnpublished => subject.is_some_and(|s| s.own && s.draft && !s.published),
+                Own => subject.is_some_and(|s| s.own),
             }
     })
 }

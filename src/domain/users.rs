@@ -61,35 +61,57 @@ pub async fn accept_invite(
         .await?
         .ok_or_else(|| Error::unauthenticated("This invitation is not valid (used already, or withdrawn)."))?;
     let hash = hash_password(password.to_owned()).await?;
-    store.update_user(&user.id, None, Some(true), Some(&hash), now_ms()).await?;
+    store.update_user(&user.id, None, None, Some(true), Some(&hash), now_ms(), None).await?;
     let (token, exp) = auth.open_session(store, &user, actor).await?;
     log(store, actor, "user.acceptInvite", json!({ "user": user.id })).await?;
     Ok((token, exp, user))
 }
 
-pub async fn set_role(store: &Store, actor: &Actor, id: &str, role: Role) -> Result<UserRow> {
+/// Writes an admin's change to an account with its audit entry, if the
+/// account is still at `version`.
+async fn admin_write(
+    store: &Store,
+    actor: &Actor,
+    u: &UserRow,
+    version: i64,
+    change: (Option<&str>, Option<bool>),
+    action: &str,
+    mut detail: serde_json::Value,
+) -> Result<UserRow> {
+    detail["user"] = json!(u.id);
+    detail["version"] = json!(version + 1);
+    let audit = audit_row(actor, action, None, Some(detail));
+    if !store.update_user(&u.id, Some(version), change.0, change.1, None, now_ms(), Some(&audit)).await? {
+        let now = target(store, &u.id).await?;
+        return Err(super::moved(&format!("The account {}", u.email), version, now.version));
+    }
+    target(store, &u.id).await
+}
+
+pub async fn set_role(store: &Store, actor: &Actor, id: &str, role: Role, version: Option<i64>) -> Result<UserRow> {
     let me = admin(actor)?;
     let u = target(store, id).await?;
+    let version = super::check_version(&format!("The account {}", u.email), u.version, version)?;
     if u.id == me.id && role != Role::Admin {
         return Err(Error::bad_input("You cannot take away your own admin role; ask another admin."));
     }
-    store.update_user(id, Some(role.as_str()), None, None, now_ms()).await?;
-    log(store, actor, "user.role", json!({ "user": id, "from": u.role, "to": role.as_str() })).await?;
-    target(store, id).await
+    let detail = json!({ "from": u.role, "to": role.as_str() });
+    admin_write(store, actor, &u, version, (Some(role.as_str()), None), "user.role", detail).await
 }
 
-pub async fn set_active(store: &Store, actor: &Actor, id: &str, active: bool) -> Result<UserRow> {
+pub async fn set_active(store: &Store, actor: &Actor, id: &str, active: bool, version: Option<i64>) -> Result<UserRow> {
     let me = admin(actor)?;
-    target(store, id).await?;
+    let u = target(store, id).await?;
+    let version = super::check_version(&format!("The account {}", u.email), u.version, version)?;
     if id == me.id && !active {
         return Err(Error::bad_input("You cannot deactivate yourself; ask another admin."));
     }
-    store.update_user(id, None, Some(active), None, now_ms()).await?;
+    let action = if active { "user.reactivate" } else { "user.deactivate" };
+    let u = admin_write(store, actor, &u, version, (None, Some(active)), action, json!({})).await?;
     if !active {
         store.revoke_sessions(id, None, now_ms()).await?;
     }
-    log(store, actor, if active { "user.reactivate" } else { "user.deactivate" }, json!({ "user": id })).await?;
-    target(store, id).await
+    Ok(u)
 }
 
 pub async fn delete(store: &Store, actor: &Actor, id: &str) -> Result<()> {
@@ -114,7 +136,7 @@ pub async fn change_password(store: &Store, actor: &Actor, current: &str, new: &
         return Err(Error::field("currentPassword", "is not your current password"));
     }
     let hash = hash_password(new.to_owned()).await?;
-    store.update_user(&v.id, None, None, Some(&hash), now_ms()).await?;
+    store.update_user(&v.id, None, None, None, Some(&hash), now_ms(), None).await?;
     store.revoke_sessions(&v.id, v.session_id.as_deref(), now_ms()).await?;
     log(store, actor, "password.change", json!({ "user": v.id })).await
 }

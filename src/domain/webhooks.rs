@@ -3,7 +3,8 @@
 //! signed with HMAC-SHA256, retried with exponential backoff for a day, and
 //! logged attempt by attempt. Each is taken by one instance at a time.
 
-use super::auth::Viewer;
+use super::auth::{Actor, Viewer};
+use super::content::audit_row;
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
 use crate::model::CONTENT_TYPES;
@@ -103,6 +104,8 @@ pub struct Webhook {
     pub description: Option<String>,
     pub active: bool,
     pub created_at: i64,
+    /// Raised by every administrative write.
+    pub version: i64,
 }
 
 impl Webhook {
@@ -116,6 +119,7 @@ impl Webhook {
             description: r.description,
             active: r.active,
             created_at: r.created_at,
+            version: r.version,
         }
     }
     fn wants(&self, event: &str, ty: &str) -> bool {
@@ -261,8 +265,13 @@ impl Webhooks {
         Ok(())
     }
 
-    pub async fn create(&self, viewer: Option<&Viewer>, s: WebhookSettings) -> Result<Webhook> {
-        let v = admin(viewer)?;
+    fn audit(actor: &Actor, action: &str, h: &WebhookRow, version: i64) -> crate::store::AuditRow {
+        let detail = json!({ "webhook": h.id, "url": h.url, "version": version });
+        audit_row(actor, action, None, Some(detail))
+    }
+
+    pub async fn create(&self, actor: &Actor, s: WebhookSettings) -> Result<Webhook> {
+        let v = admin(actor.viewer.as_ref())?;
         s.check()?;
         self.check_target(s.url.trim()).await?;
         let row = WebhookRow {
@@ -275,8 +284,9 @@ impl Webhooks {
             active: s.active,
             created_by: Some(v.id.clone()),
             created_at: now_ms(),
+            version: 1,
         };
-        self.store.insert_webhook(&row).await?;
+        self.store.insert_webhook(&row, &Self::audit(actor, "webhook.create", &row, 1)).await?;
         Ok(Webhook::from_row(row))
     }
 
@@ -285,28 +295,46 @@ impl Webhooks {
         Ok(self.store.webhooks().await?.into_iter().map(Webhook::from_row).collect())
     }
 
-    async fn load(&self, id: &str) -> Result<WebhookRow> {
-        self.store.webhook(id).await?.ok_or_else(|| Error::not_found(format!("Webhook {id}")))
+    /// A webhook, if it is still at `version` (when given).
+    async fn load(&self, id: &str, version: Option<i64>) -> Result<WebhookRow> {
+        let row = self.store.webhook(id).await?.ok_or_else(|| Error::not_found(format!("Webhook {id}")))?;
+        super::check_version(&format!("The webhook to {}", row.url), row.version, version)?;
+        Ok(row)
     }
 
-    pub async fn update(&self, viewer: Option<&Viewer>, id: &str, s: WebhookSettings) -> Result<Webhook> {
-        admin(viewer)?;
+    async fn moved(&self, h: &WebhookRow) -> Error {
+        match self.store.webhook(&h.id).await {
+            Ok(Some(now)) => super::moved(&format!("The webhook to {}", h.url), h.version, now.version),
+            Ok(None) => Error::not_found(format!("Webhook {}", h.id)),
+            Err(e) => e,
+        }
+    }
+
+    pub async fn update(&self, actor: &Actor, id: &str, version: Option<i64>, s: WebhookSettings) -> Result<Webhook> {
+        admin(actor.viewer.as_ref())?;
         s.check()?;
         self.check_target(s.url.trim()).await?;
-        let mut row = self.load(id).await?;
+        let mut row = self.load(id, version).await?;
         row.url = s.url.trim().to_owned();
         row.events = serde_json::to_string(&s.events)?;
         row.types = serde_json::to_string(&s.types)?;
         row.description = s.description;
         row.active = s.active;
-        self.store.update_webhook(&row).await?;
+        if !self.store.update_webhook(&row, &Self::audit(actor, "webhook.update", &row, row.version + 1)).await? {
+            return Err(self.moved(&row).await);
+        }
+        row.version += 1;
         Ok(Webhook::from_row(row))
     }
 
-    pub async fn delete(&self, viewer: Option<&Viewer>, id: &str) -> Result<bool> {
-        admin(viewer)?;
-        self.load(id).await?;
-        self.store.delete_webhook(id).await
+    pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<bool> {
+        admin(actor.viewer.as_ref())?;
+        let row = self.load(id, version).await?;
+        if !self.store.delete_webhook(id, row.version, &Self::audit(actor, "webhook.delete", &row, row.version)).await?
+        {
+            return Err(self.moved(&row).await);
+        }
+        Ok(true)
     }
 
     /// A webhook's deliveries, newest first, each with its attempts.
@@ -331,8 +359,8 @@ impl Webhooks {
     }
 
     /// Sends a delivery again, as a new delivery with the same payload.
-    pub async fn replay(&self, viewer: Option<&Viewer>, delivery_id: &str) -> Result<DeliveryRow> {
-        admin(viewer)?;
+    pub async fn replay(&self, actor: &Actor, delivery_id: &str) -> Result<DeliveryRow> {
+        admin(actor.viewer.as_ref())?;
         let old = self
             .store
             .delivery(delivery_id)
@@ -349,7 +377,8 @@ impl Webhooks {
             replay_of: Some(old.id.clone()),
             ..old
         };
-        self.store.insert_delivery(&d).await?;
+        let detail = json!({ "webhook": d.webhook_id, "delivery": d.id, "replayOf": old.id });
+        self.store.insert_delivery(&d, &audit_row(actor, "webhook.replay", None, Some(detail))).await?;
         Ok(d)
     }
 

@@ -5,7 +5,7 @@ use super::schema::{LoginVal, PageInfoVal};
 use super::values::{ItemVal, Scope};
 use super::{Req, gql_err};
 use crate::app::Hub;
-use crate::domain::content::Transition;
+use crate::domain::content::{DraftReach, Transition};
 use crate::domain::permissions::{Action, Role, allowed};
 use crate::domain::{ids, users, values as dv};
 use crate::error::Error;
@@ -39,9 +39,10 @@ fn parse_time(ctx: &ResolverContext<'_>, o: &ObjectAccessor<'_>, k: &str) -> asy
     }
 }
 
-/// Whether the caller is staff who may read drafts (editorial fields).
+/// Whether the caller may read every item's drafts (editorial lists).
 fn staff(ctx: &ResolverContext<'_>) -> async_graphql::Result<bool> {
-    Ok(req(ctx)?.viewer().is_some_and(|v| allowed(v.role, Action::ReadDrafts, None)))
+    let hub = hub(ctx)?;
+    Ok(req(ctx)?.viewer().is_some_and(|v| hub.content.draft_reach(v) == DraftReach::All))
 }
 
 fn user_field(name: &'static str, get: fn(&FieldValue<'_>) -> Option<String>) -> Field {
@@ -301,10 +302,15 @@ pub fn content_fields(obj: Object) -> Object {
     fn item<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ItemVal> {
         ctx.parent_value.try_downcast_ref::<ItemVal>()
     }
+    // Whether the caller may read this item's drafts, and so its editorial fields.
+    fn editorial(ctx: &ResolverContext<'_>) -> async_graphql::Result<bool> {
+        let (hub, i) = (hub(ctx)?, &item(ctx)?.item);
+        Ok(req(ctx)?.viewer().is_some_and(|v| hub.content.may_read_draft_of(v, i)))
+    }
     obj.field(
         super::field("comments", TypeRef::named_nn_list_nn("Comment"), |ctx| {
             FieldFuture::new(async move {
-                if !staff(&ctx)? {
+                if !editorial(&ctx)? {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
                 }
                 let rows = req(&ctx)?
@@ -322,7 +328,7 @@ pub fn content_fields(obj: Object) -> Object {
     .field(
         super::field("reviewHistory", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
             FieldFuture::new(async move {
-                if !staff(&ctx)? {
+                if !editorial(&ctx)? {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
                 }
                 let rows = req(&ctx)?
@@ -342,7 +348,7 @@ pub fn content_fields(obj: Object) -> Object {
     .field(
         super::field("editLock", TypeRef::named("EditLock"), |ctx| {
             FieldFuture::new(async move {
-                if !staff(&ctx)? {
+                if !editorial(&ctx)? {
                     return Ok(None);
                 }
                 let lock = req(&ctx)?.loaders.locks.load(item(&ctx)?.item.id.clone()).await.map_err(gql_err)?;
@@ -354,7 +360,7 @@ pub fn content_fields(obj: Object) -> Object {
     .field(
         super::field("scheduledChanges", TypeRef::named_nn_list_nn("ScheduledChange"), |ctx| {
             FieldFuture::new(async move {
-                if !staff(&ctx)? {
+                if !editorial(&ctx)? {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
                 }
                 let rows = req(&ctx)?
@@ -387,10 +393,10 @@ fn items_of_state(
             let hub = hub(&ctx)?;
             let r = req(&ctx)?;
             let v = r.viewer().ok_or_else(|| gql_err(Error::unauthenticated("Log in first.")))?;
-            if !allowed(v.role, Action::ReadDrafts, None) {
-                return Err(gql_err(Error::forbidden(format!("Your role {} may not read drafts.", v.role))));
-            }
-            let scope = Arc::new(Scope { stage: Stage::Draft, chain: hub.content.locales.chain(&r.accept_locale) });
+            // An author who reads only their own drafts gets their own items in every list.
+            let stage = hub.content.draft_stage(v).map_err(gql_err)?;
+            let own = own || stage.owner().is_some();
+            let scope = Arc::new(Scope { stage, chain: hub.content.locales.chain(&r.accept_locale) });
             let mut filter = vec![Filter::Cond {
                 target: Target::Common(crate::store::Common::State),
                 op: crate::store::Op::Eq,
@@ -416,7 +422,7 @@ fn items_of_state(
             };
             let mut out = Vec::new();
             for ty in CONTENT_TYPES {
-                let pages = hub.store().list(Source::Root(ty), Stage::Draft, &spec).await.map_err(gql_err)?;
+                let pages = hub.store().list(Source::Root(ty), stage, &spec).await.map_err(gql_err)?;
                 for p in pages.into_values() {
                     out.extend(p.edges.into_iter().map(|e| e.item));
                 }
@@ -652,33 +658,39 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("updateUserRole", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
-                let u = users::set_role(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, role_arg(&ctx)?).await.map_err(gql_err)?;
+                let (store, actor) = (hub(&ctx)?.store(), &req(&ctx)?.actor);
+                let u = users::set_role(store, actor, &id, role_arg(&ctx)?, super::version_value(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
         .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID)))
-        .argument(super::input("role", TypeRef::named_nn("Role"))),
+        .argument(super::input("role", TypeRef::named_nn("Role")))
+        .argument(super::version_arg()),
     )
     .field(
         super::field("deactivateUser", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
-                let u = users::set_active(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, false).await.map_err(gql_err)?;
+                let (store, actor) = (hub(&ctx)?.store(), &req(&ctx)?.actor);
+                let u = users::set_active(store, actor, &id, false, super::version_value(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
         .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::version_arg())
         .description("Blocks the account and ends its sessions (admins)."),
     )
     .field(
         super::field("reactivateUser", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
-                let u = users::set_active(hub(&ctx)?.store(), &req(&ctx)?.actor, &id, true).await.map_err(gql_err)?;
+                let (store, actor) = (hub(&ctx)?.store(), &req(&ctx)?.actor);
+                let u = users::set_active(store, actor, &id, true, super::version_value(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
-        .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID))),
+        .argument(super::input("userId", TypeRef::named_nn(TypeRef::ID)))
+        .argument(super::version_arg()),
     )
     .field(
         super::field("deleteUser", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {

@@ -36,6 +36,33 @@ pub struct DocLimits {
     pub lists: Arc<HashSet<&'static str>>,
 }
 
+impl DocLimits {
+    /// The limits every document is checked against before it runs, with
+    /// the model's list fields.
+    pub fn for_model(limits: &crate::app::Limits) -> DocLimits {
+        use crate::model::{CONTENT_TYPES, Kind};
+        let lists: HashSet<&'static str> = CONTENT_TYPES
+            .iter()
+            .flat_map(|t| {
+                [t.plural, "search"].into_iter().chain(
+                    t.fields
+                        .iter()
+                        .filter(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Reverse { .. }))
+                        .map(|f| f.name),
+                )
+            })
+            .collect();
+        DocLimits {
+            cost: limits.complexity,
+            depth: limits.depth,
+            aliases: limits.aliases,
+            root_mutations: limits.root_mutations,
+            default_page: 20,
+            lists: Arc::new(lists),
+        }
+    }
+}
+
 /// What a selection set adds up to, wherever it is spread.
 #[derive(Debug, Clone, Copy, Default)]
 struct Measure {

@@ -16,7 +16,7 @@ mod values;
 mod webhooks;
 
 pub use loaders::Loaders;
-pub use schema::{build, doc_limits};
+pub use schema::build;
 
 use crate::domain::auth::{Actor, Viewer};
 use crate::error::Error;
@@ -177,5 +177,19 @@ pub(crate) fn iface(
     match common_description(name) {
         Some(d) => v.description(d),
         None => v,
+    }
+}
+
+/// The optional `version` argument of administrative writes.
+pub(crate) fn version_arg() -> async_graphql::dynamic::InputValue {
+    use async_graphql::dynamic::TypeRef;
+    input("version", TypeRef::named(TypeRef::INT))
+        .description("The version you read: if the record has changed since, the write is refused with CONFLICT.")
+}
+
+pub(crate) fn version_value(ctx: &async_graphql::dynamic::ResolverContext<'_>) -> async_graphql::Result<Option<i64>> {
+    match ctx.args.get("version").filter(|v| !v.is_null()) {
+        Some(v) => Ok(Some(v.i64()?)),
+        None => Ok(None),
     }
 }

@@ -102,7 +102,13 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
         .field(kf("lastUsedAt", TypeRef::named("DateTime"), "When it was last used.", |k| ms(k.last_used_at)))
         .field(kf("useCount", TypeRef::named_nn(TypeRef::INT), "Requests made with it.", |k| {
             Some(Value::from(k.use_count))
-        }));
+        }))
+        .field(kf(
+            "version",
+            TypeRef::named_nn(TypeRef::INT),
+            "Raised by every change; send it back with a change so that a newer one is not overwritten.",
+            |k| Some(Value::from(k.version)),
+        ));
     let secret = Object::new("ApiKeySecret")
         .description("A key and its secret, shown this once: give it to the partner now.")
         .field(
@@ -246,7 +252,7 @@ pub fn mutations(m: Object) -> Object {
         super::field("createApiKey", TypeRef::named_nn("ApiKeySecret"), |ctx| {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
-                let (key, secret) = hub.partners.create(r.viewer(), settings(&ctx)?).await.map_err(gql_err)?;
+                let (key, secret) = hub.partners.create(&r.actor, settings(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(SecretVal { key, secret })))
             })
         })
@@ -258,12 +264,17 @@ pub fn mutations(m: Object) -> Object {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
-                let key = hub.partners.update(r.viewer(), &id, settings(&ctx)?).await.map_err(gql_err)?;
+                let key = hub
+                    .partners
+                    .update(&r.actor, &id, super::version_value(&ctx)?, settings(&ctx)?)
+                    .await
+                    .map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(key)))
             })
         })
         .argument(id_arg())
         .argument(super::input("input", TypeRef::named_nn("ApiKeyInput")).description("Its new settings."))
+        .argument(super::version_arg())
         .description("Changes what a key may do; its secret stays (admins)."),
     )
     .field(
@@ -271,11 +282,13 @@ pub fn mutations(m: Object) -> Object {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
-                let (key, secret) = hub.partners.rotate(r.viewer(), &id).await.map_err(gql_err)?;
+                let (key, secret) =
+                    hub.partners.rotate(&r.actor, &id, super::version_value(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(SecretVal { key, secret })))
             })
         })
         .argument(id_arg())
+        .argument(super::version_arg())
         .description("Gives a key a new secret, shown once; the old secret stops working (admins)."),
     )
     .field(
@@ -283,10 +296,13 @@ pub fn mutations(m: Object) -> Object {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
-                Ok(Some(FieldValue::owned_any(hub.partners.revoke(r.viewer(), &id).await.map_err(gql_err)?)))
+                Ok(Some(FieldValue::owned_any(
+                    hub.partners.revoke(&r.actor, &id, super::version_value(&ctx)?).await.map_err(gql_err)?,
+                )))
             })
         })
         .argument(id_arg())
+        .argument(super::version_arg())
         .description("Stops a key for good (admins)."),
     )
 }

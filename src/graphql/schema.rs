@@ -84,7 +84,7 @@ fn scope(ctx: &ResolverContext<'_>, stage: Stage) -> async_graphql::Result<Arc<S
         }
         None => req(ctx)?.accept_locale.clone(),
     };
-    if stage == Stage::Draft {
+    if stage.is_draft() {
         req(ctx)?.mark_private();
     }
     Ok(Arc::new(Scope { stage, chain: hub.content.locales.chain(&locale) }))
@@ -441,7 +441,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
                 let p = item(&ctx)?;
                 // History is editorial: only roles that may read drafts see it.
                 let r = req(&ctx)?;
-                if hub(&ctx)?.content.read_stage(r.viewer(), true).is_err() {
+                if !r.viewer().is_some_and(|v| hub(&ctx).is_ok_and(|h| h.content.may_read_draft_of(v, &p.item))) {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
                 }
                 let first = ctx.args.get("first").and_then(|v| v.i64().ok()).unwrap_or(20).clamp(0, 100) as usize;
@@ -894,6 +894,18 @@ fn user_type() -> Object {
         .field(super::field("role", TypeRef::named_nn("Role"), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&u(&ctx)?.role)))) })
         }))
+        .field(
+            super::field("active", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.active))) })
+            })
+            .description("False once deactivated: the account cannot sign in."),
+        )
+        .field(
+            super::field("version", TypeRef::named_nn(TypeRef::INT), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.version))) })
+            })
+            .description("Raised by every change to the account; send it back with a change so that a newer one is not overwritten."),
+        )
 }
 
 fn revision_type() -> Object {
@@ -1371,27 +1383,6 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .limit_directives(20)
         .data(hub_data)
         .finish()
-}
-
-/// The limits every document is checked against before it runs
-/// (`super::limits`), with the model's list fields.
-pub fn doc_limits(limits: &crate::app::Limits) -> super::limits::DocLimits {
-    let lists: std::collections::HashSet<&'static str> = CONTENT_TYPES
-        .iter()
-        .flat_map(|t| {
-            [t.plural, "search"].into_iter().chain(
-                t.fields.iter().filter(|f| matches!(f.kind, Kind::Refs { .. } | Kind::Reverse { .. })).map(|f| f.name),
-            )
-        })
-        .collect();
-    super::limits::DocLimits {
-        cost: limits.complexity,
-        depth: limits.depth,
-        aliases: limits.aliases,
-        root_mutations: limits.root_mutations,
-        default_page: 20,
-        lists: Arc::new(lists),
-    }
 }
 
 /// Items a mutation returns are read from the working copy, in the caller's locale.

@@ -7,7 +7,6 @@ use super::values::{ItemVal, Scope};
 use super::{Req, gql_err};
 use crate::app::Hub;
 use crate::domain::ids;
-use crate::domain::permissions::{Action, allowed};
 use crate::error::Error;
 use crate::model::{CONTENT_TYPES, TypeDef, content_type};
 use crate::store::Stage;
@@ -106,8 +105,12 @@ pub fn subscription() -> Subscription {
                         "Subscriptions are not open to API keys limited to part of the content; use webhooks or poll the feeds.",
                     )));
                 }
-                // Staff hear about drafts and read working copies; everyone else, published content.
-                let staff = r.viewer().is_some_and(|v| allowed(v.role, Action::ReadDrafts, None));
+                // Staff hear about drafts and read working copies; authors who read
+                // only their own drafts, about those; everyone else, published content.
+                let stage = match r.viewer() {
+                    Some(v) => hub.content.draft_stage(v).unwrap_or(Stage::Live),
+                    None => Stage::Live,
+                };
                 let mut types: Vec<&'static TypeDef> = Vec::new();
                 if let Some(list) = ctx.args.get("types").filter(|v| !v.is_null()) {
                     for v in list.list()?.iter() {
@@ -136,12 +139,14 @@ pub fn subscription() -> Subscription {
                     None => r.accept_locale.clone(),
                 };
                 let scope = Arc::new(Scope {
-                    stage: if staff { Stage::Draft } else { Stage::Live },
+                    stage,
                     chain: hub.content.locales.chain(&locale),
                 });
                 let rx = hub.store().events();
+                let hub = hub.clone();
                 let stream = futures_util::stream::unfold(Some(rx), move |rx| {
                     let (types, ids_, kinds, scope) = (types.clone(), ids_.clone(), kinds.clone(), scope.clone());
+                    let hub = hub.clone();
                     async move {
                         let mut rx = rx?;
                         loop {
@@ -165,10 +170,17 @@ pub fn subscription() -> Subscription {
                             };
                             let id = j["id"].as_str().unwrap_or_default().to_owned();
                             let public = j["public"].as_bool().unwrap_or(false);
-                            if (!staff && !public)
+                            if (stage == Stage::Live && !public)
                                 || (!types.is_empty() && !types.iter().any(|t| t.name == ty.name))
                                 || (!ids_.is_empty() && !ids_.contains(&id))
                                 || (!kinds.is_empty() && !kinds.contains(&kind))
+                            {
+                                continue;
+                            }
+                            // A change to a draft, heard by an author: theirs only.
+                            if !public
+                                && stage.owner().is_some()
+                                && hub.store().by_ids(ty, stage, std::slice::from_ref(&id)).await.map_or(true, |v| v.is_empty())
                             {
                                 continue;
                             }

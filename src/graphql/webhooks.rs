@@ -75,6 +75,12 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             Some(Value::from(w.active))
         }))
         .field(wf("createdAt", TypeRef::named_nn("DateTime"), "When it was registered.", |w| ms(Some(w.created_at))))
+        .field(wf(
+            "version",
+            TypeRef::named_nn(TypeRef::INT),
+            "Raised by every change; send it back with a change so that a newer one is not overwritten.",
+            |w| Some(Value::from(w.version)),
+        ))
         .field(
             super::field("deliveries", TypeRef::named_nn_list_nn("WebhookDelivery"), |ctx| {
                 FieldFuture::new(async move {
@@ -202,9 +208,7 @@ pub fn mutations(m: Object) -> Object {
         super::field("createWebhook", TypeRef::named_nn("Webhook"), |ctx| {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
-                Ok(Some(FieldValue::owned_any(
-                    hub.webhooks.create(r.viewer(), settings(&ctx)?).await.map_err(gql_err)?,
-                )))
+                Ok(Some(FieldValue::owned_any(hub.webhooks.create(&r.actor, settings(&ctx)?).await.map_err(gql_err)?)))
             })
         })
         .argument(super::input("input", TypeRef::named_nn("WebhookInput")).description("Where and what."))
@@ -215,12 +219,17 @@ pub fn mutations(m: Object) -> Object {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
-                let w = hub.webhooks.update(r.viewer(), &id, settings(&ctx)?).await.map_err(gql_err)?;
+                let w = hub
+                    .webhooks
+                    .update(&r.actor, &id, super::version_value(&ctx)?, settings(&ctx)?)
+                    .await
+                    .map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(w)))
             })
         })
         .argument(id())
         .argument(super::input("input", TypeRef::named_nn("WebhookInput")).description("Its new settings."))
+        .argument(super::version_arg())
         .description("Changes a webhook (admins)."),
     )
     .field(
@@ -228,10 +237,13 @@ pub fn mutations(m: Object) -> Object {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
-                Ok(Some(Value::from(hub.webhooks.delete(r.viewer(), &id).await.map_err(gql_err)?)))
+                Ok(Some(Value::from(
+                    hub.webhooks.delete(&r.actor, &id, super::version_value(&ctx)?).await.map_err(gql_err)?,
+                )))
             })
         })
         .argument(id())
+        .argument(super::version_arg())
         .description("Removes a webhook; pending deliveries to it stop (admins)."),
     )
     .field(
@@ -239,7 +251,7 @@ pub fn mutations(m: Object) -> Object {
             FieldFuture::new(async move {
                 let (hub, r) = parts(&ctx)?;
                 let id = ctx.args.try_get("id")?.string()?.to_owned();
-                let d = hub.webhooks.replay(r.viewer(), &id).await.map_err(gql_err)?;
+                let d = hub.webhooks.replay(&r.actor, &id).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(DeliveryVal(d, vec![]))))
             })
         })

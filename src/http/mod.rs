@@ -50,7 +50,7 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
     cache.follow(hub.content.changes.subscribe());
     let guard = crate::graphql::limits::Guarded {
         schema: schema.clone(),
-        limits: Arc::new(crate::graphql::doc_limits(&hub.limits)),
+        limits: Arc::new(crate::graphql::limits::DocLimits::for_model(&hub.limits)),
     };
     let state = AppState {
         hub,

@@ -16,13 +16,58 @@ pub enum Stage {
     Draft,
     /// The published copy the public sees.
     Live,
+    /// The working copies of one user's items only (an author's preview).
+    DraftOf(Owner),
+}
+
+/// A user id as a `Copy` value, so that a stage stays a cheap key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Owner(&'static str);
+
+impl Owner {
+    /// Interned: one small allocation per user who ever previews as an author,
+    /// kept for the life of the process.
+    pub fn of(user_id: &str) -> Owner {
+        static IDS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
+            std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
+        match ids.get(user_id) {
+            Some(id) => Owner(id),
+            None => {
+                let id: &'static str = Box::leak(user_id.to_owned().into_boxed_str());
+                ids.insert(id);
+                Owner(id)
+            }
+        }
+    }
+    pub fn id(self) -> &'static str {
+        self.0
+    }
 }
 
 impl Stage {
+    /// The value of the `stage` column the rows have.
     pub fn as_str(self) -> &'static str {
         match self {
-            Stage::Draft => "draft",
+            Stage::Draft | Stage::DraftOf(_) => "draft",
             Stage::Live => "live",
+        }
+    }
+    pub fn is_draft(self) -> bool {
+        self != Stage::Live
+    }
+    /// Whose items only, if the stage is limited to one user's.
+    pub fn owner(self) -> Option<&'static str> {
+        match self {
+            Stage::DraftOf(o) => Some(o.id()),
+            _ => None,
+        }
+    }
+    /// ` {alias}.stage = … [AND {alias}.created_by = …]`.
+    pub(crate) fn push_cond(self, sql: &mut Sql, alias: &str) {
+        sql.push(&format!("{alias}.stage = ")).arg(self.as_str());
+        if let Some(o) = self.owner() {
+            sql.push(&format!(" AND {alias}.created_by = ")).arg(o);
         }
     }
 }
@@ -510,14 +555,19 @@ impl From {
                     " FROM links l JOIN {table} t ON t.id = {join} AND t.stage = l.stage WHERE l.stage = "
                 ));
                 sql.arg(stage.as_str()).push(" AND l.field = ").arg(key.as_str());
+                if let Some(o) = stage.owner() {
+                    sql.push(" AND t.created_by = ").arg(o);
+                }
                 sql.push(&format!(" AND {parent} IN ("));
             }
             (None, Some(parent)) => {
-                sql.push(&format!(" FROM {table} t WHERE t.stage = ")).arg(stage.as_str());
+                sql.push(&format!(" FROM {table} t WHERE "));
+                stage.push_cond(sql, "t");
                 sql.push(&format!(" AND {parent} IN ("));
             }
             _ => {
-                sql.push(&format!(" FROM {table} t WHERE t.stage = ")).arg(stage.as_str());
+                sql.push(&format!(" FROM {table} t WHERE "));
+                stage.push_cond(sql, "t");
                 return;
             }
         }
@@ -695,14 +745,16 @@ impl Store {
 
     pub async fn by_ids(&self, ty: &'static TypeDef, stage: Stage, ids: &[String]) -> Result<Vec<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE ", ty.table));
+        stage.push_cond(&mut q, "t");
         q.push(" AND t.id IN (").list(ids.iter().map(String::as_str)).push(")");
         self.fetch_all(q).await?.iter().map(|r| decode_item(ty, r)).collect()
     }
 
     pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Item>> {
         let mut q = Sql::new("SELECT ");
-        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = ", ty.table)).arg(stage.as_str());
+        q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE ", ty.table));
+        stage.push_cond(&mut q, "t");
         q.push(" AND t.slug = ").arg(slug);
         self.fetch_optional(q).await?.map(|r| decode_item(ty, &r)).transpose()
     }

@@ -146,15 +146,21 @@ impl Store {
         self.fetch_all(q).await?.iter().map(super::user_row).collect()
     }
 
+    /// Changes an account and raises its version; with `expected`, only if
+    /// it is still at that version. The audit entry, when given, is written
+    /// in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     pub async fn update_user(
         &self,
         id: &str,
+        expected: Option<i64>,
         role: Option<&str>,
         active: Option<bool>,
         password_hash: Option<&str>,
         at: i64,
+        audit: Option<&super::AuditRow>,
     ) -> Result<bool> {
-        let mut q = Sql::new("UPDATE users SET updated_at = ");
+        let mut q = Sql::new("UPDATE users SET version = version + 1, updated_at = ");
         q.arg(at);
         if let Some(r) = role {
             q.push(", role = ").arg(r);
@@ -166,7 +172,13 @@ impl Store {
             q.push(", password_hash = ").arg(h).push(", invite_hash = NULL, failed_logins = 0, locked_until = NULL");
         }
         q.push(" WHERE id = ").arg(id);
-        Ok(self.execute(q).await? == 1)
+        if let Some(v) = expected {
+            q.push(" AND version = ").arg(v);
+        }
+        match audit {
+            Some(a) => self.write_audited(q, a).await,
+            None => Ok(self.execute(q).await? == 1),
+        }
     }
 
     pub async fn set_invite(&self, user_id: &str, invite_hash: &str) -> Result<()> {

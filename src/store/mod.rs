@@ -11,7 +11,7 @@ mod sql;
 mod webhooks;
 
 pub use bulk::BulkRow;
-pub use content::{Item, LinkIn, NewItem, Stage, StateChange, Val, link_key};
+pub use content::{Item, LinkIn, NewItem, Owner, Stage, StateChange, Val, link_key};
 pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
 pub use partners::ApiKeyRow;
 pub use query::*;
@@ -52,6 +52,9 @@ struct Inner {
     events: tokio::sync::broadcast::Sender<String>,
 }
 
+/// How long an idempotency key and its answer are kept.
+const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3600 * 1000;
+
 static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/sqlite/0001_core.sql")),
     (2, "content", include_str!("../../migrations/sqlite/0002_content.sql")),
@@ -62,6 +65,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (7, "api_keys", include_str!("../../migrations/sqlite/0007_api_keys.sql")),
     (8, "webhooks", include_str!("../../migrations/sqlite/0008_webhooks.sql")),
     (9, "idempotency", include_str!("../../migrations/sqlite/0009_idempotency.sql")),
+    (10, "admin_versions", include_str!("../../migrations/sqlite/0010_admin_versions.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -73,6 +77,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (7, "api_keys", include_str!("../../migrations/postgres/0007_api_keys.sql")),
     (8, "webhooks", include_str!("../../migrations/postgres/0008_webhooks.sql")),
     (9, "idempotency", include_str!("../../migrations/postgres/0009_idempotency.sql")),
+    (10, "admin_versions", include_str!("../../migrations/postgres/0010_admin_versions.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");
@@ -95,6 +100,8 @@ pub struct UserRow {
     pub role: String,
     pub active: bool,
     pub created_at: i64,
+    /// Raised by every write to the account.
+    pub version: i64,
 }
 
 /// An audit log entry.
@@ -428,12 +435,14 @@ impl Store {
     /// request that took it before. Keys older than a day are forgotten.
     pub async fn claim_idempotency_key(&self, scope_key: &str, request_hash: &str) -> Result<KeyClaim> {
         let now = now_ms();
-        let mut q = Sql::new("DELETE FROM idempotent_requests WHERE created_at < ");
-        q.arg(now - 24 * 3600 * 1000);
-        self.execute(q).await?;
+        // A key older than a day is free again (the sweep deletes it later).
         let mut q = Sql::new("INSERT INTO idempotent_requests (scope_key, request_hash, created_at) VALUES (");
         q.arg(scope_key).push(", ").arg(request_hash).push(", ").arg(now);
-        q.push(") ON CONFLICT (scope_key) DO NOTHING");
+        q.push(
+            ") ON CONFLICT (scope_key) DO UPDATE SET request_hash = excluded.request_hash, status = NULL, body = NULL, \
+             created_at = excluded.created_at WHERE idempotent_requests.created_at < ",
+        );
+        q.arg(now - IDEMPOTENCY_KEY_TTL_MS);
         if self.execute(q).await? == 1 {
             return Ok(KeyClaim::Taken);
         }
@@ -452,6 +461,13 @@ impl Store {
                 if self.fetch_optional(q).await?.is_some() { KeyClaim::Applied } else { KeyClaim::Unfinished }
             }
         })
+    }
+
+    /// Forgets idempotency keys older than a day; returns how many.
+    pub async fn sweep_idempotency_keys(&self) -> Result<u64> {
+        let mut q = Sql::new("DELETE FROM idempotent_requests WHERE created_at < ");
+        q.arg(now_ms() - IDEMPOTENCY_KEY_TTL_MS);
+        self.execute(q).await
     }
 
     /// Keeps the answer of the request that holds the key.
@@ -502,6 +518,19 @@ impl Store {
     }
 
     // ---- audit ----
+
+    /// One administrative write and its audit entry, in one transaction.
+    /// `false`, with nothing written, when the write matched no row (the
+    /// record is gone, or its version has moved on).
+    pub(crate) async fn write_audited(&self, sql: Sql, audit: &AuditRow) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        if tx.execute(sql).await? != 1 {
+            return Ok(false);
+        }
+        tx.insert_audit(audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
 
     /// Records an entry outside any write (logins, failed logins).
     pub async fn insert_audit(&self, a: &AuditRow) -> Result<()> {
@@ -578,7 +607,7 @@ impl Store {
 }
 
 pub(crate) const USER_SELECT: &str =
-    "SELECT id, email, display_name, password_hash, role, active, created_at FROM users";
+    "SELECT id, email, display_name, password_hash, role, active, created_at, version FROM users";
 
 pub(crate) fn user_row(r: &AnyRow) -> Result<UserRow> {
     Ok(UserRow {
@@ -589,6 +618,7 @@ pub(crate) fn user_row(r: &AnyRow) -> Result<UserRow> {
         role: r.try_get(4)?,
         active: r.try_get::<i64, _>(5)? != 0,
         created_at: r.try_get(6)?,
+        version: r.try_get(7)?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Partner API keys.
 
-use super::Store;
 use super::sql::Sql;
+use super::{AuditRow, Store};
 use crate::error::Result;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -24,10 +24,12 @@ pub struct ApiKeyRow {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub use_count: i64,
+    /// Raised by every administrative write.
+    pub version: i64,
 }
 
 const COLS: &str = "id, name, prefix, secret_hash, scopes, restrictions, origins, rate_per_minute, page_pattern, \
-                    expires_at, revoked_at, created_by, created_at, last_used_at, use_count";
+                    expires_at, revoked_at, created_by, created_at, last_used_at, use_count, version";
 
 fn row(r: &AnyRow) -> Result<ApiKeyRow> {
     Ok(ApiKeyRow {
@@ -46,37 +48,48 @@ fn row(r: &AnyRow) -> Result<ApiKeyRow> {
         created_at: r.try_get(12)?,
         last_used_at: r.try_get(13)?,
         use_count: r.try_get(14)?,
+        version: r.try_get(15)?,
     })
 }
 
 impl Store {
-    pub async fn insert_api_key(&self, k: &ApiKeyRow) -> Result<()> {
+    pub async fn insert_api_key(&self, k: &ApiKeyRow, audit: &AuditRow) -> Result<()> {
         let mut q = Sql::new(&format!("INSERT INTO api_keys ({COLS}) VALUES ("));
         q.arg(k.id.as_str()).push(", ").arg(k.name.as_str()).push(", ").arg(k.prefix.as_str());
         q.push(", ").arg(k.secret_hash.as_str()).push(", ").arg(k.scopes.as_str());
         q.push(", ").arg(k.restrictions.as_str()).push(", ").arg(k.origins.as_str());
         q.push(", ").arg(k.rate_per_minute).push(", ").arg(k.page_pattern.clone());
         q.push(", ").arg(k.expires_at).push(", ").arg(k.revoked_at).push(", ").arg(k.created_by.clone());
-        q.push(", ").arg(k.created_at).push(", NULL, 0)");
-        self.execute(q).await?;
+        q.push(", ").arg(k.created_at).push(", NULL, 0, 1)");
+        self.write_audited(q, audit).await?;
         Ok(())
     }
 
-    /// Rewrites what an admin may change (not the secret, not the usage).
-    pub async fn update_api_key(&self, k: &ApiKeyRow) -> Result<bool> {
+    /// Rewrites what an admin may change (not the secret, not the usage), if
+    /// the key is still at `k.version`; raises the version.
+    pub async fn update_api_key(&self, k: &ApiKeyRow, audit: &AuditRow) -> Result<bool> {
         let mut q = Sql::new("UPDATE api_keys SET name = ");
         q.arg(k.name.as_str()).push(", scopes = ").arg(k.scopes.as_str());
         q.push(", restrictions = ").arg(k.restrictions.as_str()).push(", origins = ").arg(k.origins.as_str());
         q.push(", rate_per_minute = ").arg(k.rate_per_minute).push(", page_pattern = ").arg(k.page_pattern.clone());
         q.push(", expires_at = ").arg(k.expires_at).push(", revoked_at = ").arg(k.revoked_at);
-        q.push(" WHERE id = ").arg(k.id.as_str());
-        Ok(self.execute(q).await? == 1)
+        q.push(", version = version + 1 WHERE id = ").arg(k.id.as_str()).push(" AND version = ").arg(k.version);
+        self.write_audited(q, audit).await
     }
 
-    pub async fn set_api_key_secret(&self, id: &str, prefix: &str, hash: &str) -> Result<bool> {
+    /// A new secret, if the key is still at `version`; raises the version.
+    pub async fn set_api_key_secret(
+        &self,
+        id: &str,
+        version: i64,
+        prefix: &str,
+        hash: &str,
+        audit: &AuditRow,
+    ) -> Result<bool> {
         let mut q = Sql::new("UPDATE api_keys SET prefix = ");
-        q.arg(prefix).push(", secret_hash = ").arg(hash).push(" WHERE id = ").arg(id);
-        Ok(self.execute(q).await? == 1)
+        q.arg(prefix).push(", secret_hash = ").arg(hash).push(", version = version + 1 WHERE id = ").arg(id);
+        q.push(" AND version = ").arg(version);
+        self.write_audited(q, audit).await
     }
 
     pub async fn api_keys(&self) -> Result<Vec<ApiKeyRow>> {

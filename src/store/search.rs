@@ -169,10 +169,21 @@ impl Store {
         match spec.stage {
             Stage::Live => q.push(" AND d.stage = 'live'"),
             // Working copies: their own documents, or the live ones of items whose draft is what is live.
-            Stage::Draft => q.push(
+            Stage::Draft | Stage::DraftOf(_) => q.push(
                 " AND (d.stage = 'draft' OR NOT EXISTS (SELECT 1 FROM search_docs x WHERE x.stage = 'draft' AND x.item_id = d.item_id))",
             ),
         };
+        if let Some(owner) = spec.stage.owner() {
+            // One user's items only: the documents do not say whose they are, the items do.
+            q.push(" AND d.item_id IN (");
+            for (i, ty) in crate::model::CONTENT_TYPES.iter().enumerate() {
+                if i > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push(&format!("SELECT id FROM {} WHERE stage = 'draft' AND created_by = ", ty.table)).arg(owner);
+            }
+            q.push(")");
+        }
         q.push(" AND ' ' || d.locale || ' ' LIKE ");
         q.arg(format!("% {} %", spec.locale));
         if !spec.types.is_empty() {

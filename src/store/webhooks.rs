@@ -1,7 +1,7 @@
 //! Webhooks, their durable delivery queue and the log of attempts.
 
 use super::sql::Sql;
-use super::{Store, Tx};
+use super::{AuditRow, Store, Tx};
 use crate::error::Result;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -19,6 +19,8 @@ pub struct WebhookRow {
     pub active: bool,
     pub created_by: Option<String>,
     pub created_at: i64,
+    /// Raised by every administrative write.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +49,7 @@ pub struct AttemptRow {
     pub response_excerpt: Option<String>,
 }
 
-const HOOK_COLS: &str = "id, url, secret, events, types, description, active, created_by, created_at";
+const HOOK_COLS: &str = "id, url, secret, events, types, description, active, created_by, created_at, version";
 const DELIVERY_COLS: &str =
     "id, webhook_id, event, payload, status, attempts, next_attempt_at, created_at, delivered_at, replay_of";
 
@@ -62,6 +64,7 @@ fn hook(r: &AnyRow) -> Result<WebhookRow> {
         active: r.try_get::<i64, _>(6)? != 0,
         created_by: r.try_get(7)?,
         created_at: r.try_get(8)?,
+        version: r.try_get(9)?,
     })
 }
 
@@ -103,27 +106,30 @@ impl Tx<'_> {
 }
 
 impl Store {
-    pub async fn insert_webhook(&self, h: &WebhookRow) -> Result<()> {
+    pub async fn insert_webhook(&self, h: &WebhookRow, audit: &AuditRow) -> Result<()> {
         let mut q = Sql::new(&format!("INSERT INTO webhooks ({HOOK_COLS}) VALUES ("));
         q.arg(h.id.as_str()).push(", ").arg(h.url.as_str()).push(", ").arg(h.secret.as_str());
         q.push(", ").arg(h.events.as_str()).push(", ").arg(h.types.as_str()).push(", ").arg(h.description.clone());
-        q.push(", ").arg(h.active as i64).push(", ").arg(h.created_by.clone()).push(", ").arg(h.created_at).push(")");
-        self.execute(q).await?;
+        q.push(", ").arg(h.active as i64).push(", ").arg(h.created_by.clone()).push(", ").arg(h.created_at);
+        q.push(", 1)");
+        self.write_audited(q, audit).await?;
         Ok(())
     }
 
-    pub async fn update_webhook(&self, h: &WebhookRow) -> Result<bool> {
+    /// Rewrites a webhook if it is still at `h.version`; raises the version.
+    pub async fn update_webhook(&self, h: &WebhookRow, audit: &AuditRow) -> Result<bool> {
         let mut q = Sql::new("UPDATE webhooks SET url = ");
         q.arg(h.url.as_str()).push(", events = ").arg(h.events.as_str()).push(", types = ").arg(h.types.as_str());
         q.push(", description = ").arg(h.description.clone()).push(", active = ").arg(h.active as i64);
-        q.push(" WHERE id = ").arg(h.id.as_str());
-        Ok(self.execute(q).await? == 1)
+        q.push(", version = version + 1 WHERE id = ").arg(h.id.as_str()).push(" AND version = ").arg(h.version);
+        self.write_audited(q, audit).await
     }
 
-    pub async fn delete_webhook(&self, id: &str) -> Result<bool> {
+    /// Removes a webhook if it is still at `version`.
+    pub async fn delete_webhook(&self, id: &str, version: i64, audit: &AuditRow) -> Result<bool> {
         let mut q = Sql::new("DELETE FROM webhooks WHERE id = ");
-        q.arg(id);
-        Ok(self.execute(q).await? == 1)
+        q.arg(id).push(" AND version = ").arg(version);
+        self.write_audited(q, audit).await
     }
 
     pub async fn webhooks(&self) -> Result<Vec<WebhookRow>> {
@@ -137,8 +143,9 @@ impl Store {
         self.fetch_optional(q).await?.as_ref().map(hook).transpose()
     }
 
-    pub async fn insert_delivery(&self, d: &DeliveryRow) -> Result<()> {
-        self.execute(insert_delivery(d)).await?;
+    /// A delivery an admin asked for, with its audit entry.
+    pub async fn insert_delivery(&self, d: &DeliveryRow, audit: &AuditRow) -> Result<()> {
+        self.write_audited(insert_delivery(d), audit).await?;
         Ok(())
     }
 

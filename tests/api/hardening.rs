@@ -524,6 +524,17 @@ async fn a_retried_mutation_with_its_idempotency_key_applies_once() {
         .await;
         assert_eq!(status, 200, "{theirs}");
         assert!(h.get("idempotent-replayed").is_none());
+        // A day later a key is free again, whether or not the sweep has run.
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&s.db_url).await.unwrap();
+        sqlx::query("UPDATE idempotent_requests SET created_at = created_at - 86400001").execute(&pool).await.unwrap();
+        pool.close().await;
+        let (status, h, later) =
+            post(&s, create("plus-tard"), &[("authorization", &auth), ("idempotency-key", "k-1")]).await;
+        assert_eq!(status, 200, "{later}");
+        assert!(h.get("idempotent-replayed").is_none());
+        assert_eq!(later["data"]["createNewsArticle"]["slug"], "plus-tard");
+        assert_eq!(s.store().sweep_idempotency_keys().await.unwrap(), 1, "the other editor's old key is swept");
         s.finish().await;
     }
 }

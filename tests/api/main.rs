@@ -2,6 +2,7 @@
 
 mod common;
 
+mod admin_writes;
 mod batching;
 mod caching;
 mod editorial;

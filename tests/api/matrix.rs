@@ -188,6 +188,26 @@ fn transition_of(name: &str) -> Option<(Transition, Action, State)> {
     })
 }
 
+async fn audit_count(s: &TestServer) -> usize {
+    let q = relais::store::AuditQuery { first: 10_000, ..Default::default() };
+    s.store().audit(&q).await.unwrap().0.len()
+}
+
+/// An administrative write that went through left one audit entry (or more:
+/// deactivation also ends sessions); a refused one, none.
+async fn admin_write_recorded(s: &TestServer, name: &str, before: usize, body: &Value, who: Who) {
+    let after = audit_count(s).await;
+    if outcome(body) == Expect::Allowed {
+        assert!(after > before, "{name} as {who:?} went through without an audit entry");
+        let q = relais::store::AuditQuery { first: 1, ..Default::default() };
+        let last = s.store().audit(&q).await.unwrap().0.remove(0);
+        let actor = last.actor_id.unwrap_or_default();
+        assert!(!actor.is_empty(), "{name}: the audit entry names who did it: {}", last.action);
+    } else {
+        assert_eq!(after, before, "{name} as {who:?} was refused but wrote an audit entry");
+    }
+}
+
 /// Calls `name` as `who`; returns (expected, got, what it changed when it should not have).
 async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<String>) {
     let s = &env.s;
@@ -296,8 +316,14 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     _ => "mutation($u: ID!) { deleteUser(userId: $u) }".into(),
                 };
                 let before = s.store().user_by_id(&victim.id).await.unwrap().map(|u| (u.role, u.active));
+                let audits = audit_count(s).await;
                 let body = s.gql(&q, json!({ "u": victim.id }), token.as_deref()).await.body;
                 let want = env.expect(who, Some((Action::ManageUsers, None)));
+                admin_write_recorded(s, name, audits, &body, who).await;
+                if outcome(&body) == Expect::Allowed && !matches!(name, "inviteUser" | "deleteUser") {
+                    let v = s.store().user_by_id(&victim.id).await.unwrap().unwrap().version;
+                    assert_eq!(v, victim.version + 1, "{name} raises the account's version");
+                }
                 let after = s.store().user_by_id(&victim.id).await.unwrap().map(|u| (u.role, u.active));
                 let got = outcome(&body);
                 let invited = s.store().user_by_email("invited@example.org").await.unwrap();
@@ -310,7 +336,6 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                 return (want, got, changed);
             }
             "createApiKey" | "updateApiKey" | "rotateApiKey" | "revokeApiKey" => {
-                let admin = Viewer { id: "system".into(), email: "system".into(), role: Role::Admin, session_id: None };
                 let settings = relais::domain::partners::KeySettings {
                     name: "Fixture".into(),
                     scopes: vec![relais::domain::partners::KeyScope::Feeds],
@@ -320,7 +345,7 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     page_pattern: None,
                     expires_at: None,
                 };
-                let (key, _) = s.hub.partners.create(Some(&admin), settings).await.unwrap();
+                let (key, _) = s.hub.partners.create(&env.admin, settings).await.unwrap();
                 let q = match name {
                     "createApiKey" => "mutation { createApiKey(input: { name: \"New\", scopes: [FEEDS] }) { secret } }",
                     "updateApiKey" => {
@@ -342,15 +367,20 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     rows
                 };
                 let before = snapshot().await;
+                let audits = audit_count(s).await;
                 let body = s.gql(q, json!({ "k": key.id }), token.as_deref()).await.body;
                 let after = snapshot().await;
                 let want = env.expect(who, Some((Action::ManageUsers, None)));
+                admin_write_recorded(s, name, audits, &body, who).await;
+                if outcome(&body) == Expect::Allowed && name != "createApiKey" {
+                    let v = s.store().api_key(&key.id).await.unwrap().unwrap().version;
+                    assert_eq!(v, key.version + 1, "{name} raises the key's version");
+                }
                 let got = outcome(&body);
                 let changed = (got != Expect::Allowed && before != after).then(|| format!("{before:?} -> {after:?}"));
                 return (want, got, changed);
             }
             "createWebhook" | "updateWebhook" | "deleteWebhook" | "replayWebhookDelivery" => {
-                let admin = Viewer { id: "system".into(), email: "system".into(), role: Role::Admin, session_id: None };
                 let settings = relais::domain::webhooks::WebhookSettings {
                     url: "http://127.0.0.1:9/never".into(),
                     events: vec!["content.deleted".into()],
@@ -358,7 +388,7 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     description: None,
                     active: false,
                 };
-                let hook = s.hub.webhooks.create(Some(&admin), settings).await.unwrap();
+                let hook = s.hub.webhooks.create(&env.admin, settings).await.unwrap();
                 let now = relais::store::now_ms();
                 let delivery = relais::store::DeliveryRow {
                     id: uuid::Uuid::now_v7().to_string(),
@@ -372,7 +402,10 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     delivered_at: None,
                     replay_of: None,
                 };
-                s.store().insert_delivery(&delivery).await.unwrap();
+                s.store()
+                    .insert_delivery(&delivery, &relais::domain::content::audit_row(&env.admin, "fixture", None, None))
+                    .await
+                    .unwrap();
                 let q = match name {
                     "createWebhook" => {
                         "mutation { createWebhook(input: { url: \"https://new.example/h\", active: false }) { id } }"
@@ -393,9 +426,15 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     rows
                 };
                 let before = snapshot().await;
+                let audits = audit_count(s).await;
                 let body = s.gql(q, json!({ "k": hook.id, "d": delivery.id }), token.as_deref()).await.body;
                 let after = snapshot().await;
                 let want = env.expect(who, Some((Action::ManageUsers, None)));
+                admin_write_recorded(s, name, audits, &body, who).await;
+                if outcome(&body) == Expect::Allowed && name == "updateWebhook" {
+                    let v = s.store().webhook(&hook.id).await.unwrap().unwrap().version;
+                    assert_eq!(v, hook.version + 1, "{name} raises the webhook's version");
+                }
                 let got = outcome(&body);
                 let changed = (got != Expect::Allowed && before != after).then(|| format!("{before:?} -> {after:?}"));
                 return (want, got, changed);
@@ -528,5 +567,121 @@ async fn every_mutation_for_every_role_matches_the_table() {
         );
         assert!(!names.iter().any(|n| n.to_lowercase().contains("audit")), "nothing edits the audit log");
         env.s.finish().await;
+    }
+}
+
+/// Who reads which working copies with `preview: true`, as the table says
+/// (an author: their own items only) and as the setting that widens an
+/// author's reach says; through the single read, lists, revisions, editorial
+/// fields, the review queue and search. Expected answers come from
+/// `allowed` and the setting, not from a copy of them.
+#[tokio::test]
+async fn drafts_are_read_as_the_table_says_with_and_without_the_wider_setting() {
+    for b in backends() {
+        for wide in [false, true] {
+            let s = TestServer::start_opts(
+                b,
+                crate::common::Options { demo: false, authors_read_all_drafts: wide, ..Default::default() },
+            )
+            .await;
+            let (_, owner, _) = s.user_as(Role::Author).await;
+            let editor = s.login_as(Role::Editor).await;
+            let create = "mutation($i: ProjectInput!) { createProject(input: $i) { id } }";
+            let mut ids = HashMap::new();
+            for (whose, tok) in [("own", &owner), ("other", &editor)] {
+                let title = format!("Brouillon quetzal {whose}");
+                let i = json!({ "title": [{ "locale": "fr", "value": title }] });
+                let r = s.gql(create, json!({ "i": i }), Some(tok)).await;
+                ids.insert(whose, r.ok()["createProject"]["id"].as_str().unwrap().to_owned());
+                // A review comment, so that editorial fields have something to hide.
+                let id = ids[whose].clone();
+                s.gql(
+                    "mutation($id: ID!) { addComment(id: $id, body: \"Relire.\") { id } }",
+                    json!({ "id": id }),
+                    Some(&editor),
+                )
+                .await
+                .ok();
+            }
+            let readers = [
+                (Who::Admin, Some(s.login_as(Role::Admin).await)),
+                (Who::Editor, Some(editor.clone())),
+                (Who::AuthorOwn, Some(owner.clone())),
+                (Who::AuthorOther, Some(s.login_as(Role::Author).await)),
+                (Who::Viewer, Some(s.login_as(Role::Viewer).await)),
+                (Who::Anonymous, None),
+            ];
+            let mut failures = vec![];
+            for (who, tok) in &readers {
+                for whose in ["own", "other"] {
+                    let own = *who == Who::AuthorOwn && whose == "own";
+                    let subject = Subject { own, draft: true, live_state: false, published: false };
+                    let want = who.role().is_some_and(|r| {
+                        allowed(r, Action::ReadDrafts, Some(subject))
+                            || (wide && allowed(r, Action::ReadDrafts, Some(Subject { own: true, ..subject })))
+                    });
+                    let id = &ids[whose];
+                    let one = s
+                        .gql(
+                            "query($id: ID!) { project(id: $id, preview: true) { id revisions { number } comments { body } } }",
+                            json!({ "id": id }),
+                            tok.as_deref(),
+                        )
+                        .await;
+                    let listed = s
+                        .gql("{ projects(preview: true, first: 100) { nodes { id } } }", json!({}), tok.as_deref())
+                        .await;
+                    let found = s
+                        .gql(
+                            "query($q: String!) { search(query: $q, locale: \"fr\", preview: true) { edges { node { id } } } }",
+                            json!({ "q": format!("quetzal {whose}") }),
+                            tok.as_deref(),
+                        )
+                        .await;
+                    let seen = [
+                        ("single read", one.body["data"]["project"]["id"].as_str() == Some(id.as_str())),
+                        (
+                            "list",
+                            listed.body["data"]["projects"]["nodes"]
+                                .as_array()
+                                .is_some_and(|n| n.iter().any(|x| x["id"].as_str() == Some(id.as_str()))),
+                        ),
+                        (
+                            "search",
+                            found.body["data"]["search"]["edges"]
+                                .as_array()
+                                .is_some_and(|n| n.iter().any(|x| x["node"]["id"].as_str() == Some(id.as_str()))),
+                        ),
+                        (
+                            "revisions",
+                            one.body["data"]["project"]["revisions"].as_array().is_some_and(|r| !r.is_empty()),
+                        ),
+                        ("comments", one.body["data"]["project"]["comments"].as_array().is_some_and(|r| !r.is_empty())),
+                    ];
+                    for (how, saw) in seen {
+                        if saw != want {
+                            failures.push(format!(
+                                "{who:?} reading the {whose} draft by {how}: expected {want}, saw {saw}"
+                            ));
+                        }
+                    }
+                    // Those who may read no draft are told why, with a code.
+                    if who.role().is_none() {
+                        assert_eq!(one.code(), "UNAUTHENTICATED", "{b:?}");
+                    }
+                }
+            }
+            // The queue of items in review: an author with the narrow reach sees only their own.
+            let submit = "mutation($id: ID!) { submitForReview(id: $id, version: 1) { id } }";
+            s.gql(submit, json!({ "id": ids["own"] }), Some(&owner)).await.ok();
+            s.gql(submit, json!({ "id": ids["other"] }), Some(&editor)).await.ok();
+            let queue = s.gql("{ reviewQueue { id } }", json!({}), Some(&owner)).await;
+            let queued: Vec<&str> =
+                queue.ok()["reviewQueue"].as_array().unwrap().iter().filter_map(|x| x["id"].as_str()).collect();
+            assert!(queued.contains(&ids["own"].as_str()), "{b:?} wide={wide}: {queued:?}");
+            assert_eq!(queued.contains(&ids["other"].as_str()), wide, "{b:?} wide={wide}: {queued:?}");
+            assert!(failures.is_empty(), "{b:?} wide={wide}:\n{}", failures.join("\n"));
+            s.finish().await;
+        }
     }
 }

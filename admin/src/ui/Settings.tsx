@@ -98,19 +98,22 @@ function Users() {
             <tr key={u.id}>
               <td dir="ltr">{u.email}</td>
               <td>
-                <select aria-label={`${t('role')} ${u.email}`} value={u.role} onChange={(e) => void attempt(() => s.setRole(u.id, e.currentTarget.value))}>
+                <select aria-label={`${t('role')} ${u.email}`} value={u.role} onChange={(e) => void attempt(() => s.setRole(u, e.currentTarget.value))}>
                   {ROLES.map((r) => (
                     <option key={r}>{r}</option>
                   ))}
                 </select>
               </td>
               <td>
-                <button type="button" onClick={() => void attempt(() => s.setActive(u.id, false))}>
-                  {t('deactivate')}
-                </button>{' '}
-                <button type="button" onClick={() => void attempt(() => s.setActive(u.id, true))}>
-                  {t('reactivate')}
-                </button>
+                {u.active ? (
+                  <button type="button" onClick={() => void attempt(() => s.setActive(u, false))}>
+                    {t('deactivate')}
+                  </button>
+                ) : (
+                  <button type="button" onClick={() => void attempt(() => s.setActive(u, true))}>
+                    {t('reactivate')}
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -182,10 +185,10 @@ function Keys() {
               <td>
                 {!k.revokedAt && (
                   <>
-                    <button type="button" onClick={() => void attempt(() => s.rotateKey(k.id))}>
+                    <button type="button" onClick={() => void attempt(() => s.rotateKey(k))}>
                       {t('rotate')}
                     </button>{' '}
-                    <button type="button" onClick={() => confirm(`${t('revoke')} ${k.name}?`) && void attempt(() => s.revokeKey(k.id))}>
+                    <button type="button" onClick={() => confirm(`${t('revoke')} ${k.name}?`) && void attempt(() => s.revokeKey(k))}>
                       {t('revoke')}
                     </button>
                   </>
@@ -210,7 +213,7 @@ function Hooks() {
           <h2 dir="ltr">{h.url}</h2>
           <p>
             {h.description} · {h.events.join(', ') || '*'} · {h.active ? t('yes') : t('no')}{' '}
-            <button type="button" onClick={() => confirm(`${t('remove')} ${h.url}?`) && void attempt(() => s.deleteHook(h.id))}>
+            <button type="button" onClick={() => confirm(`${t('remove')} ${h.url}?`) && void attempt(() => s.deleteHook(h))}>
               {t('remove')}
             </button>
           </p>

@@ -81,6 +81,8 @@ pub struct Options {
     pub s3_timeout: Option<std::time::Duration>,
     /// Whether webhooks may call loopback receivers (the tests' own).
     pub webhook_allow_private: bool,
+    /// Whether authors preview every working copy (the wider setting).
+    pub authors_read_all_drafts: bool,
 }
 
 impl Default for Options {
@@ -100,6 +102,7 @@ impl Default for Options {
             s3_endpoint: None,
             s3_timeout: None,
             webhook_allow_private: true,
+            authors_read_all_drafts: false,
         }
     }
 }
@@ -206,6 +209,7 @@ impl TestServer {
             webhook_retry_base_ms: o.webhook_retry_ms,
             trusted_proxies: o.trusted_proxies.clone(),
             webhook_allow_private: o.webhook_allow_private,
+            authors_read_all_drafts: o.authors_read_all_drafts,
             ..Config::default()
         };
         let hub = Hub::new(store, Media::new(objects, o.media_limits), config).await.expect("hub");
