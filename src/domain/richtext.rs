@@ -33,6 +33,10 @@
 //!                                                                   header: one inline list per cell, may be []
 //!   {"type": "rule"}
 //!
+//!   Any block may also carry "dir": "ltr" | "rtl" | "auto", its text direction
+//!   (an Arabic paragraph in a French body); without it the block follows the
+//!   body's direction. Markdown gives no dir.
+//!
 //! Inline:
 //!   {"type": "text", "text": "…", "marks": ["bold" | "italic" | "code" | "strike", …]}
 //!                                                                   marks omitted when empty
@@ -40,11 +44,12 @@
 //!   {"type": "break"}
 //! ```
 //!
-//! Unknown types, fields and marks are errors. Documents are stored and
-//! returned in canonical form, so `serialize(parse(x))` is stable: marks are
-//! sorted (bold, italic, code, strike) and omitted when empty; an absent or
-//! empty caption is omitted; `header` and `rows` are always present; adjacent
-//! text nodes with the same marks are merged.
+//! Unknown types, fields, marks and directions are errors. Documents are
+//! stored and returned in canonical form, so `serialize(parse(x))` is stable:
+//! marks are sorted (bold, italic, code, strike) and omitted when empty; an
+//! absent or empty caption is omitted; `dir` is omitted when absent; `header`
+//! and `rows` are always present; adjacent text nodes with the same marks are
+//! merged.
 //!
 //! # Sanitising (every incoming document, Markdown or JSON)
 //!
@@ -116,26 +121,38 @@ impl From<Document> for DocRepr {
 pub enum Block {
     Paragraph {
         content: Vec<Inline>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
     },
     Heading {
         level: u8,
         content: Vec<Inline>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
     },
     List {
         ordered: bool,
         /// Each item is a list of blocks.
         items: Vec<Vec<Block>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
     },
     Quote {
         blocks: Vec<Block>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
     },
     Code {
         text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
     },
     Media {
         id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
     },
     Table {
         /// One inline list per cell; empty when the table has no header row.
@@ -144,8 +161,43 @@ pub enum Block {
         /// Rows of cells, each cell an inline list.
         #[serde(default)]
         rows: Vec<Vec<Vec<Inline>>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
     },
-    Rule,
+    Rule {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dir: Option<Dir>,
+    },
+}
+
+/// A block's own text direction, for bodies that mix scripts; a block
+/// without one follows the body's (the `dir` of the HTML's `<div>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dir {
+    Ltr,
+    Rtl,
+    Auto,
+}
+
+impl Dir {
+    fn parse(s: &str) -> Option<Dir> {
+        Some(match s {
+            "ltr" => Dir::Ltr,
+            "rtl" => Dir::Rtl,
+            "auto" => Dir::Auto,
+            _ => return None,
+        })
+    }
+
+    /// The JSON value, also the HTML attribute value.
+    fn as_str(self) -> &'static str {
+        match self {
+            Dir::Ltr => "ltr",
+            Dir::Rtl => "rtl",
+            Dir::Auto => "auto",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -280,6 +332,20 @@ fn type_of<'a>(v: &'a Value, path: &str, what: &str, types: &str) -> Result<&'a 
     }
 }
 
+/// A block's optional `dir`; null counts as absent, like other optional fields.
+fn dir_from_json(m: &Map<String, Value>, path: &str) -> Result<Option<Dir>> {
+    match m.get("dir") {
+        None | Some(Value::Null) => Ok(None),
+        Some(d) => d.as_str().and_then(Dir::parse).map(Some).ok_or_else(|| {
+            Error::field(
+                format!("{path}.dir"),
+                "is not a text direction; use \"ltr\", \"rtl\" or \"auto\" (lowercase), or leave it out to follow the \
+                 body's direction",
+            )
+        }),
+    }
+}
+
 const BLOCK_TYPES: &str = "paragraph, heading, list, quote, code, media, table, rule";
 const INLINE_TYPES: &str = "text, link, break";
 
@@ -306,20 +372,21 @@ fn block_from_json(v: &Value, path: &str, depth: usize) -> Result<Block> {
     let field = |k: &str| format!("{path}.{k}");
     Ok(match ty {
         "paragraph" => {
-            let m = object(v, path, "paragraph block", &["type", "content"])?;
-            Block::Paragraph { content: inlines_from_json(required(m, path, "content")?, &field("content"), false)? }
+            let m = object(v, path, "paragraph block", &["type", "content", "dir"])?;
+            let content = inlines_from_json(required(m, path, "content")?, &field("content"), false)?;
+            Block::Paragraph { content, dir: dir_from_json(m, path)? }
         }
         "heading" => {
-            let m = object(v, path, "heading block", &["type", "level", "content"])?;
+            let m = object(v, path, "heading block", &["type", "level", "content", "dir"])?;
             let level = required(m, path, "level")?
                 .as_u64()
                 .and_then(|l| u8::try_from(l).ok())
                 .ok_or_else(|| Error::field(field("level"), "must be a whole number from 1 to 6"))?;
             let content = inlines_from_json(required(m, path, "content")?, &field("content"), false)?;
-            Block::Heading { level, content }
+            Block::Heading { level, content, dir: dir_from_json(m, path)? }
         }
         "list" => {
-            let m = object(v, path, "list block", &["type", "ordered", "items"])?;
+            let m = object(v, path, "list block", &["type", "ordered", "items", "dir"])?;
             if depth >= MAX_DEPTH {
                 return Err(depth_error(path));
             }
@@ -332,30 +399,31 @@ fn block_from_json(v: &Value, path: &str, depth: usize) -> Result<Block> {
                 .enumerate()
                 .map(|(i, item)| blocks_from_json(item, &format!("{items_path}[{i}]"), depth + 1))
                 .collect::<Result<_>>()?;
-            Block::List { ordered, items }
+            Block::List { ordered, items, dir: dir_from_json(m, path)? }
         }
         "quote" => {
-            let m = object(v, path, "quote block", &["type", "blocks"])?;
+            let m = object(v, path, "quote block", &["type", "blocks", "dir"])?;
             if depth >= MAX_DEPTH {
                 return Err(depth_error(path));
             }
-            Block::Quote { blocks: blocks_from_json(required(m, path, "blocks")?, &field("blocks"), depth + 1)? }
+            let blocks = blocks_from_json(required(m, path, "blocks")?, &field("blocks"), depth + 1)?;
+            Block::Quote { blocks, dir: dir_from_json(m, path)? }
         }
         "code" => {
-            let m = object(v, path, "code block", &["type", "text"])?;
-            Block::Code { text: string(required(m, path, "text")?, &field("text"))? }
+            let m = object(v, path, "code block", &["type", "text", "dir"])?;
+            Block::Code { text: string(required(m, path, "text")?, &field("text"))?, dir: dir_from_json(m, path)? }
         }
         "media" => {
-            let m = object(v, path, "media block", &["type", "id", "caption"])?;
+            let m = object(v, path, "media block", &["type", "id", "caption", "dir"])?;
             let id = string(required(m, path, "id")?, &field("id"))?;
             let caption = match m.get("caption") {
                 None | Some(Value::Null) => None,
                 Some(c) => Some(string(c, &field("caption"))?),
             };
-            Block::Media { id, caption }
+            Block::Media { id, caption, dir: dir_from_json(m, path)? }
         }
         "table" => {
-            let m = object(v, path, "table block", &["type", "header", "rows"])?;
+            let m = object(v, path, "table block", &["type", "header", "rows", "dir"])?;
             let header = match m.get("header") {
                 None | Some(Value::Null) => Vec::new(),
                 Some(h) => cells_from_json(h, &field("header"))?,
@@ -369,11 +437,11 @@ fn block_from_json(v: &Value, path: &str, depth: usize) -> Result<Block> {
                     .map(|(i, row)| cells_from_json(row, &format!("{rows_path}[{i}]")))
                     .collect::<Result<_>>()?,
             };
-            Block::Table { header, rows }
+            Block::Table { header, rows, dir: dir_from_json(m, path)? }
         }
         "rule" => {
-            object(v, path, "rule block", &["type"])?;
-            Block::Rule
+            let m = object(v, path, "rule block", &["type", "dir"])?;
+            Block::Rule { dir: dir_from_json(m, path)? }
         }
         other => {
             return Err(Error::field(
@@ -482,8 +550,8 @@ impl Check<'_> {
                 ));
             }
             match b {
-                Block::Paragraph { content } => self.inlines(content)?,
-                Block::Heading { level, content } => {
+                Block::Paragraph { content, .. } => self.inlines(content)?,
+                Block::Heading { level, content, .. } => {
                     if !(1..=6).contains(level) {
                         return Err(Error::field(
                             self.at(&format!("{p}.level")),
@@ -500,14 +568,14 @@ impl Check<'_> {
                         self.blocks(item, &format!("{p}.items[{j}]"), depth + 1)?;
                     }
                 }
-                Block::Quote { blocks } => {
+                Block::Quote { blocks, .. } => {
                     if depth >= MAX_DEPTH {
                         return Err(depth_error(&self.at(&p)));
                     }
                     self.blocks(blocks, &format!("{p}.blocks"), depth + 1)?;
                 }
-                Block::Code { text } => self.text(text)?,
-                Block::Media { id, caption } => {
+                Block::Code { text, .. } => self.text(text)?,
+                Block::Media { id, caption, .. } => {
                     let n = id.trim().chars().count();
                     if n == 0 || id.chars().count() > MAX_MEDIA_ID {
                         return Err(Error::field(
@@ -519,14 +587,14 @@ impl Check<'_> {
                         self.text(c)?;
                     }
                 }
-                Block::Table { header, rows } => {
+                Block::Table { header, rows, .. } => {
                     let header_path = format!("{p}.header");
                     self.row(header, &header_path)?;
                     for (j, row) in rows.iter().enumerate() {
                         self.row(row, &format!("{p}.rows[{j}]"))?;
                     }
                 }
-                Block::Rule => {}
+                Block::Rule { .. } => {}
             }
         }
         Ok(())
@@ -570,40 +638,40 @@ fn clean_blocks(blocks: Vec<Block>) -> Vec<Block> {
 
 fn clean_block(b: Block) -> Option<Block> {
     match b {
-        Block::Paragraph { content } => {
+        Block::Paragraph { content, dir } => {
             let content = clean_inlines(content);
-            (!content.is_empty()).then_some(Block::Paragraph { content })
+            (!content.is_empty()).then_some(Block::Paragraph { content, dir })
         }
-        Block::Heading { level, content } => {
+        Block::Heading { level, content, dir } => {
             let content = clean_inlines(content);
-            (!content.is_empty()).then_some(Block::Heading { level, content })
+            (!content.is_empty()).then_some(Block::Heading { level, content, dir })
         }
-        Block::List { ordered, items } => {
+        Block::List { ordered, items, dir } => {
             let items: Vec<_> = items.into_iter().map(clean_blocks).filter(|i| !i.is_empty()).collect();
-            (!items.is_empty()).then_some(Block::List { ordered, items })
+            (!items.is_empty()).then_some(Block::List { ordered, items, dir })
         }
-        Block::Quote { blocks } => {
+        Block::Quote { blocks, dir } => {
             let blocks = clean_blocks(blocks);
-            (!blocks.is_empty()).then_some(Block::Quote { blocks })
+            (!blocks.is_empty()).then_some(Block::Quote { blocks, dir })
         }
-        Block::Code { text } => {
+        Block::Code { text, dir } => {
             let text = clean_code(&text);
-            (!text.trim().is_empty()).then_some(Block::Code { text })
+            (!text.trim().is_empty()).then_some(Block::Code { text, dir })
         }
-        Block::Media { id, caption } => {
+        Block::Media { id, caption, dir } => {
             let caption = caption.map(|c| clean_line(&c).trim().to_owned()).filter(|c| !c.is_empty());
-            Some(Block::Media { id, caption })
+            Some(Block::Media { id, caption, dir })
         }
-        Block::Table { header, rows } => {
+        Block::Table { header, rows, dir } => {
             let header: Vec<_> = header.into_iter().map(clean_inlines).collect();
             let rows: Vec<Vec<_>> = rows
                 .into_iter()
                 .filter(|r| !r.is_empty())
                 .map(|r| r.into_iter().map(clean_inlines).collect())
                 .collect();
-            (!header.is_empty() || !rows.is_empty()).then_some(Block::Table { header, rows })
+            (!header.is_empty() || !rows.is_empty()).then_some(Block::Table { header, rows, dir })
         }
-        Block::Rule => Some(Block::Rule),
+        Block::Rule { dir } => Some(Block::Rule { dir }),
     }
 }
 
@@ -862,7 +930,7 @@ impl Md {
             }
             Event::Rule => {
                 self.close_implicit();
-                self.push_block(Block::Rule);
+                self.push_block(Block::Rule { dir: None });
             }
             Event::FootnoteReference(_) | Event::TaskListMarker(_) => {}
         }
@@ -997,13 +1065,13 @@ impl Md {
             TagEnd::BlockQuote(_) => {
                 self.close_inline();
                 if let Some(Frame::Quote(blocks)) = self.frames.pop() {
-                    self.push_block(Block::Quote { blocks });
+                    self.push_block(Block::Quote { blocks, dir: None });
                 }
             }
             TagEnd::List(_) => {
                 self.close_inline();
                 if let Some(Frame::List { ordered, items }) = self.frames.pop() {
-                    self.push_block(Block::List { ordered, items });
+                    self.push_block(Block::List { ordered, items, dir: None });
                 }
             }
             TagEnd::Item => {
@@ -1027,7 +1095,7 @@ impl Md {
             TagEnd::Table => {
                 self.close_inline();
                 if let Some(Frame::Table { header, rows, .. }) = self.frames.pop() {
-                    self.push_block(Block::Table { header, rows });
+                    self.push_block(Block::Table { header, rows, dir: None });
                 }
                 self.flush_pending();
             }
@@ -1071,11 +1139,11 @@ impl Md {
             return;
         };
         let caption = Some(alt.trim().to_owned()).filter(|c| !c.is_empty());
-        let media = Block::Media { id: id.to_owned(), caption };
+        let media = Block::Media { id: id.to_owned(), caption, dir: None };
         if matches!(inl.kind, Ctx::Paragraph | Ctx::Implicit) && inl.links.is_empty() {
             // Split the paragraph around the media block.
             let before = std::mem::take(&mut inl.out);
-            self.push_block(Block::Paragraph { content: before });
+            self.push_block(Block::Paragraph { content: before, dir: None });
             self.push_block(media);
         } else {
             self.pending.push(media);
@@ -1095,8 +1163,8 @@ impl Md {
             inl.sink().push(Inline::Link { href, content });
         }
         match inl.kind {
-            Ctx::Paragraph | Ctx::Implicit => self.push_block(Block::Paragraph { content: inl.out }),
-            Ctx::Heading(level) => self.push_block(Block::Heading { level, content: inl.out }),
+            Ctx::Paragraph | Ctx::Implicit => self.push_block(Block::Paragraph { content: inl.out, dir: None }),
+            Ctx::Heading(level) => self.push_block(Block::Heading { level, content: inl.out, dir: None }),
             Ctx::Html => {
                 let mut text = String::new();
                 for i in &inl.out {
@@ -1105,14 +1173,17 @@ impl Md {
                     }
                 }
                 let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                self.push_block(Block::Paragraph { content: vec![Inline::Text { text, marks: Vec::new() }] });
+                self.push_block(Block::Paragraph {
+                    content: vec![Inline::Text { text, marks: Vec::new() }],
+                    dir: None,
+                });
             }
             Ctx::Code => {
                 let mut text = inl.code;
                 if text.ends_with('\n') {
                     text.pop();
                 }
-                self.push_block(Block::Code { text });
+                self.push_block(Block::Code { text, dir: None });
             }
             Ctx::Cell => {
                 if let Some(Frame::Table { row, .. }) = self.frames.last_mut() {
@@ -1157,14 +1228,14 @@ impl Md {
         self.close_inline();
         while self.frames.len() > 1 {
             match self.frames.pop() {
-                Some(Frame::Quote(blocks)) => self.push_block(Block::Quote { blocks }),
-                Some(Frame::List { ordered, items }) => self.push_block(Block::List { ordered, items }),
+                Some(Frame::Quote(blocks)) => self.push_block(Block::Quote { blocks, dir: None }),
+                Some(Frame::List { ordered, items }) => self.push_block(Block::List { ordered, items, dir: None }),
                 Some(Frame::Item(blocks)) => {
                     if let Some(Frame::List { items, .. }) = self.frames.last_mut() {
                         items.push(blocks);
                     }
                 }
-                Some(Frame::Table { header, rows, .. }) => self.push_block(Block::Table { header, rows }),
+                Some(Frame::Table { header, rows, .. }) => self.push_block(Block::Table { header, rows, dir: None }),
                 _ => {}
             }
         }
@@ -1335,6 +1406,8 @@ fn decode_entities(s: &str) -> String {
 
 /// Renders HTML. Safe by construction: all text and attributes are escaped and
 /// links are re-checked. `media` resolves media ids; `None` omits the block.
+/// A block's `dir` becomes a `dir` attribute on its element (on the `<li>` for
+/// a list item that is one paragraph, which is written without a `<p>`).
 pub fn to_html(doc: &Document, media: &dyn Fn(&str) -> Option<MediaEmbed>) -> String {
     let mut h = Html { out: String::new(), ids: HashSet::new(), media };
     h.blocks(&doc.blocks);
@@ -1358,31 +1431,46 @@ impl Html<'_> {
         }
     }
 
+    /// `<tag` and the block's `dir` attribute, leaving the tag open.
+    fn open(&mut self, tag: &str, dir: Option<Dir>) {
+        self.out.push('<');
+        self.out.push_str(tag);
+        if let Some(d) = dir {
+            let _ = write!(self.out, " dir=\"{}\"", d.as_str());
+        }
+    }
+
     fn block(&mut self, b: &Block) {
         match b {
-            Block::Paragraph { content } => {
-                self.out.push_str("<p>");
+            Block::Paragraph { content, dir } => {
+                self.open("p", *dir);
+                self.out.push('>');
                 self.inlines(content, false);
                 self.out.push_str("</p>\n");
             }
-            Block::Heading { level, content } => {
+            Block::Heading { level, content, dir } => {
                 let level = (*level).clamp(1, 6);
                 let id = self.heading_id(&inline_text(content));
-                let _ = write!(self.out, "<h{level} id=\"");
+                self.open(&format!("h{level}"), *dir);
+                self.out.push_str(" id=\"");
                 self.esc(&id);
                 self.out.push_str("\">");
                 self.inlines(content, false);
                 let _ = writeln!(self.out, "</h{level}>");
             }
-            Block::List { ordered, items } => {
+            Block::List { ordered, items, dir } => {
                 let tag = if *ordered { "ol" } else { "ul" };
-                let _ = writeln!(self.out, "<{tag}>");
+                self.open(tag, *dir);
+                self.out.push_str(">\n");
                 for item in items {
-                    self.out.push_str("<li>");
                     match item.as_slice() {
-                        [Block::Paragraph { content }] => self.inlines(content, false),
+                        [Block::Paragraph { content, dir }] => {
+                            self.open("li", *dir);
+                            self.out.push('>');
+                            self.inlines(content, false);
+                        }
                         blocks => {
-                            self.out.push('\n');
+                            self.out.push_str("<li>\n");
                             self.blocks(blocks);
                         }
                     }
@@ -1390,19 +1478,22 @@ impl Html<'_> {
                 }
                 let _ = writeln!(self.out, "</{tag}>");
             }
-            Block::Quote { blocks } => {
-                self.out.push_str("<blockquote>\n");
+            Block::Quote { blocks, dir } => {
+                self.open("blockquote", *dir);
+                self.out.push_str(">\n");
                 self.blocks(blocks);
                 self.out.push_str("</blockquote>\n");
             }
-            Block::Code { text } => {
-                self.out.push_str("<pre><code>");
+            Block::Code { text, dir } => {
+                self.open("pre", *dir);
+                self.out.push_str("><code>");
                 self.esc(text);
                 self.out.push_str("</code></pre>\n");
             }
-            Block::Media { id, caption } => {
+            Block::Media { id, caption, dir } => {
                 let Some(m) = (self.media)(id) else { return };
-                self.out.push_str("<figure><img src=\"");
+                self.open("figure", *dir);
+                self.out.push_str("><img src=\"");
                 self.esc(&m.src);
                 self.out.push_str("\" alt=\"");
                 self.esc(&m.alt);
@@ -1426,8 +1517,9 @@ impl Html<'_> {
                 }
                 self.out.push_str("</figure>\n");
             }
-            Block::Table { header, rows } => {
-                self.out.push_str("<table>\n");
+            Block::Table { header, rows, dir } => {
+                self.open("table", *dir);
+                self.out.push_str(">\n");
                 if !header.is_empty() {
                     self.out.push_str("<thead>\n");
                     self.row(header, "th");
@@ -1442,7 +1534,10 @@ impl Html<'_> {
                 }
                 self.out.push_str("</table>\n");
             }
-            Block::Rule => self.out.push_str("<hr>\n"),
+            Block::Rule { dir } => {
+                self.open("hr", *dir);
+                self.out.push_str(">\n");
+            }
         }
     }
 
@@ -1551,8 +1646,8 @@ fn blocks_text(blocks: &[Block], sep: &str) -> String {
 
 fn block_text(b: &Block) -> String {
     match b {
-        Block::Paragraph { content } | Block::Heading { content, .. } => inline_text(content),
-        Block::List { ordered, items } => {
+        Block::Paragraph { content, .. } | Block::Heading { content, .. } => inline_text(content),
+        Block::List { ordered, items, .. } => {
             let mut lines = Vec::new();
             for (n, item) in items.iter().enumerate() {
                 let prefix = if *ordered { format!("{}. ", n + 1) } else { "- ".to_owned() };
@@ -1572,16 +1667,16 @@ fn block_text(b: &Block) -> String {
             }
             lines.join("\n")
         }
-        Block::Quote { blocks } => blocks_text(blocks, "\n\n"),
-        Block::Code { text } => text.clone(),
+        Block::Quote { blocks, .. } => blocks_text(blocks, "\n\n"),
+        Block::Code { text, .. } => text.clone(),
         Block::Media { caption, .. } => caption.clone().unwrap_or_default(),
-        Block::Table { header, rows } => std::iter::once(header)
+        Block::Table { header, rows, .. } => std::iter::once(header)
             .filter(|h| !h.is_empty())
             .chain(rows)
             .map(|r| r.iter().map(|c| inline_text(c)).collect::<Vec<_>>().join(" | "))
             .collect::<Vec<_>>()
             .join("\n"),
-        Block::Rule => String::new(),
+        Block::Rule { .. } => String::new(),
     }
 }
 
@@ -1596,7 +1691,7 @@ pub fn media_ids(doc: &Document) -> Vec<String> {
                         walk(item, seen, out);
                     }
                 }
-                Block::Quote { blocks } => walk(blocks, seen, out),
+                Block::Quote { blocks, .. } => walk(blocks, seen, out),
                 _ => {}
             }
         }
@@ -1624,7 +1719,7 @@ mod tests {
         Inline::Text { text: s.into(), marks: marks.to_vec() }
     }
     fn p(content: Vec<Inline>) -> Block {
-        Block::Paragraph { content }
+        Block::Paragraph { content, dir: None }
     }
     fn no_media(_: &str) -> Option<MediaEmbed> {
         None
@@ -1640,7 +1735,7 @@ mod tests {
                   ```\nfn x() {}\n```\n";
         let doc = from_markdown(md);
         let expected = vec![
-            Block::Heading { level: 1, content: vec![t("Title")] },
+            Block::Heading { level: 1, content: vec![t("Title")], dir: None },
             p(vec![
                 t("Some "),
                 tm("em", &[Mark::Italic]),
@@ -1652,17 +1747,21 @@ mod tests {
                 tm("code", &[Mark::Code]),
                 t("."),
             ]),
-            Block::List { ordered: false, items: vec![vec![p(vec![t("one")])], vec![p(vec![t("two")])]] },
-            Block::List { ordered: true, items: vec![vec![p(vec![t("first")])]] },
-            Block::Quote { blocks: vec![p(vec![t("quoted")])] },
-            Block::Table { header: vec![vec![t("a")], vec![t("b")]], rows: vec![vec![vec![t("1")], vec![t("2")]]] },
+            Block::List { ordered: false, items: vec![vec![p(vec![t("one")])], vec![p(vec![t("two")])]], dir: None },
+            Block::List { ordered: true, items: vec![vec![p(vec![t("first")])]], dir: None },
+            Block::Quote { blocks: vec![p(vec![t("quoted")])], dir: None },
+            Block::Table {
+                header: vec![vec![t("a")], vec![t("b")]],
+                rows: vec![vec![vec![t("1")], vec![t("2")]]],
+                dir: None,
+            },
             p(vec![
                 Inline::Link { href: "https://example.org".into(), content: vec![t("site")] },
                 t(" and "),
                 Inline::Link { href: "/about".into(), content: vec![t("rel")] },
             ]),
-            Block::Rule,
-            Block::Code { text: "fn x() {}".into() },
+            Block::Rule { dir: None },
+            Block::Code { text: "fn x() {}".into(), dir: None },
         ];
         assert_eq!(doc.blocks, expected);
         assert_eq!(
@@ -1689,10 +1788,15 @@ mod tests {
                 items: vec![
                     vec![
                         p(vec![t("a")]),
-                        Block::List { ordered: false, items: vec![vec![p(vec![t("b")])], vec![p(vec![t("c")])]] },
+                        Block::List {
+                            ordered: false,
+                            items: vec![vec![p(vec![t("b")])], vec![p(vec![t("c")])]],
+                            dir: None
+                        },
                     ],
                     vec![p(vec![t("d")]), p(vec![t("more")])],
                 ],
+                dir: None,
             }]
         );
         assert_eq!(to_text(&doc), "- a\n  - b\n  - c\n- d\n  more");
@@ -1884,7 +1988,7 @@ mod tests {
         assert_eq!(
             doc.blocks,
             vec![
-                Block::Heading { level: 1, content: vec![t("Atelier régional sur la migration")] },
+                Block::Heading { level: 1, content: vec![t("Atelier régional sur la migration")], dir: None },
                 p(vec![t("الهجرة والتنمية")]),
                 p(vec![t("« Égalité » — ça marche ✓")]),
             ]
@@ -1929,11 +2033,11 @@ mod tests {
             doc.blocks,
             vec![
                 p(vec![t("Intro")]),
-                Block::Media { id: "m1".into(), caption: Some("A \"map\"".into()) },
+                Block::Media { id: "m1".into(), caption: Some("A \"map\"".into()), dir: None },
                 p(vec![t("outro")]),
                 p(vec![Inline::Link { href: "https://cdn.example/logo.png".into(), content: vec![t("logo")] }]),
-                Block::Media { id: "m2".into(), caption: None },
-                Block::Media { id: "m1".into(), caption: Some("again".into()) },
+                Block::Media { id: "m2".into(), caption: None, dir: None },
+                Block::Media { id: "m1".into(), caption: Some("again".into()), dir: None },
             ]
         );
         assert_eq!(media_ids(&doc), vec!["m1", "m2"]);
@@ -1955,9 +2059,10 @@ mod tests {
         assert!(!out.contains("m2"), "unresolved media is omitted: {out}");
         assert!(!out.contains("<img src=\"https://cdn.example"), "foreign images are not embedded");
         assert!(out.contains("<a href=\"https://cdn.example/logo.png\" rel=\"noopener noreferrer\">logo</a>"));
-        let bare = to_html(&Document { blocks: vec![Block::Media { id: "m1".into(), caption: None }] }, &|_| {
-            Some(MediaEmbed { src: "/x.png".into(), ..MediaEmbed::default() })
-        });
+        let bare =
+            to_html(&Document { blocks: vec![Block::Media { id: "m1".into(), caption: None, dir: None }] }, &|_| {
+                Some(MediaEmbed { src: "/x.png".into(), ..MediaEmbed::default() })
+            });
         assert_eq!(bare, "<figure><img src=\"/x.png\" alt=\"\" loading=\"lazy\" decoding=\"async\"></figure>\n");
     }
 
@@ -1967,10 +2072,10 @@ mod tests {
         assert_eq!(
             doc.blocks,
             vec![
-                Block::Heading { level: 1, content: vec![t("Title")] },
-                Block::Media { id: "h".into(), caption: Some("c".into()) },
-                Block::Table { header: vec![vec![t("a")]], rows: vec![vec![vec![]]] },
-                Block::Media { id: "t".into(), caption: Some("d".into()) },
+                Block::Heading { level: 1, content: vec![t("Title")], dir: None },
+                Block::Media { id: "h".into(), caption: Some("c".into()), dir: None },
+                Block::Table { header: vec![vec![t("a")]], rows: vec![vec![vec![]]], dir: None },
+                Block::Media { id: "t".into(), caption: Some("d".into()), dir: None },
                 p(vec![t("end")]),
             ]
         );
@@ -2013,6 +2118,147 @@ mod tests {
         // Markdown → JSON → Document is stable too.
         let md = from_markdown("# T\n\n*a* **b** [c](/d)\n\n- x\n");
         assert_eq!(parse_input(&md.to_json(), "body").unwrap(), md);
+    }
+
+    /// One block of each type, all with `dir` when it is given.
+    fn every_block(dir: Option<&str>) -> Vec<Value> {
+        let text = |s: &str| json!([{"type": "text", "text": s}]);
+        let mut blocks = vec![
+            json!({"type": "paragraph", "content": text("فقرة")}),
+            json!({"type": "heading", "level": 3, "content": text("Titre")}),
+            json!({"type": "list", "ordered": true, "items": [[{"type": "paragraph", "content": text("un")}]]}),
+            json!({"type": "quote", "blocks": [{"type": "paragraph", "content": text("cité")}]}),
+            json!({"type": "code", "text": "x = 1"}),
+            json!({"type": "media", "id": "m1", "caption": "صورة"}),
+            json!({"type": "table", "header": [text("h")], "rows": [[text("c")]]}),
+            json!({"type": "rule"}),
+        ];
+        if let Some(d) = dir {
+            for b in &mut blocks {
+                b["dir"] = json!(d);
+            }
+        }
+        blocks
+    }
+
+    fn without_dir(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.remove("dir");
+                m.values_mut().for_each(without_dir);
+            }
+            Value::Array(a) => a.iter_mut().for_each(without_dir),
+            _ => {}
+        }
+    }
+
+    fn any_media(_: &str) -> Option<MediaEmbed> {
+        Some(MediaEmbed { src: "/m1.png".into(), ..MediaEmbed::default() })
+    }
+
+    #[test]
+    fn every_block_type_keeps_each_direction_through_the_round_trip() {
+        // Each direction on every block type, at the top, in list items and in quotes.
+        let mut blocks = Vec::new();
+        for (d, inner) in [("ltr", "rtl"), ("rtl", "auto"), ("auto", "ltr")] {
+            blocks.extend(every_block(Some(d)));
+            blocks.push(json!({"type": "list", "ordered": false, "dir": d,
+                               "items": [every_block(Some(inner)), every_block(None)]}));
+            blocks.push(json!({"type": "quote", "dir": d, "blocks": every_block(Some(inner))}));
+        }
+        let v = json!({"type": "doc", "blocks": blocks});
+        let doc = parse_input(&v, "body").unwrap();
+        assert_eq!(doc.to_json(), v, "the canonical form keeps every dir where it was");
+        assert_eq!(parse_input(&doc.to_json(), "body").unwrap(), doc);
+        assert_eq!(sanitise(doc.clone()), doc);
+        assert_eq!(serde_json::from_value::<Document>(v.clone()).unwrap(), doc);
+        assert_eq!(stored(&v.to_string()), doc);
+
+        // HTML: one dir attribute per block that has one, and nothing else changes.
+        let mut plain = v.clone();
+        without_dir(&mut plain);
+        let plain = parse_input(&plain, "body").unwrap();
+        let out = to_html(&doc, &any_media);
+        let json_text = v.to_string();
+        for d in ["ltr", "rtl", "auto"] {
+            let attrs = out.matches(&format!(" dir=\"{d}\"")).count();
+            assert_eq!(attrs, json_text.matches(&format!("\"dir\":\"{d}\"")).count(), "{d} in {out}");
+        }
+        let stripped = [" dir=\"ltr\"", " dir=\"rtl\"", " dir=\"auto\""].iter().fold(out, |h, a| h.replace(a, ""));
+        assert_eq!(stripped, to_html(&plain, &any_media));
+        assert_eq!(to_text(&doc), to_text(&plain), "plain text ignores direction");
+    }
+
+    #[test]
+    fn a_block_direction_is_a_dir_attribute_on_its_element() {
+        let text = |s: &str| json!([{"type": "text", "text": s}]);
+        let v = json!({"type": "doc", "blocks": [
+            {"type": "paragraph", "dir": "rtl", "content": text("مرحبا")},
+            {"type": "heading", "level": 2, "dir": "ltr", "content": text("Titre")},
+            {"type": "list", "ordered": false, "dir": "rtl", "items": [
+                [{"type": "paragraph", "dir": "rtl", "content": text("أ")}],
+                [{"type": "paragraph", "dir": "ltr", "content": text("b")},
+                 {"type": "quote", "dir": "auto", "blocks": [{"type": "paragraph", "content": text("c")}]}]
+            ]},
+            {"type": "quote", "dir": "ltr", "blocks": [{"type": "paragraph", "dir": "rtl", "content": text("اقتباس")}]},
+            {"type": "code", "dir": "auto", "text": "x = 1"},
+            {"type": "media", "id": "m1", "caption": "صورة", "dir": "rtl"},
+            {"type": "table", "dir": "ltr", "header": [text("a")], "rows": [[text("b")]]},
+            {"type": "rule", "dir": "rtl"}
+        ]});
+        let out = to_html(&parse_input(&v, "body").unwrap(), &any_media);
+        assert_eq!(
+            out,
+            "<p dir=\"rtl\">مرحبا</p>\n\
+             <h2 dir=\"ltr\" id=\"titre\">Titre</h2>\n\
+             <ul dir=\"rtl\">\n<li dir=\"rtl\">أ</li>\n\
+             <li>\n<p dir=\"ltr\">b</p>\n<blockquote dir=\"auto\">\n<p>c</p>\n</blockquote>\n</li>\n</ul>\n\
+             <blockquote dir=\"ltr\">\n<p dir=\"rtl\">اقتباس</p>\n</blockquote>\n\
+             <pre dir=\"auto\"><code>x = 1</code></pre>\n\
+             <figure dir=\"rtl\"><img src=\"/m1.png\" alt=\"\" loading=\"lazy\" decoding=\"async\">\
+             <figcaption>صورة</figcaption></figure>\n\
+             <table dir=\"ltr\">\n<thead>\n<tr><th>a</th></tr>\n</thead>\n<tbody>\n<tr><td>b</td></tr>\n</tbody>\n</table>\n\
+             <hr dir=\"rtl\">\n"
+        );
+        // Markdown has no way to say a direction, so it gives none.
+        let md = from_markdown(
+            "# عنوان\n\nمرحبا\n\n- أ\n\n> ب\n\n```\nx\n```\n\n| a |\n|---|\n| b |\n\n---\n\n![c](media:m1)",
+        );
+        assert!(!md.to_json().to_string().contains("\"dir\""), "{}", md.to_json());
+        assert!(!to_html(&md, &any_media).contains(" dir="));
+    }
+
+    #[test]
+    fn a_direction_other_than_ltr_rtl_or_auto_is_an_error_naming_the_path() {
+        let para = |dir: Value| json!({"type": "paragraph", "content": [{"type": "text", "text": "a"}], "dir": dir});
+        for bad in [json!("RTL"), json!("right"), json!(""), json!(1), json!(true), json!(["rtl"])] {
+            let v = json!({"type": "doc", "blocks": [{"type": "rule"}, {"type": "list", "ordered": false, "items": [
+                [{"type": "quote", "blocks": [para(bad.clone())]}]
+            ]}]});
+            let e = parse_input(&v, "body.ar").unwrap_err();
+            assert_eq!(e.code.as_str(), "BAD_USER_INPUT");
+            assert_eq!(e.field.as_deref(), Some("body.ar.blocks[1].items[0][0].blocks[0].dir"), "{bad}");
+            assert!(e.message.contains("use \"ltr\", \"rtl\" or \"auto\""), "{}", e.message);
+        }
+        // Every block type checks it.
+        for b in every_block(Some("sideways")) {
+            let e = parse_input(&json!({"type": "doc", "blocks": [b]}), "b").unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("b.blocks[0].dir"), "{}", e.message);
+        }
+        // Null is the same as leaving it out, as for other optional fields.
+        let doc = parse_input(&json!({"type": "doc", "blocks": [para(Value::Null)]}), "b").unwrap();
+        assert_eq!(
+            doc.to_json(),
+            json!({"type": "doc", "blocks": [{"type": "paragraph", "content": [{"type": "text", "text": "a"}]}]})
+        );
+        // Inline nodes have no direction.
+        let v = json!({"type": "doc", "blocks": [{"type": "paragraph", "content": [{"type": "text", "text": "a", "dir": "rtl"}]}]});
+        assert_eq!(parse_input(&v, "b").unwrap_err().field.as_deref(), Some("b.blocks[0].content[0].dir"));
+        // The serde derive (stored documents) is as strict.
+        assert!(
+            serde_json::from_value::<Document>(json!({"type": "doc", "blocks": [{"type": "rule", "dir": "RTL"}]}))
+                .is_err()
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rich-text bodies: accepted as Markdown or as a document, sanitised, served
-//! as the document, HTML and plain text, with direction for Arabic, embedded
-//! media resolved, bad documents refused without a change.
+//! as the document, HTML and plain text, with direction for Arabic (per body
+//! and per block), embedded media resolved, bad documents refused without a
+//! change.
 
 use crate::common::{TestServer, backends};
 use crate::media::png;
@@ -198,6 +199,54 @@ async fn demo_bodies_are_documents() {
         let langs = s.gql(q, json!({}), None).await.ok()["newsArticles"]["nodes"][0]["availableLocales"].clone();
         assert!(langs.as_array().is_some_and(|l| !l.is_empty()));
         assert!(s.gql(lean, json!({}), None).await.ok()["newsArticles"]["nodes"][0]["title"].as_str().is_some());
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn block_directions_are_kept_rendered_and_checked() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let editor = s.login_as(Role::Editor).await;
+        let para = |dir: &str, text: &str| json!({ "type": "paragraph", "dir": dir, "content": [{ "type": "text", "text": text }] });
+        // A French body quoting Arabic: each paragraph says its own direction.
+        let doc = json!({ "type": "doc", "blocks": [
+            para("rtl", "الهجرة والتنمية"),
+            para("ltr", "Migration et développement"),
+            { "type": "quote", "dir": "auto", "blocks": [{ "type": "paragraph", "content": [{ "type": "text", "text": "مرحبا" }] }] } ] });
+        let r = s
+            .gql(
+                CREATE,
+                json!({ "i": { "title": [{ "locale": "fr", "value": "Atelier" }], "body": [{ "locale": "fr", "document": doc }] } }),
+                Some(&editor),
+            )
+            .await;
+        let id = r.ok()["createNewsArticle"]["id"].as_str().unwrap().to_owned();
+
+        let read = "query($id: ID!) { newsArticle(id: $id, locale: \"fr\", preview: true) {
+          version title body { document html text } } }";
+        let before = s.gql(read, json!({ "id": id }), Some(&editor)).await.ok()["newsArticle"].clone();
+        assert_eq!(before["body"]["document"], doc, "{b:?}: the document comes back as it was saved");
+        assert_eq!(
+            before["body"]["html"],
+            "<div lang=\"fr\" dir=\"ltr\"><p dir=\"rtl\">الهجرة والتنمية</p>\n\
+             <p dir=\"ltr\">Migration et développement</p>\n\
+             <blockquote dir=\"auto\">\n<p>مرحبا</p>\n</blockquote>\n</div>"
+        );
+        assert_eq!(before["body"]["text"], "الهجرة والتنمية\n\nMigration et développement\n\nمرحبا");
+
+        // A direction the format does not have: refused, naming where, and
+        // nothing in the update is saved (not even the new title).
+        let bad = json!({ "type": "doc", "blocks": [para("rtl", "نص"), para("right", "texte")] });
+        let update = "mutation($id: ID!, $i: NewsArticleInput!) { updateNewsArticle(id: $id, version: 1, input: $i) { version } }";
+        let i = json!({ "title": [{ "locale": "fr", "value": "Autre titre" }], "body": [{ "locale": "fr", "document": bad }] });
+        let r = s.gql(update, json!({ "id": id, "i": i }), Some(&editor)).await;
+        assert_eq!(r.code(), "BAD_USER_INPUT", "{}", r.body);
+        let msg = r.body["errors"][0]["message"].as_str().unwrap();
+        assert!(msg.contains("body.fr.document.blocks[1].dir"), "{msg}");
+        assert!(msg.contains("\"ltr\", \"rtl\" or \"auto\""), "{msg}");
+        let after = s.gql(read, json!({ "id": id }), Some(&editor)).await.ok()["newsArticle"].clone();
+        assert_eq!(after, before, "nothing changed");
         s.finish().await;
     }
 }
