@@ -218,6 +218,20 @@ pub enum UserCommand {
 }
 
 impl Settings {
+    fn limits(&self) -> Limits {
+        Limits {
+            body_bytes: self.max_body_bytes,
+            depth: self.max_depth,
+            complexity: self.max_complexity,
+            page_size: 100,
+            anonymous_per_minute: self.anonymous_rate_limit,
+            aliases: self.max_aliases,
+            root_mutations: self.max_root_mutations,
+            query_timeout: std::time::Duration::from_millis(self.query_timeout_ms.max(1)),
+            login_failures_per_minute: self.login_failures_per_minute,
+        }
+    }
+
     pub async fn hub(&self, addr: &str) -> anyhow::Result<Arc<Hub>> {
         let store = Store::connect(&self.database_url).await?;
         let s3 = S3Settings {
@@ -240,17 +254,7 @@ impl Settings {
             locales: Locales::parse(&self.locales, &self.locale_fallbacks)?,
             jwt_secret: self.jwt_secret.clone(),
             token_ttl_secs: self.token_ttl,
-            limits: Limits {
-                body_bytes: self.max_body_bytes,
-                depth: self.max_depth,
-                complexity: self.max_complexity,
-                page_size: 100,
-                anonymous_per_minute: self.anonymous_rate_limit,
-                aliases: self.max_aliases,
-                root_mutations: self.max_root_mutations,
-                query_timeout: std::time::Duration::from_millis(self.query_timeout_ms.max(1)),
-                login_failures_per_minute: self.login_failures_per_minute,
-            },
+            limits: self.limits(),
             public_url: self.public_url.clone().unwrap_or_else(|| format!("http://{addr}")),
             revisions_keep: self.revisions_keep.max(1),
             caching: crate::app::Caching {
@@ -354,9 +358,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("removed {} unreferenced objects, kept {}", swept.removed, swept.kept);
             Ok(())
         }
+        // No database, no folder: the SDL alone on standard output.
         Command::Schema => {
-            let hub = s.hub(DEFAULT_ADDR).await?;
-            print!("{}", crate::graphql::build(hub)?.sdl());
+            print!("{}", crate::graphql::sdl(&s.limits())?);
             Ok(())
         }
     }

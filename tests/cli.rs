@@ -167,3 +167,25 @@ fn ci_runs_the_postgres_half() {
         );
     }
 }
+
+/// `relais schema > schema.graphql` in a fresh folder, as the README says:
+/// standard output is the SDL alone (logs go to standard error), it touches
+/// no database and creates no folder, and it is the file in the repository.
+#[test]
+fn the_schema_command_prints_the_sdl_alone_and_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .arg("schema")
+        .current_dir(dir.path())
+        .env_remove("RELAIS_DATABASE_URL")
+        .env_remove("RELAIS_MEDIA_URL")
+        .env("RELAIS_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sdl = String::from_utf8(out.stdout).unwrap();
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert!(sdl == file, "the printed schema is schema.graphql (no log line, no colour)");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "nothing created: {left:?}");
+}

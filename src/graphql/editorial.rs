@@ -39,6 +39,13 @@ fn parse_time(ctx: &ResolverContext<'_>, o: &ObjectAccessor<'_>, k: &str) -> asy
     }
 }
 
+/// A page of the audit log, and the query that selected it (for totalCount).
+struct AuditPage {
+    rows: Vec<AuditRow>,
+    info: PageInfoVal,
+    query: AuditQuery,
+}
+
 /// Whether the caller may read every item's drafts (editorial lists).
 fn staff(ctx: &ResolverContext<'_>) -> async_graphql::Result<bool> {
     let hub = hub(ctx)?;
@@ -120,22 +127,50 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             })),
     )
     .register(
+        Object::new("AuditEntryEdge")
+            .description("An audit entry and its cursor.")
+            .field(super::field("cursor", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(a(&ctx)?.id.clone()))) })
+            }))
+            .field(
+                super::field("node", TypeRef::named_nn("AuditEntry"), |ctx| {
+                    FieldFuture::new(async move { Ok(Some(FieldValue::owned_any(a(&ctx)?.clone()))) })
+                })
+                .description("The entry."),
+            ),
+    )
+    .register(
         Object::new("AuditEntryConnection")
-            .description("A page of the audit log, newest first.")
+            .description("A page of the audit log, newest first (a Relay connection).")
+            .field(
+                super::field("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
+                    FieldFuture::new(async move {
+                        let p = ctx.parent_value.try_downcast_ref::<AuditPage>()?;
+                        Ok(Some(Value::from(hub(&ctx)?.store().audit_count(&p.query).await.map_err(gql_err)?)))
+                    })
+                })
+                .description("How many entries match the filter, over all pages."),
+            )
+            .field(super::field("edges", TypeRef::named_nn_list_nn("AuditEntryEdge"), |ctx| {
+                FieldFuture::new(async move {
+                    let p = ctx.parent_value.try_downcast_ref::<AuditPage>()?;
+                    Ok(Some(FieldValue::list(p.rows.iter().cloned().map(FieldValue::owned_any))))
+                })
+            }))
             .field(super::field("nodes", TypeRef::named_nn_list_nn("AuditEntry"), |ctx| {
                 FieldFuture::new(async move {
-                    let (rows, _) = ctx.parent_value.try_downcast_ref::<(Vec<AuditRow>, PageInfoVal)>()?;
-                    Ok(Some(FieldValue::list(rows.iter().cloned().map(FieldValue::owned_any))))
+                    let p = ctx.parent_value.try_downcast_ref::<AuditPage>()?;
+                    Ok(Some(FieldValue::list(p.rows.iter().cloned().map(FieldValue::owned_any))))
                 })
             }))
             .field(super::field("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
                 FieldFuture::new(async move {
-                    let (_, p) = ctx.parent_value.try_downcast_ref::<(Vec<AuditRow>, PageInfoVal)>()?;
+                    let p = ctx.parent_value.try_downcast_ref::<AuditPage>()?;
                     Ok(Some(FieldValue::owned_any(PageInfoVal {
-                        has_next: p.has_next,
-                        has_prev: p.has_prev,
-                        start: p.start.clone(),
-                        end: p.end.clone(),
+                        has_next: p.info.has_next,
+                        has_prev: p.info.has_prev,
+                        start: p.info.start.clone(),
+                        end: p.info.end.clone(),
                     })))
                 })
             })),
@@ -445,12 +480,36 @@ pub fn queries(q: Object) -> Object {
                 if !allowed(v.role, Action::ManageUsers, None) {
                     return Err(gql_err(Error::forbidden("Only admins read the audit log.")));
                 }
-                let first = ctx.args.get("first").and_then(|v| v.i64().ok()).unwrap_or(50);
-                if !(0..=500).contains(&first) {
-                    return Err(gql_err(Error::field("first", "between 0 and 500")));
+                let arg = |k: &str| ctx.args.get(k).filter(|v| !v.is_null());
+                let count = |k: &str| -> async_graphql::Result<Option<usize>> {
+                    match arg(k) {
+                        None => Ok(None),
+                        Some(v) => match v.i64()? {
+                            n @ 0..=500 => Ok(Some(n as usize)),
+                            _ => Err(gql_err(Error::field(k, "between 0 and 500"))),
+                        },
+                    }
+                };
+                let cursor = |k: &str| arg(k).map(|v| v.string().map(str::to_owned)).transpose();
+                let (first, last, after, before) =
+                    (count("first")?, count("last")?, cursor("after")?, cursor("before")?);
+                if first.is_some() && last.is_some() {
+                    return Err(gql_err(Error::field(
+                        "last",
+                        "give first (with after) or last (with before), not both",
+                    )));
                 }
-                let mut f = AuditQuery { first: first as usize, ..Default::default() };
-                f.before_id = ctx.args.get("after").and_then(|v| v.string().ok().map(str::to_owned));
+                // The list runs newest first: forward (`first`/`after`) goes to
+                // older entries; backward (`last`/`before`) reads the entries just
+                // newer than the cursor, or the oldest, from the old end up.
+                let backward = last.is_some() || (first.is_none() && before.is_some());
+                let mut f = AuditQuery {
+                    first: if backward { last.unwrap_or(50) } else { first.unwrap_or(50) },
+                    from_oldest: backward,
+                    older_than: after.clone(),
+                    newer_than: before.clone(),
+                    ..Default::default()
+                };
                 if let Some(o) = ctx.args.get("filter").filter(|v| !v.is_null()) {
                     let o = o.object()?;
                     f.actor_id = o.get("actorId").and_then(|v| v.string().ok().map(str::to_owned));
@@ -462,20 +521,31 @@ pub fn queries(q: Object) -> Object {
                     f.since = parse_time(&ctx, &o, "since")?;
                     f.until = parse_time(&ctx, &o, "until")?;
                 }
-                let (rows, more) = hub(&ctx)?.store().audit(&f).await.map_err(gql_err)?;
+                let store = hub(&ctx)?.store();
+                let (rows, more) = store.audit(&f).await.map_err(gql_err)?;
+                let (has_next, has_prev) = if backward { (before.is_some(), more) } else { (more, after.is_some()) };
                 let info = PageInfoVal {
-                    has_next: more,
-                    has_prev: f.before_id.is_some(),
+                    has_next,
+                    has_prev,
                     start: rows.first().map(|r| r.id.clone()),
                     end: rows.last().map(|r| r.id.clone()),
                 };
-                Ok(Some(FieldValue::owned_any((rows, info))))
+                let query = AuditQuery { older_than: None, newer_than: None, ..f };
+                Ok(Some(FieldValue::owned_any(AuditPage { rows, info, query })))
             })
         })
-        .argument(super::input("first", TypeRef::named(TypeRef::INT)).default_value(50))
+        .argument(super::input("first", TypeRef::named(TypeRef::INT)).description(
+            "Up to this many entries from the newest (or after `after`); at most 500, 50 when no window is given.",
+        ))
         .argument(
-            super::input("after", TypeRef::named(TypeRef::STRING))
-                .description("`pageInfo.endCursor` of the previous page."),
+            super::input("after", TypeRef::named(TypeRef::STRING)).description("A cursor: older entries than it."),
+        )
+        .argument(
+            super::input("last", TypeRef::named(TypeRef::INT))
+                .description("Up to this many entries from the oldest (or before `before`)."),
+        )
+        .argument(
+            super::input("before", TypeRef::named(TypeRef::STRING)).description("A cursor: newer entries than it."),
         )
         .argument(super::input("filter", TypeRef::named("AuditFilter")))
         .description("Every write, transition, login and user change, newest first (admins)."),
@@ -544,8 +614,14 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         let name = item.ty.name;
         Ok(item_value(Arc::new(item), scope(ctx, Stage::Draft)?).with_type(name))
     };
-    let login_value = |(token, expires_at, user): (String, i64, crate::store::UserRow)| {
-        FieldValue::owned_any(LoginVal { token, expires_at, user })
+    // The session goes into the cookie when asked (`cookie: true`) or when the
+    // caller came with one; the payload then holds no token.
+    let login_value = |ctx: &ResolverContext<'_>,
+                       (token, expires_at, user): (String, i64, crate::store::UserRow)|
+     -> async_graphql::Result<FieldValue<'static>> {
+        let cookie = ctx.args.get("cookie").and_then(|v| v.boolean().ok()).unwrap_or(false);
+        let token = req(ctx)?.hand_over(token, expires_at, cookie)?;
+        Ok(FieldValue::owned_any(LoginVal { token, expires_at, user }))
     };
     m.field(
         super::field("cancelScheduledChange", TypeRef::named_nn("ScheduledChange"), |ctx| {
@@ -647,11 +723,12 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
                 let password = ctx.args.try_get("password")?.string()?.to_owned();
                 let h = hub(&ctx)?;
                 let out = users::accept_invite(h.store(), &h.auth, &req(&ctx)?.actor, &token, &password).await.map_err(gql_err)?;
-                Ok(Some(login_value(out)))
+                Ok(Some(login_value(&ctx, out)?))
             })
         })
         .argument(super::input("token", TypeRef::named_nn(TypeRef::STRING)))
         .argument(super::input("password", TypeRef::named_nn(TypeRef::STRING)))
+        .argument(super::cookie_arg())
         .description("Sets your password from an invitation and logs you in."),
     )
     .field(
@@ -720,24 +797,32 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
             FieldFuture::new(async move {
                 let h = hub(&ctx)?;
                 let out = users::refresh(h.store(), &h.auth, &req(&ctx)?.actor).await.map_err(gql_err)?;
-                Ok(Some(login_value(out)))
+                Ok(Some(login_value(&ctx, out)?))
             })
         })
-        .description("A new token for a new session; the current one ends."),
+        .description("A new token for a new session; the current one ends. Signed in with the session cookie, the new session goes into the cookie."),
     )
     .field(
         super::field("logout", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
-                users::logout(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
+                let r = req(&ctx)?;
+                users::logout(hub(&ctx)?.store(), &r.actor).await.map_err(gql_err)?;
+                if r.via_cookie {
+                    r.set_cookie(super::SessionCookie::Clear);
+                }
                 Ok(Some(Value::from(true)))
             })
         })
-        .description("Ends this session: its token stops working."),
+        .description("Ends this session: its token stops working (and the session cookie is cleared)."),
     )
     .field(
         super::field("logoutEverywhere", TypeRef::named_nn(TypeRef::INT), |ctx| {
             FieldFuture::new(async move {
-                let n = users::logout_everywhere(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
+                let r = req(&ctx)?;
+                let n = users::logout_everywhere(hub(&ctx)?.store(), &r.actor).await.map_err(gql_err)?;
+                if r.via_cookie {
+                    r.set_cookie(super::SessionCookie::Clear);
+                }
                 Ok(Some(Value::from(n)))
             })
         })

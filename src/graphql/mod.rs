@@ -7,6 +7,7 @@ mod editorial;
 pub mod limits;
 mod loaders;
 mod media;
+pub mod order;
 mod partners;
 mod richtext;
 mod schema;
@@ -16,7 +17,7 @@ mod values;
 mod webhooks;
 
 pub use loaders::Loaders;
-pub use schema::build;
+pub use schema::{build, sdl};
 
 use crate::domain::auth::{Actor, Viewer};
 use crate::error::Error;
@@ -34,11 +35,56 @@ pub struct Req {
     pub private: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The partner API key the request came with, whose restrictions hold.
     pub key: Option<std::sync::Arc<crate::domain::partners::ApiKey>>,
+    /// How the caller came: with the session cookie (not a bearer token), and
+    /// from this server's own pages (or no browser page at all).
+    pub via_cookie: bool,
+    pub same_site: bool,
+    /// `Relais-Preview: true`: root fields without a `preview:` argument
+    /// (`node`) read working copies.
+    pub preview: bool,
+    /// What the answer does to the session cookie, if anything.
+    pub cookie: std::sync::Arc<std::sync::Mutex<Option<SessionCookie>>>,
+}
+
+/// A change to the session cookie, asked for by `login(cookie: true)`,
+/// `refreshToken` and `logout`; the HTTP layer writes it as `Set-Cookie`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionCookie {
+    Set { token: String, expires_at: i64 },
+    Clear,
 }
 
 impl Req {
     pub fn new(actor: Actor, accept_locale: String, loaders: Loaders) -> Req {
-        Req { actor, accept_locale, loaders, deps: Default::default(), private: Default::default(), key: None }
+        Req {
+            actor,
+            accept_locale,
+            loaders,
+            deps: Default::default(),
+            private: Default::default(),
+            key: None,
+            via_cookie: false,
+            same_site: true,
+            preview: false,
+            cookie: Default::default(),
+        }
+    }
+    pub fn set_cookie(&self, change: SessionCookie) {
+        *self.cookie.lock().unwrap_or_else(|p| p.into_inner()) = Some(change);
+    }
+    /// The token for a payload: `None` once it went into the cookie (when the
+    /// caller asked for one, or came with one).
+    pub fn hand_over(&self, token: String, expires_at: i64, cookie: bool) -> async_graphql::Result<Option<String>> {
+        if !(cookie || self.via_cookie) {
+            return Ok(Some(token));
+        }
+        if !self.same_site {
+            return Err(gql_err(Error::forbidden(
+                "A session cookie is given to this server's own pages only; this request comes from another site.",
+            )));
+        }
+        self.set_cookie(SessionCookie::Set { token, expires_at });
+        Ok(None)
     }
     pub fn depends_on(&self, dep: String) {
         self.deps.lock().unwrap_or_else(|p| p.into_inner()).push(dep);
@@ -192,4 +238,12 @@ pub(crate) fn version_value(ctx: &async_graphql::dynamic::ResolverContext<'_>) -
         Some(v) => Ok(Some(v.i64()?)),
         None => Ok(None),
     }
+}
+
+/// The `cookie` argument of the mutations that open a session.
+pub(crate) fn cookie_arg() -> async_graphql::dynamic::InputValue {
+    use async_graphql::dynamic::TypeRef;
+    input("cookie", TypeRef::named(TypeRef::BOOLEAN)).default_value(false).description(
+        "Put the session in an HttpOnly, SameSite=Strict cookie for /graphql instead of the answer, so no page script ever holds the token (for the admin and other same-origin pages).",
+    )
 }

@@ -91,7 +91,10 @@ fn scope(ctx: &ResolverContext<'_>, stage: Stage) -> async_graphql::Result<Arc<S
 }
 
 pub(crate) fn read_scope(ctx: &ResolverContext<'_>) -> async_graphql::Result<Arc<Scope>> {
-    let preview = ctx.args.get("preview").and_then(|v| v.boolean().ok()).unwrap_or(false);
+    let preview = match ctx.args.get("preview").filter(|v| !v.is_null()) {
+        Some(v) => v.boolean()?,
+        None => req(ctx)?.preview,
+    };
     let stage = hub(ctx)?.content.read_stage(req(ctx)?.viewer(), preview).map_err(gql_err)?;
     scope(ctx, stage)
 }
@@ -156,24 +159,78 @@ fn value_field(owner: Option<&'static TypeDef>, f: &'static FieldDef, embedded: 
     if let Kind::Refs { target, .. } | Kind::Reverse { target, .. } = kind {
         field = connection_args(field, content_type(target).expect("model checked"));
     }
+    let localised = matches!(kind, Kind::LocalText | Kind::LocalTextList | Kind::RichText);
+    if localised {
+        field = field.argument(locale_arg());
+    }
     out.push(field);
     if kind == Kind::LocalText {
         let companion = Field::new(format!("{name}Localized"), TypeRef::named("LocalizedString"), move |ctx| {
             FieldFuture::new(async move {
                 let (map, scope) = if embedded {
                     let p = ctx.parent_value.try_downcast_ref::<EmbVal>()?;
-                    (local_from_json(p.json.get(name)), p.scope.clone())
+                    (local_from_json(p.json.get(name)), field_scope(&ctx, &p.scope)?)
                 } else {
                     let p = ctx.parent_value.try_downcast_ref::<ItemVal>()?;
-                    (parse_local(p.item.value(name).as_text()), p.scope.clone())
+                    (parse_local(p.item.value(name).as_text()), field_scope(&ctx, &p.scope)?)
                 };
                 Ok((!map.is_empty()).then(|| FieldValue::owned_any(LocalVal { map, scope })))
             })
         })
+        .argument(locale_arg())
         .description(format!("`{name}` with the locale it came from, its direction and every translation."));
         out.push(companion);
     }
+    if kind == Kind::LocalTextList {
+        let companion =
+            Field::new(format!("{name}Localized"), TypeRef::named_nn_list_nn("LocalizedString"), move |ctx| {
+                FieldFuture::new(async move {
+                    let (list, scope) = if embedded {
+                        let p = ctx.parent_value.try_downcast_ref::<EmbVal>()?;
+                        (
+                            p.json.get(name).and_then(|v| v.as_array().cloned()).unwrap_or_default(),
+                            field_scope(&ctx, &p.scope)?,
+                        )
+                    } else {
+                        let p = ctx.parent_value.try_downcast_ref::<ItemVal>()?;
+                        let list: Vec<serde_json::Value> =
+                            p.item.value(name).as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+                        (list, field_scope(&ctx, &p.scope)?)
+                    };
+                    Ok(Some(FieldValue::list(list.iter().map(|entry| {
+                        FieldValue::owned_any(LocalVal { map: local_from_json(Some(entry)), scope: scope.clone() })
+                    }))))
+                })
+            })
+            .argument(locale_arg())
+            .description(format!(
+                "`{name}` entry by entry, each with the locale it came from, its direction and every translation."
+            ));
+        out.push(companion);
+    }
     out
+}
+
+/// The `locale` argument of a localised field: this field in that locale,
+/// whatever the root field's; a normalised cache then keeps one entry per
+/// locale instead of overwriting one with the other.
+fn locale_arg() -> InputValue {
+    super::input("locale", TypeRef::named(TypeRef::STRING)).description(
+        "Read this field in this locale (then its fallbacks) instead of the root field's; each locale is its own cache entry in normalised clients.",
+    )
+}
+
+/// The scope a field reads in: its own `locale` argument's, else its parent's.
+pub(crate) fn field_scope(ctx: &ResolverContext<'_>, scope: &Arc<Scope>) -> async_graphql::Result<Arc<Scope>> {
+    match ctx.args.get("locale").filter(|v| !v.is_null()) {
+        None => Ok(scope.clone()),
+        Some(v) => {
+            let hub = hub(ctx)?;
+            let l = v.string()?;
+            hub.content.locales.check(l).map_err(gql_err)?;
+            Ok(Arc::new(Scope { stage: scope.stage, chain: hub.content.locales.chain(l) }))
+        }
+    }
 }
 
 /// What a restricted API key adds to a list of `ty`, if anything.
@@ -238,7 +295,7 @@ async fn resolve_item_field(
     f: &'static FieldDef,
 ) -> async_graphql::Result<Option<FieldValue<'static>>> {
     let v = p.item.value(f.name);
-    let scope = &p.scope;
+    let scope = &field_scope(ctx, &p.scope)?;
     Ok(match f.kind {
         Kind::LocalText => {
             let map = parse_local(v.as_text());
@@ -333,7 +390,7 @@ async fn resolve_embedded(
     f: &'static FieldDef,
 ) -> async_graphql::Result<Option<FieldValue<'static>>> {
     let v = p.json.get(f.name);
-    let scope = &p.scope;
+    let scope = &field_scope(ctx, &p.scope)?;
     let Some(v) = v else {
         return Ok(match f.kind {
             Kind::Embedded(_) | Kind::LocalTextList => Some(FieldValue::list(Vec::<FieldValue>::new())),
@@ -474,10 +531,23 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
                 FieldFuture::new(async move {
                     let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
                     let map = parse_local(e.edge.role.as_deref());
-                    Ok(e.scope.pick(&map).map(|(_, s)| Value::from(s.to_owned())))
+                    Ok(field_scope(&ctx, &e.scope)?.pick(&map).map(|(_, s)| Value::from(s.to_owned())))
                 })
             })
+            .argument(locale_arg())
             .description("The role held in this relation (funder, partner, trainer), where the relation has one."),
+        )
+        .field(
+            super::field("roleLocalized", TypeRef::named("LocalizedString"), |ctx| {
+                FieldFuture::new(async move {
+                    let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
+                    let map = parse_local(e.edge.role.as_deref());
+                    let scope = field_scope(&ctx, &e.scope)?;
+                    Ok((!map.is_empty()).then(|| FieldValue::owned_any(LocalVal { map, scope })))
+                })
+            })
+            .argument(locale_arg())
+            .description("`role` with the locale it came from, its direction and every translation."),
         );
     let conn = Object::new(format!("{name}Connection"))
         .description(format!("A page of {name} items."))
@@ -582,8 +652,18 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         .register(Enum::new("Role").description("ADMIN: everything. EDITOR: review, publish, archive. AUTHOR: own drafts, submit. VIEWER: read drafts.").items(["ADMIN", "EDITOR", "AUTHOR", "VIEWER"]))
         .register(Enum::new("TextDirection").description("Writing direction: LTR (French, English) or RTL (Arabic).").items(["LTR", "RTL"]))
         .register(page_info());
+    // Filter types only where a field filters with them: the schema file then
+    // holds what introspection shows, nothing unreachable.
+    let used: std::collections::HashSet<String> = CONTENT_TYPES
+        .iter()
+        .flat_map(|t| t.fields.iter().filter_map(|f| filter_type(f.kind)))
+        .chain(["IDFilter", "StringFilter", "DateTimeFilter"].map(String::from))
+        .collect();
     for e in ENUMS {
         b = b.register(Enum::new(e.name).description(e.description).items(e.values.iter().copied()));
+        if !used.contains(&format!("{}Filter", e.name)) {
+            continue;
+        }
         b = b.register(
             InputObject::new(format!("{}Filter", e.name))
                 .description(format!("Conditions on a {} field; all given conditions must hold.", e.name))
@@ -612,6 +692,9 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         ("IDFilter", TypeRef::ID, false, false),
         ("BooleanFilter", TypeRef::BOOLEAN, false, false),
     ] {
+        if !used.contains(name) {
+            continue;
+        }
         let mut o = InputObject::new(name)
             .description("Conditions on one field; all given conditions must hold. Localised text is compared in the requested locale after fallback.")
             .field(op_value("eq", TypeRef::named(ty)))
@@ -832,12 +915,14 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         Object::new("LoginPayload")
             .description("A session: its token, when it ends, and who it is for.")
             .field(
-                super::field("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                super::field("token", TypeRef::named(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
-                        Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<LoginVal>()?.token.clone())))
+                        Ok(ctx.parent_value.try_downcast_ref::<LoginVal>()?.token.clone().map(Value::from))
                     })
                 })
-                .description("Send as `Authorization: Bearer <token>`."),
+                .description(
+                    "Send as `Authorization: Bearer <token>`. Null when the session went into the HttpOnly cookie instead (`cookie: true`, or signed in with the cookie).",
+                ),
             )
             .field(super::field("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move {
@@ -871,7 +956,8 @@ pub struct LocaleInfo {
 }
 
 pub struct LoginVal {
-    pub token: String,
+    /// `None` when the session went into the cookie.
+    pub token: Option<String>,
     pub expires_at: i64,
     pub user: crate::store::UserRow,
 }
@@ -978,8 +1064,19 @@ fn embedded_types(mut b: SchemaBuilder) -> SchemaBuilder {
 }
 
 pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
-    let hub_data = shared;
-    let limits = hub_data.limits.clone();
+    let limits = shared.limits.clone();
+    assemble(&limits).data(shared).finish()
+}
+
+/// The schema in SDL, as `relais schema` prints it: built from the model and
+/// the limits alone, without a database.
+pub fn sdl(limits: &crate::app::Limits) -> Result<String, SchemaError> {
+    let options = async_graphql::SDLExportOptions::new().include_specified_by();
+    Ok(assemble(limits).finish()?.sdl_with_options(options))
+}
+
+fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilder {
+    let limits = limits.clone();
     let mut b = Schema::build("Query", Some("Mutation"), Some("Subscription"));
     b = shared_types(b);
     b = embedded_types(b);
@@ -1234,22 +1331,31 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
     }
 
     // Lookups that span types.
+    // `node` takes the id alone, as Relay's Global Object Identification asks;
+    // the locale and preview come from the request (Accept-Language,
+    // Relais-Preview), or are given to `nodeIn`.
+    fn node_field(ctx: ResolverContext<'_>) -> FieldFuture<'_> {
+        FieldFuture::new(async move {
+            let scope = read_scope(&ctx)?;
+            let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
+            req(&ctx)?.depends_on(format!("I:{id}"));
+            if !key_allows(&ctx, ty, &id, scope.stage).await? {
+                return Ok(None);
+            }
+            let item = req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?;
+            Ok(item.map(|i| typed_item_value(i, scope)))
+        })
+    }
     query = query
+        .field(
+            super::field("node", TypeRef::named("Node"), node_field)
+                .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+                .description("Any item by its global id, in the request's locale (Accept-Language); send `Relais-Preview: true` to read drafts."),
+        )
         .field(read_args(
-            super::field("node", TypeRef::named("Node"), |ctx| {
-                FieldFuture::new(async move {
-                    let scope = read_scope(&ctx)?;
-                    let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
-                    req(&ctx)?.depends_on(format!("I:{id}"));
-                    if !key_allows(&ctx, ty, &id, scope.stage).await? {
-                        return Ok(None);
-                    }
-                    let item = req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?;
-                    Ok(item.map(|i| typed_item_value(i, scope)))
-                })
-            })
-            .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
-            .description("Any item by its global id."),
+            super::field("nodeIn", TypeRef::named("Node"), node_field)
+                .argument(super::input("id", TypeRef::named_nn(TypeRef::ID)))
+                .description("Any item by its global id, in the locale and stage given here."),
         ))
         .field(
             super::field("countries", TypeRef::named_nn_list_nn("Country"), |ctx| {
@@ -1312,14 +1418,24 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
                 let email = ctx.args.try_get("email")?.string()?;
                 let password = ctx.args.try_get("password")?.string()?;
                 let hub = hub(&ctx)?;
+                let cookie = ctx.args.get("cookie").and_then(|v| v.boolean().ok()).unwrap_or(false);
+                let r = req(&ctx)?;
+                if cookie && !r.same_site {
+                    // Refused before the password is checked: no session for another site's page.
+                    r.hand_over(String::new(), 0, true)?;
+                }
                 let (token, expires_at, user) =
-                    hub.auth.login(hub.store(), &req(&ctx)?.actor, email, password).await.map_err(gql_err)?;
+                    hub.auth.login(hub.store(), &r.actor, email, password).await.map_err(gql_err)?;
+                let token = r.hand_over(token, expires_at, cookie)?;
                 Ok(Some(FieldValue::owned_any(LoginVal { token, expires_at, user })))
             })
         })
         .argument(super::input("email", TypeRef::named_nn(TypeRef::STRING)))
         .argument(super::input("password", TypeRef::named_nn(TypeRef::STRING)))
-        .description("Exchanges credentials for a bearer token."),
+        .argument(super::cookie_arg())
+        .description(
+            "Exchanges credentials for a session: a bearer token, or with `cookie: true` an HttpOnly session cookie.",
+        ),
     );
     for (name, t, text) in [
         ("submitForReview", Transition::SubmitForReview, "DRAFT → IN_REVIEW."),
@@ -1381,8 +1497,6 @@ pub fn build(shared: Arc<Hub>) -> Result<Schema, SchemaError> {
         .enable_uploading()
         .limit_recursive_depth(64)
         .limit_directives(20)
-        .data(hub_data)
-        .finish()
 }
 
 /// Items a mutation returns are read from the working copy, in the caller's locale.

@@ -165,15 +165,41 @@ pub fn query(q: Object) -> Object {
                 for t in if types.is_empty() { CONTENT_TYPES.iter().collect() } else { types.clone() } {
                     r.depends_on(format!("T:{}", t.name));
                 }
-                let first = ctx.args.get("first").filter(|v| !v.is_null()).map(|v| v.i64()).transpose()?.unwrap_or(10);
-                if !(0..=100).contains(&first) {
-                    return Err(gql_err(Error::field("first", "must be between 0 and 100")));
+                let count = |k: &str| -> async_graphql::Result<Option<i64>> {
+                    match ctx.args.get(k).filter(|v| !v.is_null()) {
+                        None => Ok(None),
+                        Some(v) => match v.i64()? {
+                            n @ 0..=100 => Ok(Some(n)),
+                            _ => Err(gql_err(Error::field(k, "must be between 0 and 100"))),
+                        },
+                    }
+                };
+                let position = |k: &str| -> async_graphql::Result<Option<i64>> {
+                    match ctx.args.get(k).filter(|v| !v.is_null()) {
+                        None => Ok(None),
+                        Some(v) => Ok(Some(offset_after(v.string()?).ok_or_else(|| {
+                            gql_err(Error::field(k, "is not a cursor from search; use a cursor it returned"))
+                        })? - 1)),
+                    }
+                };
+                let (first, last, after, before) = (count("first")?, count("last")?, position("after")?, position("before")?);
+                if first.is_some() && last.is_some() {
+                    return Err(gql_err(Error::field("last", "give first (with after) or last (with before), not both")));
                 }
-                let offset = match ctx.args.get("after").filter(|v| !v.is_null()) {
-                    None => 0,
-                    Some(v) => offset_after(v.string()?).ok_or_else(|| {
-                        gql_err(Error::field("after", "is not a cursor from search; use a cursor or endCursor it returned"))
-                    })?,
+                let (offset, first) = if last.is_some() || (first.is_none() && before.is_some()) {
+                    // Backward: the `last` matches just before the cursor, or at the end.
+                    let n = last.unwrap_or(10);
+                    let end = match before {
+                        Some(p) => p,
+                        None => {
+                            let probe = hub.content.search(text, &types, scope.locale(), scope.stage, 1, 0).await;
+                            probe.map_err(gql_err)?.total.min(MAX_WINDOW)
+                        }
+                    };
+                    let start = (end - n).max(0);
+                    (start, end - start)
+                } else {
+                    (after.map_or(0, |p| p + 1), first.unwrap_or(10))
                 };
                 if offset + first > MAX_WINDOW {
                     return Err(gql_err(Error::field(
@@ -211,6 +237,11 @@ pub fn query(q: Object) -> Object {
             super::input("first", TypeRef::named(TypeRef::INT)).description("Up to this many matches (at most 100); 10 when omitted."),
         )
         .argument(super::input("after", TypeRef::named(TypeRef::STRING)).description("A cursor: matches after it."))
+        .argument(
+            super::input("last", TypeRef::named(TypeRef::INT))
+                .description("Up to this many matches from the end (or before `before`); at most 100."),
+        )
+        .argument(super::input("before", TypeRef::named(TypeRef::STRING)).description("A cursor: matches before it."))
         .argument(super::input("locale", TypeRef::named(TypeRef::STRING)).description("Locale to search and read in; defaults from Accept-Language, then the server's default. Items without text in it are found by their fallback text."))
         .argument(super::input("preview", TypeRef::named(TypeRef::BOOLEAN)).description("Search working drafts instead of published content (needs a role that may read drafts)."))
         .description("Full-text search over every content type, best matches first, with highlighted titles and snippets."),

@@ -7,6 +7,7 @@ mod feeds;
 mod idempotency;
 mod partners;
 pub mod server;
+mod session;
 mod widget;
 mod ws;
 
@@ -436,11 +437,19 @@ async fn execute(
     let gql = wants_gql_response(headers);
     s.graphql_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let hub = &s.hub;
-    // The gate checked the credential; a bad one is refused here, not ignored.
+    // The gate checked the credential; a bad one is refused here, not ignored
+    // (a session cookie that no longer holds is cleared as well).
+    let via_cookie = extensions.get::<session::ViaCookie>().is_some();
     let viewer = match extensions.get::<partners::Credential>() {
         None => None,
         Some(partners::Credential(Ok(v))) => Some(v.clone()),
-        Some(partners::Credential(Err(e))) => return error_response(e, gql),
+        Some(partners::Credential(Err(e))) => {
+            let mut r = error_response(e, gql);
+            if via_cookie {
+                set_cookie(hub, &mut r, &crate::graphql::SessionCookie::Clear);
+            }
+            return r;
+        }
     };
     if let Some(k) = partners::key_of(extensions)
         && !k.has(crate::domain::partners::KeyScope::Content)
@@ -476,6 +485,8 @@ async fn execute(
     }
     let operation = request.operation_name.clone();
     let parsed = request.parsed_query().ok();
+    // Kept to put the answer back in the selection's order (see graphql::order).
+    let document = parsed.cloned();
     let is_query = parsed.is_some_and(|doc| {
         let query = async_graphql::parser::types::OperationType::Query;
         match &operation {
@@ -508,6 +519,8 @@ async fn execute(
         }
         held_key = Some(scope);
     }
+    // What the answer does to the session cookie (login, logout), set by resolvers.
+    let cookie_change: Arc<std::sync::Mutex<Option<crate::graphql::SessionCookie>>> = Default::default();
     let answer = async {
         let actor = Actor {
             viewer,
@@ -521,6 +534,13 @@ async fn execute(
         let epoch = s.cache.epoch();
         let mut req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
         req.key = partners::key_of(extensions);
+        req.via_cookie = via_cookie;
+        req.preview = headers
+            .get("relais-preview")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        req.same_site = session::same_site(headers);
+        req.cookie = cookie_change.clone();
         let (deps, private) = (req.deps.clone(), req.private.clone());
         // Queries run within a time budget; a mutation, once started, finishes.
         let run = s.schema.execute(request.data(req));
@@ -541,6 +561,9 @@ async fn execute(
         } else {
             run.await
         };
+        if let Some(doc) = &document {
+            crate::graphql::order::reorder(doc, operation.as_deref(), &mut response.data);
+        }
         // A request error (parse, validation, limits) ran nothing; the engine gives
         // those without a code (the cost limit gives its own). Resolver errors,
         // which carry our codes, ran and keep `data: null`.
@@ -595,9 +618,20 @@ async fn execute(
         cached_response(body, &etag, if_none_match.as_deref(), hub.caching.max_age, public, gql)
     }
     .await;
-    match held_key {
+    let mut answer = match held_key {
         Some(scope) => idempotency::keep(s, &scope, answer).await,
         None => answer,
+    };
+    if let Some(change) = cookie_change.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        set_cookie(hub, &mut answer, &change);
+    }
+    answer
+}
+
+fn set_cookie(hub: &Hub, r: &mut Response, change: &crate::graphql::SessionCookie) {
+    let secure = hub.public_url.starts_with("https://");
+    if let Some(v) = session::header_value(change, secure, crate::store::now_ms()) {
+        r.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 

@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-const ALLOW_HEADERS: &str = "content-type, authorization, accept, accept-language, x-api-key, if-none-match";
+const ALLOW_HEADERS: &str =
+    "content-type, authorization, accept, accept-language, x-api-key, if-none-match, relais-preview, idempotency-key";
 const EXPOSE_HEADERS: &str = "etag, last-modified, retry-after, ratelimit, ratelimit-policy, ratelimit-limit, ratelimit-remaining, ratelimit-reset";
 
 /// The key a request carries: the header first, then the `key` query parameter
@@ -123,9 +124,21 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
         req.extensions_mut().insert(ClientIp(ip));
     }
     let credential = match bearer(req.headers()) {
-        None => None,
         Some(Err(e)) => Some(Credential(Err(e))),
         Some(Ok(token)) => Some(Credential(s.hub.auth.viewer(s.hub.store(), token).await)),
+        // The admin's session cookie, from this server's own pages only: a
+        // cross-site request that carries it (a browser without SameSite) is refused.
+        None => match super::session::token(req.headers()) {
+            None => None,
+            Some(_) if !super::session::same_site(req.headers()) => Some(Credential(Err(Error::forbidden(
+                "The session cookie is accepted from this server's own pages only; this request comes from another site. Send Authorization: Bearer <token> instead.",
+            )))),
+            Some(token) => {
+                let token = token.to_owned();
+                req.extensions_mut().insert(super::session::ViaCookie);
+                Some(Credential(s.hub.auth.viewer(s.hub.store(), &token).await))
+            }
+        },
     };
     let signed_in = matches!(credential, Some(Credential(Ok(_))));
     if let Some(c) = credential {

@@ -1,7 +1,8 @@
 //! GraphQL over WebSocket (graphql-transport-ws) on `GET /graphql`: the
 //! connection is authenticated by its `connection_init` payload
-//! (`{"Authorization": "Bearer …"}` or `{"apiKey": "rk_…"}`), kept alive with
-//! pings, and closed if the client stops answering them.
+//! (`{"Authorization": "Bearer …"}` or `{"apiKey": "rk_…"}`) or, from the
+//! server's own pages, by the session cookie of the upgrade request; kept
+//! alive with pings, and closed if the client stops answering them.
 
 use super::{AppState, client_ip, error_response, get_graphql, partners};
 use crate::domain::auth::Actor;
@@ -10,10 +11,14 @@ use crate::error::Error;
 use crate::graphql::{Loaders, Req};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::ws::{CloseFrame, Message};
 use axum::extract::{FromRequestParts, Query, Request, State, WebSocketUpgrade};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response {
@@ -48,35 +53,84 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
     let locale =
         hub.content.locales.negotiate(parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let url_key = partners::key_of(&parts.extensions);
+    // The admin's session cookie, checked by the gate (same site only).
+    let cookie_viewer =
+        match (parts.extensions.get::<super::session::ViaCookie>(), parts.extensions.get::<partners::Credential>()) {
+            (Some(_), Some(partners::Credential(Ok(v)))) => Some(v.clone()),
+            _ => None,
+        };
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
-        GraphQLWebSocket::new(socket, guard, protocol)
-            .on_connection_init(move |payload: serde_json::Value| async move {
-                let field = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-                let token = field("Authorization")
-                    .or_else(|| field("authorization"))
-                    .map(|t| t.trim_start_matches("Bearer ").trim_start_matches("bearer ").trim().to_owned())
-                    .or_else(|| field("token"));
-                let fail = |e: Error| async_graphql::Error::new(e.message);
-                let viewer = match token {
-                    Some(t) => Some(hub.auth.viewer(hub.store(), &t).await.map_err(fail)?),
-                    None => None,
-                };
-                let key = match field("apiKey") {
-                    Some(k) => Some(hub.partners.authenticate(&k).await.map_err(fail)?),
-                    None => url_key,
-                };
-                if key.as_ref().is_some_and(|k| !k.has(KeyScope::Content)) {
-                    return Err(fail(Error::forbidden("This API key reads feeds only; subscriptions need CONTENT.")));
+        // graphql-transport-ws closes a refused connection_init with 4403 and
+        // an unreadable message with 4400; the engine says 1002 for both. A
+        // close frame holds at most 125 bytes: longer reasons are cut, or the
+        // client sees a broken frame instead of the code.
+        let refused = Arc::new(AtomicBool::new(false));
+        let (sink, stream) = socket.split();
+        let seen = refused.clone();
+        let sink = sink.with(move |m: Message| {
+            let m = match m {
+                Message::Close(Some(f)) => {
+                    let code = match f.code {
+                        1002 if seen.load(Ordering::Relaxed) => 4403,
+                        1002 => 4400,
+                        c => c,
+                    };
+                    let mut end = f.reason.len().min(123);
+                    while !f.reason.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    Message::Close(Some(CloseFrame { code, reason: f.reason[..end].into() }))
                 }
-                let actor = Actor { viewer, ip, user_agent, request_key: None };
-                let mut req = Req::new(actor, locale, Loaders::new(hub.store()));
-                req.key = key;
-                let mut data = async_graphql::Data::default();
-                data.insert(req);
-                Ok(data)
+                m => m,
+            };
+            futures_util::future::ready(Ok::<_, axum::Error>(m))
+        });
+        GraphQLWebSocket::new_with_pair(sink, stream, guard, protocol)
+            .on_connection_init(move |payload: serde_json::Value| async move {
+                let init = init(payload, &hub, cookie_viewer, url_key, ip, user_agent, locale).await;
+                if init.is_err() {
+                    refused.store(true, Ordering::Relaxed);
+                }
+                init
             })
             .keepalive_timeout(Duration::from_secs(30))
             .serve()
             .await
     })
+}
+
+/// The connection's caller, from its `connection_init` payload (or the
+/// session cookie of the upgrade request).
+async fn init(
+    payload: serde_json::Value,
+    hub: &Arc<crate::app::Hub>,
+    cookie_viewer: Option<crate::domain::auth::Viewer>,
+    url_key: Option<Arc<crate::domain::partners::ApiKey>>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    locale: String,
+) -> async_graphql::Result<async_graphql::Data> {
+    let field = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let token = field("Authorization")
+        .or_else(|| field("authorization"))
+        .map(|t| t.trim_start_matches("Bearer ").trim_start_matches("bearer ").trim().to_owned())
+        .or_else(|| field("token"));
+    let fail = |e: Error| async_graphql::Error::new(e.message);
+    let viewer = match token {
+        Some(t) => Some(hub.auth.viewer(hub.store(), &t).await.map_err(fail)?),
+        None => cookie_viewer,
+    };
+    let key = match field("apiKey") {
+        Some(k) => Some(hub.partners.authenticate(&k).await.map_err(fail)?),
+        None => url_key,
+    };
+    if key.as_ref().is_some_and(|k| !k.has(KeyScope::Content)) {
+        return Err(fail(Error::forbidden("This API key reads feeds only; subscriptions need CONTENT.")));
+    }
+    let actor = Actor { viewer, ip, user_agent, request_key: None };
+    let mut req = Req::new(actor, locale, Loaders::new(hub.store()));
+    req.key = key;
+    let mut data = async_graphql::Data::default();
+    data.insert(req);
+    Ok(data)
 }

@@ -146,9 +146,14 @@ pub struct AuditQuery {
     pub item_type: Option<String>,
     pub since: Option<i64>,
     pub until: Option<i64>,
-    /// Entries older than this id (ids are time-ordered).
-    pub before_id: Option<String>,
+    /// Entries older than this id (ids are time-ordered): the page after a cursor.
+    pub older_than: Option<String>,
+    /// Entries newer than this id: the page before a cursor.
+    pub newer_than: Option<String>,
+    /// How many: the newest `first` of what is left, or with `from_oldest`
+    /// the oldest (a backward page, still returned newest first).
     pub first: usize,
+    pub from_oldest: bool,
 }
 
 /// A revision row.
@@ -549,34 +554,65 @@ impl Store {
         self.fetch_all(q).await?.iter().map(audit_row).collect()
     }
 
-    /// Newest first; one more row than asked tells whether more follow.
+    /// Newest first; one more row than asked tells whether more follow (in
+    /// the direction read).
     pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditRow>, bool)> {
         let mut q = Sql::new(
             "SELECT id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent FROM audit_log WHERE 1=1",
         );
-        for (col, v) in
-            [("actor_id", &f.actor_id), ("action", &f.action), ("item_id", &f.item_id), ("item_type", &f.item_type)]
-        {
-            if let Some(v) = v {
-                q.push(&format!(" AND {col} = ")).arg(v.as_str());
-            }
-        }
-        if let Some(t) = f.since {
-            q.push(" AND at >= ").arg(t);
-        }
-        if let Some(t) = f.until {
-            q.push(" AND at < ").arg(t);
-        }
-        if let Some(id) = &f.before_id {
+        audit_conditions(&mut q, f);
+        if let Some(id) = &f.older_than {
             q.push(" AND id < ").arg(id.as_str());
         }
-        q.push(" ORDER BY id DESC LIMIT ").arg((f.first + 1) as i64);
+        if let Some(id) = &f.newer_than {
+            q.push(" AND id > ").arg(id.as_str());
+        }
+        q.push(if f.from_oldest { " ORDER BY id ASC LIMIT " } else { " ORDER BY id DESC LIMIT " });
+        q.arg((f.first + 1) as i64);
         let mut rows: Vec<AuditRow> = self.fetch_all(q).await?.iter().map(audit_row).collect::<Result<_>>()?;
         let more = rows.len() > f.first;
         rows.truncate(f.first);
+        if f.from_oldest {
+            rows.reverse();
+        }
         Ok((rows, more))
     }
 
+    /// How many entries the conditions of `f` select (cursors aside).
+    pub async fn audit_count(&self, f: &AuditQuery) -> Result<i64> {
+        let mut q = Sql::new("SELECT COUNT(*) FROM audit_log WHERE 1=1");
+        audit_conditions(&mut q, f);
+        let row = self.fetch_optional(q).await?;
+        Ok(row.map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0))
+    }
+
+    /// Whether an entry exists on the other side of a page (`id` newer, or
+    /// older with `older`), for `pageInfo`.
+    pub async fn audit_beyond(&self, f: &AuditQuery, id: &str, older: bool) -> Result<bool> {
+        let mut q = Sql::new("SELECT 1 FROM audit_log WHERE 1=1");
+        audit_conditions(&mut q, f);
+        q.push(if older { " AND id < " } else { " AND id > " }).arg(id).push(" LIMIT 1");
+        Ok(self.fetch_optional(q).await?.is_some())
+    }
+}
+
+fn audit_conditions(q: &mut Sql, f: &AuditQuery) {
+    for (col, v) in
+        [("actor_id", &f.actor_id), ("action", &f.action), ("item_id", &f.item_id), ("item_type", &f.item_type)]
+    {
+        if let Some(v) = v {
+            q.push(&format!(" AND {col} = ")).arg(v.as_str());
+        }
+    }
+    if let Some(t) = f.since {
+        q.push(" AND at >= ").arg(t);
+    }
+    if let Some(t) = f.until {
+        q.push(" AND at < ").arg(t);
+    }
+}
+
+impl Store {
     // ---- revisions ----
 
     pub async fn revisions(&self, item_ids: &[String]) -> Result<Vec<RevisionRow>> {

@@ -121,9 +121,14 @@ async fn the_public_hears_publishes_and_staff_hear_drafts() {
         assert_eq!(e["kind"], "UNPUBLISHED");
         assert_eq!(e["node"], Value::Null);
 
-        // A bad token in connection_init closes the connection instead of acknowledging it.
+        // A bad token in connection_init closes the connection with 4403
+        // Forbidden (graphql-transport-ws), instead of acknowledging it.
         let bad = connect(&s, json!({ "Authorization": "Bearer nope" })).await;
-        assert!(bad.as_ref().err().is_some_and(|e| e.contains("closed")), "{:?}", bad.err());
+        assert!(bad.as_ref().err().is_some_and(|e| e.contains("Number(4403)")), "{:?}", bad.err());
+        // A message that is not the protocol's: 4400 Bad Request.
+        let mut ws = connect(&s, json!({})).await.unwrap();
+        ws.send(Message::text("{\"type\":\"nonsense\"}")).await.unwrap();
+        assert_eq!(next(&mut ws).await, Some(json!({ "closed": 4400 })));
         s.finish().await;
     }
 }
