@@ -15,7 +15,8 @@ use async_graphql::dynamic::*;
 use std::sync::Arc;
 
 pub fn types(b: SchemaBuilder) -> SchemaBuilder {
-    b.register(Enum::new("ImageFit").description("COVER fills the box, cropping around the focal point; CONTAIN fits and pads; INSIDE fits without padding.").items(["COVER", "CONTAIN", "INSIDE"]))
+    b.register(use_type())
+        .register(Enum::new("ImageFit").description("COVER fills the box, cropping around the focal point; CONTAIN fits and pads; INSIDE fits without padding.").items(["COVER", "CONTAIN", "INSIDE"]))
         .register(Enum::new("ImageFormat").description("WEBP (lossy), JPEG or PNG.").items(["WEBP", "JPEG", "PNG"]))
         .register(
             InputObject::new("ImageTransformInput")
@@ -135,11 +136,73 @@ pub(crate) fn embed(hub: &Hub, item: &Item, alt: String) -> Option<crate::domain
     })
 }
 
+/// One place a media asset is used.
+struct UseVal {
+    field: String,
+    item: Arc<Item>,
+    scope: Arc<Scope>,
+}
+
+fn use_type() -> Object {
+    fn u<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a UseVal> {
+        ctx.parent_value.try_downcast_ref::<UseVal>()
+    }
+    Object::new("MediaUse")
+        .description("An item that uses a media asset, and the field it uses it in.")
+        .field(
+            super::field("field", TypeRef::named_nn(TypeRef::STRING), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(u(&ctx)?.field.clone()))) })
+            })
+            .description("The field naming it: a reference (`coverImage`), a gallery, sub-items or a rich-text body."),
+        )
+        .field(
+            super::field("node", TypeRef::named_nn("Content"), |ctx| {
+                FieldFuture::new(async move {
+                    let u = u(&ctx)?;
+                    Ok(Some(super::schema::typed_item_value(u.item.clone(), u.scope.clone())))
+                })
+            })
+            .description("The item."),
+        )
+}
+
 pub fn fields(obj: Object) -> Object {
     fn item<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ItemVal> {
         ctx.parent_value.try_downcast_ref::<ItemVal>()
     }
     obj.field(
+        super::field("usedBy", TypeRef::named_nn_list_nn("MediaUse"), |ctx| {
+            FieldFuture::new(async move {
+                let p = item(&ctx)?;
+                let r = ctx.data::<Req>()?;
+                // A key limited to part of the content is not shown the rest through its media.
+                if r.key.as_ref().is_some_and(|k| !k.restrictions.is_empty()) {
+                    return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
+                }
+                for t in crate::model::CONTENT_TYPES {
+                    r.depends_on(format!("T:{}", t.name));
+                }
+                let stage = p.scope.stage;
+                let id = &p.item.id;
+                let spellings = [id.clone(), ids::encode("MediaAsset", id)];
+                let uses = hub(&ctx)?.store().media_uses(id, &spellings, stage).await.map_err(gql_err)?;
+                // Loaded together: one statement per type, not per use.
+                let uses: Vec<_> =
+                    uses.into_iter().filter_map(|(ty, id, f)| crate::model::content_type(&ty).map(|t| (t, id, f))).collect();
+                let loads = uses.iter().map(|(t, id, _)| r.loaders.items.load((t.name, stage, id.clone())));
+                let items = futures_util::future::join_all(loads).await;
+                let mut out = Vec::with_capacity(uses.len());
+                for ((_, _, field), item) in uses.into_iter().zip(items) {
+                    if let Some(item) = item.map_err(gql_err)? {
+                        out.push(FieldValue::owned_any(UseVal { field, item, scope: p.scope.clone() }));
+                    }
+                }
+                Ok(Some(FieldValue::list(out)))
+            })
+        })
+        .description("Where it is used: the items whose references, galleries, sub-items or rich-text bodies name it, in the copy read (published, or working copies with preview)."),
+    )
+    .field(
         super::field("url", TypeRef::named(TypeRef::STRING), |ctx| {
             FieldFuture::new(async move {
                 let p = item(&ctx)?;

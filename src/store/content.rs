@@ -431,7 +431,7 @@ impl Exprs<'_> {
             }
             Op::Contains | Op::StartsWith => {
                 let text = match value {
-                    Value::Text(s) => s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"),
+                    Value::Text(s) => like_escape(s),
                     _ => String::new(),
                 };
                 let pattern = if op == Op::Contains { format!("%{text}%") } else { format!("{text}%") };
@@ -759,6 +759,65 @@ impl Store {
         self.fetch_optional(q).await?.map(|r| decode_item(ty, &r)).transpose()
     }
 
+    /// Where a media asset is used at `stage`: (type, item id, field) for
+    /// every reference, ordered relation, sub-item and rich-text body that
+    /// names it, one statement over every content type. Stored JSON (bodies,
+    /// sub-items) names it in any of `spellings` (its id as clients write it).
+    pub async fn media_uses(
+        &self,
+        media_id: &str,
+        spellings: &[String],
+        stage: Stage,
+    ) -> Result<Vec<(String, String, String)>> {
+        // Ids are UUIDs (or encodings of one): found anywhere in the JSON (bodies
+        // are stored as JSON text inside JSON, quotes escaped), it is that media.
+        let quoted: Vec<String> = spellings.iter().map(|s| format!("%{}%", like_escape(s))).collect();
+        let mut q = Sql::new("");
+        let mut parts = 0;
+        for ty in CONTENT_TYPES {
+            for f in ty.fields {
+                let col = column_name(f.name);
+                let how = match f.kind {
+                    Kind::Ref("MediaAsset") => "ref",
+                    Kind::Refs { target: "MediaAsset", .. } => "link",
+                    Kind::RichText => "json",
+                    Kind::Embedded(e) | Kind::Object(e) if embeds_media(e) => "json",
+                    _ => continue,
+                };
+                if parts > 0 {
+                    q.push(" UNION ALL ");
+                }
+                parts += 1;
+                let (head, tail) =
+                    (format!("SELECT CAST('{}' AS TEXT), ", ty.name), format!(", CAST('{}' AS TEXT)", f.name));
+                if how == "link" {
+                    q.push(&format!("{head}source_id{tail} FROM links WHERE stage = ")).arg(stage.as_str());
+                    q.push(" AND field = ").arg(link_key(ty, f)).push(" AND target_id = ").arg(media_id);
+                    continue;
+                }
+                q.push(&format!("{head}t.id{tail} FROM {} t WHERE ", ty.table));
+                stage.push_cond(&mut q, "t");
+                if how == "ref" {
+                    q.push(&format!(" AND t.{col}_id = ")).arg(media_id);
+                } else {
+                    q.push(" AND (");
+                    for (i, pattern) in quoted.iter().enumerate() {
+                        if i > 0 {
+                            q.push(" OR ");
+                        }
+                        q.push(&format!("t.{col} LIKE ")).arg(pattern.as_str()).push(" ESCAPE '\\'");
+                    }
+                    q.push(")");
+                }
+            }
+        }
+        if parts == 0 {
+            return Ok(Vec::new());
+        }
+        q.push(" ORDER BY 1, 2, 3");
+        self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+    }
+
     /// Ordered link targets (ids or country codes) of `field` for a batch of items.
     pub async fn link_targets(
         &self,
@@ -772,6 +831,20 @@ impl Store {
         q.push(" AND source_id IN (").list(sources.iter().map(String::as_str)).push(") ORDER BY source_id, position");
         self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
     }
+}
+
+/// Text taken literally in a `LIKE … ESCAPE '\'` pattern.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Whether an embedded type (or one inside it) refers to media.
+fn embeds_media(name: &str) -> bool {
+    crate::model::embedded_type(name).fields.iter().any(|f| match f.kind {
+        Kind::Ref("MediaAsset") => true,
+        Kind::Embedded(e) | Kind::Object(e) => embeds_media(e),
+        _ => false,
+    })
 }
 
 impl Tx<'_> {

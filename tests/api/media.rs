@@ -400,3 +400,80 @@ async fn variants_render_once_and_the_sweep_keeps_what_rows_refer_to() {
         }
     }
 }
+
+/// The media library says where each asset is used: references, galleries,
+/// sub-items and rich-text bodies, in the copy read.
+#[tokio::test]
+async fn an_asset_says_where_it_is_used() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let editor = s.login_as(Role::Editor).await;
+        let upload = |name: &'static str, w: u32| {
+            let (s, editor) = (&s, editor.clone());
+            async move {
+                let (_, r) = s
+                    .multipart(
+                        "mutation($f: Upload!) { uploadMedia(file: $f) { id } }",
+                        json!({ "f": null }),
+                        vec![("variables.f", png(w, 8), name)],
+                        Some(&editor),
+                    )
+                    .await;
+                r["data"]["uploadMedia"]["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let (cover, other) = (upload("a.png", 8).await, upload("b.png", 9).await);
+        let body = json!({ "type": "doc", "blocks": [{ "type": "media", "id": cover }] });
+        let news = s
+            .gql(
+                "mutation($i: NewsArticleInput!) { createNewsArticle(input: $i) { id } }",
+                json!({ "i": { "title": [{ "locale": "fr", "value": "Avec image" }], "body": [{ "locale": "fr", "document": body }] } }),
+                Some(&editor),
+            )
+            .await;
+        let news = news.ok()["createNewsArticle"]["id"].as_str().unwrap().to_owned();
+        let project = s
+            .gql(
+                "mutation($i: ProjectInput!) { createProject(input: $i) { id } }",
+                json!({ "i": { "title": [{ "locale": "fr", "value": "Projet illustré" }], "coverImage": cover, "gallery": [other, cover] } }),
+                Some(&editor),
+            )
+            .await;
+        let project = project.ok()["createProject"]["id"].as_str().unwrap().to_owned();
+        let q = "query($id: ID!) { mediaAsset(id: $id, preview: true) { usedBy { field node { id __typename } } } }";
+        let r = s.gql(q, json!({ "id": cover }), Some(&editor)).await;
+        let mut uses: Vec<(String, String)> = r.ok()["mediaAsset"]["usedBy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["field"].as_str().unwrap().to_owned(), u["node"]["id"].as_str().unwrap().to_owned()))
+            .collect();
+        uses.sort();
+        let mut want = vec![
+            ("body".to_owned(), news.clone()),
+            ("coverImage".to_owned(), project.clone()),
+            ("gallery".to_owned(), project.clone()),
+        ];
+        want.sort();
+        assert_eq!(uses, want, "{b:?}");
+        let r = s.gql(q, json!({ "id": other }), Some(&editor)).await;
+        assert_eq!(
+            r.ok()["mediaAsset"]["usedBy"],
+            json!([{ "field": "gallery", "node": { "id": project, "__typename": "Project" } }])
+        );
+        // Nothing is published yet: the public copy of the asset is used nowhere.
+        for (t, id) in [("publish", &cover)] {
+            s.gql(
+                &format!("mutation($id: ID!) {{ {t}(id: $id, version: 1) {{ id }} }}"),
+                json!({ "id": id }),
+                Some(&editor),
+            )
+            .await
+            .ok();
+        }
+        let r =
+            s.gql("query($id: ID!) { mediaAsset(id: $id) { usedBy { field } } }", json!({ "id": cover }), None).await;
+        assert_eq!(r.ok()["mediaAsset"]["usedBy"], json!([]), "{b:?}");
+        s.finish().await;
+    }
+}
