@@ -186,6 +186,7 @@ impl Hub {
             trusted_proxies: config.trusted_proxies,
         });
         hub.content.reindex_if_needed().await?;
+        hub.content.stamp_translations_if_needed().await?;
         Ok(hub)
     }
 

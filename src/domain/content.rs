@@ -354,6 +354,7 @@ impl Content {
             at: now_ms(),
         };
         tx.insert_item(ty, &item).await?;
+        self.stamp_translations(tx, ty, &item.id, None, &item.values, item.at).await?;
         for (f, l) in &links {
             tx.replace_links(ty, f, &item.id, l).await?;
         }
@@ -431,6 +432,7 @@ impl Content {
         if !tx.update_item(ty, &item, version).await? {
             return Err(stale(&current, version));
         }
+        self.stamp_translations(&mut tx, ty, id, Some(&current), &item.values, item.at).await?;
         for (f, l) in &links {
             tx.replace_links(ty, f, id, l).await?;
         }

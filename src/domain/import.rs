@@ -398,12 +398,14 @@ fn bulk_row(
         values,
     };
     let docs = super::search::documents(&saved, &content.locales);
+    let stamps = content.new_stamps(ty, &saved.id, &saved.values, now);
     let row = BulkRow {
         version: saved.version,
         published_at,
         live: publish,
         links: links.into_iter().map(|(f, l)| (crate::store::link_key(ty, f), l)).collect(),
         docs,
+        stamps,
         item: NewItem {
             id: saved.id,
             slug: saved.slug,

@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod rate;
 pub mod richtext;
 pub mod search;
+pub mod translation;
 pub mod users;
 pub mod values;
 pub mod webhooks;

@@ -4,9 +4,10 @@
 
 use super::gql_err;
 use crate::domain::ids;
+use crate::domain::locale::Locales;
 use crate::error::{Error, Result};
 use crate::model::{FieldDef, Kind, TypeDef, content_type, order_name};
-use crate::store::{Common, Filter, KeyVal, ListSpec, Op, OrderBy, Target, Value, Window};
+use crate::store::{Common, Filter, KeyVal, ListSpec, Op, OrderBy, Stage, Target, TranslationState, Value, Window};
 use async_graphql::dynamic::{ObjectAccessor, ResolverContext, ValueAccessor};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -52,10 +53,20 @@ pub fn list_spec(
     ctx: &ResolverContext<'_>,
     ty: &'static TypeDef,
     chain: &[String],
+    stage: Stage,
     page_size: usize,
 ) -> async_graphql::Result<ListSpec> {
     let ahead = ctx.look_ahead();
-    let mut spec = spec(&ctx.args, ty, chain, page_size, ahead.field("totalCount").exists()).map_err(gql_err)?;
+    let locales = &ctx.data::<std::sync::Arc<crate::app::Hub>>()?.content.locales;
+    let mut spec =
+        spec(&ctx.args, ty, chain, locales, page_size, ahead.field("totalCount").exists()).map_err(gql_err)?;
+    // Translation status is kept for working copies only.
+    if !stage.is_draft() && spec.filter.as_ref().is_some_and(Filter::has_translation) {
+        return Err(gql_err(Error::field(
+            "filter.translation",
+            "describes working copies: use it in a read with preview: true",
+        )));
+    }
     // Rich-text bodies are read only when a node asks for one (or for
     // `availableLocales`, which looks at every text).
     let asks = |name: &str| {
@@ -70,6 +81,7 @@ fn spec(
     args: &ObjectAccessor<'_>,
     ty: &'static TypeDef,
     chain: &[String],
+    locales: &Locales,
     page_size: usize,
     want_total: bool,
 ) -> Result<ListSpec> {
@@ -101,7 +113,7 @@ fn spec(
     }
     let filter = match args.get("filter").filter(|v| !v.is_null()) {
         None => None,
-        Some(v) => Some(filter(ty, &v, 0)?),
+        Some(v) => Some(filter(ty, locales, &v, 0)?),
     };
     let mut order = Vec::new();
     if let Some(list) = args.get("orderBy").filter(|v| !v.is_null()) {
@@ -129,7 +141,7 @@ fn spec(
 
 const MAX_FILTER_DEPTH: usize = 8;
 
-fn filter(ty: &'static TypeDef, v: &ValueAccessor<'_>, depth: usize) -> Result<Filter> {
+fn filter(ty: &'static TypeDef, locales: &Locales, v: &ValueAccessor<'_>, depth: usize) -> Result<Filter> {
     if depth > MAX_FILTER_DEPTH {
         return Err(Error::field("filter", format!("nests and/or/not deeper than {MAX_FILTER_DEPTH} levels")));
     }
@@ -143,10 +155,11 @@ fn filter(ty: &'static TypeDef, v: &ValueAccessor<'_>, depth: usize) -> Result<F
         match name {
             "and" | "or" => {
                 let items = val.list().map_err(|_| Error::field(name, "must be a list of filters"))?;
-                let parts = items.iter().map(|i| filter(ty, &i, depth + 1)).collect::<Result<Vec<_>>>()?;
+                let parts = items.iter().map(|i| filter(ty, locales, &i, depth + 1)).collect::<Result<Vec<_>>>()?;
                 all.push(if name == "and" { Filter::And(parts) } else { Filter::Or(parts) });
             }
-            "not" => all.push(Filter::Not(Box::new(filter(ty, &val, depth + 1)?))),
+            "not" => all.push(Filter::Not(Box::new(filter(ty, locales, &val, depth + 1)?))),
+            "translation" => all.push(translation(locales, &val)?),
             "id" => all.extend(conds(Target::Common(Common::Id), "IDFilter", Some(ty), name, &val)?),
             "slug" => all.extend(conds(Target::Common(Common::Slug), "StringFilter", None, name, &val)?),
             "workflowState" => {
@@ -172,6 +185,31 @@ fn filter(ty: &'static TypeDef, v: &ValueAccessor<'_>, depth: usize) -> Result<F
         }
     }
     Ok(if all.len() == 1 { all.pop().expect("one") } else { Filter::And(all) })
+}
+
+/// `{locale, state}`: working copies whose translation into `locale` is in `state`.
+fn translation(locales: &Locales, v: &ValueAccessor<'_>) -> Result<Filter> {
+    let o = v.object().map_err(|_| Error::field("filter.translation", "must be {locale, state}"))?;
+    let locale = o
+        .get("locale")
+        .and_then(|l| l.string().ok().map(str::to_owned))
+        .ok_or_else(|| Error::field("filter.translation.locale", "is required"))?;
+    if locales.check(&locale).is_err() {
+        return Err(Error::field(
+            "filter.translation.locale",
+            format!("unknown locale {locale:?}; this server serves {}", locales.codes.join(", ")),
+        ));
+    }
+    let state = match o.get("state").and_then(|s| s.enum_name().ok().map(str::to_owned)).as_deref() {
+        Some("MISSING") => TranslationState::Missing,
+        Some("OUTDATED") => TranslationState::Outdated,
+        Some("INCOMPLETE") => TranslationState::Incomplete,
+        Some("COMPLETE") => TranslationState::Complete,
+        _ => {
+            return Err(Error::field("filter.translation.state", "is one of MISSING, OUTDATED, INCOMPLETE, COMPLETE"));
+        }
+    };
+    Ok(Filter::Translation { locale, source: locales.default_locale().to_owned(), state })
 }
 
 /// The conditions of one field filter (`{gte: 2016, lt: 2019}` is two).

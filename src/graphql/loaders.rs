@@ -212,6 +212,27 @@ impl Load for ReviewSteps {
     }
 }
 
+/// Translation stamps of working copies, keyed by item and version (a write
+/// raises the version, so a later read in the same request is not stale).
+pub struct TranslationStamps(Store);
+impl Load for TranslationStamps {
+    type Key = (String, i64);
+    type Value = Vec<crate::store::Stamp>;
+    fn load(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<HashMap<Self::Key, Self::Value>>> {
+        async move {
+            let mut ids: Vec<String> = keys.iter().map(|(id, _)| id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let mut by_id: HashMap<String, Self::Value> = HashMap::new();
+            for s in self.0.translation_stamps(&ids).await? {
+                by_id.entry(s.item_id.clone()).or_default().push(s);
+            }
+            Ok(keys.into_iter().map(|k| (k.clone(), by_id.get(&k.0).cloned().unwrap_or_default())).collect())
+        }
+        .boxed()
+    }
+}
+
 pub struct Loaders {
     pub items: Batcher<Items>,
     pub related: Batcher<Related>,
@@ -222,6 +243,7 @@ pub struct Loaders {
     pub locks: Batcher<Locks>,
     pub schedules: Batcher<Schedules>,
     pub review: Batcher<ReviewSteps>,
+    pub translations: Batcher<TranslationStamps>,
 }
 
 impl Loaders {
@@ -236,6 +258,7 @@ impl Loaders {
             locks: Batcher::new(Locks(store.clone())),
             schedules: Batcher::new(Schedules(store.clone())),
             review: Batcher::new(ReviewSteps(store.clone())),
+            translations: Batcher::new(TranslationStamps(store.clone())),
         }
     }
 
@@ -249,5 +272,6 @@ impl Loaders {
         self.locks.clear();
         self.schedules.clear();
         self.review.clear();
+        self.translations.clear();
     }
 }

@@ -13,6 +13,7 @@ mod richtext;
 mod schema;
 mod search;
 mod subscriptions;
+mod translation;
 mod values;
 mod webhooks;
 

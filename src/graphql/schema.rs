@@ -335,7 +335,7 @@ async fn resolve_item_field(
         Kind::Refs { target, .. } | Kind::Reverse { target, .. } => {
             let hub = hub(ctx)?;
             let ty = content_type(target).expect("model checked");
-            let mut spec = args::list_spec(ctx, ty, &scope.chain, hub.limits.page_size)?;
+            let mut spec = args::list_spec(ctx, ty, &scope.chain, scope.stage, hub.limits.page_size)?;
             if let Some(f) = key_filter(ctx, ty).await? {
                 and_filter(&mut spec, f);
             }
@@ -1087,6 +1087,7 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
     b = super::partners::types(b);
     b = super::webhooks::types(b);
     b = super::subscriptions::types(b);
+    b = super::translation::types(b);
 
     let node = Interface::new("Node")
         .description("Anything with a global id.")
@@ -1108,6 +1109,7 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                 .argument(super::input("first", TypeRef::named(TypeRef::INT)).default_value(20)),
         );
     let content = super::editorial::interface_fields(content);
+    let content = super::translation::interface_field(content);
     b = b.register(node).register(content);
 
     let mut query = Object::new("Query").description("Read content. Anonymous callers see published content only.");
@@ -1119,6 +1121,7 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
         let mut obj = Object::new(ty.name).description(ty.description).implement("Node").implement("Content");
         obj = common_fields(obj, ty);
         obj = super::editorial::content_fields(obj);
+        obj = super::translation::content_field(obj, ty);
         let mut input = InputObject::new(format!("{}Input", ty.name))
             .description(format!(
                 "Fields of a {}; on update, only the fields given change (localised fields per locale).",
@@ -1128,17 +1131,21 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                 super::input("slug", TypeRef::named(TypeRef::STRING))
                     .description("Made from the title when not given."),
             );
-        let mut filter = InputObject::new(format!("{}Filter", ty.name))
-            .description(format!("Conditions on {} items; all given conditions must hold.", ty.name))
-            .field(super::input("and", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
-            .field(super::input("or", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
-            .field(super::input("not", TypeRef::named(format!("{}Filter", ty.name))))
-            .field(super::input("id", TypeRef::named("IDFilter")))
-            .field(super::input("slug", TypeRef::named("StringFilter")))
-            .field(super::input("workflowState", TypeRef::named("WorkflowStateFilter")))
-            .field(super::input("createdAt", TypeRef::named("DateTimeFilter")))
-            .field(super::input("updatedAt", TypeRef::named("DateTimeFilter")))
-            .field(super::input("publishedAt", TypeRef::named("DateTimeFilter")));
+        let mut filter =
+            InputObject::new(format!("{}Filter", ty.name))
+                .description(format!("Conditions on {} items; all given conditions must hold.", ty.name))
+                .field(super::input("and", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
+                .field(super::input("or", TypeRef::named_nn_list(format!("{}Filter", ty.name))))
+                .field(super::input("not", TypeRef::named(format!("{}Filter", ty.name))))
+                .field(super::input("id", TypeRef::named("IDFilter")))
+                .field(super::input("slug", TypeRef::named("StringFilter")))
+                .field(super::input("workflowState", TypeRef::named("WorkflowStateFilter")))
+                .field(super::input("createdAt", TypeRef::named("DateTimeFilter")))
+                .field(super::input("updatedAt", TypeRef::named("DateTimeFilter")))
+                .field(super::input("publishedAt", TypeRef::named("DateTimeFilter")))
+                .field(super::input("translation", TypeRef::named("TranslationFilter")).description(
+                    "Where the working copy's translation into a locale stands (with `preview: true` only).",
+                ));
         let mut order_fields: Vec<String> = COMMON_ORDER.iter().map(|(n, _)| n.to_string()).collect();
         for f in ty.fields {
             for field in value_field(Some(ty), f, false) {
@@ -1199,7 +1206,7 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                 FieldFuture::new(async move {
                     let scope = read_scope(&ctx)?;
                     req(&ctx)?.depends_on(format!("T:{}", ty.name));
-                    let mut spec = args::list_spec(&ctx, ty, &scope.chain, page_size)?;
+                    let mut spec = args::list_spec(&ctx, ty, &scope.chain, scope.stage, page_size)?;
                     if let Some(f) = key_filter(&ctx, ty).await? {
                         and_filter(&mut spec, f);
                     }

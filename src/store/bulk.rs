@@ -29,6 +29,8 @@ pub struct BulkRow {
     /// (link key, targets in order).
     pub links: Vec<(String, Vec<LinkIn>)>,
     pub docs: Vec<SearchDoc>,
+    /// Translation stamps of the working copy.
+    pub stamps: Vec<super::Stamp>,
 }
 
 impl Tx<'_> {
@@ -53,6 +55,10 @@ impl Tx<'_> {
         let dialect = self.dialect();
         for stage in ["draft", "live"] {
             let staged: Vec<&BulkRow> = rows.iter().filter(|r| stage == "draft" || r.live).collect();
+            if stage == "draft" {
+                let stamps: Vec<super::Stamp> = rows.iter().flat_map(|r| r.stamps.iter().cloned()).collect();
+                self.put_stamps(&stamps, true).await?;
+            }
             for chunk in staged.chunks((max_args(dialect) / (10 + cols.len())).max(1)) {
                 let mut q = Sql::new(&head);
                 for (i, r) in chunk.iter().enumerate() {

@@ -372,6 +372,38 @@ impl Exprs<'_> {
                 sql.push("), FALSE)");
             }
             Filter::Cond { target, op, value } => self.push_cond(sql, owner, *target, *op, value),
+            Filter::Translation { locale, source, state } => {
+                let missing = |sql: &mut Sql| {
+                    sql.push(
+                        "EXISTS (SELECT 1 FROM translation_stamps ts WHERE ts.item_id = t.id AND NOT EXISTS \
+                         (SELECT 1 FROM translation_stamps tl WHERE tl.item_id = ts.item_id AND tl.field = ts.field \
+                         AND tl.locale = ",
+                    )
+                    .arg(locale.as_str())
+                    .push("))");
+                };
+                let outdated = |sql: &mut Sql| {
+                    sql.push(
+                        "EXISTS (SELECT 1 FROM translation_stamps ts JOIN translation_stamps tl \
+                         ON tl.item_id = ts.item_id AND tl.field = ts.field WHERE ts.item_id = t.id AND ts.locale = ",
+                    )
+                    .arg(source.as_str())
+                    .push(" AND tl.locale = ")
+                    .arg(locale.as_str())
+                    .push(" AND ts.changed_at > tl.changed_at)");
+                };
+                match state {
+                    TranslationState::Missing => missing(sql),
+                    TranslationState::Outdated => outdated(sql),
+                    TranslationState::Incomplete | TranslationState::Complete => {
+                        sql.push(if *state == TranslationState::Complete { "NOT (" } else { "(" });
+                        missing(sql);
+                        sql.push(" OR ");
+                        outdated(sql);
+                        sql.push(")");
+                    }
+                }
+            }
         }
     }
 
@@ -989,6 +1021,9 @@ impl Tx<'_> {
         q.arg(id).push(" OR target_id = ").arg(id);
         self.execute(q).await?;
         let mut q = Sql::new("DELETE FROM search_docs WHERE item_id = ");
+        q.arg(id);
+        self.execute(q).await?;
+        let mut q = Sql::new("DELETE FROM translation_stamps WHERE item_id = ");
         q.arg(id);
         self.execute(q).await?;
         for other in CONTENT_TYPES {

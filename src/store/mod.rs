@@ -8,6 +8,7 @@ mod partners;
 pub mod query;
 mod search;
 mod sql;
+mod translation;
 mod webhooks;
 
 pub use bulk::BulkRow;
@@ -17,6 +18,7 @@ pub use partners::ApiKeyRow;
 pub use query::*;
 pub use search::{SearchDoc, SearchHit, SearchSpec};
 pub use sql::{Arg, Sql};
+pub use translation::Stamp;
 pub use webhooks::{AttemptRow, DeliveryRow, WebhookRow};
 
 use crate::error::{Error, Result};
@@ -66,6 +68,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (8, "webhooks", include_str!("../../migrations/sqlite/0008_webhooks.sql")),
     (9, "idempotency", include_str!("../../migrations/sqlite/0009_idempotency.sql")),
     (10, "admin_versions", include_str!("../../migrations/sqlite/0010_admin_versions.sql")),
+    (11, "translation_stamps", include_str!("../../migrations/sqlite/0011_translation_stamps.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -78,6 +81,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (8, "webhooks", include_str!("../../migrations/postgres/0008_webhooks.sql")),
     (9, "idempotency", include_str!("../../migrations/postgres/0009_idempotency.sql")),
     (10, "admin_versions", include_str!("../../migrations/postgres/0010_admin_versions.sql")),
+    (11, "translation_stamps", include_str!("../../migrations/postgres/0011_translation_stamps.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");

@@ -53,7 +53,42 @@ pub enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Not(Box<Filter>),
-    Cond { target: Target, op: Op, value: Value },
+    Cond {
+        target: Target,
+        op: Op,
+        value: Value,
+    },
+    /// Working copies whose translation into `locale` is in `state`, with
+    /// `source` the locale translations follow (see `domain::translation`).
+    Translation {
+        locale: String,
+        source: String,
+        state: TranslationState,
+    },
+}
+
+impl Filter {
+    /// Whether a translation condition appears anywhere in it.
+    pub fn has_translation(&self) -> bool {
+        match self {
+            Filter::And(v) | Filter::Or(v) => v.iter().any(Filter::has_translation),
+            Filter::Not(f) => f.has_translation(),
+            Filter::Cond { .. } => false,
+            Filter::Translation { .. } => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TranslationState {
+    /// Some field present in another locale is not in this one.
+    Missing,
+    /// Some field's source values changed after this locale's.
+    Outdated,
+    /// Missing or outdated.
+    Incomplete,
+    /// Neither.
+    Complete,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

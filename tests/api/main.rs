@@ -19,6 +19,7 @@ mod search;
 mod session_cookie;
 mod source_pages;
 mod subscriptions;
+mod translations;
 mod webhooks;
 mod widget;
 mod workflow;
