@@ -78,7 +78,7 @@ test('an article goes from an author through review to the public, in French and
   await axe(author, 'list fr');
 
   await author.click('a[href="/admin/newsArticles/new"]');
-  await author.fill(`${field('title')} textarea`, 'Lancement du portail migration');
+  await author.fill(`${field('title')} textarea`, 'Lancement du portail');
   await author.fill(`${field('dateline')} textarea`, 'Rabat');
   const body = author.locator(`${field('body')} .rich-text`);
   await body.click();
@@ -89,17 +89,40 @@ test('an article goes from an author through review to the public, in French and
   await author.keyboard.type(" aujourd'hui.");
 
   await author.click('.locale-tabs button:has-text("AR")');
-  await author.fill(`${field('title')} textarea`, 'إطلاق بوابة الهجرة');
+  await author.fill(`${field('title')} textarea`, 'إطلاق البوابة');
   assert.equal(await author.getAttribute(`${field('title')} textarea`, 'dir'), 'rtl');
   await author.locator(`${field('body')} .rich-text`).click();
   await author.keyboard.type('افتتاح البوابة مع عبارة la migration est une chance بالفرنسية.');
   await author.click('.locale-tabs button:has-text("FR")');
-  assert.equal(await author.inputValue(`${field('title')} textarea`), 'Lancement du portail migration');
+  assert.equal(await author.inputValue(`${field('title')} textarea`), 'Lancement du portail');
 
   await author.click('.form-actions button[type=submit]');
   await author.waitForURL(/newsArticles\/[^/]+$/);
   await author.waitForSelector('.side-panel');
   const id = itemId(author);
+
+  // Translation status, from the server: the Arabic dateline is missing.
+  const arTab = '.locale-tabs button[data-locale="ar"]';
+  await author.waitForSelector(`${arTab} .missing-count`);
+  await author.click(arTab);
+  await author.waitForSelector(`${field('dateline')}[data-translation="missing"] .translation-note`);
+  assert.equal(await author.locator(`${field('title')}[data-translation]`).count(), 0);
+  // The French title changes: the Arabic title is now outdated.
+  await author.click('.locale-tabs button[data-locale="fr"]');
+  await author.fill(`${field('title')} textarea`, 'Lancement du portail migration');
+  await save(author);
+  await author.waitForSelector(`${arTab} .outdated-count`);
+  await author.click(arTab);
+  await author.waitForSelector(`${field('title')}[data-translation="outdated"] .translation-note`);
+  await author.screenshot({ path: `${OUT}translation-ar.png`, fullPage: true });
+  // The Arabic title brought up to date and the dateline translated: the marks clear.
+  await author.fill(`${field('title')} textarea`, 'إطلاق بوابة الهجرة');
+  await author.fill(`${field('dateline')} textarea`, 'الرباط');
+  await save(author);
+  await author.waitForSelector(`${field('title')}:not([data-translation])`);
+  assert.equal(await author.locator('[data-translation]').count(), 0);
+  assert.equal(await author.locator(`${arTab} .missing-count, ${arTab} .outdated-count`).count(), 0);
+  await author.click('.locale-tabs button[data-locale="fr"]');
 
   // An image: upload, focal point, then the article's cover.
   await go(author, '/admin/mediaAssets');
@@ -138,6 +161,10 @@ test('an article goes from an author through review to the public, in French and
 
   // The editor sends it back with a comment.
   const editor = await signIn('editor');
+  // Home: what waits for translation per locale; a link opens the list filtered that way.
+  await editor.click('.waiting-locale[data-locale="en"] a[href^="/admin/newsArticles?translation=en"]');
+  await editor.waitForSelector('table.items');
+  assert.equal(await editor.inputValue('#filter-translation-locale'), 'en');
   await editor.waitForSelector(`a[href="/admin/newsArticles/${encodeURIComponent(id)}"]`);
   await editor.click(`a[href="/admin/newsArticles/${encodeURIComponent(id)}"]`);
   await act(editor, 'requestChanges', 'Ajouter le lieu exact, merci.');
@@ -179,6 +206,8 @@ test('an article goes from an author through review to the public, in French and
   await axe(editor, 'edit ar');
   await go(editor, '/admin/newsArticles');
   await editor.waitForSelector('table.items');
+  // The French dateline changed after the Arabic one was written: the list's badge says so.
+  await editor.waitForSelector('.tr-badges .badge.outdated[data-locale="ar"]');
   await editor.screenshot({ path: `${OUT}list-ar.png` });
   await axe(editor, 'list ar');
   await go(editor, '/admin/mediaAssets');

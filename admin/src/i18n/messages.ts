@@ -140,6 +140,20 @@ const en = {
   mine: 'Mine',
   theirs: 'Theirs (saved)',
   conflictMerge: 'Keep these choices, then save',
+  trFilter: 'Translation',
+  trLocale: 'Language',
+  trState: 'Status',
+  trIncomplete: 'To translate or update',
+  trMissing: 'Missing text',
+  trOutdated: 'Outdated',
+  trComplete: 'Complete',
+  trMissingCount: '{n} missing',
+  trOutdatedCount: '{n} outdated',
+  trUpToDate: 'complete',
+  trMissingNote: 'Not translated into {locale} yet.',
+  trOutdatedNote: 'The {source} text changed after this {locale} text was saved: check it.',
+  trWaitingIn: '{locale}: {n} to translate or update',
+  trNothingWaiting: 'Nothing waits for {locale}.',
 };
 export type Key = keyof typeof en;
 
@@ -280,6 +294,20 @@ const fr: Record<Key, string> = {
   mine: 'La mienne',
   theirs: 'La leur (enregistrée)',
   conflictMerge: 'Garder ces choix, puis enregistrer',
+  trFilter: 'Traduction',
+  trLocale: 'Langue',
+  trState: 'Statut',
+  trIncomplete: 'À traduire ou à mettre à jour',
+  trMissing: 'Texte manquant',
+  trOutdated: 'À mettre à jour',
+  trComplete: 'Complète',
+  trMissingCount: '{n} manquant(s)',
+  trOutdatedCount: '{n} à mettre à jour',
+  trUpToDate: 'complète',
+  trMissingNote: 'Pas encore traduit en {locale}.',
+  trOutdatedNote: 'Le texte {source} a changé depuis l’enregistrement de ce texte {locale} : à vérifier.',
+  trWaitingIn: '{locale} : {n} à traduire ou à mettre à jour',
+  trNothingWaiting: 'Rien n’attend en {locale}.',
 };
 
 const ar: Record<Key, string> = {
@@ -419,6 +447,20 @@ const ar: Record<Key, string> = {
   mine: 'نسختي',
   theirs: 'نسختهم (المحفوظة)',
   conflictMerge: 'احتفظ بهذه الاختيارات ثم احفظ',
+  trFilter: 'الترجمة',
+  trLocale: 'اللغة',
+  trState: 'الوضع',
+  trIncomplete: 'للترجمة أو التحديث',
+  trMissing: 'نص ناقص',
+  trOutdated: 'بحاجة إلى تحديث',
+  trComplete: 'مكتملة',
+  trMissingCount: '{n} ناقص',
+  trOutdatedCount: '{n} بحاجة إلى تحديث',
+  trUpToDate: 'مكتملة',
+  trMissingNote: 'لم يُترجم إلى {locale} بعد.',
+  trOutdatedNote: 'تغيّر النص {source} بعد حفظ هذا النص {locale}: يُرجى مراجعته.',
+  trWaitingIn: '{locale}: {n} للترجمة أو التحديث',
+  trNothingWaiting: 'لا شيء بانتظار {locale}.',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, fr, ar };

@@ -48,6 +48,8 @@ export interface ContentType {
   orderFields: string[];
   /** Whether `create<Type>` exists (media are made by upload). */
   creatable: boolean;
+  /** Whether the server gives `translationStatus` and the `translation` list filter. */
+  translation: boolean;
 }
 
 export type FilterField =
@@ -94,15 +96,17 @@ export function buildModel(intro: Introspection): Model {
     const one = query?.fields?.find((f) => unwrap(f.type).name === t.name && unwrap(f.type).lists === 0);
     if (!input || !list || !one || !mutations.has(`update${t.name}`)) continue;
     const objectFields = new Set(t.fields?.map((f) => f.name));
+    const filter = raw.get(`${t.name}Filter`);
     types.push({
       name: t.name,
       list: list.name,
       one: one.name,
       label: LABEL_FIELDS.find((f) => objectFields.has(f)) ?? 'slug',
       fields: inputFields(raw, input, t),
-      filters: filterFields(raw, raw.get(`${t.name}Filter`), t),
+      filters: filterFields(raw, filter, t),
       orderFields: raw.get(`${t.name}OrderField`)?.enumValues?.map((v) => v.name) ?? [],
       creatable: mutations.has(`create${t.name}`),
+      translation: objectFields.has('translationStatus') && !!filter?.inputFields?.some((f) => f.name === 'translation'),
     });
   }
   // In the order of the root fields (organisations, missions, … as the schema lists them).
@@ -181,7 +185,8 @@ function filterFields(raw: Map<string, RawType>, filter: RawType | undefined, ob
   const out: FilterField[] = [];
   for (const f of filter?.inputFields ?? []) {
     const t = unwrap(f.type).name;
-    if (f.name === 'id' || ['and', 'or', 'not'].includes(f.name)) continue;
+    // `translation` has its own control (see state/translation.ts).
+    if (f.name === 'id' || ['and', 'or', 'not', 'translation'].includes(f.name)) continue;
     if (t === 'WorkflowStateFilter') out.push({ name: f.name, type: 'workflow', values: enumOf(raw, 'WorkflowState') });
     else if (t === 'StringFilter') out.push({ name: f.name, type: 'text' });
     else if (t === 'DateFilter') out.push({ name: f.name, type: 'date' });

@@ -7,6 +7,7 @@ import { model } from '../schema/model';
 import { changedInput, emptyValues, fromApi, perLocaleFields, selection, toInput, type Value, type Values } from '../schema/values';
 import { defaultLocale, fallbacksOf, locales } from './app';
 import { type Draft, draftKey, dropDraft, readDraft, writeDraft } from './drafts';
+import { statusSelection, type TranslationStatus } from './translation';
 
 export interface ItemMeta {
   id: string;
@@ -19,6 +20,8 @@ export interface ItemMeta {
   availableLocales: string[];
   editLock: { user: { id: string; email: string } | null; expiresAt: string } | null;
   scheduledChanges: { id: string; action: string; at: string; timeZone: string | null; status: string }[];
+  /** The saved working copy's translation status, when the server gives it. */
+  translationStatus?: TranslationStatus[];
 }
 
 export interface Conflict {
@@ -128,7 +131,7 @@ export async function read(form: Form): Promise<{ meta: ItemMeta; values: Values
     .map((l) => `l_${l.code}: ${type.one}(id: $id, preview: true, locale: "${l.code}") { ${perLocale} }`)
     .join('\n');
   const q = `query($id: ID!) {
-    item: ${type.one}(id: $id, preview: true, locale: "${def}") { ${META} ${selection(type.fields, labelOf)} }
+    item: ${type.one}(id: $id, preview: true, locale: "${def}") { ${META} ${statusSelection(type)} ${selection(type.fields, labelOf)} }
     ${others}
   }`;
   const data = await gql<Record<string, Record<string, unknown> | null>>(q, { id });

@@ -5,6 +5,8 @@ import type { ContentType, FilterField } from '../schema/model';
 import type { Ref } from '../schema/values';
 import { contentLocale } from './content';
 import { textFilter } from './pick';
+import { locales } from './app';
+import { parseChoice, statusSelection, translationCondition, type TranslationChoice, type TranslationStatus } from './translation';
 
 export const PAGE_SIZES = [20, 50, 100];
 
@@ -24,6 +26,8 @@ export interface Row {
   updatedAt: string;
   hasUnpublishedChanges: boolean;
   availableLocales: string[];
+  /** When the server gives it (see `ContentType.translation`). */
+  translationStatus?: TranslationStatus[];
 }
 
 export interface Page {
@@ -36,6 +40,8 @@ export interface ListState {
   type: ContentType;
   text: Signal<string>;
   filters: Signal<Record<string, FilterValue>>;
+  /** Items whose translation into a locale is in a state (servers with translation status). */
+  translation: Signal<TranslationChoice | null>;
   order: Signal<{ field: string; direction: 'ASC' | 'DESC' }>;
   /** The window: the first page, after a cursor, or before one. */
   window: Signal<{ after?: string; before?: string; offset: number }>;
@@ -70,8 +76,17 @@ export function condition(f: FilterField, v: FilterValue): Record<string, unknow
   }
 }
 
-export function filterInput(type: ContentType, text: string, chosen: Record<string, FilterValue>): Record<string, unknown> | null {
-  const parts = [textFilter(type, text), ...type.filters.map((f) => (chosen[f.name] ? condition(f, chosen[f.name] as FilterValue) : null))].filter(
+export function filterInput(
+  type: ContentType,
+  text: string,
+  chosen: Record<string, FilterValue>,
+  translation: TranslationChoice | null = null,
+): Record<string, unknown> | null {
+  const parts = [
+    textFilter(type, text),
+    ...type.filters.map((f) => (chosen[f.name] ? condition(f, chosen[f.name] as FilterValue) : null)),
+    type.translation ? translationCondition(translation) : null,
+  ].filter(
     (x): x is Record<string, unknown> => x !== null,
   );
   if (parts.length === 0) return null;
@@ -83,6 +98,14 @@ export function openList(type: ContentType): ListState {
     type,
     text: signal(''),
     filters: signal({}),
+    translation: signal(
+      type.translation
+        ? parseChoice(
+            location.search,
+            locales.value.map((l) => l.code),
+          )
+        : null,
+    ),
     order: signal({ field: type.orderFields.includes('UPDATED_AT') ? 'UPDATED_AT' : 'ID', direction: 'DESC' }),
     window: signal({ offset: 0 }),
     size: signal(PAGE_SIZES[0] ?? 20),
@@ -94,7 +117,7 @@ export function openList(type: ContentType): ListState {
   const q = `query($f: ${type.name}Filter, $o: [${type.name}Order!], $first: Int, $after: String, $last: Int, $before: String, $l: String) {
     r: ${type.list}(preview: true, locale: $l, filter: $f, orderBy: $o, first: $first, after: $after, last: $last, before: $before) {
       totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      nodes { id label: ${type.label} slug workflowState updatedAt hasUnpublishedChanges availableLocales }
+      nodes { id label: ${type.label} slug workflowState updatedAt hasUnpublishedChanges availableLocales ${statusSelection(type)} }
     }
   }`;
   let ctl: AbortController | null = null;
@@ -102,7 +125,7 @@ export function openList(type: ContentType): ListState {
   s.dispose = effect(() => {
     const w = s.window.value;
     const vars = {
-      f: filterInput(type, s.text.value, s.filters.value),
+      f: filterInput(type, s.text.value, s.filters.value, s.translation.value),
       o: [s.order.value],
       l: contentLocale.value,
       ...(w.before ? { last: s.size.value, before: w.before } : { first: s.size.value, after: w.after ?? null }),

@@ -10,7 +10,8 @@ export interface Route {
 }
 
 function parse(path: string): Route {
-  const rest = path.startsWith(BASE) ? path.slice(BASE.length) : '';
+  const bare = path.split(/[?#]/)[0] ?? '';
+  const rest = bare.startsWith(BASE) ? bare.slice(BASE.length) : '';
   const [list, id] = rest.split('/').filter(Boolean).map(decodeURIComponent);
   return { list: list ?? null, id: id ?? null };
 }

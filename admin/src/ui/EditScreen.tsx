@@ -4,7 +4,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { formatDateTime, n, t } from '../i18n';
 import type { ContentType, Field } from '../schema/model';
 import type { PerLocale, Value } from '../schema/values';
-import { dirOf, locales } from '../state/app';
+import { defaultLocale, dirOf, locales } from '../state/app';
 import { contentLocale } from '../state/content';
 import { discardChanges, type Form, openForm, save } from '../state/editor';
 import { ConflictView } from './ConflictView';
@@ -13,7 +13,9 @@ import { may, viewer } from '../state/session';
 import { holdLock } from '../state/workflow';
 import { browserZone, isZone } from '../util/time';
 import { AllDayContext, ZoneContext } from './fields/cell';
-import { Fields } from './fields/FieldView';
+import { type FieldMark, Fields } from './fields/FieldView';
+import { markOf } from '../state/translation';
+import { countsText } from './Translation';
 import { StateBadge } from './StateBadge';
 import { WorkflowPanel } from './WorkflowPanel';
 import { isFileType, MediaPanel } from './MediaPanel';
@@ -72,10 +74,10 @@ export function EditScreen({ type, id }: { type: ContentType; id: string | null 
               <AllDayContext.Provider value={() => form.values.allDay?.value === true}>
                 {isFileType(type.name) ? (
                   <MediaPanel form={form}>
-                    <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+                    <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} mark={(f) => markFor(form, f)} />
                   </MediaPanel>
                 ) : (
-                  <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} />
+                  <Fields fields={type.fields} cell={(f: Field) => cellOf(form, f)} errors={form.errors.value} mark={(f) => markFor(form, f)} />
                 )}
               </AllDayContext.Provider>
             </ZoneContext.Provider>
@@ -120,6 +122,22 @@ function Title({ form }: { form: Form }) {
   );
 }
 
+/** How a field stands in the content locale, by the server's status of the saved copy. */
+function markFor(form: Form, f: Field): FieldMark | null {
+  const locale = contentLocale.value;
+  const state = markOf(form.meta.value?.translationStatus, locale, f.name);
+  return state ? { state, locale, source: defaultLocale() } : null;
+}
+
+/**
+ * Per locale, the fields missing and outdated: the server's translation
+ * status of the saved copy when it has one, else what the form's values lack.
+ */
+function statusIn(form: Form, loc: string): { missing: string[]; outdated: string[] } {
+  const server = form.meta.value?.translationStatus?.find((s) => s.locale === loc);
+  return server ? { missing: server.missing, outdated: server.outdated } : { missing: missingIn(form, loc), outdated: [] };
+}
+
 /** Localised fields that have text in some locale but not in `loc` (what waits for translation). */
 function missingIn(form: Form, loc: string): string[] {
   return form.type.fields
@@ -137,17 +155,34 @@ function LocaleTabs({ form }: { form: Form }) {
     <div class="locale-tabs" role="group" aria-label={t('contentLanguage')}>
       <span>{t('contentLanguage')}:</span>
       {locales.value.map((l) => {
-        const missing = missingIn(form, l.code);
+        const { missing, outdated } = statusIn(form, l.code);
+        const title = [
+          missing.length ? `${t('missingIn', { locale: l.code })}: ${missing.map(n).join(', ')}` : '',
+          outdated.length ? `${t('trOutdated')}: ${outdated.map(n).join(', ')}` : '',
+        ].filter(Boolean);
         return (
           <button
             key={l.code}
             type="button"
+            data-locale={l.code}
             aria-pressed={contentLocale.value === l.code}
             onClick={() => (contentLocale.value = l.code)}
-            title={missing.length ? `${t('missingIn', { locale: l.code })}: ${missing.map(n).join(', ')}` : undefined}
+            title={title.length ? title.join(' · ') : undefined}
           >
             {l.code.toUpperCase()}
-            {missing.length > 0 && <span class="missing-count"> ({missing.length})</span>}
+            {missing.length > 0 && (
+              <span class="missing-count" aria-hidden="true">
+                {' '}
+                ({missing.length})
+              </span>
+            )}
+            {outdated.length > 0 && (
+              <span class="outdated-count" aria-hidden="true">
+                {' '}
+                ↻{outdated.length}
+              </span>
+            )}
+            {(missing.length > 0 || outdated.length > 0) && <span class="visually-hidden">: {countsText(missing.length, outdated.length)}</span>}
           </button>
         );
       })}

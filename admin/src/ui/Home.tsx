@@ -8,6 +8,7 @@ import { follow, href } from '../state/router';
 import { locales } from '../state/app';
 import { may, viewer } from '../state/session';
 import { StateBadge } from './StateBadge';
+import { choiceQuery, type TranslationState, type Waiting, waitingCounts, waitingQuery } from '../state/translation';
 
 interface Item {
   __typename: string;
@@ -37,7 +38,7 @@ export function Home() {
       {!data.value && <p aria-busy="true">{t('loading')}</p>}
       {data.value && may.review(viewer.value?.role) && <Queue title={t('reviewQueue')} items={data.value.reviewQueue} />}
       {data.value && <Queue title={t('myDrafts')} items={data.value.myDrafts} />}
-      <ToTranslate />
+      {model().types.some((ct) => ct.translation) ? <WaitingForTranslation /> : <ToTranslate />}
     </main>
   );
 }
@@ -63,6 +64,70 @@ function Queue({ title, items }: { title: string; items: Item[] }) {
           })}
         </ul>
       )}
+    </section>
+  );
+}
+
+/**
+ * Per locale other than the source, how many items wait for it (missing or
+ * outdated fields, by the server's translation status), per type, with
+ * links to the lists filtered that way.
+ */
+function WaitingForTranslation() {
+  const data = useSignal<{ locale: string; rows: Waiting[] }[] | null>(null);
+  useEffect(() => {
+    const types = model().types;
+    const targets = locales.value.filter((l) => !l.isDefault).map((l) => l.code);
+    Promise.all(
+      targets.map((locale) =>
+        gql<Record<string, { totalCount: number }>>(waitingQuery(types, locale)).then((a) => ({ locale, rows: waitingCounts(types, a) })),
+      ),
+    ).then(
+      (d) => (data.value = d),
+      () => undefined,
+    );
+  }, []);
+  if (!data.value) return null;
+  const link = (w: Waiting, locale: string, state: TranslationState) => href(w.type.list) + choiceQuery({ locale, state });
+  return (
+    <section class="waiting-translation" aria-labelledby="waiting-title">
+      <h2 id="waiting-title">{t('toTranslate')}</h2>
+      {data.value.map(({ locale, rows }) => {
+        const total = rows.reduce((sum, w) => sum + w.incomplete, 0);
+        const code = locale.toUpperCase();
+        return (
+          <div key={locale} class="waiting-locale" data-locale={locale}>
+            <h3>{total ? t('trWaitingIn', { locale: code, n: total }) : t('trNothingWaiting', { locale: code })}</h3>
+            {rows.length > 0 && (
+              <ul class="queue">
+                {rows.map((w) => (
+                  <li key={w.type.name}>
+                    <a href={link(w, locale, 'INCOMPLETE')} onClick={follow}>
+                      {n(w.type.name)}: {w.incomplete}
+                    </a>
+                    {w.missing > 0 && (
+                      <>
+                        {' · '}
+                        <a href={link(w, locale, 'MISSING')} onClick={follow}>
+                          {t('trMissingCount', { n: w.missing })}
+                        </a>
+                      </>
+                    )}
+                    {w.outdated > 0 && (
+                      <>
+                        {' · '}
+                        <a href={link(w, locale, 'OUTDATED')} onClick={follow}>
+                          {t('trOutdatedCount', { n: w.outdated })}
+                        </a>
+                      </>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        );
+      })}
     </section>
   );
 }

@@ -13,6 +13,7 @@ import { UploadZone } from './UploadZone';
 import { thumbnails, uploadMutation } from '../state/media';
 import { isFileType } from './MediaPanel';
 import { useSignal } from '@preact/signals';
+import { TranslationBadges, TranslationFilter } from './Translation';
 
 export function ListScreen({ type }: { type: ContentType }) {
   const s = useMemo(() => openList(type), [type]);
@@ -92,7 +93,7 @@ function Filters({ s }: { s: ListState }) {
     s.filters.value = v ? { ...next, [name]: v } : next;
     restart(s);
   };
-  const active = Object.keys(chosen).length;
+  const active = Object.keys(chosen).length + (s.translation.value ? 1 : 0);
   return (
     <details class="filters" open={active > 0}>
       <summary>
@@ -103,9 +104,18 @@ function Filters({ s }: { s: ListState }) {
         {shown.map((f) => (
           <FilterInput key={f.name} f={f} v={chosen[f.name]} set={(v) => set(f.name, v)} />
         ))}
+        {s.type.translation && (
+          <TranslationFilter
+            value={s.translation.value}
+            set={(c) => {
+              s.translation.value = c;
+              restart(s);
+            }}
+          />
+        )}
       </div>
       {active > 0 && (
-        <button type="button" onClick={() => ((s.filters.value = {}), restart(s))}>
+        <button type="button" onClick={() => ((s.filters.value = {}), (s.translation.value = null), restart(s))}>
           {t('clearFilters')}
         </button>
       )}
@@ -227,7 +237,7 @@ function Results({ s }: { s: ListState }) {
                 <StateBadge state={r.workflowState} changed={r.hasUnpublishedChanges} />
               </td>
               <td>
-                <LocaleBadges have={r.availableLocales} />
+                {r.translationStatus ? <TranslationBadges statuses={r.translationStatus} /> : <LocaleBadges have={r.availableLocales} />}
               </td>
               <td>{formatDateTime(r.updatedAt)}</td>
             </tr>

@@ -1,6 +1,6 @@
 // One form field: its label, its widget (chosen by the schema), its error.
 import { useMemo } from 'preact/hooks';
-import { n, uiLang } from '../../i18n';
+import { n, t, uiLang } from '../../i18n';
 import type { Field } from '../../schema/model';
 import type { Doc, PerLocale, Ref, Values } from '../../schema/values';
 import { CountryInput } from './CountryInput';
@@ -12,13 +12,22 @@ import { RelationInput } from './RelationInput';
 import { RichTextInput } from './RichTextInput';
 import { type Cell, uid } from './cell';
 
+/** How a top-level localised field stands in the content locale (from the server's translation status). */
+export interface FieldMark {
+  state: 'missing' | 'outdated';
+  locale: string;
+  /** The locale translations follow. */
+  source: string;
+}
+
 interface Props {
   field: Field;
   cell: Cell;
   error?: string | undefined;
+  mark?: FieldMark | null | undefined;
 }
 
-export function FieldView({ field, cell, error }: Props) {
+export function FieldView({ field, cell, error, mark }: Props) {
   const id = useMemo(() => uid(field.name), [field.name]);
   const errId = `${id}-err`;
   const aria = { 'aria-invalid': error ? true : undefined, 'aria-describedby': error ? errId : undefined, 'aria-required': field.required || undefined };
@@ -31,6 +40,14 @@ export function FieldView({ field, cell, error }: Props) {
   );
   const hint = uiLang.value === 'en' && field.description ? <small class="hint">{field.description}</small> : null;
   const body = <Widget field={field} cell={cell} id={id} aria={aria} />;
+  const note = mark ? (
+    <p class={`translation-note ${mark.state}`}>
+      {mark.state === 'missing'
+        ? t('trMissingNote', { locale: mark.locale.toUpperCase() })
+        : t('trOutdatedNote', { locale: mark.locale.toUpperCase(), source: mark.source.toUpperCase() })}
+    </p>
+  ) : null;
+  const trAttr = { 'data-translation': mark?.state };
   const err = error ? (
     <p class="field-error" id={errId} role="alert">
       {error}
@@ -38,18 +55,20 @@ export function FieldView({ field, cell, error }: Props) {
   ) : null;
   if (grouped) {
     return (
-      <fieldset class={`field field-${field.widget.type}`} data-field={field.name} {...aria}>
+      <fieldset class={`field field-${field.widget.type}`} data-field={field.name} {...trAttr} {...aria}>
         <legend>{label}</legend>
         {hint}
+        {note}
         {body}
         {err}
       </fieldset>
     );
   }
   return (
-    <div class={`field field-${field.widget.type}`} data-field={field.name}>
+    <div class={`field field-${field.widget.type}`} data-field={field.name} {...trAttr}>
       <label for={id}>{label}</label>
       {hint}
+      {note}
       {body}
       {err}
     </div>
@@ -150,11 +169,21 @@ function Widget({ field, cell, id, aria }: { field: Field; cell: Cell; id: strin
 }
 
 /** A form's fields, each bound to its cell. */
-export function Fields({ fields, cell, errors }: { fields: Field[]; cell: (f: Field) => Cell; errors?: Record<string, string> }) {
+export function Fields({
+  fields,
+  cell,
+  errors,
+  mark,
+}: {
+  fields: Field[];
+  cell: (f: Field) => Cell;
+  errors?: Record<string, string>;
+  mark?: (f: Field) => FieldMark | null;
+}) {
   return (
     <>
       {fields.map((f) => (
-        <FieldView key={f.name} field={f} cell={cell(f)} error={errors?.[f.name]} />
+        <FieldView key={f.name} field={f} cell={cell(f)} error={errors?.[f.name]} mark={mark?.(f)} />
       ))}
     </>
   );
