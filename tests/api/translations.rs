@@ -81,6 +81,7 @@ async fn missing_and_outdated_fields_per_locale_and_the_list_filter() {
             )
             .await;
         assert_eq!(of(&r.ok()["createProject"]["translationStatus"], "ar")["missing"], json!(["title"]));
+        let c = r.ok()["createProject"].clone();
 
         // The French title changes later: the Arabic title is outdated.
         let r = s
@@ -132,6 +133,7 @@ async fn missing_and_outdated_fields_per_locale_and_the_list_filter() {
             )
             .await;
         assert_eq!(of(&r.ok()["updateProject"]["translationStatus"], "ar")["complete"], true);
+        let a_v = r.ok()["updateProject"]["version"].as_i64().unwrap();
         assert_eq!(filtered(&s, &editor, "ar", "COMPLETE").await, ["a-partiel", "b-complet"]);
 
         // The filter combines with the others, `not` included.
@@ -219,6 +221,21 @@ async fn missing_and_outdated_fields_per_locale_and_the_list_filter() {
         let r = s.gql(&page(3), json!({}), Some(&editor)).await;
         assert_eq!(r.ok()["projects"]["nodes"].as_array().unwrap().len(), 3);
         assert_eq!(s.store().statement_count() - before, one, "statuses are loaded in one batch");
+
+        // Restoring the first revision brings back both old titles at once
+        // (nothing outdated) and a summary without Arabic.
+        let restore = format!(
+            "mutation($id: ID!, $v: Int!) {{ restoreRevision(id: $id, version: $v, revision: 1) {{ version {STATUS} }} }}"
+        );
+        let r = s.gql(&restore, json!({ "id": a_id, "v": a_v }), Some(&editor)).await;
+        let st = r.ok()["restoreRevision"]["translationStatus"].clone();
+        assert_eq!(of(&st, "ar")["missing"], json!(["summary"]), "{b:?}: {st}");
+        assert_eq!(of(&st, "ar")["outdated"], json!([]));
+        // A deleted item's stamps go with it.
+        let delete = "mutation($id: ID!, $v: Int!) { deleteProject(id: $id, version: $v) { id } }";
+        s.gql(delete, json!({ "id": c["id"], "v": c["version"] }), Some(&editor)).await.ok();
+        assert_eq!(filtered(&s, &editor, "ar", "MISSING").await, ["a-partiel"]);
+        assert_eq!(filtered(&s, &editor, "ar", "COMPLETE").await, ["b-complet"]);
         s.finish().await;
     }
 }
