@@ -140,6 +140,12 @@ pub enum Command {
     },
     /// Export all content to a JSON file.
     Export { file: String },
+    /// Copy a running SQLite database to a new file, consistently, while
+    /// writes go on (for PostgreSQL, use pg_dump: see the README).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        file: String,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Persisted queries: `relais queries add FILE…` puts queries on the allowlist.
@@ -350,6 +356,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 hub.store().save_persisted_query(&hash, &text, true).await?;
                 println!("{hash}  {f}");
             }
+            Ok(())
+        }
+        Command::Backup { file } => {
+            if std::path::Path::new(&file).exists() {
+                anyhow::bail!("{file} exists already: give the backup a new name");
+            }
+            let store = Store::connect(&s.database_url).await?;
+            let started = std::time::Instant::now();
+            store.backup_to(&file).await?;
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!("backed up to {file} ({size} bytes) in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Media { command: MediaCommand::Sweep { grace_secs } } => {

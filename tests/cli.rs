@@ -189,3 +189,142 @@ fn the_schema_command_prints_the_sdl_alone_and_touches_nothing() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "nothing created: {left:?}");
 }
+
+/// One log line per request, with a request id (the client's, echoed back),
+/// status, duration and operation; as JSON with RELAIS_LOG_FORMAT=json.
+#[tokio::test]
+async fn every_request_is_logged_once_with_its_id_as_json_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = relais(&format!("sqlite:{}/log.db", dir.path().display()))
+        .env("RELAIS_LOG", "relais::request=info")
+        .env("RELAIS_LOG_FORMAT", "json")
+        .args(["serve", "--addr", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let _server = Server(child);
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    for _ in 0..200 {
+        if reqwest::get(format!("http://{addr}/health")).await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .header("x-request-id", "trace-4711")
+        .json(&json!({ "query": "query Home { locales { code } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "trace-4711", "the id comes back");
+    let made = reqwest::get(format!("http://{addr}/health/live")).await.unwrap();
+    let made_id = made.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(!made_id.is_empty(), "an id is made when none is sent");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut found = Vec::new();
+    while found.len() < 2 && std::time::Instant::now() < deadline {
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else { continue };
+        let Ok(v) = serde_json::from_str::<Value>(&line) else { panic!("a log line that is not JSON: {line}") };
+        if v["request_id"] == "trace-4711" || v["request_id"] == made_id.as_str() {
+            found.push(v);
+        }
+    }
+    assert_eq!(found.len(), 2, "{found:?}");
+    let graphql = found.iter().find(|v| v["request_id"] == "trace-4711").unwrap();
+    assert_eq!(
+        (graphql["path"].as_str(), graphql["status"].as_u64(), graphql["operation"].as_str()),
+        (Some("/graphql"), Some(200), Some("Home"))
+    );
+    assert!(graphql["ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{graphql}");
+}
+
+/// `relais backup` copies a running SQLite database while writes go on: the
+/// copy opens, and holds every write acknowledged before the backup began.
+#[tokio::test]
+async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}/live.db", dir.path().display());
+    assert!(relais(&db).arg("migrate").status().unwrap().success());
+    let ok = relais(&db)
+        .args(["user", "create", "--email", "editor@example.org", "--role", "editor"])
+        .env("RELAIS_PASSWORD", "a long enough passphrase")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let (_server, url) = serve(&db, &[]).await;
+    let r = gql(
+        &url,
+        "mutation { login(email: \"editor@example.org\", password: \"a long enough passphrase\") { token } }",
+        json!({}),
+        None,
+    )
+    .await;
+    let token = r["data"]["login"]["token"].as_str().unwrap().to_owned();
+    // A writer that never pauses; each acknowledged write with when it was acknowledged.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (url, token, stop) = (url.clone(), token.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut acked = Vec::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let slug = format!("pendant-la-copie-{n}");
+                let vars =
+                    json!({ "i": { "slug": slug, "title": [{ "locale": "fr", "value": format!("Écrit {n}") }] } });
+                let r = gql(
+                    &url,
+                    "mutation($i: NewsArticleInput!) { createNewsArticle(input: $i) { slug } }",
+                    vars,
+                    Some(&token),
+                )
+                .await;
+                if r["data"]["createNewsArticle"]["slug"] == slug.as_str() {
+                    acked.push((slug, std::time::Instant::now()));
+                }
+            }
+            acked
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let copy = dir.path().join("copy.db");
+    let began = std::time::Instant::now();
+    let out = {
+        let (db, copy) = (db.clone(), copy.clone());
+        tokio::task::spawn_blocking(move || relais(&db).arg("backup").arg(&copy).output().unwrap()).await.unwrap()
+    };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acked = writer.await.unwrap();
+    let before: Vec<&String> = acked.iter().filter(|(_, at)| *at < began).map(|(s, _)| s).collect();
+    assert!(
+        before.len() >= 3 && acked.len() > before.len(),
+        "writes before and during the backup: {} / {}",
+        before.len(),
+        acked.len()
+    );
+    // Restoring is using the copy: every write acknowledged before the backup began is in it.
+    let restored = format!("sqlite:{}", copy.display());
+    let file = dir.path().join("restored.json");
+    assert!(relais(&restored).arg("export").arg(&file).status().unwrap().success());
+    let exported = std::fs::read_to_string(&file).unwrap();
+    let missing: Vec<&&String> = before.iter().filter(|s| !exported.contains(&format!("\"{}\"", s))).collect();
+    assert!(missing.is_empty(), "acknowledged before the backup, missing from it: {missing:?}");
+    // An existing file is never overwritten.
+    let again = relais(&db).arg("backup").arg(&copy).output().unwrap();
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}

@@ -65,6 +65,8 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
     Router::new()
         .route("/graphql", get(ws::get_or_upgrade).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
+        .route("/health/live", get(|| async { "ok" }))
+        .route("/health/ready", get(ready))
         .route("/metrics", get(metrics))
         .route("/media/{sha}/{spec}", get(media_file))
         .route("/feeds/{file}", get(feeds::feed))
@@ -77,7 +79,45 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
         }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), partners::gate))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(request_log))
         .with_state(state)
+}
+
+/// The GraphQL operation an answer was for, for the request log.
+#[derive(Debug, Clone)]
+struct Operation(String);
+
+/// One log line per request (target `relais::request`): its id (the
+/// client's `X-Request-Id` when it is a sane one, else a new one, echoed
+/// back), method, path, status, duration and GraphQL operation.
+async fn request_log(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        req.headers_mut().insert("x-request-id", v);
+    }
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let mut r = next.run(req).await;
+    let operation = r.extensions_mut().remove::<Operation>().map(|o| o.0);
+    tracing::info!(
+        target: "relais::request",
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status = r.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        operation = operation.as_deref().unwrap_or(""),
+        "request"
+    );
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        r.headers_mut().insert("x-request-id", v);
+    }
+    r
 }
 
 /// Headers every answer carries: no type sniffing, no referrer leaving, and no
@@ -90,6 +130,38 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("no-referrer"));
     if !framable {
         h.entry(header::X_FRAME_OPTIONS).or_insert(HeaderValue::from_static("DENY"));
+    }
+    r
+}
+
+/// Readiness: the database answers with every migration applied, and the
+/// media store answers; each within 2 s. `503` with the reasons otherwise, so
+/// a load balancer stops sending traffic here until both are back.
+async fn ready(State(s): State<AppState>) -> Response {
+    let wait = std::time::Duration::from_secs(2);
+    let reason = |r: Result<Result<(), Error>, tokio::time::error::Elapsed>, what: &str| match r {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.message),
+        Err(_) => Some(format!("{what} did not answer within 2 s")),
+    };
+    let (db, media) = tokio::join!(
+        tokio::time::timeout(wait, s.hub.store().check_ready()),
+        tokio::time::timeout(wait, async { s.hub.media.store.exists("health/ready").await.map(|_| ()) }),
+    );
+    let (db, media) = (reason(db, "the database"), reason(media, "the media store"));
+    let ok = db.is_none() && media.is_none();
+    let body = serde_json::json!({
+        "status": if ok { "ready" } else { "unavailable" },
+        "checks": {
+            "database": db.as_deref().unwrap_or("ok"),
+            "media": media.as_deref().unwrap_or("ok"),
+        },
+    });
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let mut r = json_response(status, body.to_string(), false);
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !ok {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     r
 }
@@ -487,6 +559,15 @@ async fn execute(
     let parsed = request.parsed_query().ok();
     // Kept to put the answer back in the selection's order (see graphql::order).
     let document = parsed.cloned();
+    // For the request log: the operation asked for, or the document's only one.
+    let op_name = operation.clone().or_else(|| {
+        let doc = document.as_ref()?;
+        let mut ops = doc.operations.iter();
+        match (ops.next(), ops.next()) {
+            (Some((name, _)), None) => name.map(|n| n.to_string()),
+            _ => None,
+        }
+    });
     let is_query = parsed.is_some_and(|doc| {
         let query = async_graphql::parser::types::OperationType::Query;
         match &operation {
@@ -624,6 +705,9 @@ async fn execute(
     };
     if let Some(change) = cookie_change.lock().unwrap_or_else(|p| p.into_inner()).take() {
         set_cookie(hub, &mut answer, &change);
+    }
+    if let Some(name) = op_name {
+        answer.extensions_mut().insert(Operation(name));
     }
     answer
 }

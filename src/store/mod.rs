@@ -264,6 +264,39 @@ impl Store {
         Ok(sql.query().fetch_optional(&self.inner.pool).await?)
     }
 
+    /// A consistent copy of a SQLite database in a new file, taken while
+    /// writes go on (`VACUUM INTO` reads one snapshot; writers are not held).
+    pub async fn backup_to(&self, path: &str) -> Result<()> {
+        if self.inner.dialect != Dialect::Sqlite {
+            return Err(Error::bad_input(
+                "backup copies SQLite databases; for PostgreSQL use pg_dump (see the README's Operations section)",
+            ));
+        }
+        let mut q = Sql::new("VACUUM INTO ");
+        q.arg(path);
+        self.execute(q).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers and holds every migration this build
+    /// knows (readiness).
+    pub async fn check_ready(&self) -> Result<()> {
+        let row = self.fetch_optional(Sql::new("SELECT MAX(version) FROM relais_migrations")).await?;
+        let have = row.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.flatten().unwrap_or(0);
+        let list = match self.inner.dialect {
+            Dialect::Sqlite => MIGRATIONS_SQLITE,
+            Dialect::Postgres => MIGRATIONS_POSTGRES,
+        };
+        let want = list.last().map_or(0, |m| m.0);
+        if have < want {
+            return Err(Error::new(
+                crate::error::Code::DbUnavailable,
+                format!("the database is at migration {have} and this server needs {want}: run `relais migrate`"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Applies the migrations not yet applied, each in its own transaction.
     pub async fn migrate(&self) -> Result<()> {
         let pool = &self.inner.pool;

@@ -458,7 +458,20 @@ async fn a_database_that_goes_away_is_a_fast_503_and_the_service_comes_back() {
     let q = json!({ "query": "{ projects(first: 1) { totalCount } }" });
     let (status, _, body) = post(&s, q.clone(), &[]).await;
     assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        health(&s, "ready").await,
+        (200, json!({ "status": "ready", "checks": { "database": "ok", "media": "ok" } }))
+    );
     relay.mode.send(Mode::Down).unwrap();
+    // Not ready while the database is away, and says why; still alive.
+    let (status, body) = health(&s, "ready").await;
+    assert_eq!(
+        (status, &body["status"], &body["checks"]["media"]),
+        (503, &json!("unavailable"), &json!("ok")),
+        "{body}"
+    );
+    assert!(body["checks"]["database"].as_str().is_some_and(|r| r.contains("database")), "{body}");
+    assert_eq!(health(&s, "live").await.0, 200);
     // Questions not answered before (an answer in the cache is still served).
     for query in [
         json!({ "query": "{ projects(first: 2) { totalCount } }" }),
@@ -483,8 +496,18 @@ async fn a_database_that_goes_away_is_a_fast_503_and_the_service_comes_back() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(back.is_some(), "the service recovers when the database is back");
+    assert_eq!(health(&s, "ready").await.0, 200, "ready again");
     s.finish().await;
     first.finish().await;
+}
+
+/// `/health/<which>`: status and JSON body (live answers plain `ok`).
+async fn health(s: &TestServer, which: &str) -> (u16, Value) {
+    let base = s.url.trim_end_matches("/graphql");
+    let r = client().get(format!("{base}/health/{which}")).send().await.expect("the server answers");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 #[tokio::test]
@@ -569,6 +592,15 @@ async fn a_media_store_that_stops_or_freezes_is_a_coded_error_in_time_and_nothin
         assert_eq!(status, 200, "{r}");
         for (mode, seed) in [(Mode::Frozen, 2), (Mode::Down, 3)] {
             relay.mode.send(mode).unwrap();
+            // Not ready, within its own 2 s wait, while the store is away.
+            let started = Instant::now();
+            let (status, body) = health(&s, "ready").await;
+            assert_eq!((status, &body["checks"]["database"]), (503, &json!("ok")), "{mode:?}: {body}");
+            assert!(body["checks"]["media"].as_str().is_some_and(|r| r != "ok"), "{body}");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{mode:?}: readiness waits 2 s, not the S3 client's retries"
+            );
             let started = Instant::now();
             let (status, r) = s
                 .multipart(upload, json!({ "f": null }), vec![("variables.f", png(seed), "b.png")], Some(&editor))
@@ -582,6 +614,7 @@ async fn a_media_store_that_stops_or_freezes_is_a_coded_error_in_time_and_nothin
             eprintln!("media store {mode:?}: answered in {took:?}");
         }
         relay.mode.send(Mode::Up).unwrap();
+        assert_eq!(health(&s, "ready").await.0, 200, "ready again");
         let r = s.gql("{ mediaAssets(preview: true) { totalCount } }", json!({}), Some(&editor)).await;
         assert_eq!(r.ok()["mediaAssets"]["totalCount"], 1, "no row for the failed uploads");
         let (status, r) =
