@@ -10,7 +10,19 @@ mod common_known;
 use libfuzzer_sys::fuzz_target;
 use relais::media::image::{self, ImageLimits, Sniffed};
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: {
+    // Decoder crates may panic on crafted files; `image::decode` catches that
+    // and refuses the file. libfuzzer-sys aborts on every panic, caught or
+    // not: let panics inside third-party crates unwind (one not caught still
+    // aborts the run), and abort on ours.
+    let fuzzer_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_dependency = info.location().is_some_and(|l| l.file().contains("/.cargo/registry/"));
+        if !in_dependency {
+            fuzzer_hook(info);
+        }
+    }));
+}, |data: &[u8]| {
     if common_known::skip(data) {
         return;
     }

@@ -177,13 +177,22 @@ pub fn probe(bytes: &[u8], format: ImageFormat, limits: &ImageLimits) -> Result<
 
 /// Decodes with limits and applies the EXIF orientation.
 pub fn decode(bytes: &[u8], format: ImageFormat, limits: &ImageLimits) -> Result<DynamicImage> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(decoder_limits(limits));
-    let mut decoder = reader.into_decoder().map_err(refusal(limits))?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut img = DynamicImage::from_decoder(decoder).map_err(refusal(limits))?;
-    img.apply_orientation(orientation);
-    Ok(img)
+    // A decoder that panics on a crafted file (zune-jpeg 0.5.15 asserts in its
+    // upsampler; fuzz/regressions/image) has met a corrupt image: the upload is
+    // refused as one, not answered with an internal error.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+        reader.limits(decoder_limits(limits));
+        let mut decoder = reader.into_decoder().map_err(refusal(limits))?;
+        let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+        let mut img = DynamicImage::from_decoder(decoder).map_err(refusal(limits))?;
+        img.apply_orientation(orientation);
+        Ok(img)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::warn!(?format, "an image decoder panicked on an upload; refused as corrupt");
+        Err(Error::bad_input("the image cannot be decoded: the file is corrupt"))
+    })
 }
 
 /// Facts computed once, at upload.
@@ -413,6 +422,13 @@ pub fn mp4_duration_ms(b: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jpeg_that_makes_the_decoder_panic_is_refused_as_corrupt() {
+        let bytes = include_bytes!("../../fuzz/regressions/image/zune-jpeg-upsampler-panic.jpg");
+        let e = decode(bytes, ImageFormat::Jpeg, &ImageLimits::default()).unwrap_err();
+        assert_eq!(e.code, Code::BadUserInput, "{e}");
+    }
 
     #[test]
     fn sniffing_trusts_bytes_only() {
