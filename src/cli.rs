@@ -196,6 +196,9 @@ pub struct ServeArgs {
     /// Seconds a shutdown waits for requests in flight.
     #[arg(long, env = "RELAIS_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Serve `/metrics` on this address only (e.g. 127.0.0.1:9464), off the public port.
+    #[arg(long, env = "RELAIS_METRICS_ADDR")]
+    pub metrics_addr: Option<String>,
 }
 
 impl ServeArgs {
@@ -300,7 +303,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::app::start_tasks(&hub, s.media_sweep_secs);
             tracing::info!("media in {}", hub.media.store.describe());
             let schema = crate::graphql::build(hub.clone())?;
-            crate::http::serve(hub, schema, &args.addr, args.server_limits()).await
+            crate::http::serve(hub, schema, &args.addr, args.server_limits(), args.metrics_addr.as_deref()).await
         }
         Command::Migrate => {
             s.hub(DEFAULT_ADDR).await?;

@@ -9,6 +9,7 @@ pub mod graphql;
 pub mod html;
 pub mod http;
 pub mod media;
+pub mod metrics;
 pub mod model;
 pub mod search;
 pub mod store;

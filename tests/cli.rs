@@ -328,3 +328,22 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it()
     let again = relais(&db).arg("backup").arg(&copy).output().unwrap();
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("exists already"));
 }
+
+/// With RELAIS_METRICS_ADDR, `/metrics` is served there and not on the public port.
+#[tokio::test]
+async fn metrics_can_live_on_a_listener_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let (_server, url) = serve(&format!("sqlite:{}/m.db", dir.path().display()), &["--metrics-addr", &metrics]).await;
+    let public = url.trim_end_matches("/graphql");
+    assert_eq!(reqwest::get(format!("{public}/metrics")).await.unwrap().status(), 404);
+    let mut body = String::new();
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(format!("http://{metrics}/metrics")).await {
+            body = r.text().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(body.contains("# TYPE relais_http_requests_total counter"), "{body}");
+}

@@ -42,11 +42,47 @@ pub struct AppState {
     pub graphql_requests: Arc<std::sync::atomic::AtomicU64>,
     /// Idempotency keys of requests running on this instance.
     pub running_keys: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    pub metrics: Arc<HttpMetrics>,
 }
+
+/// Request series for `/metrics`.
+pub struct HttpMetrics {
+    /// By route and status.
+    requests: crate::metrics::Family<std::sync::atomic::AtomicU64>,
+    /// By route.
+    seconds: crate::metrics::Family<crate::metrics::Histogram>,
+    /// By GraphQL operation name.
+    operations: crate::metrics::Family<crate::metrics::Histogram>,
+    /// By `extensions.code`.
+    errors: crate::metrics::Family<std::sync::atomic::AtomicU64>,
+}
+
+impl Default for HttpMetrics {
+    fn default() -> Self {
+        use crate::metrics::{Family, counter, latency};
+        HttpMetrics {
+            requests: Family::new(200, counter),
+            seconds: Family::new(50, latency),
+            operations: Family::new(200, latency),
+            errors: Family::new(50, counter),
+        }
+    }
+}
+
+/// The codes of the errors an answer carries, for the error series.
+#[derive(Debug, Clone)]
+struct ErrorCodes(Vec<String>);
 
 const KNOWN_QUERIES_MAX: usize = 2000;
 
+/// The whole service on one port, `/metrics` included.
 pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
+    routers(hub, schema, false).0
+}
+
+/// The service, and with `separate_metrics` `/metrics` on a router of its
+/// own (for a listener operators keep off the public network).
+pub fn routers(hub: Arc<Hub>, schema: Schema, separate_metrics: bool) -> (Router, Option<Router>) {
     let cache = cache::ResponseCache::new(hub.caching.response_cache_entries);
     cache.follow(hub.content.changes.subscribe());
     let guard = crate::graphql::limits::Guarded {
@@ -61,13 +97,18 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
         known_queries: Default::default(),
         graphql_requests: Default::default(),
         running_keys: Default::default(),
+        metrics: Default::default(),
     };
-    Router::new()
+    let metrics_router = Router::new().route("/metrics", get(metrics)).with_state(state.clone());
+    let mut app = Router::new()
         .route("/graphql", get(ws::get_or_upgrade).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
         .route("/health/live", get(|| async { "ok" }))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
+        .route("/health/ready", get(ready));
+    if !separate_metrics {
+        app = app.route("/metrics", get(metrics));
+    }
+    let app = app
         .route("/media/{sha}/{spec}", get(media_file))
         .route("/feeds/{file}", get(feeds::feed))
         .route("/widget.js", get(widget::script))
@@ -79,8 +120,9 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
         }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), partners::gate))
         .layer(axum::middleware::from_fn(security_headers))
-        .layer(axum::middleware::from_fn(request_log))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_log))
+        .with_state(state);
+    (app, separate_metrics.then_some(metrics_router))
 }
 
 /// The GraphQL operation an answer was for, for the request log.
@@ -90,7 +132,11 @@ struct Operation(String);
 /// One log line per request (target `relais::request`): its id (the
 /// client's `X-Request-Id` when it is a sane one, else a new one, echoed
 /// back), method, path, status, duration and GraphQL operation.
-async fn request_log(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn request_log(
+    State(s): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let started = std::time::Instant::now();
     let id = req
         .headers()
@@ -102,8 +148,26 @@ async fn request_log(mut req: axum::extract::Request, next: axum::middleware::Ne
         req.headers_mut().insert("x-request-id", v);
     }
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    // The route's pattern, not the path: /media/{sha}/{spec} is one series.
+    let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
     let mut r = next.run(req).await;
     let operation = r.extensions_mut().remove::<Operation>().map(|o| o.0);
+    let secs = started.elapsed().as_secs_f64();
+    use crate::metrics::label;
+    let m = &s.metrics;
+    let status = r.status().as_u16();
+    m.requests
+        .get(format!("route=\"{}\",status=\"{status}\"", label(&route)))
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    m.seconds.get(format!("route=\"{}\"", label(&route))).observe(secs);
+    if let Some(op) = &operation {
+        m.operations.get(format!("operation=\"{}\"", label(op))).observe(secs);
+    }
+    if let Some(ErrorCodes(codes)) = r.extensions_mut().remove::<ErrorCodes>() {
+        for c in codes {
+            m.errors.get(format!("code=\"{}\"", label(&c))).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
     tracing::info!(
         target: "relais::request",
         request_id = %id,
@@ -166,37 +230,128 @@ async fn ready(State(s): State<AppState>) -> Response {
     r
 }
 
-/// Counters in the Prometheus text format: what a benchmark or a dashboard
-/// divides by requests (statements per request, cache hit ratio).
+/// Series in the Prometheus text format, for dashboards and alerts: requests
+/// and their latency by route and operation, errors by code, SQL statements
+/// and their duration, the response cache, the scheduler's and webhooks'
+/// queues and their lag, image renders, the database pool.
 async fn metrics(State(s): State<AppState>) -> Response {
+    use crate::metrics::{histograms, values};
     use std::sync::atomic::Ordering::Relaxed;
-    let counters = [
-        (
-            "relais_graphql_requests_total",
-            "counter",
-            "GraphQL requests answered over HTTP.",
-            s.graphql_requests.load(Relaxed),
-        ),
-        ("relais_sql_statements_total", "counter", "SQL statements run.", s.hub.store().statement_count()),
-        (
-            "relais_response_cache_hits_total",
-            "counter",
-            "Answers served from the response cache.",
-            s.cache.hits.load(Relaxed),
-        ),
-        (
-            "relais_response_cache_misses_total",
-            "counter",
-            "Cacheable requests the response cache did not hold.",
-            s.cache.misses.load(Relaxed),
-        ),
-        ("relais_response_cache_entries", "gauge", "Answers held in the response cache.", s.cache.len() as u64),
+    let store = s.hub.store();
+    let m = &s.metrics;
+    let mut out = String::new();
+    let count = |f: &crate::metrics::Family<std::sync::atomic::AtomicU64>| -> Vec<(String, f64)> {
+        f.each().into_iter().map(|(k, v)| (k, v.load(Relaxed) as f64)).collect()
+    };
+    values(
+        &mut out,
+        "relais_http_requests_total",
+        "counter",
+        "HTTP requests answered, by route and status.",
+        &count(&m.requests),
+    );
+    histograms(&mut out, "relais_http_request_duration_seconds", "Time to answer, by route.", &m.seconds);
+    histograms(
+        &mut out,
+        "relais_graphql_operation_duration_seconds",
+        "Time to answer, by GraphQL operation name.",
+        &m.operations,
+    );
+    values(
+        &mut out,
+        "relais_graphql_errors_total",
+        "counter",
+        "Errors answered, by extensions.code.",
+        &count(&m.errors),
+    );
+    let one = |v: u64| vec![(String::new(), v as f64)];
+    values(
+        &mut out,
+        "relais_graphql_requests_total",
+        "counter",
+        "GraphQL requests answered over HTTP.",
+        &one(s.graphql_requests.load(Relaxed)),
+    );
+    values(&mut out, "relais_sql_statements_total", "counter", "SQL statements run.", &one(store.statement_count()));
+    crate::metrics::head(
+        &mut out,
+        "relais_sql_statement_duration_seconds",
+        "histogram",
+        "How long statements take, the wait for a connection included.",
+    );
+    store.sql_seconds().render("relais_sql_statement_duration_seconds", "", &mut out);
+    values(
+        &mut out,
+        "relais_response_cache_hits_total",
+        "counter",
+        "Answers served from the response cache.",
+        &one(s.cache.hits.load(Relaxed)),
+    );
+    values(
+        &mut out,
+        "relais_response_cache_misses_total",
+        "counter",
+        "Cacheable requests the response cache did not hold.",
+        &one(s.cache.misses.load(Relaxed)),
+    );
+    values(
+        &mut out,
+        "relais_response_cache_entries",
+        "gauge",
+        "Answers held in the response cache.",
+        &one(s.cache.len() as u64),
+    );
+    values(
+        &mut out,
+        "relais_image_renders_total",
+        "counter",
+        "Image variants made.",
+        &one(s.hub.media.renders.load(Relaxed)),
+    );
+    let (size, idle) = store.pool_state();
+    let pool = vec![
+        ("state=\"idle\"".to_owned(), idle as f64),
+        ("state=\"used\"".to_owned(), size.saturating_sub(idle as u32) as f64),
     ];
-    let mut body = String::new();
-    for (name, kind, help, value) in counters {
-        body.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"));
+    values(&mut out, "relais_db_pool_connections", "gauge", "Database connections open, by state.", &pool);
+    let now = crate::store::now_ms();
+    match store.queue_state(now).await {
+        Ok([(due, oldest_due), (pending, oldest_pending)]) => {
+            let lag =
+                |oldest: Option<i64>| vec![(String::new(), oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0))];
+            values(
+                &mut out,
+                "relais_scheduled_changes_due",
+                "gauge",
+                "Scheduled changes past their time and not yet carried out.",
+                &one(due as u64),
+            );
+            values(
+                &mut out,
+                "relais_scheduler_lag_seconds",
+                "gauge",
+                "How late the oldest due scheduled change is.",
+                &lag(oldest_due),
+            );
+            values(
+                &mut out,
+                "relais_webhook_deliveries_due",
+                "gauge",
+                "Webhook deliveries due and not yet sent.",
+                &one(pending as u64),
+            );
+            values(
+                &mut out,
+                "relais_webhook_lag_seconds",
+                "gauge",
+                "How late the oldest due webhook delivery is.",
+                &lag(oldest_pending),
+            );
+        }
+        // The database away: the other series still tell what happened.
+        Err(e) => tracing::debug!(error = %e, "metrics: queues not read"),
     }
-    let mut r = Response::new(Body::from(body));
+    let mut r = Response::new(Body::from(out));
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     r
 }
@@ -209,6 +364,12 @@ fn wants_gql_response(headers: &HeaderMap) -> bool {
 }
 
 fn error_response(e: &Error, gql: bool) -> Response {
+    let mut r = error_response_of(e, gql);
+    r.extensions_mut().insert(ErrorCodes(vec![e.code.as_str().to_owned()]));
+    r
+}
+
+fn error_response_of(e: &Error, gql: bool) -> Response {
     let body = serde_json::json!({
         "errors": [{ "message": e.message, "extensions": { "code": e.code.as_str() } }]
     });
@@ -600,6 +761,8 @@ async fn execute(
         }
         held_key = Some(scope);
     }
+    // The codes of the errors the answer carries, for the error series.
+    let codes: std::sync::Mutex<Vec<String>> = Default::default();
     // What the answer does to the session cookie (login, logout), set by resolvers.
     let cookie_change: Arc<std::sync::Mutex<Option<crate::graphql::SessionCookie>>> = Default::default();
     let answer = async {
@@ -669,6 +832,14 @@ async fn execute(
                 ext.set("code", code);
             }
         }
+        *codes.lock().unwrap_or_else(|p| p.into_inner()) = response
+            .errors
+            .iter()
+            .filter_map(|e| match e.extensions.as_ref()?.get("code")? {
+                async_graphql::Value::String(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
         // Serialised straight from the response, so fields keep the query's order.
         let body = match serde_json::to_string(&response) {
             Ok(b) => b,
@@ -708,6 +879,10 @@ async fn execute(
     }
     if let Some(name) = op_name {
         answer.extensions_mut().insert(Operation(name));
+    }
+    let codes = codes.into_inner().unwrap_or_else(|p| p.into_inner());
+    if !codes.is_empty() {
+        answer.extensions_mut().insert(ErrorCodes(codes));
     }
     answer
 }
@@ -906,9 +1081,25 @@ fn file_response(
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight
 /// (for `limits.shutdown_grace` at most).
-pub async fn serve(hub: Arc<Hub>, schema: Schema, addr: &str, limits: server::ServerLimits) -> anyhow::Result<()> {
+pub async fn serve(
+    hub: Arc<Hub>,
+    schema: Schema,
+    addr: &str,
+    limits: server::ServerLimits,
+    metrics_addr: Option<&str>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Relais listening on http://{}/graphql", listener.local_addr()?);
-    server::serve_on(listener, router(hub, schema), limits, server::stop_signal()).await?;
+    let (app, metrics) = routers(hub, schema, metrics_addr.is_some());
+    if let (Some(addr), Some(metrics)) = (metrics_addr, metrics) {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, metrics).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
+    server::serve_on(listener, app, limits, server::stop_signal()).await?;
     Ok(())
 }

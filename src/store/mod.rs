@@ -44,6 +44,8 @@ struct Inner {
     dialect: Dialect,
     /// Statements run since start; tests read it to prove batching.
     statements: AtomicU64,
+    /// How long statements take (the pool's wait included), for `/metrics`.
+    pub(crate) sql_seconds: crate::metrics::Histogram,
     /// SQLite has one writer: taking this before a write transaction avoids
     /// SQLITE_BUSY on lock upgrades. `None` on PostgreSQL.
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
@@ -220,6 +222,7 @@ impl Store {
                 pool,
                 dialect,
                 statements: AtomicU64::new(0),
+                sql_seconds: crate::metrics::latency(),
                 write_lock: (dialect == Dialect::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
                 url: (dialect == Dialect::Postgres).then(|| url.clone()),
                 events: tokio::sync::broadcast::channel(1024).0,
@@ -243,7 +246,38 @@ impl Store {
 
     pub(crate) async fn execute(&self, sql: Sql) -> Result<u64> {
         self.count();
-        Ok(sql.query().execute(&self.inner.pool).await?.rows_affected())
+        let t = std::time::Instant::now();
+        let r = sql.query().execute(&self.inner.pool).await;
+        self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
+        Ok(r?.rows_affected())
+    }
+
+    /// Statement durations, for `/metrics`.
+    pub fn sql_seconds(&self) -> &crate::metrics::Histogram {
+        &self.inner.sql_seconds
+    }
+
+    /// Connections open and idle in the pool, for `/metrics`.
+    pub fn pool_state(&self) -> (u32, usize) {
+        (self.inner.pool.size(), self.inner.pool.num_idle())
+    }
+
+    /// Scheduled changes due and not yet done, webhook deliveries due and not
+    /// yet sent, with the due time of the oldest of each (for `/metrics`: a
+    /// queue that grows or an oldest entry that ages is a stuck worker).
+    pub async fn queue_state(&self, now: i64) -> Result<[(i64, Option<i64>); 2]> {
+        let mut out = [(0, None); 2];
+        for (i, (table, at)) in
+            [("schedules", "run_at"), ("webhook_deliveries", "next_attempt_at")].into_iter().enumerate()
+        {
+            let mut q =
+                Sql::new(&format!("SELECT COUNT(*), MIN({at}) FROM {table} WHERE status = 'pending' AND {at} <= "));
+            q.arg(now);
+            if let Some(r) = self.fetch_optional(q).await? {
+                out[i] = (r.try_get(0)?, r.try_get(1)?);
+            }
+        }
+        Ok(out)
     }
 
     fn count(&self) {
@@ -253,7 +287,10 @@ impl Store {
     pub(crate) async fn fetch_all(&self, sql: Sql) -> Result<Vec<AnyRow>> {
         self.count();
         let text = sql.text.clone();
-        sql.query().fetch_all(&self.inner.pool).await.map_err(|e| {
+        let t = std::time::Instant::now();
+        let r = sql.query().fetch_all(&self.inner.pool).await;
+        self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
+        r.map_err(|e| {
             tracing::debug!(sql = %text, "statement failed");
             e.into()
         })
@@ -261,7 +298,10 @@ impl Store {
 
     pub(crate) async fn fetch_optional(&self, sql: Sql) -> Result<Option<AnyRow>> {
         self.count();
-        Ok(sql.query().fetch_optional(&self.inner.pool).await?)
+        let t = std::time::Instant::now();
+        let r = sql.query().fetch_optional(&self.inner.pool).await;
+        self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
+        Ok(r?)
     }
 
     /// A consistent copy of a SQLite database in a new file, taken while
@@ -842,12 +882,18 @@ impl Tx<'_> {
 
     pub(crate) async fn execute(&mut self, sql: Sql) -> Result<u64> {
         self.store.count();
-        Ok(sql.query().execute(&mut **self.conn()?).await?.rows_affected())
+        let t = std::time::Instant::now();
+        let r = sql.query().execute(&mut **self.conn()?).await;
+        self.store.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
+        Ok(r?.rows_affected())
     }
 
     pub(crate) async fn fetch_all(&mut self, sql: Sql) -> Result<Vec<AnyRow>> {
         self.store.count();
-        Ok(sql.query().fetch_all(&mut **self.conn()?).await?)
+        let t = std::time::Instant::now();
+        let r = sql.query().fetch_all(&mut **self.conn()?).await;
+        self.store.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
+        Ok(r?)
     }
 
     pub fn dialect(&self) -> Dialect {

@@ -698,3 +698,51 @@ async fn the_admin_is_served_from_the_binary_with_a_strict_policy() {
     assert_eq!(r.text().await.unwrap(), html);
     s.finish().await;
 }
+
+/// The value of one series in a scrape (labels as written), if present.
+fn series(scrape: &str, name_and_labels: &str) -> Option<f64> {
+    scrape.lines().find_map(|l| l.strip_prefix(name_and_labels)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// `/metrics` after traffic: requests and latency by route and operation,
+/// errors by code, SQL statements and their duration, pool and queues.
+#[tokio::test]
+async fn metrics_move_with_traffic() {
+    let s = TestServer::start_with(Backend::Sqlite, Limits::default(), true).await;
+    let scrape = || async { client().get(format!("{}/metrics", s.base())).send().await.unwrap().text().await.unwrap() };
+    let before = scrape().await;
+    let ok = json!({ "query": "query Homepage { projects(first: 2) { nodes { title } } }" });
+    for _ in 0..3 {
+        assert_eq!(post(&s, ok.clone(), &[]).await.0, 200);
+    }
+    let bad = json!({ "query": "{ project(id: \"nope\") { title } }" });
+    post(&s, bad, &[]).await;
+    let after = scrape().await;
+    let moved = |name: &str| {
+        let (a, b) = (series(&before, name).unwrap_or(0.0), series(&after, name).unwrap_or(0.0));
+        assert!(b > a, "{name}: {a} -> {b}\n{after}");
+    };
+    moved("relais_http_requests_total{route=\"/graphql\",status=\"200\"}");
+    moved("relais_http_request_duration_seconds_count{route=\"/graphql\"}");
+    moved("relais_graphql_operation_duration_seconds_count{operation=\"Homepage\"}");
+    moved("relais_graphql_errors_total{code=\"BAD_USER_INPUT\"}");
+    moved("relais_sql_statements_total");
+    moved("relais_sql_statement_duration_seconds_count");
+    moved("relais_graphql_requests_total");
+    assert!(after.contains("relais_http_request_duration_seconds_bucket{route=\"/graphql\",le=\"0.005\"}"), "{after}");
+    for gauge in [
+        "relais_db_pool_connections{state=\"idle\"}",
+        "relais_scheduled_changes_due",
+        "relais_scheduler_lag_seconds",
+        "relais_webhook_deliveries_due",
+        "relais_webhook_lag_seconds",
+        "relais_image_renders_total",
+    ] {
+        assert!(series(&after, gauge).is_some(), "{gauge} in\n{after}");
+    }
+    // Every family is typed, as Prometheus expects.
+    for name in ["relais_http_requests_total", "relais_graphql_errors_total", "relais_sql_statement_duration_seconds"] {
+        assert!(after.contains(&format!("# TYPE {name} ")), "{name}");
+    }
+    s.finish().await;
+}
