@@ -40,7 +40,7 @@ async function signIn(who, lang = 'fr-FR') {
   return page;
 }
 
-/** Goes to a screen without reloading (the session lives in the page until the cookie lands). */
+/** Goes to a screen as a link in the app does (no reload). */
 async function go(page, path) {
   await page.evaluate((p) => {
     history.pushState(null, '', p);
@@ -213,8 +213,17 @@ test('an article goes from an author through review to the public, in French and
   await go(editor, '/admin/mediaAssets');
   await editor.click('table.items tbody a');
   await editor.waitForSelector('.focal img');
+  // Where the image is used: the article's cover, named in the content locale, a link to its form.
+  const use = editor.locator('.used-by li[data-type="NewsArticle"][data-field="coverImage"] a');
+  await use.waitFor();
+  assert.equal(await use.getAttribute('href'), `/admin/newsArticles/${encodeURIComponent(id)}`);
+  assert.equal(await use.textContent(), 'إطلاق بوابة الهجرة');
+  assert.equal(await editor.locator('.used-by li').count(), 1);
   await editor.screenshot({ path: `${OUT}media-ar.png`, fullPage: true });
   await axe(editor, 'media ar');
+  await use.click();
+  await editor.waitForURL(`**/admin/newsArticles/${encodeURIComponent(id)}`);
+  await editor.waitForSelector(`${field('coverImage')} .ref`);
 
   let fr;
   for (let i = 0; i < 40; i++) {
@@ -292,16 +301,114 @@ test('unsaved changes survive a reload', async () => {
   await page.fill(`${field('description')} textarea`, 'Texte tapé puis onglet rechargé');
   await page.waitForTimeout(500); // kept locally a moment after typing
   await page.reload();
-  // With a bearer token (before the session cookie) a reload signs out: sign in again, the same screen opens.
-  await page.waitForSelector('#login-email, .item-form');
-  if (await page.locator('#login-email').count()) {
-    await page.fill('#login-email', 'editor@example.org');
-    await page.fill('#login-password', PASSWORD);
-    await page.click('form.login button[type=submit]');
-  }
+  // The session is the HttpOnly cookie: a reload keeps it, and no page script can read it.
   await page.waitForSelector('.banner.warning');
+  assert.equal(await page.locator('#login-email').count(), 0);
+  assert.equal(await page.evaluate(() => document.cookie), '');
+  const cookies = await page.context().cookies();
+  assert.ok(cookies.some((c) => c.httpOnly && c.sameSite === 'Strict' && c.path === '/graphql'), JSON.stringify(cookies.map((c) => c.name)));
   assert.equal(await page.inputValue(`${field('description')} textarea`), 'Texte tapé puis onglet rechargé');
   await page.click('.banner.warning button');
   assert.notEqual(await page.inputValue(`${field('description')} textarea`), 'Texte tapé puis onglet rechargé');
   await page.context().close();
+});
+
+test('an admin manages users, API keys and webhooks; a stale change meets the conflict', async () => {
+  /** Until the write and the list read after it are done. */
+  const settled = (page) => page.waitForSelector('main[aria-busy="false"]');
+  const a = await signIn('admin');
+  a.on('dialog', (d) => void d.accept());
+  const row = (email) => `table.items tbody tr[data-email="${email}"]`;
+  const invitee = 'invitee@example.org';
+  await a.click('a[href="/admin/users"]');
+  await a.waitForSelector(row('author@example.org'));
+
+  // Invite: the account appears, its invitation token is shown once.
+  await a.fill('.inline-form input[type=email]', invitee);
+  await a.selectOption('.inline-form select', 'AUTHOR');
+  await a.click('.inline-form button[type=submit]');
+  await a.waitForSelector(row(invitee));
+  const invitation = await a.inputValue('.banner.warning input.secret');
+  assert.ok(invitation.length >= 16, invitation);
+  await a.click('.banner.warning button >> nth=1');
+  await a.waitForSelector('.banner.warning', { state: 'detached' });
+
+  // A role change holds after a reload (the cookie keeps the session).
+  await a.selectOption(`${row(invitee)} select`, 'EDITOR');
+  await settled(a);
+  await a.reload();
+  await a.waitForSelector(row(invitee));
+  assert.equal(await a.inputValue(`${row(invitee)} select`), 'EDITOR');
+  assert.ok(!(await a.content()).includes(invitation), 'the invitation is not shown again');
+
+  // Deactivate: the row says so, and the button turns into reactivate.
+  await a.click(`${row(invitee)} button:has-text("Désactiver")`);
+  await a.waitForSelector(`${row(invitee)}.inactive .state-inactive`);
+  assert.equal(await a.textContent(`${row(invitee)} .state`), 'désactivé');
+  await a.screenshot({ path: `${OUT}settings-fr.png`, fullPage: true });
+  await axe(a, 'users fr');
+
+  // Two admins: B (Arabic interface) changes the role; A, on the list it read before, meets the server's CONFLICT.
+  const b = await signIn('admin2', 'ar-MA');
+  await b.click('a[href="/admin/users"]');
+  await b.waitForSelector(`${row(invitee)}.inactive`);
+  assert.equal(await b.getAttribute('html', 'dir'), 'rtl');
+  await b.selectOption(`${row(invitee)} select`, 'VIEWER');
+  await settled(b);
+  assert.equal(await b.inputValue(`${row(invitee)} select`), 'VIEWER');
+  await b.screenshot({ path: `${OUT}settings-ar.png`, fullPage: true });
+  await axe(b, 'users ar');
+  await a.selectOption(`${row(invitee)} select`, 'AUTHOR');
+  const conflict = a.locator('main .banner.error[role=alert]');
+  await conflict.waitFor();
+  assert.match(await conflict.textContent(), /changed by someone else: you sent version \d+, the current version is \d+/);
+  // The list is read again: A now sees B's change, and can apply its own on top.
+  await a.waitForFunction((sel) => document.querySelector(sel)?.value === 'VIEWER', `${row(invitee)} select`);
+  await a.screenshot({ path: `${OUT}settings-conflict-fr.png`, fullPage: true });
+  await a.selectOption(`${row(invitee)} select`, 'AUTHOR');
+  await settled(a);
+  assert.equal(await a.locator('main .banner.error').count(), 0);
+  // Reactivate: the account is active again.
+  await a.click(`${row(invitee)} button:has-text("Réactiver")`);
+  await a.waitForSelector(`${row(invitee)}:not(.inactive) .state-published`);
+  await b.reload();
+  await b.waitForSelector(`${row(invitee)}:not(.inactive)`);
+  assert.equal(await b.inputValue(`${row(invitee)} select`), 'AUTHOR');
+  await b.context().close();
+
+  // An API key: its secret is shown once, then it is revoked.
+  await a.click('a[href="/admin/apiKeys"]');
+  await a.waitForSelector('table.items');
+  await a.click('details.filters summary');
+  await a.fill(`${field('name')} input`, 'Site partenaire');
+  await a.check(`${field('scopes')} input[type=checkbox] >> nth=0`);
+  await a.fill(`${field('origins')} textarea`, 'https://partenaire.example');
+  await a.click('details.filters button[type=submit]');
+  const keyRow = a.locator('table.items tbody tr', { hasText: 'Site partenaire' });
+  await keyRow.waitFor();
+  const secret = await a.inputValue('.banner.warning input.secret');
+  assert.ok(secret.length >= 24, secret);
+  await a.screenshot({ path: `${OUT}settings-keys-fr.png`, fullPage: true });
+  await axe(a, 'API keys fr');
+  await a.click('.banner.warning button >> nth=1');
+  assert.ok(!(await a.content()).includes(secret), 'the secret is not shown again');
+  await keyRow.locator('button', { hasText: 'Révoquer' }).click();
+  await keyRow.locator('.state', { hasText: 'révoquée' }).waitFor();
+  assert.equal(await keyRow.locator('button').count(), 0);
+
+  // A webhook to a public https address (it need not answer), then removed.
+  const url = 'https://hooks.partner-site.org/relais';
+  await a.click('a[href="/admin/webhooks"]');
+  await a.waitForSelector('details.filters');
+  await a.click('details.filters summary');
+  await a.fill(`${field('url')} input`, url);
+  await a.fill(`${field('description')} input`, 'Site partenaire : reconstruire les pages');
+  await a.click('details.filters button[type=submit]');
+  const hook = a.locator('section.hook', { has: a.locator('h2', { hasText: url }) });
+  await hook.waitFor();
+  assert.match(await a.inputValue('.banner.warning input.secret'), /^whsec_/);
+  await axe(a, 'webhooks fr');
+  await hook.locator('button', { hasText: 'Retirer' }).click();
+  await hook.waitFor({ state: 'detached' });
+  await a.context().close();
 });

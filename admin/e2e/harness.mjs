@@ -1,6 +1,6 @@
 // Starts a Relais server on a fresh SQLite database, with users, and the admin on one origin.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
@@ -20,7 +20,7 @@ export async function startServer() {
   const port = Number(process.env.RELAIS_E2E_PORT ?? 4710);
   const dir = mkdtempSync(join(tmpdir(), 'relais-admin-e2e-'));
   const env = { ...process.env, RELAIS_DATABASE_URL: `sqlite:${join(dir, 'relais.db')}`, RELAIS_MEDIA_URL: join(dir, 'media'), RELAIS_ADDR: `127.0.0.1:${port}` };
-  const users = { admin: 'ADMIN', editor: 'EDITOR', editor2: 'EDITOR', author: 'AUTHOR' };
+  const users = { admin: 'ADMIN', admin2: 'ADMIN', editor: 'EDITOR', editor2: 'EDITOR', author: 'AUTHOR' };
   const proc = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
@@ -38,14 +38,20 @@ export async function startServer() {
     const r = spawnSync(bin, ['user', 'create', '--email', `${name}@example.org`, '--role', role], { env: { ...env, RELAIS_PASSWORD: PASSWORD }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`user create: ${r.stderr}`);
   }
-  // The binary serves the admin itself once it embeds it; until then a proxy on the next port does.
+  // The binary serves the bundle it embedded at build time. When that is this
+  // dist/ (same index.html, so the same hashed assets), the tests use the
+  // binary's /admin; otherwise (sources changed since the binary was built)
+  // e2e/serve.mjs serves this dist/ on the next port, same origin for the
+  // browser's cookie, with the same strict Content-Security-Policy.
   let admin = api;
   let proxy = null;
   const own = await fetch(`${api}/admin/`).catch(() => null);
-  if (!own?.ok || !(await own.text()).includes('/admin/assets/')) {
+  const ownHtml = own?.ok ? await own.text() : '';
+  if (ownHtml !== readFileSync(new URL('../dist/index.html', import.meta.url), 'utf8')) {
     proxy = await serve({ port: port + 1, api });
     admin = `http://127.0.0.1:${port + 1}`;
   }
+  console.error(`admin served by ${proxy ? 'e2e/serve.mjs (dist/ differs from the binary\'s bundle)' : 'the relais binary'} at ${admin}/admin/`);
   return {
     api,
     admin,

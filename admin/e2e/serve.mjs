@@ -1,6 +1,7 @@
 // Serves admin/dist at /admin/ and passes /graphql and /media to a Relais
-// server, on one origin: the way the binary will serve it, for trying the
-// admin against a server that does not embed it (yet).
+// server, on one origin: the way the binary serves it, for trying this dist/
+// against a server that embeds another bundle (a release binary built before
+// the sources changed).
 //   node e2e/serve.mjs --port 4701 --api http://127.0.0.1:4700
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';

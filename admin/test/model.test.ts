@@ -37,6 +37,15 @@ describe('model from the schema', () => {
     expect(moderators.widget.fields.find((x) => x.name === 'person')?.widget).toMatchObject({ type: 'relation', target: 'Person' });
   });
 
+  it('knows how to read every locale of each field exactly', () => {
+    const f = new Map(m.byName.get('Event')?.fields.map((x) => [x.name, x.read]));
+    expect(f.get('title')).toMatchObject({ localized: true });
+    expect(f.get('outcomes')).toMatchObject({ localized: true });
+    expect(f.get('organisers')).toMatchObject({ connection: true, roleLocalized: true });
+    expect(f.get('body')).toMatchObject({ localized: false, localeArg: true });
+    expect(f.get('participantCount')).toMatchObject({ localized: false, connection: false, roleLocalized: false });
+  });
+
   it('offers the filters of the filter input', () => {
     const f = new Map(m.byName.get('Project')?.filters.map((x) => [x.name, x]));
     expect(f.get('workflowState')?.type).toBe('workflow');

@@ -1,5 +1,6 @@
 // The one way the admin talks to the server: GraphQL over HTTP, same origin.
-import { authHeaders } from './credentials';
+// No script holds a session token: the session is the HttpOnly cookie that
+// `login(cookie: true)` sets, which the browser sends by itself.
 
 /** Stable error codes of the API (DESIGN.md §4), plus NETWORK for no answer. */
 export type ErrorCode =
@@ -82,7 +83,6 @@ export async function gql<T>(query: string, variables?: Record<string, unknown>,
       headers: {
         'content-type': 'application/json',
         accept: 'application/graphql-response+json, application/json',
-        ...authHeaders(),
       },
       body: JSON.stringify({ query, variables }),
       ...(signal ? { signal } : {}),

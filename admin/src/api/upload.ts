@@ -1,5 +1,4 @@
 // Uploads per the GraphQL multipart request spec, with progress (XMLHttpRequest reports it, fetch does not).
-import { authHeaders } from './credentials';
 import { readAnswer } from './client';
 
 /** Sends `query` with `file` at `variables[fileVar]`; onProgress gets 0…1. */
@@ -11,9 +10,8 @@ export function upload<T>(query: string, variables: Record<string, unknown>, fil
   return new Promise<T>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/graphql');
-    xhr.withCredentials = false; // same origin: the session cookie goes anyway
+    // Same origin: the browser sends the HttpOnly session cookie by itself.
     xhr.setRequestHeader('accept', 'application/graphql-response+json, application/json');
-    for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
       try {

@@ -154,6 +154,11 @@ const en = {
   trOutdatedNote: 'The {source} text changed after this {locale} text was saved: check it.',
   trWaitingIn: '{locale}: {n} to translate or update',
   trNothingWaiting: 'Nothing waits for {locale}.',
+  usedBy: 'Where it is used',
+  notUsed: 'No item uses it yet.',
+  inField: 'field “{field}”',
+  active: 'active',
+  inactive: 'inactive',
 };
 export type Key = keyof typeof en;
 
@@ -308,6 +313,11 @@ const fr: Record<Key, string> = {
   trOutdatedNote: 'Le texte {source} a changé depuis l’enregistrement de ce texte {locale} : à vérifier.',
   trWaitingIn: '{locale} : {n} à traduire ou à mettre à jour',
   trNothingWaiting: 'Rien n’attend en {locale}.',
+  usedBy: 'Où il est utilisé',
+  notUsed: 'Aucun élément ne l’utilise pour l’instant.',
+  inField: 'champ « {field} »',
+  active: 'actif',
+  inactive: 'désactivé',
 };
 
 const ar: Record<Key, string> = {
@@ -461,6 +471,11 @@ const ar: Record<Key, string> = {
   trOutdatedNote: 'تغيّر النص {source} بعد حفظ هذا النص {locale}: يُرجى مراجعته.',
   trWaitingIn: '{locale}: {n} للترجمة أو التحديث',
   trNothingWaiting: 'لا شيء بانتظار {locale}.',
+  usedBy: 'أين يُستخدم',
+  notUsed: 'لا يستخدمه أي عنصر بعد.',
+  inField: 'الحقل «{field}»',
+  active: 'نشط',
+  inactive: 'معطَّل',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, fr, ar };
@@ -470,6 +485,7 @@ export const names: Record<Lang, Record<string, string>> = {
   en: {
     Organisation: 'Organisations', Mission: 'Missions', ThematicAxis: 'Thematic axes', Project: 'Projects',
     Event: 'Events', NewsArticle: 'News', Person: 'People', MediaAsset: 'Media',
+    ADMIN: 'Administrator', EDITOR: 'Editor', AUTHOR: 'Author', VIEWER: 'Reader',
     save: 'saved', publish: 'published', changes_requested: 'changes requested', unpublish: 'unpublished', restore: 'restored',
   },
   fr: {
@@ -502,6 +518,7 @@ export const names: Record<Lang, Record<string, string>> = {
     WORKSHOP: 'Atelier', CONFERENCE: 'Conférence', TRAINING: 'Formation', SEMINAR: 'Séminaire', MEETING: 'Réunion',
     OTHER: 'Autre', NATIONAL: 'Nationale', REGIONAL: 'Régionale', GLOBAL: 'Mondiale', LOCAL: 'Locale',
     IMAGE: 'Image', VIDEO: 'Vidéo', DOCUMENT: 'Document',
+    ADMIN: 'Administrateur', EDITOR: 'Éditeur', AUTHOR: 'Auteur', VIEWER: 'Lecteur',
     save: 'enregistrement', publish: 'publication', changes_requested: 'modifications demandées', unpublish: 'dépublication', restore: 'restauration',
   },
   ar: {
@@ -530,6 +547,7 @@ export const names: Record<Lang, Record<string, string>> = {
     PLANNED: 'مخطط', ONGOING: 'جارٍ', COMPLETED: 'مكتمل', SUSPENDED: 'معلّق', CANCELLED: 'ملغى',
     WORKSHOP: 'ورشة', CONFERENCE: 'مؤتمر', TRAINING: 'تدريب', SEMINAR: 'ندوة', MEETING: 'اجتماع', OTHER: 'أخرى',
     NATIONAL: 'وطني', REGIONAL: 'إقليمي', GLOBAL: 'عالمي', LOCAL: 'محلي', IMAGE: 'صورة', VIDEO: 'فيديو', DOCUMENT: 'وثيقة',
+    ADMIN: 'مدير', EDITOR: 'محرر', AUTHOR: 'كاتب', VIEWER: 'قارئ',
     save: 'حفظ', publish: 'نشر', changes_requested: 'طُلبت تعديلات', unpublish: 'إلغاء النشر', restore: 'استعادة',
   },
 };

@@ -32,7 +32,19 @@ export interface Field {
   required: boolean;
   widget: Widget;
   /** How to read the current value, or null when the object type has no such field. */
-  read: { localized: boolean; connection: boolean } | null;
+  read: FieldRead | null;
+}
+
+/** What the object field of a form field offers for reading every locale exactly. */
+export interface FieldRead {
+  /** `<field>Localized` exists: every translation of a string or, entry by entry, of a list. */
+  localized: boolean;
+  /** The field is a connection (`edges { node }`). */
+  connection: boolean;
+  /** The field takes `locale:` (rich text is read once per locale with field aliases). */
+  localeArg: boolean;
+  /** The connection's edges have `roleLocalized` (every translation of a relation's role). */
+  roleLocalized: boolean;
 }
 
 export interface ContentType {
@@ -121,15 +133,27 @@ export function inputFields(raw: Map<string, RawType>, input: RawType, object: R
   return (input.inputFields ?? []).map((f) => {
     const of = objFields.get(f.name);
     const widget = widgetFor(raw, f, of);
-    const connection = !!of && unwrap(of.type).name.endsWith('Connection');
     return {
       name: f.name,
       description: f.description ?? '',
       required: f.type.kind === 'NON_NULL' || /\bRequired\b/.test(f.description ?? ''),
       widget,
-      read: of ? { localized: objFields.has(`${f.name}Localized`), connection } : null,
+      read: of ? readOf(raw, of, objFields.has(`${f.name}Localized`)) : null,
     };
   });
+}
+
+function readOf(raw: Map<string, RawType>, of: RawField, localized: boolean): FieldRead {
+  const type = unwrap(of.type).name;
+  const connection = type.endsWith('Connection');
+  const edges = connection ? raw.get(type)?.fields?.find((f) => f.name === 'edges') : undefined;
+  const edge = edges ? raw.get(unwrap(edges.type).name) : undefined;
+  return {
+    localized,
+    connection,
+    localeArg: !!of.args?.some((a) => a.name === 'locale'),
+    roleLocalized: !!edge?.fields?.some((f) => f.name === 'roleLocalized'),
+  };
 }
 
 /** The content type an object field points to (through a connection if need be). */
@@ -219,8 +243,3 @@ export function model(): Model {
   return current;
 }
 
-/** Whether the server's `login` takes `cookie:` (the HttpOnly session cookie). */
-export function loginTakesCookie(): boolean {
-  const login = current?.raw.get('Mutation')?.fields?.find((f) => f.name === 'login');
-  return !!login?.args?.some((a) => a.name === 'cookie');
-}

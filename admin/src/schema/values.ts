@@ -29,83 +29,102 @@ export interface Values {
 /** The field that names an item of a type, for lists and pickers. */
 export type LabelOf = (typeName: string) => string;
 
-/** The selection set that reads every field of a form (in one locale for rich text, lists and roles). */
-export function selection(fields: Field[], labelOf: LabelOf): string {
+/** The configured locales, for reading every locale of an item in one request. */
+export interface LocaleSet {
+  /** Every configured locale code. */
+  codes: string[];
+  /** Where a field with no per-locale reading is read (the item is read in it). */
+  default: string;
+}
+const NO_LOCALES: LocaleSet = { codes: [], default: 'fr' };
+
+const TRANSLATIONS = 'translations { locale value }';
+
+/** The alias under which a rich-text field is read in one locale: `body__ar`. */
+export const localeAlias = (field: string, code: string) => `${field}__${code.replace(/[^A-Za-z0-9_]/g, '_')}`;
+
+/**
+ * The selection set that reads every field of a form, in every locale and
+ * exactly (never a fallback's value for a translation): `…Localized {
+ * translations }` for localised strings and, entry by entry, localised lists;
+ * `roleLocalized { translations }` on relation edges; rich text once per
+ * locale through field aliases, each telling whether it fell back.
+ */
+export function selection(fields: Field[], labelOf: LabelOf, locales: LocaleSet = NO_LOCALES): string {
   return fields
     .filter((f) => f.read)
-    .map((f) => select(f, labelOf))
+    .map((f) => select(f, labelOf, locales))
     .join(' ');
 }
 
-function select(f: Field, labelOf: LabelOf): string {
+function select(f: Field, labelOf: LabelOf, locales: LocaleSet): string {
   const w = f.widget;
   switch (w.type) {
     case 'localized':
-      return f.read?.localized ? `${f.name}Localized { translations { locale value } }` : f.name;
-    case 'richText':
-      return `${f.name} { document locale isFallback }`;
+    case 'localizedList':
+      return f.read?.localized ? `${f.name}Localized { ${TRANSLATIONS} }` : f.name;
+    case 'richText': {
+      const one = '{ document locale isFallback }';
+      if (!f.read?.localeArg || locales.codes.length === 0) return `${f.name} ${one}`;
+      return locales.codes.map((l) => `${localeAlias(f.name, l)}: ${f.name}(locale: ${JSON.stringify(l)}) ${one}`).join(' ');
+    }
     case 'country':
       return `${f.name} { code }`;
     case 'relation': {
       const node = `id label: ${labelOf(w.target)}`;
       if (!f.read?.connection) return `${f.name} { ${node} }`;
-      return `${f.name}(first: 100) { edges { ${w.withRole ? 'role ' : ''}node { ${node} } } }`;
+      const role = w.withRole ? (f.read.roleLocalized ? `roleLocalized { ${TRANSLATIONS} } ` : 'role ') : '';
+      return `${f.name}(first: 100) { edges { ${role}node { ${node} } } }`;
     }
     case 'group':
-      return `${f.name} { ${selection(w.fields, labelOf)} }`;
+      return `${f.name} { ${selection(w.fields, labelOf, locales)} }`;
     default:
       return f.name;
   }
 }
 
-/** Fields whose value the API serves in the requested locale only: read once per locale. */
-export function perLocaleFields(fields: Field[]): Field[] {
-  return fields.filter(
-    (f) => f.read && (f.widget.type === 'richText' || f.widget.type === 'localizedList' || (f.widget.type === 'relation' && f.widget.withRole)),
-  );
+type Obj = Record<string, unknown>;
+interface Translated {
+  translations?: { locale: string; value: string | null }[] | null;
+}
+interface RichTextRead {
+  document: Doc;
+  locale: string;
+  isFallback: boolean;
 }
 
-type Obj = Record<string, unknown>;
+/** Every translation of a `LocalizedString`, by locale (empty values left out). */
+function perLocale(x: Translated | null | undefined): PerLocale {
+  return Object.fromEntries((x?.translations ?? []).flatMap((t) => (t.value ? [[t.locale, t.value]] : [])));
+}
 
-/**
- * Form values from an item as read. `byLocale` holds the same item read in
- * each locale, for the fields of `perLocaleFields`; `fallbacks` says where
- * each locale falls back to, so that a fallback value is not taken as a
- * translation.
- */
-export function fromApi(
-  fields: Field[],
-  item: Obj | null,
-  byLocale: Record<string, Obj | null> = {},
-  fallbacks: Record<string, string[]> = {},
-  defaultLocale = 'fr',
-): Values {
+/** A value read in the default locale only (a server without `…Localized`). */
+const inDefault = (v: unknown, def: string): PerLocale => (typeof v === 'string' && v ? { [def]: v } : {});
+
+/** Form values from an item read with `selection` (the same `locales`). */
+export function fromApi(fields: Field[], item: Obj | null, locales: LocaleSet = NO_LOCALES): Values {
   const out: Values = {};
+  const def = locales.default;
   for (const f of fields) {
-    const raw = item?.[f.read?.localized ? `${f.name}Localized` : f.name];
+    const localized = !!f.read?.localized && (f.widget.type === 'localized' || f.widget.type === 'localizedList');
+    const raw = item?.[localized ? `${f.name}Localized` : f.name];
     const w = f.widget;
     switch (w.type) {
-      case 'localized': {
-        if (f.read?.localized) {
-          const tr = (raw as { translations?: { locale: string; value: string }[] } | null)?.translations ?? [];
-          out[f.name] = Object.fromEntries(tr.map((x) => [x.locale, x.value]));
-        } else out[f.name] = typeof raw === 'string' && raw ? { [defaultLocale]: raw } : {};
+      case 'localized':
+        out[f.name] = localized ? perLocale(raw as Translated | null) : inDefault(raw, def);
         break;
-      }
-      case 'localizedList': {
-        const lists = ownPerLocale(byLocale, fallbacks, (o) => (o?.[f.name] as string[] | undefined) ?? []);
-        const len = Math.max(0, ...Object.values(lists).map((l) => l.length));
-        out[f.name] = Array.from({ length: len }, (_, i) =>
-          Object.fromEntries(Object.entries(lists).flatMap(([loc, l]) => (l[i] ? [[loc, l[i]]] : []))),
-        );
+      case 'localizedList':
+        out[f.name] = localized
+          ? ((raw as Translated[] | null) ?? []).map(perLocale).filter((e) => Object.keys(e).length > 0)
+          : ((raw as string[] | null) ?? []).map((v) => inDefault(v, def)).filter((e) => Object.keys(e).length > 0);
         break;
-      }
       case 'richText': {
         const docs: Record<string, Doc | null> = {};
-        for (const [loc, o] of Object.entries(byLocale)) {
-          const rt = o?.[f.name] as { document: Doc; locale: string; isFallback: boolean } | null | undefined;
+        const own = (rt: RichTextRead | null | undefined, loc: string) => {
           if (rt && !rt.isFallback && rt.locale === loc) docs[loc] = rt.document;
-        }
+        };
+        if (f.read?.localeArg && locales.codes.length > 0) for (const l of locales.codes) own(item?.[localeAlias(f.name, l)] as RichTextRead | null, l);
+        else if (raw) own(raw as RichTextRead, (raw as RichTextRead).locale);
         out[f.name] = docs;
         break;
       }
@@ -115,13 +134,13 @@ export function fromApi(
           : ((raw as { code: string } | null)?.code ?? '');
         break;
       case 'relation':
-        out[f.name] = readRelation(f, raw, byLocale, fallbacks);
+        out[f.name] = readRelation(f, raw, def);
         break;
       case 'group':
         out[f.name] = w.many
-          ? ((raw as Obj[] | null) ?? []).map((x) => fromApi(w.fields, x, {}, fallbacks, defaultLocale))
+          ? ((raw as Obj[] | null) ?? []).map((x) => fromApi(w.fields, x, locales))
           : raw
-            ? fromApi(w.fields, raw as Obj, {}, fallbacks, defaultLocale)
+            ? fromApi(w.fields, raw as Obj, locales)
             : null;
         break;
       case 'boolean':
@@ -141,21 +160,13 @@ export function fromApi(
   return out;
 }
 
-/** Per locale, what `get` reads, leaving out a locale whose value equals a fallback's. */
-function ownPerLocale<T>(byLocale: Record<string, Obj | null>, fallbacks: Record<string, string[]>, get: (o: Obj | null) => T): Record<string, T> {
-  const all = Object.fromEntries(Object.entries(byLocale).map(([l, o]) => [l, get(o)]));
-  const same = (a: T, b: T) => JSON.stringify(a) === JSON.stringify(b);
-  return Object.fromEntries(
-    Object.entries(all).filter(([l, v]) => !(fallbacks[l] ?? []).some((fb) => fb in all && same(all[fb] as T, v))),
-  );
-}
-
 interface Edge {
   role?: string | null;
+  roleLocalized?: Translated | null;
   node: { id: string; label: string | null };
 }
 
-function readRelation(f: Field, raw: unknown, byLocale: Record<string, Obj | null>, fallbacks: Record<string, string[]>): Ref | Ref[] | null {
+function readRelation(f: Field, raw: unknown, def: string): Ref | Ref[] | null {
   const w = f.widget;
   if (w.type !== 'relation') return null;
   const ref = (n: { id: string; label: string | null }): Ref => ({ id: n.id, label: n.label ?? n.id });
@@ -165,13 +176,7 @@ function readRelation(f: Field, raw: unknown, byLocale: Record<string, Obj | nul
   }
   const edges = (raw as { edges: Edge[] } | null)?.edges ?? [];
   if (!w.withRole) return edges.map((e) => ref(e.node));
-  const roles = ownPerLocale(byLocale, fallbacks, (o) =>
-    Object.fromEntries(((o?.[f.name] as { edges: Edge[] } | undefined)?.edges ?? []).map((e) => [e.node.id, e.role ?? ''])),
-  );
-  return edges.map((e) => ({
-    ...ref(e.node),
-    role: Object.fromEntries(Object.entries(roles).flatMap(([loc, r]) => (r[e.node.id] ? [[loc, r[e.node.id] as string]] : []))),
-  }));
+  return edges.map((e) => ({ ...ref(e.node), role: f.read?.roleLocalized ? perLocale(e.roleLocalized) : inDefault(e.role, def) }));
 }
 
 const entries = (v: PerLocale) =>

@@ -23,7 +23,6 @@ export const bootError = signal<string | null>(null);
 
 export const defaultLocale = () => locales.value.find((l) => l.isDefault)?.code ?? 'fr';
 export const dirOf = (code: string) => (locales.value.find((l) => l.code === code)?.direction === 'RTL' ? 'rtl' : 'ltr');
-export const fallbacksOf = () => Object.fromEntries(locales.value.map((l) => [l.code, l.fallbacks]));
 
 export async function boot(): Promise<void> {
   try {

@@ -4,8 +4,8 @@ import { computed, effect, signal, type Signal } from '@preact/signals';
 import { ApiError, gql } from '../api/client';
 import type { ContentType } from '../schema/model';
 import { model } from '../schema/model';
-import { changedInput, emptyValues, fromApi, perLocaleFields, selection, toInput, type Value, type Values } from '../schema/values';
-import { defaultLocale, fallbacksOf, locales } from './app';
+import { changedInput, emptyValues, fromApi, type LocaleSet, selection, toInput, type Value, type Values } from '../schema/values';
+import { defaultLocale, locales } from './app';
 import { type Draft, draftKey, dropDraft, readDraft, writeDraft } from './drafts';
 import { statusSelection, type TranslationStatus } from './translation';
 
@@ -121,24 +121,24 @@ export function openForm(type: ContentType, id: string | null): Form {
   return form;
 }
 
-/** Reads the item (in every locale for the fields served per locale) as form values. */
+/** The configured locales, as the form's reading needs them. */
+export const localeSet = (): LocaleSet => ({ codes: locales.value.map((l) => l.code), default: defaultLocale() });
+
+/** The one request that reads an item for its form (`$id`), in the working copy. */
+export function itemQuery(type: ContentType, loc: LocaleSet): string {
+  return `query($id: ID!) {
+    item: ${type.one}(id: $id, preview: true, locale: ${JSON.stringify(loc.default)}) { ${META} ${statusSelection(type)} ${selection(type.fields, labelOf, loc)} }
+  }`;
+}
+
+/** Reads the item, every locale exactly (see `selection`), as form values. */
 export async function read(form: Form): Promise<{ meta: ItemMeta; values: Values } | null> {
   const { type, id } = form;
-  const def = defaultLocale();
-  const perLocale = selection(perLocaleFields(type.fields), labelOf);
-  const others = locales.value
-    .filter((l) => l.code !== def && perLocale)
-    .map((l) => `l_${l.code}: ${type.one}(id: $id, preview: true, locale: "${l.code}") { ${perLocale} }`)
-    .join('\n');
-  const q = `query($id: ID!) {
-    item: ${type.one}(id: $id, preview: true, locale: "${def}") { ${META} ${statusSelection(type)} ${selection(type.fields, labelOf)} }
-    ${others}
-  }`;
-  const data = await gql<Record<string, Record<string, unknown> | null>>(q, { id });
+  const loc = localeSet();
+  const data = await gql<{ item: Record<string, unknown> | null }>(itemQuery(type, loc), { id });
   const item = data.item;
   if (!item) return null;
-  const byLocale = Object.fromEntries(locales.value.map((l) => [l.code, l.code === def ? item : (data[`l_${l.code}`] ?? null)]));
-  return { meta: item as unknown as ItemMeta, values: fromApi(type.fields, item, byLocale, fallbacksOf(), def) };
+  return { meta: item as unknown as ItemMeta, values: fromApi(type.fields, item, loc) };
 }
 
 /** Loads the item into the form; `keep` keeps the values being edited (only what they are compared with changes). */

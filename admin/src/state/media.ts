@@ -80,3 +80,42 @@ export async function thumbnails(one: string, ids: string[]): Promise<Record<str
   );
   return Object.fromEntries(images.flatMap((id, i) => (urls[`m${i}`]?.url ? [[id, urls[`m${i}`]?.url as string]] : [])));
 }
+
+/** One place a media asset is used: an item and the field naming it. */
+export interface Use {
+  field: string;
+  /** The item's type (`NewsArticle`), its list when the admin edits that type. */
+  typeName: string;
+  list: string | null;
+  id: string;
+  label: string | null;
+}
+
+/**
+ * What `usedBy` needs selected: the field and, per content type, the item's
+ * label under an alias of its own (`l_NewsArticle: title`), since the label
+ * fields of different types need not have one shape.
+ */
+export function usedBySelection(): string {
+  const labels = model()
+    .types.map((t) => `... on ${t.name} { l_${t.name}: ${t.label} }`)
+    .join(' ');
+  return `usedBy { field node { __typename id ${labels} } }`;
+}
+
+/** The request for `loadUsedBy`: the working copy's uses (`preview: true`), labels in `$l`. */
+export const usedByQuery = (one: string) => `query($id: ID!, $l: String) { item: ${one}(id: $id, preview: true, locale: $l) { ${usedBySelection()} } }`;
+
+/** Where the media asset `id` of type `one` is used, in its working copy; labels in `locale`. */
+export async function loadUsedBy(one: string, id: string, locale: string): Promise<Use[]> {
+  type Raw = { field: string; node: { __typename: string; id: string } & Record<string, string | null> };
+  const d = await gql<{ item: { usedBy: Raw[] } | null }>(usedByQuery(one), { id, l: locale });
+  const m = model();
+  return (d.item?.usedBy ?? []).map((u) => ({
+    field: u.field,
+    typeName: u.node.__typename,
+    list: m.byName.get(u.node.__typename)?.list ?? null,
+    id: u.node.id,
+    label: u.node[`l_${u.node.__typename}`] ?? null,
+  }));
+}

@@ -1,8 +1,8 @@
 // Who is signed in. The one global besides the schema: everything else is per screen.
+// The session itself is an HttpOnly cookie (`login(cookie: true)`): no script
+// here, or anywhere in the admin, ever sees the session token.
 import { signal } from '@preact/signals';
 import { gql, onUnauthenticated } from '../api/client';
-import { forgetLogin, keepLogin } from '../api/credentials';
-import { loginTakesCookie } from '../schema/model';
 import { dropAllDrafts } from './drafts';
 
 export type Role = 'ADMIN' | 'EDITOR' | 'AUTHOR' | 'VIEWER';
@@ -18,8 +18,6 @@ export const viewer = signal<Viewer | null | undefined>(undefined);
 export const sessionExpired = signal(false);
 
 onUnauthenticated(() => {
-  // A token the server no longer takes must not go with the next sign-in.
-  forgetLogin();
   if (viewer.value) sessionExpired.value = true;
 });
 
@@ -32,15 +30,11 @@ export async function loadViewer(): Promise<void> {
   }
 }
 
+/** The sign-in mutation: the server answers with the session cookie and `token: null`. */
+export const LOGIN = 'mutation($e: String!, $p: String!) { login(email: $e, password: $p, cookie: true) { expiresAt user { id email role } } }';
+
 export async function login(email: string, password: string): Promise<void> {
-  // The cookie form when the server offers it; a bearer token otherwise (temporary).
-  const cookie = loginTakesCookie() ? ', cookie: true' : '';
-  forgetLogin();
-  const data = await gql<{ login: { token: string | null; user: Viewer } }>(
-    `mutation($e: String!, $p: String!) { login(email: $e, password: $p${cookie}) { token expiresAt user { id email role } } }`,
-    { e: email, p: password },
-  );
-  keepLogin(data.login);
+  const data = await gql<{ login: { user: Viewer } }>(LOGIN, { e: email, p: password });
   const previous = viewer.value;
   viewer.value = data.login.user;
   // Signing in again as someone else must not carry their screen over.
@@ -53,7 +47,6 @@ export async function logout(): Promise<void> {
     await gql('mutation { logout }');
   } finally {
     dropAllDrafts();
-    forgetLogin();
     viewer.value = null;
   }
 }

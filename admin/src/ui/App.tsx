@@ -94,7 +94,7 @@ function Nav() {
       <div class="who">
         <LangPicker />
         <span class="muted">
-          {viewer.value?.email} ({viewer.value?.role})
+          <bdi dir="ltr">{viewer.value?.email}</bdi> ({n(viewer.value?.role ?? '')})
         </span>
         <button type="button" onClick={() => void logout()}>
           {t('signOut')}

@@ -3,10 +3,12 @@ import type { ComponentChildren } from 'preact';
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { gql } from '../api/client';
-import { t } from '../i18n';
+import { n, t } from '../i18n';
 import { model } from '../schema/model';
+import { contentLocale } from '../state/content';
 import { type Form, load } from '../state/editor';
-import { replaceFile, replaceMutation } from '../state/media';
+import { loadUsedBy, replaceFile, replaceMutation, type Use } from '../state/media';
+import { follow, href } from '../state/router';
 import { ImageContext } from './fields/FocalPointInput';
 
 interface FileInfo {
@@ -23,6 +25,9 @@ export const isFileType = (typeName: string) =>
   !!model()
     .raw.get(typeName)
     ?.fields?.find((f) => f.name === 'url' && f.args?.some((a) => a.name === 'transform'));
+
+/** Whether the type's object tells where an item is used (`usedBy`). */
+const hasUsedBy = (typeName: string) => !!model().raw.get(typeName)?.fields?.some((f) => f.name === 'usedBy');
 
 export function MediaPanel({ form, children }: { form: Form; children: ComponentChildren }) {
   const info = useSignal<FileInfo | null>(null);
@@ -56,6 +61,7 @@ export function MediaPanel({ form, children }: { form: Form; children: Component
               <img src={crops.value.square} alt="" width={160} height={160} />
             </div>
           )}
+          {meta && hasUsedBy(form.type.name) && <UsedBy form={form} id={meta.id} version={meta.version} />}
           {replace && meta && (
             <label class="field">
               {t('upload')}
@@ -86,5 +92,43 @@ export function MediaPanel({ form, children }: { form: Form; children: Component
       )}
       {children}
     </ImageContext.Provider>
+  );
+}
+
+/** The items that use this file (references, galleries, sub-items, rich-text bodies), each a link to its form. */
+function UsedBy({ form, id, version }: { form: Form; id: string; version: number }) {
+  const uses = useSignal<Use[] | null>(null);
+  const failed = useSignal<string | null>(null);
+  const locale = contentLocale.value;
+  useEffect(() => {
+    loadUsedBy(form.type.one, id, locale).then(
+      (u) => (uses.value = u),
+      (e: Error) => (failed.value = e.message),
+    );
+  }, [id, version, locale]);
+  return (
+    <section class="used-by" aria-labelledby="used-by-title" aria-busy={uses.value === null && !failed.value}>
+      <h2 id="used-by-title">{t('usedBy')}</h2>
+      {failed.value && <p class="field-error">{failed.value}</p>}
+      {uses.value?.length === 0 && <p class="muted">{t('notUsed')}</p>}
+      {!!uses.value?.length && (
+        <ul>
+          {uses.value.map((u) => (
+            <li key={`${u.id} ${u.field}`} data-type={u.typeName} data-field={u.field}>
+              {u.list ? (
+                <a href={href(u.list, u.id)} onClick={follow}>
+                  <bdi>{u.label || u.id}</bdi>
+                </a>
+              ) : (
+                <bdi>{u.label || u.id}</bdi>
+              )}{' '}
+              <span class="muted">
+                · {n(u.typeName)} · {t('inField', { field: n(u.field) })}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

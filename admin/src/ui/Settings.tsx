@@ -12,18 +12,23 @@ export const SETTINGS = ['users', 'apiKeys', 'webhooks'] as const;
 export type SettingsPage = (typeof SETTINGS)[number];
 
 const error = signal<string | null>(null);
+/** Writes and reads under way (the screen says it is busy until the list is read again). */
+const pending = signal(0);
 const attempt = async (f: () => Promise<void>) => {
   error.value = null;
+  pending.value++;
   try {
     await f();
   } catch (e) {
     error.value = e instanceof ApiError ? e.message : String(e);
+  } finally {
+    pending.value--;
   }
 };
 
 export function Settings({ page }: { page: SettingsPage }) {
   return (
-    <main aria-labelledby="settings-title">
+    <main aria-labelledby="settings-title" aria-busy={pending.value > 0}>
       <h1 id="settings-title">{t(page)}</h1>
       {error.value && (
         <p class="banner error" role="alert">
@@ -77,7 +82,9 @@ function Users() {
           {t('role')}{' '}
           <select value={role.value} onChange={(e) => (role.value = e.currentTarget.value)}>
             {ROLES.map((r) => (
-              <option key={r}>{r}</option>
+              <option key={r} value={r}>
+                {n(r)}
+              </option>
             ))}
           </select>
         </label>{' '}
@@ -90,19 +97,28 @@ function Users() {
           <tr>
             <th scope="col">{t('email')}</th>
             <th scope="col">{t('role')}</th>
+            <th scope="col">{t('state')}</th>
             <th scope="col" />
           </tr>
         </thead>
         <tbody>
           {s.users.value?.map((u) => (
-            <tr key={u.id}>
-              <td dir="ltr">{u.email}</td>
+            <tr key={u.id} class={u.active ? undefined : 'inactive'} data-email={u.email}>
+              <td>
+                <bdi dir="ltr">{u.email}</bdi>
+                {u.displayName && <span class="muted"> · {u.displayName}</span>}
+              </td>
               <td>
                 <select aria-label={`${t('role')} ${u.email}`} value={u.role} onChange={(e) => void attempt(() => s.setRole(u, e.currentTarget.value))}>
                   {ROLES.map((r) => (
-                    <option key={r}>{r}</option>
+                    <option key={r} value={r}>
+                      {n(r)}
+                    </option>
                   ))}
                 </select>
+              </td>
+              <td>
+                <span class={`state ${u.active ? 'state-published' : 'state-inactive'}`}>{u.active ? t('active') : t('inactive')}</span>
               </td>
               <td>
                 {u.active ? (

@@ -55,7 +55,8 @@ export function FieldView({ field, cell, error, mark }: Props) {
   ) : null;
   if (grouped) {
     return (
-      <fieldset class={`field field-${field.widget.type}`} data-field={field.name} {...trAttr} {...aria}>
+      // No aria-required on a fieldset (role group does not take it): the legend's mark says it.
+      <fieldset class={`field field-${field.widget.type}`} data-field={field.name} {...trAttr} aria-invalid={aria['aria-invalid']} aria-describedby={aria['aria-describedby']}>
         <legend>{label}</legend>
         {hint}
         {note}
