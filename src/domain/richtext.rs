@@ -1320,8 +1320,13 @@ impl HtmlStrip {
                         self.state = HtmlState::Text;
                         self.tag.clear();
                     } else if self.tag.len() > 3 {
+                        // Keep the last three bytes, for a `-->` still to come; a
+                        // multi-byte character there cannot be part of one (the
+                        // end of the string is always a boundary: a comment
+                        // ending in "l\u{96354}" once found none before it).
                         let drop = self.tag.len() - 3;
-                        let drop = (drop..self.tag.len()).find(|&i| self.tag.is_char_boundary(i)).unwrap_or(drop);
+                        let drop =
+                            (drop..=self.tag.len()).find(|&i| self.tag.is_char_boundary(i)).unwrap_or(self.tag.len());
                         self.tag.drain(..drop);
                     }
                 }
@@ -1710,6 +1715,15 @@ pub fn stored(s: &str) -> Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_html_comment_ending_in_a_wide_character_is_dropped_without_a_panic() {
+        // Found by fuzzing: the comment scanner cut the string inside a character.
+        let md = include_str!("../../fuzz/regressions/richtext/html-comment-multibyte-tail.md");
+        let doc = from_markdown(md);
+        assert_eq!(sanitise(doc.clone()), doc);
+        assert!(!to_html(&doc, &|_| None).contains("<!--"));
+    }
     use serde_json::json;
 
     fn t(s: &str) -> Inline {
