@@ -158,6 +158,20 @@ pub enum Command {
         #[command(subcommand)]
         command: MediaCommand,
     },
+    /// The settings: check them before a start, or print their reference.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Reports settings that would stop or mislead a start (exit status 1),
+    /// without connecting to anything.
+    Check,
+    /// Prints every setting (variable, flag, default, meaning) as the README's table.
+    Reference,
 }
 
 #[derive(Subcommand, Debug)]
@@ -227,6 +241,47 @@ pub enum UserCommand {
 }
 
 impl Settings {
+    /// What is wrong with these settings, each said so that a person can
+    /// fix it; nothing is connected to.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Err(e) = Locales::parse(&self.locales, &self.locale_fallbacks) {
+            out.push(format!("RELAIS_LOCALES / RELAIS_LOCALE_FALLBACKS: {e}"));
+        }
+        if let Err(e) = crate::app::Cidr::parse_list(&self.trusted_proxies) {
+            out.push(format!("RELAIS_TRUSTED_PROXIES: {e}"));
+        }
+        let db = &self.database_url;
+        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            out.push(format!("RELAIS_DATABASE_URL: {db:?} is neither sqlite:PATH nor postgres://…"));
+        } else if db.starts_with("sqlite:")
+            && let Err(e) = crate::store::check_sqlite_url(db)
+        {
+            out.push(format!("RELAIS_DATABASE_URL: {e}"));
+        }
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < 32
+        {
+            out.push("RELAIS_JWT_SECRET: give 32 characters or more (or leave it unset to have one made)".into());
+        }
+        if self.media_url.starts_with("s3://") {
+            if self.media_url.trim_start_matches("s3://").trim_matches('/').is_empty() {
+                out.push("RELAIS_MEDIA_URL: name the bucket, s3://BUCKET".into());
+            }
+            if self.aws_access_key_id.is_none() || self.aws_secret_access_key.is_none() {
+                out.push(
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: both are needed with an s3:// media store".into(),
+                );
+            }
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            out.push(format!("RELAIS_PUBLIC_URL: {url:?} must start with http:// or https://"));
+        }
+        out
+    }
+
     fn limits(&self) -> Limits {
         Limits {
             body_bytes: self.max_body_bytes,
@@ -378,6 +433,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("removed {} unreferenced objects, kept {}", swept.removed, swept.kept);
             Ok(())
         }
+        Command::Config { command: ConfigCommand::Check } => {
+            let problems = s.problems();
+            if problems.is_empty() {
+                println!("the settings are fine");
+                return Ok(());
+            }
+            for p in &problems {
+                eprintln!("- {p}");
+            }
+            anyhow::bail!("{} setting(s) to fix before a start", problems.len())
+        }
+        Command::Config { command: ConfigCommand::Reference } => {
+            print!("{}", reference());
+            Ok(())
+        }
         // No database, no folder: the SDL alone on standard output.
         Command::Schema => {
             print!("{}", crate::graphql::sdl(&s.limits())?);
@@ -433,4 +503,31 @@ impl ProgressBar {
         }
         eprintln!("{items} items in {secs:.1} s ({:.0}/s)", items as f64 / secs.max(0.001));
     }
+}
+
+/// The settings table, from the flags' own definitions (so the README cannot
+/// drift from the code: a test compares them).
+pub fn reference() -> String {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let serve = cli.find_subcommand("serve").cloned();
+    let args = cli.get_arguments().chain(serve.iter().flat_map(|s| s.get_arguments()));
+    let mut out = String::from("| variable | flag | default | meaning |\n|---|---|---|---|\n");
+    for a in args {
+        let (Some(env), Some(long)) = (a.get_env(), a.get_long()) else { continue };
+        let defaults: Vec<String> = a.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+        let default = match defaults.join(",") {
+            d if d.is_empty() => "–".to_owned(),
+            d => format!("`{d}`"),
+        };
+        let help = a.get_long_help().or(a.get_help()).map(|h| h.to_string()).unwrap_or_default();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|");
+        let scope = if serve.as_ref().is_some_and(|s| s.get_arguments().any(|x| x.get_id() == a.get_id())) {
+            " (`serve`)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("| `{}`{scope} | `--{long}` | {default} | {help} |\n", env.to_string_lossy()));
+    }
+    out
 }

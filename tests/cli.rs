@@ -347,3 +347,48 @@ async fn metrics_can_live_on_a_listener_of_their_own() {
     }
     assert!(body.contains("# TYPE relais_http_requests_total counter"), "{body}");
 }
+
+/// The README's settings table is `relais config reference`, generated from
+/// the flags' definitions; `relais config check` says what to fix.
+#[test]
+fn the_settings_reference_is_the_code_and_a_bad_setting_is_reported_before_start() {
+    let out = Command::new(env!("CARGO_BIN_EXE_relais")).args(["config", "reference"]).output().unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8(out.stdout).unwrap();
+    for v in ["RELAIS_DATABASE_URL", "RELAIS_METRICS_ADDR", "RELAIS_AUTHORS_READ_ALL_DRAFTS", "RELAIS_S3_TIMEOUT_SECS"]
+    {
+        assert!(table.contains(&format!("`{v}`")), "{v} in\n{table}");
+    }
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let between = readme
+        .split_once("<!-- config-reference -->\n")
+        .and_then(|(_, rest)| rest.split_once("<!-- /config-reference -->"))
+        .map(|(t, _)| t)
+        .expect("the README's settings table between its markers");
+    assert!(
+        between == table,
+        "the README's settings table is out of date: paste `relais config reference` between the markers"
+    );
+
+    let check = |env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_relais"));
+        c.args(["config", "check"]).env_remove("RELAIS_DATABASE_URL").env_remove("RELAIS_MEDIA_URL");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let ok = check(&[]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let bad = check(&[
+        ("RELAIS_DATABASE_URL", "mysql://db/relais"),
+        ("RELAIS_TRUSTED_PROXIES", "10.0.0.0/99"),
+        ("RELAIS_MEDIA_URL", "s3://media"),
+        ("RELAIS_JWT_SECRET", "short"),
+    ]);
+    assert!(!bad.status.success());
+    let said = String::from_utf8_lossy(&bad.stderr);
+    for v in ["RELAIS_DATABASE_URL", "RELAIS_TRUSTED_PROXIES", "AWS_ACCESS_KEY_ID", "RELAIS_JWT_SECRET"] {
+        assert!(said.contains(v), "{v} reported in:\n{said}");
+    }
+}

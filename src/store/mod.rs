@@ -765,6 +765,12 @@ fn audit_insert(a: &AuditRow) -> Sql {
 /// `sqlite:path` with the file and its folder created on first start, and the
 /// `synchronous` level asked for (`?synchronous=normal`; FULL by default, so
 /// an acknowledged commit survives a power cut).
+/// Whether a `sqlite:` URL is one `connect` takes (its options), without
+/// opening anything.
+pub fn check_sqlite_url(url: &str) -> Result<()> {
+    sqlite_url(url).map(|_| ())
+}
+
 fn sqlite_url(url: &str) -> Result<(String, &'static str)> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
