@@ -129,7 +129,8 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Import content from a JSON file (the export format) or an NDJSON file
+    /// Restore an export archive into an empty database, or import content
+    /// from a JSON file (`{"items": [...]}`) or an NDJSON file
     /// (`.ndjson`/`.jsonl`, one item per line).
     Import {
         file: String,
@@ -138,8 +139,22 @@ pub enum Command {
         #[arg(long)]
         bulk: bool,
     },
-    /// Export all content to a JSON file.
-    Export { file: String },
+    /// Export everything needed to rebuild the service (both copies of every
+    /// item, history, users, keys, webhooks) to an archive: a tar file of
+    /// JSON lines, read from one snapshot while the service runs.
+    Export {
+        file: String,
+        /// Add the original media files.
+        #[arg(long)]
+        media: bool,
+        /// Add the webhooks' signing secrets (otherwise import makes new ones).
+        #[arg(long)]
+        secrets: bool,
+        /// Write only the items' working copies as a content file
+        /// (`{"items": [...]}`), to edit or load elsewhere; not a backup.
+        #[arg(long, conflicts_with_all = ["media", "secrets"])]
+        items: bool,
+    },
     /// Copy a running SQLite database to a new file, consistently, while
     /// writes go on (for PostgreSQL, use pg_dump: see the README).
     Backup {
@@ -382,6 +397,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { file, bulk } => {
             let hub = s.hub(DEFAULT_ADDR).await?;
+            let path = std::path::Path::new(&file);
+            if domain::archive::is_archive(path) {
+                let mut bar = ProgressBar::new(std::fs::metadata(path).map_or(1, |m| m.len()));
+                bar.unit = "rows";
+                let out =
+                    domain::archive::import(&hub.content, &hub.media, path, |rows, at| bar.show(rows as usize, at))
+                        .await?;
+                bar.done(out.rows as usize);
+                println!("restored {} rows and {} media files from {file}", out.rows, out.media_files);
+                if !out.new_secrets.is_empty() {
+                    println!(
+                        "{} webhooks came without their signing secret and have new ones: rotate them at their receivers ({})",
+                        out.new_secrets.len(),
+                        out.new_secrets.join(", ")
+                    );
+                }
+                if !out.media_missing.is_empty() {
+                    println!(
+                        "{} media files are in neither the archive nor the media store: copy them over, or export with --media",
+                        out.media_missing.len()
+                    );
+                }
+                return Ok(());
+            }
             let items = import::ItemFile::open(std::path::Path::new(&file))?;
             let n = if bulk {
                 let (size, read) = (items.size, items.read.clone());
@@ -398,7 +437,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("imported {n} items from {file}");
             Ok(())
         }
-        Command::Export { file } => {
+        Command::Export { file, media, secrets, items: false } => {
+            let hub = s.hub(DEFAULT_ADDR).await?;
+            let mut bar = ProgressBar::new(1);
+            bar.unit = "rows";
+            let opts = domain::archive::ExportOptions { media, secrets };
+            let out =
+                domain::archive::export(hub.store(), &hub.media, std::path::Path::new(&file), opts, |done, total| {
+                    bar.size = total.max(1);
+                    bar.show(done as usize, done)
+                })
+                .await?;
+            bar.done(out.rows as usize);
+            println!("exported {} rows and {} media files to {file}", out.rows, out.media_files);
+            if !out.media_missing.is_empty() {
+                println!("{} media files were missing from the media store", out.media_missing.len());
+            }
+            Ok(())
+        }
+        Command::Export { file, items: true, .. } => {
             let hub = s.hub(DEFAULT_ADDR).await?;
             let doc = import::export(&hub.content).await?;
             std::fs::write(&file, serde_json::to_string_pretty(&doc)?)?;
@@ -464,13 +521,22 @@ struct ProgressBar {
     last: std::time::Instant,
     tenth: u64,
     tty: bool,
+    /// What is counted: items, rows.
+    unit: &'static str,
 }
 
 impl ProgressBar {
     fn new(size: u64) -> Self {
         use std::io::IsTerminal;
         let now = std::time::Instant::now();
-        ProgressBar { size: size.max(1), start: now, last: now, tenth: 0, tty: std::io::stderr().is_terminal() }
+        ProgressBar {
+            size: size.max(1),
+            start: now,
+            last: now,
+            tenth: 0,
+            tty: std::io::stderr().is_terminal(),
+            unit: "items",
+        }
     }
 
     fn show(&mut self, items: usize, bytes: u64) {
@@ -480,10 +546,11 @@ impl ProgressBar {
         let eta = if frac > 0.0 { secs * (1.0 - frac) / frac } else { 0.0 };
         let filled = (frac * 30.0) as usize;
         let line = format!(
-            "[{}{}] {:3.0}%  {items} items  {rate:.0}/s  {:.0}s left",
+            "[{}{}] {:3.0}%  {items} {}  {rate:.0}/s  {:.0}s left",
             "#".repeat(filled),
             " ".repeat(30 - filled),
             frac * 100.0,
+            self.unit,
             eta
         );
         let tenth = (frac * 10.0) as u64;
@@ -501,7 +568,7 @@ impl ProgressBar {
         if self.tty {
             eprintln!();
         }
-        eprintln!("{items} items in {secs:.1} s ({:.0}/s)", items as f64 / secs.max(0.001));
+        eprintln!("{items} {} in {secs:.1} s ({:.0}/s)", self.unit, items as f64 / secs.max(0.001));
     }
 }
 

@@ -114,10 +114,33 @@ async fn a_new_user_runs_the_binary() {
         assert_eq!(r["data"]["viewer"]["email"], "editor@example.org");
         drop(server);
 
-        // Export, then import into an empty database: the same content.
+        // The whole service to an archive, restored into an empty database.
         let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("all.tar");
+        let out = relais(&db).args(["export", "--media"]).arg(&archive).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("exported"), "{}", String::from_utf8_lossy(&out.stdout));
+        let restored = format!("sqlite:{}", dir.path().join("restored.db").display());
+        let out = relais(&restored).arg("import").arg(&archive).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("restored"), "{}", String::from_utf8_lossy(&out.stdout));
+        let out = relais(&restored).arg("import").arg(&archive).output().unwrap();
+        assert!(
+            !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("empty database"),
+            "a second restore is refused: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        // The items alone, then imported into an empty database: the same content.
         let file = dir.path().join("export.json");
-        assert!(relais(&db).arg("export").arg(&file).status().unwrap().success());
+        assert!(relais(&db).args(["export", "--items"]).arg(&file).status().unwrap().success());
+        let from_archive = dir.path().join("from-archive.json");
+        assert!(relais(&restored).args(["export", "--items"]).arg(&from_archive).status().unwrap().success());
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            std::fs::read_to_string(&from_archive).unwrap(),
+            "the restored database holds the same items"
+        );
         let exported: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         let n = exported["items"].as_array().unwrap().len();
         assert!(n > 40);
@@ -125,7 +148,7 @@ async fn a_new_user_runs_the_binary() {
         assert!(relais(&copy).arg("migrate").status().unwrap().success());
         assert!(relais(&copy).arg("import").arg(&file).status().unwrap().success());
         let again = dir.path().join("again.json");
-        assert!(relais(&copy).arg("export").arg(&again).status().unwrap().success());
+        assert!(relais(&copy).args(["export", "--items"]).arg(&again).status().unwrap().success());
         let reexported: Value = serde_json::from_str(&std::fs::read_to_string(&again).unwrap()).unwrap();
         assert_eq!(exported, reexported, "export → import → export is lossless");
         // The same export, one item a line, through the bulk path: the same content.
@@ -141,7 +164,7 @@ async fn a_new_user_runs_the_binary() {
             "the progress ends with the count"
         );
         let third = dir.path().join("third.json");
-        assert!(relais(&bulk).arg("export").arg(&third).status().unwrap().success());
+        assert!(relais(&bulk).args(["export", "--items"]).arg(&third).status().unwrap().success());
         let bulked: Value = serde_json::from_str(&std::fs::read_to_string(&third).unwrap()).unwrap();
         assert_eq!(exported, bulked, "export → bulk import → export is lossless");
 
@@ -320,7 +343,7 @@ async fn a_backup_taken_during_writes_holds_every_write_acknowledged_before_it()
     // Restoring is using the copy: every write acknowledged before the backup began is in it.
     let restored = format!("sqlite:{}", copy.display());
     let file = dir.path().join("restored.json");
-    assert!(relais(&restored).arg("export").arg(&file).status().unwrap().success());
+    assert!(relais(&restored).args(["export", "--items"]).arg(&file).status().unwrap().success());
     let exported = std::fs::read_to_string(&file).unwrap();
     let missing: Vec<&&String> = before.iter().filter(|s| !exported.contains(&format!("\"{}\"", s))).collect();
     assert!(missing.is_empty(), "acknowledged before the backup, missing from it: {missing:?}");

@@ -119,7 +119,8 @@ pub async fn import_items(content: &Content, items: &[J]) -> Result<usize> {
     Ok(items.len())
 }
 
-/// Every item's working copy, in the import shape.
+/// Every item's working copy, in the import shape, with its publication
+/// date (the whole service, history included, is `archive::export`).
 pub async fn export(content: &Content) -> Result<J> {
     let mut out = Vec::new();
     for ty in CONTENT_TYPES {
@@ -149,6 +150,10 @@ pub async fn export(content: &Content) -> Result<J> {
             for e in &page.edges {
                 let mut j = values::export(&e.item, links.get(&e.item.id).map(Vec::as_slice).unwrap_or(&[]));
                 j["publish"] = J::Bool(e.item.state == PUBLISHED);
+                if let Some(at) = e.item.published_at.filter(|_| e.item.state == PUBLISHED) {
+                    let at = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default();
+                    j["publishedAt"] = J::from(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+                }
                 out.push(j);
             }
             if !page.has_next {

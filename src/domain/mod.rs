@@ -1,6 +1,7 @@
 //! Domain services: workflow, permissions, validation, localisation. No HTTP
 //! or GraphQL types here.
 
+pub mod archive;
 pub mod auth;
 pub mod content;
 pub mod editorial;

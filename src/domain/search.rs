@@ -134,16 +134,22 @@ impl Content {
     /// Rebuilds the index when it was made by another analyser or for other
     /// locales (or not made at all: a database from before search).
     pub async fn reindex_if_needed(&self) -> Result<bool> {
+        self.reindex(false).await
+    }
+
+    /// Rebuilds the index; unless `always`, only when it is not what this
+    /// configuration makes (an import rebuilds it always: it copies no index).
+    pub async fn reindex(&self, always: bool) -> Result<bool> {
         let want = format!("{INDEX_VERSION};{};{:?}", self.locales.codes.join(","), {
             let mut f: Vec<_> = self.locales.fallbacks.iter().collect();
             f.sort();
             f
         });
-        if self.store.setting("search_index").await?.as_deref() == Some(want.as_str()) {
+        if !always && self.store.setting("search_index").await?.as_deref() == Some(want.as_str()) {
             return Ok(false);
         }
         let mut tx = self.store.begin().await?;
-        if tx.index_version().await?.as_deref() == Some(want.as_str()) {
+        if !always && tx.index_version().await?.as_deref() == Some(want.as_str()) {
             return Ok(false); // another instance just rebuilt it
         }
         tx.index_clear().await?;

@@ -166,6 +166,11 @@ impl WebhookSettings {
 }
 
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as sent in `Relais-Signature`.
+/// A new signing secret.
+pub fn new_secret() -> String {
+    format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>()))
+}
+
 pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(format!("{timestamp}.{body}").as_bytes());
@@ -277,7 +282,7 @@ impl Webhooks {
         let row = WebhookRow {
             id: new_id(),
             url: s.url.trim().to_owned(),
-            secret: format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>())),
+            secret: new_secret(),
             events: serde_json::to_string(&s.events)?,
             types: serde_json::to_string(&s.types)?,
             description: s.description,

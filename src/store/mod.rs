@@ -3,6 +3,7 @@
 
 mod bulk;
 mod content;
+pub mod dump;
 mod editorial;
 mod partners;
 pub mod query;
@@ -13,6 +14,7 @@ mod webhooks;
 
 pub use bulk::BulkRow;
 pub use content::{Item, LinkIn, NewItem, Owner, Stage, StateChange, Val, link_key};
+pub use dump::{Column, Keep, Snapshot};
 pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
 pub use partners::ApiKeyRow;
 pub use query::*;

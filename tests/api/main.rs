@@ -3,6 +3,7 @@
 mod common;
 
 mod admin_writes;
+mod archive;
 mod batching;
 mod caching;
 mod clients;
