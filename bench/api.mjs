@@ -93,8 +93,18 @@ const status = (pid, key) => {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
   return m ? Number(m[1]) / 1024 : NaN;
 };
+// A kept-alive socket the server has just closed fails once: ask again.
+const fetchRetry = async (url, tries = 3) => {
+  for (let i = 1; ; i++) {
+    try {
+      return await fetch(url);
+    } catch (e) {
+      if (i >= tries) throw e;
+    }
+  }
+};
 const metrics = async (port) => {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await (await fetchRetry(`http://127.0.0.1:${port}/metrics`)).text();
   const get = (n) => Number(text.match(new RegExp(`^${n} (\\d+)`, 'm'))?.[1] ?? NaN);
   return { statements: get('relais_sql_statements_total'), requests: get('relais_graphql_requests_total') };
 };

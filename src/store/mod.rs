@@ -58,6 +58,9 @@ struct Inner {
     events: tokio::sync::broadcast::Sender<String>,
 }
 
+/// A pooled connection idle this long is pinged before it is used again.
+const IDLE_PING_SECS: u64 = 5;
+
 /// How long an idempotency key and its answer are kept.
 const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3600 * 1000;
 
@@ -201,7 +204,20 @@ impl Store {
             .min_connections(1)
             // A database that does not answer is reported (DB_UNAVAILABLE) well
             // within two seconds, instead of holding the request.
-            .acquire_timeout(Duration::from_millis(1500));
+            .acquire_timeout(Duration::from_millis(1500))
+            // A ping before every statement doubled the round trips of a read;
+            // only a connection idle for a while is pinged (the database may
+            // have restarted meanwhile), and a failed one is replaced.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for < Duration::from_secs(IDLE_PING_SECS) {
+                        return Ok(true);
+                    }
+                    use sqlx::Connection;
+                    Ok(conn.ping().await.is_ok())
+                })
+            });
         let opts = if dialect == Dialect::Sqlite {
             opts.after_connect(move |conn, _| {
                 Box::pin(async move {
