@@ -156,6 +156,8 @@ pub struct Hub {
     pub public_url: String,
     pub caching: Caching,
     pub trusted_proxies: Vec<Cidr>,
+    /// Begun on SIGTERM: the server, its tasks and its sockets wind down.
+    pub shutdown: crate::shutdown::Shutdown,
 }
 
 impl Hub {
@@ -184,6 +186,7 @@ impl Hub {
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             caching: config.caching,
             trusted_proxies: config.trusted_proxies,
+            shutdown: crate::shutdown::Shutdown::default(),
         });
         hub.content.reindex_if_needed().await?;
         hub.content.stamp_translations_if_needed().await?;
@@ -195,54 +198,106 @@ impl Hub {
     }
 }
 
-/// The background tasks of one server, to stop them (a test's "restart").
+/// The background tasks of one server, to stop them (a test's "restart") or
+/// wind them down on shutdown.
 pub struct Tasks(Vec<tokio::task::JoinHandle<()>>);
 
+/// Longest wait for the last writes of a shutdown (claims given back, key
+/// usage), after the grace.
+const LAST_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Tasks {
+    /// Stops them at once, wherever they are.
     pub fn stop(self) {
         for t in self.0 {
             t.abort();
         }
     }
+
+    /// Once the hub's shutdown has begun (this begins it too): lets each loop
+    /// finish the unit of work it is in, until `grace` after the shutdown
+    /// began, then stops what is left; gives back the webhook deliveries this
+    /// process still holds, and writes the API key usage counted since the
+    /// last write. Takes at most the grace plus a few seconds.
+    pub async fn finish(self, hub: &Hub, grace: std::time::Duration) {
+        hub.shutdown.begin();
+        let deadline = hub.shutdown.deadline(grace);
+        for mut t in self.0 {
+            if tokio::time::timeout_at(deadline, &mut t).await.is_err() {
+                t.abort();
+                let _ = t.await;
+            }
+        }
+        match tokio::time::timeout(LAST_WRITES, hub.webhooks.release_claims()).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(deliveries = n, "gave back unfinished webhook deliveries"),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not give back webhook deliveries; due again when their claims expire")
+            }
+            Err(_) => {
+                tracing::warn!("could not give back webhook deliveries in time; due again when their claims expire")
+            }
+        }
+        match tokio::time::timeout(LAST_WRITES, hub.partners.flush_usage()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not write API key usage"),
+            Err(_) => tracing::warn!("could not write API key usage in time"),
+        }
+    }
+}
+
+/// Waits for the next tick, or for the shutdown: false once it has begun.
+async fn tick(stop: &crate::shutdown::Shutdown, every: &mut tokio::time::Interval) -> bool {
+    tokio::select! {
+        biased;
+        _ = stop.begun() => false,
+        _ = every.tick() => !stop.is_begun(),
+    }
 }
 
 /// Background work of a running server: the change listener, the scheduler
 /// (every second, and at once on start to catch up with changes due while it
-/// was down), webhook deliveries, key usage and the media sweep.
+/// was down), webhook deliveries, key usage and the media sweep. Each loop
+/// stops taking work once the hub's shutdown has begun (see `Tasks::finish`).
 pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
     let mut tasks = Vec::new();
+    let secs = std::time::Duration::from_secs;
     // Changes made through other instances on the same PostgreSQL.
     if let Some(url) = hub.store().listen_url().map(str::to_owned) {
         let h = hub.clone();
         tasks.push(tokio::spawn(async move {
-            loop {
-                if let Err(e) = listen(&h, &url).await {
-                    tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
-                    // Whatever was missed meanwhile: drop every cached answer.
-                    let _ = h.content.changes.send(crate::domain::content::LiveChange::all());
+            let stop = h.shutdown.clone();
+            let listening = async {
+                loop {
+                    if let Err(e) = listen(&h, &url).await {
+                        tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
+                        // Whatever was missed meanwhile: drop every cached answer.
+                        let _ = h.content.changes.send(crate::domain::content::LiveChange::all());
+                    }
+                    tokio::time::sleep(secs(1)).await;
                 }
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
+            };
+            // Nothing half done to finish here: it just stops listening.
+            tokio::select! { _ = stop.begun() => {}, _ = listening => {} }
         }));
     }
     // Webhook deliveries: due ones every second, retried with backoff.
     let h = hub.clone();
     tasks.push(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = h.webhooks.run_due().await {
+        let mut every = tokio::time::interval(secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while tick(&h.shutdown, &mut every).await {
+            if let Err(e) = h.webhooks.run_due_until(&h.shutdown).await {
                 tracing::warn!(error = %e, "webhook deliveries failed to run");
             }
         }
     }));
-    // API key usage is counted in memory and written every few seconds.
+    // API key usage is counted in memory and written every few seconds (and
+    // once more by `Tasks::finish`).
     let h = hub.clone();
     tasks.push(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-        loop {
-            tick.tick().await;
+        let mut every = tokio::time::interval(secs(5));
+        while tick(&h.shutdown, &mut every).await {
             if let Err(e) = h.partners.flush_usage().await {
                 tracing::warn!(error = %e, "could not write API key usage");
             }
@@ -251,10 +306,9 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
     // Idempotency keys past their day, out of the requests' way.
     let h = hub.clone();
     tasks.push(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+        let mut every = tokio::time::interval(secs(600));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while tick(&h.shutdown, &mut every).await {
             if let Err(e) = h.store().sweep_idempotency_keys().await {
                 tracing::warn!(error = %e, "could not forget old idempotency keys");
             }
@@ -262,10 +316,9 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
     }));
     let h = hub.clone();
     tasks.push(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
+        let mut every = tokio::time::interval(secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while tick(&h.shutdown, &mut every).await {
             let due = match h.store().next_due().await {
                 Ok(next) => next.is_some_and(|t| t <= crate::store::now_ms()),
                 Err(e) => {
@@ -273,7 +326,7 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
                     false
                 }
             };
-            if due && let Err(e) = h.content.run_due().await {
+            if due && let Err(e) = h.content.run_due_until(&h.shutdown).await {
                 tracing::warn!(error = %e, "scheduled changes failed; retrying");
             }
         }
@@ -281,10 +334,9 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
     if sweep_secs > 0 {
         let h = hub.clone();
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(sweep_secs));
-            tick.tick().await;
-            loop {
-                tick.tick().await;
+            let mut every = tokio::time::interval(secs(sweep_secs));
+            every.tick().await;
+            while tick(&h.shutdown, &mut every).await {
                 if let Err(e) = crate::domain::media::sweep(h.store(), &h.media, 3_600_000).await {
                     tracing::warn!(error = %e, "media sweep failed");
                 }

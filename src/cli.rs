@@ -222,7 +222,7 @@ pub struct ServeArgs {
     /// Open connections at most (default: half the file-descriptor limit, at most 10,000).
     #[arg(long, env = "RELAIS_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
-    /// Seconds a shutdown waits for requests in flight.
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight and background work.
     #[arg(long, env = "RELAIS_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
     /// Serve `/metrics` on this address only (e.g. 127.0.0.1:9464), off the public port.
@@ -370,10 +370,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if (s.database_url.starts_with("sqlite:") || args.demo) && import::load_demo_if_empty(&hub.content).await? {
                 tracing::info!("loaded the demo content");
             }
-            crate::app::start_tasks(&hub, s.media_sweep_secs);
+            let tasks = crate::app::start_tasks(&hub, s.media_sweep_secs);
             tracing::info!("media in {}", hub.media.store.describe());
             let schema = crate::graphql::build(hub.clone())?;
-            crate::http::serve(hub, schema, &args.addr, args.server_limits(), args.metrics_addr.as_deref()).await
+            let limits = args.server_limits();
+            let grace = limits.shutdown_grace;
+            let served =
+                crate::http::serve(hub.clone(), schema, &args.addr, limits, args.metrics_addr.as_deref()).await;
+            // Requests are done (or the grace is over); the tasks had the same grace.
+            tasks.finish(&hub, grace).await;
+            tracing::info!("stopped");
+            served
         }
         Command::Migrate => {
             s.hub(DEFAULT_ADDR).await?;

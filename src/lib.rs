@@ -12,4 +12,5 @@ pub mod media;
 pub mod metrics;
 pub mod model;
 pub mod search;
+pub mod shutdown;
 pub mod store;

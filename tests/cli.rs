@@ -415,3 +415,196 @@ fn the_settings_reference_is_the_code_and_a_bad_setting_is_reported_before_start
         assert!(said.contains(v), "{v} reported in:\n{said}");
     }
 }
+
+/// Fresh databases for one test (its own PostgreSQL database, named by `tag`,
+/// so tests running side by side do not share one).
+async fn fresh_databases(dir: &std::path::Path, tag: &str) -> Vec<(String, Option<String>)> {
+    let mut v = vec![(format!("sqlite:{}/{tag}.db", dir.display()), None)];
+    if let Ok(admin) = std::env::var("RELAIS_TEST_POSTGRES_URL") {
+        sqlx::any::install_default_drivers();
+        let name = format!("t_cli_{tag}_{}", std::process::id());
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL answers");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&mut conn).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+        let base = admin.rsplit_once('/').unwrap().0.to_owned();
+        v.push((format!("{base}/{name}"), Some(name)));
+    }
+    v
+}
+
+async fn drop_database(pg: Option<String>) {
+    if let Some(name) = pg {
+        let admin = std::env::var("RELAIS_TEST_POSTGRES_URL").unwrap();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await.ok();
+    }
+}
+
+fn sigterm(server: &Server) {
+    let ok = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+}
+
+/// Waits for the process to end by itself, for at most `within`.
+async fn exit_status(server: &mut Server, within: Duration) -> std::process::ExitStatus {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < within, "the server was still running {within:?} after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Once the listener is closed, a new connection is refused.
+async fn wait_until_refused(addr: &str) {
+    for _ in 0..250 {
+        match tokio::net::TcpStream::connect(addr).await {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return,
+            _ => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    panic!("{addr} still accepts connections after SIGTERM");
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws subscription, acknowledged and subscribed.
+async fn subscription(url: &str) -> Ws {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let mut rq = url.replace("http://", "ws://").into_client_request().unwrap();
+    rq.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(rq).await.unwrap();
+    ws.send(Message::text(json!({ "type": "connection_init", "payload": {} }).to_string())).await.unwrap();
+    let ack = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.unwrap().unwrap().unwrap();
+    assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
+    let query = "subscription { contentChanged { kind itemId } }";
+    let m = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+    ws.send(Message::text(m.to_string())).await.unwrap();
+    ws
+}
+
+/// The close code the socket ends with (None: no close frame).
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(15), ws.next()).await.expect("the socket ends in time") {
+            Some(Ok(Message::Close(f))) => return f.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// SIGTERM while a request is half sent: the listener closes at once (a new
+/// connection is refused), the request is finished and answered, the
+/// subscription socket is closed with 1001 (going away), and the process
+/// exits with status 0.
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_closes_subscriptions_and_exits_cleanly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let home = tempfile::tempdir().unwrap();
+    for (db, pg) in fresh_databases(home.path(), "sigterm").await {
+        let mut extra = vec!["--shutdown-grace-secs", "10"];
+        if pg.is_some() {
+            extra.push("--demo");
+        }
+        let (mut server, url) = serve(&db, &extra).await;
+        let addr = url.trim_start_matches("http://").trim_end_matches("/graphql").to_owned();
+        let mut ws = subscription(&url).await;
+
+        // A request whose body comes in two halves. `Expect: 100-continue`
+        // tells us when the server is reading the body: the request is in flight.
+        let body = json!({ "query": "{ organisation(slug: \"oim\") { acronym } }" }).to_string();
+        let (first, rest) = body.split_at(body.len() / 2);
+        let mut c = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        c.write_all(head.as_bytes()).await.unwrap();
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(Duration::from_secs(5), c.read(&mut buf)).await.unwrap().unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&buf[..n]));
+        c.write_all(first.as_bytes()).await.unwrap();
+
+        sigterm(&server);
+        wait_until_refused(&addr).await;
+        assert_eq!(close_code(&mut ws).await, Some(1001), "{db}: the subscription is told the server is going away");
+
+        // The rest of the body, after the shutdown began: answered in full.
+        c.write_all(rest.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(15), c.read_to_end(&mut answer)).await.unwrap().unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{db}: {answer}");
+        assert!(answer.contains(r#"{"data":{"organisation":{"acronym":"OIM"}}}"#), "{db}: {answer}");
+
+        let status = exit_status(&mut server, Duration::from_secs(10)).await;
+        assert!(status.success(), "{db}: the process exits cleanly: {status:?}");
+        drop_database(pg).await;
+    }
+}
+
+/// A webhook delivery being attempted when the server is told to stop (the
+/// receiver never answers) is given back when the grace is over: pending,
+/// not attempted, held by no one, due at once for the next instance.
+#[tokio::test]
+async fn a_webhook_delivery_claimed_at_shutdown_is_given_back() {
+    let home = tempfile::tempdir().unwrap();
+    for (db, pg) in fresh_databases(home.path(), "claims").await {
+        let password = "a long enough passphrase";
+        let made = relais(&db)
+            .args(["user", "create", "--email", "admin@example.org", "--role", "admin"])
+            .env("RELAIS_PASSWORD", password)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        // A receiver that takes the request and never answers.
+        let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let hook_url = format!("http://{}/hook", receiver.local_addr().unwrap());
+        let (mut server, url) = serve(&db, &["--shutdown-grace-secs", "1", "--webhook-allow-private"]).await;
+        let login = format!("mutation {{ login(email: \"admin@example.org\", password: \"{password}\") {{ token }} }}");
+        let r = gql(&url, &login, json!({}), None).await;
+        let token = r["data"]["login"]["token"].as_str().unwrap().to_owned();
+        let create = "mutation($i: WebhookInput!) { createWebhook(input: $i) { id } }";
+        let r =
+            gql(&url, create, json!({ "i": { "url": hook_url, "events": ["content.created"] } }), Some(&token)).await;
+        assert!(r["data"]["createWebhook"]["id"].is_string(), "{r}");
+        let r = gql(
+            &url,
+            "mutation { createProject(input: { title: [{ locale: \"fr\", value: \"Caravane\" }] }) { id } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+        assert!(r["data"]["createProject"]["id"].is_string(), "{r}");
+
+        // The attempt has begun (the delivery is claimed) once the receiver
+        // has the connection; it holds it, unanswered.
+        let (held, _) = tokio::time::timeout(Duration::from_secs(10), receiver.accept()).await.unwrap().unwrap();
+        sigterm(&server);
+        let status = exit_status(&mut server, Duration::from_secs(8)).await;
+        assert!(status.success(), "{db}: {status:?}");
+        drop(held);
+
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db).await.unwrap();
+        let row = sqlx::query("SELECT status, attempts, locked_until, next_attempt_at FROM webhook_deliveries")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        use sqlx::Row;
+        assert_eq!(row.get::<String, _>(0), "pending", "{db}");
+        assert_eq!(row.get::<i64, _>(1), 0, "{db}: the unfinished attempt is not counted");
+        assert_eq!(row.get::<Option<i64>, _>(2), None, "{db}: no instance holds it any more");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        assert!(row.get::<i64, _>(3) <= now, "{db}: due at once");
+        drop(conn);
+        drop_database(pg).await;
+    }
+}

@@ -80,8 +80,15 @@ impl Content {
     /// its claim, so it happens once even with several instances on one
     /// database, and again after a crash in the middle. Returns how many ran.
     pub async fn run_due(&self) -> Result<usize> {
+        self.run_due_until(&crate::shutdown::Shutdown::default()).await
+    }
+
+    /// The same, taking no further change once `stop` has begun (the one
+    /// running is finished). A claim is the transaction's row lock: a change
+    /// stopped halfway (the process ends) is rolled back with it and stays due.
+    pub async fn run_due_until(&self, stop: &crate::shutdown::Shutdown) -> Result<usize> {
         let mut done = 0;
-        loop {
+        while !stop.is_begun() {
             let mut tx = self.store.begin().await?;
             let Some(job) = tx.claim_due(now_ms()).await? else {
                 return Ok(done);
@@ -113,6 +120,7 @@ impl Content {
             tracing::info!(item = %job.item_id, action = %job.action, status, "scheduled change");
             done += 1;
         }
+        Ok(done)
     }
 
     /// A new working draft from an old revision (history is not rewritten).

@@ -226,6 +226,9 @@ pub struct Webhooks {
     pub retry_base_ms: i64,
     /// Whether endpoints on private and loopback addresses may be called.
     allow_private: bool,
+    /// Deliveries this instance has claimed and not finished, with the end
+    /// of each claim: given back on shutdown.
+    held: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl Webhooks {
@@ -238,7 +241,7 @@ impl Webhooks {
             client = client.dns_resolver(std::sync::Arc::new(PublicOnly));
         }
         let client = client.build().expect("an HTTP client with rustls");
-        Webhooks { store, client, retry_base_ms: retry_base_ms.max(1), allow_private }
+        Webhooks { store, client, retry_base_ms: retry_base_ms.max(1), allow_private, held: Default::default() }
     }
 
     /// Refuses an endpoint inside the server's network, unless allowed: an
@@ -389,16 +392,28 @@ impl Webhooks {
 
     /// Attempts every due delivery this instance can take; returns how many.
     pub async fn run_due(&self) -> Result<usize> {
+        self.run_due_until(&crate::shutdown::Shutdown::default()).await
+    }
+
+    /// The same, taking no further delivery once `stop` has begun (the one
+    /// being attempted is finished).
+    pub async fn run_due_until(&self, stop: &crate::shutdown::Shutdown) -> Result<usize> {
         let now = now_ms();
         let mut done = 0;
         for d in self.store.due_deliveries(now, 20).await? {
+            if stop.is_begun() {
+                break;
+            }
             // Held long enough for one attempt; another instance skips it meanwhile.
-            if !self.store.claim_delivery(&d.id, now, now + 2 * ATTEMPT_TIMEOUT.as_millis() as i64).await? {
+            let until = now + 2 * ATTEMPT_TIMEOUT.as_millis() as i64;
+            if !self.store.claim_delivery(&d.id, now, until).await? {
                 continue;
             }
+            self.held().insert(d.id.clone(), until);
             let Some(hook) = self.store.webhook(&d.webhook_id).await? else {
                 let a = attempt_row(&d, None, 0, Some("the webhook was deleted".into()), None);
                 self.store.finish_attempt(&a, "failed", now).await?;
+                self.held().remove(&d.id);
                 continue;
             };
             let a = self.attempt(&hook, &d).await;
@@ -411,9 +426,28 @@ impl Webhooks {
                 if next > d.created_at + GIVE_UP_AFTER_MS { ("failed", a.at) } else { ("pending", next) }
             };
             self.store.finish_attempt(&a, status, next).await?;
+            self.held().remove(&d.id);
             done += 1;
         }
         Ok(done)
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i64>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Gives back the claims of attempts that did not finish (stopped by a
+    /// shutdown): those deliveries are due again at once, for any instance.
+    /// Returns how many were given back.
+    pub async fn release_claims(&self) -> Result<usize> {
+        let held: Vec<(String, i64)> = self.held().drain().collect();
+        let mut released = 0;
+        for (id, until) in held {
+            if self.store.release_delivery(&id, until).await? {
+                released += 1;
+            }
+        }
+        Ok(released)
     }
 
     async fn attempt(&self, hook: &WebhookRow, d: &DeliveryRow) -> AttemptRow {

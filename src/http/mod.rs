@@ -1088,8 +1088,11 @@ pub async fn serve(
     limits: server::ServerLimits,
     metrics_addr: Option<&str>,
 ) -> anyhow::Result<()> {
+    // SIGTERM is heard from now on (before the first request is answered).
+    let signal = server::stop_signal();
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("Relais listening on http://{}/graphql", listener.local_addr()?);
+    let shutdown = hub.shutdown.clone();
     let (app, metrics) = routers(hub, schema, metrics_addr.is_some());
     if let (Some(addr), Some(metrics)) = (metrics_addr, metrics) {
         let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -1100,6 +1103,19 @@ pub async fn serve(
             }
         });
     }
-    server::serve_on(listener, app, limits, server::stop_signal()).await?;
+    // The signal begins the hub's shutdown: subscription sockets and
+    // background tasks hear it as the listener stops accepting.
+    let grace = limits.shutdown_grace;
+    let stop = shutdown.clone();
+    let begun = async move {
+        tokio::select! { _ = signal => {}, _ = stop.begun() => {} }
+        tracing::info!(grace = ?grace, "shutting down: no new connections; finishing requests in flight");
+        stop.begin();
+    };
+    server::serve_on(listener, app, limits, begun).await?;
+    // Sockets were sent their close frame as the shutdown began; within the same grace.
+    if tokio::time::timeout_at(shutdown.deadline(grace), shutdown.sockets_closed()).await.is_err() {
+        tracing::warn!("subscription sockets still open at the end of the shutdown grace: dropping them");
+    }
     Ok(())
 }

@@ -148,20 +148,26 @@ async fn refuse(mut stream: TcpStream, _slot: tokio::sync::OwnedSemaphorePermit)
     .await;
 }
 
-/// Ctrl-C or SIGTERM.
-pub async fn stop_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Ctrl-C or SIGTERM. Both are caught from the call on (not from the first
+/// poll), so a signal that comes before the server is polled is not lost.
+pub fn stop_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
+        use tokio::signal::unix::{SignalKind, signal};
+        let (int, term) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()));
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

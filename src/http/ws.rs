@@ -2,7 +2,9 @@
 //! connection is authenticated by its `connection_init` payload
 //! (`{"Authorization": "Bearer …"}` or `{"apiKey": "rk_…"}`) or, from the
 //! server's own pages, by the session cookie of the upgrade request; kept
-//! alive with pings, and closed if the client stops answering them.
+//! alive with pings, and closed if the client stops answering them. On
+//! shutdown each socket is closed with 1001 (going away), which clients
+//! take as a cue to reconnect (to another instance, or this one restarted).
 
 use super::{AppState, client_ip, error_response, get_graphql, partners};
 use crate::domain::auth::Actor;
@@ -59,17 +61,25 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
             (Some(_), Some(partners::Credential(Ok(v)))) => Some(v.clone()),
             _ => None,
         };
+    let shutdown = hub.shutdown.clone();
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
+        // Counted until closed, so a shutdown waits for the close frame to leave.
+        let _open = shutdown.hold_socket();
         // graphql-transport-ws closes a refused connection_init with 4403 and
         // an unreadable message with 4400; the engine says 1002 for both. A
         // close frame holds at most 125 bytes: longer reasons are cut, or the
         // client sees a broken frame instead of the code.
         let refused = Arc::new(AtomicBool::new(false));
-        let (sink, stream) = socket.split();
-        let seen = refused.clone();
-        let sink = sink.with(move |m: Message| {
+        let closed = Arc::new(AtomicBool::new(false));
+        let (mut sink, stream) = socket.split();
+        // On shutdown the engine hears the end of the client's messages and
+        // stops; the socket is then closed as going away (below).
+        let stream = stream.take_until(shutdown.begun_owned());
+        let (seen, sent_close) = (refused.clone(), closed.clone());
+        let engine_sink = (&mut sink).with(move |m: Message| {
             let m = match m {
                 Message::Close(Some(f)) => {
+                    sent_close.store(true, Ordering::Relaxed);
                     let code = match f.code {
                         1002 if seen.load(Ordering::Relaxed) => 4403,
                         1002 => 4400,
@@ -85,7 +95,7 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
             };
             futures_util::future::ready(Ok::<_, axum::Error>(m))
         });
-        GraphQLWebSocket::new_with_pair(sink, stream, guard, protocol)
+        GraphQLWebSocket::new_with_pair(engine_sink, stream, guard, protocol)
             .on_connection_init(move |payload: serde_json::Value| async move {
                 let init = init(payload, &hub, cookie_viewer, url_key, ip, user_agent, locale).await;
                 if init.is_err() {
@@ -95,7 +105,11 @@ pub async fn get_or_upgrade(State(s): State<AppState>, req: Request) -> Response
             })
             .keepalive_timeout(Duration::from_secs(30))
             .serve()
-            .await
+            .await;
+        if shutdown.is_begun() && !closed.load(Ordering::Relaxed) {
+            let going = CloseFrame { code: crate::shutdown::GOING_AWAY, reason: "the server is shutting down".into() };
+            let _ = tokio::time::timeout(Duration::from_secs(1), sink.send(Message::Close(Some(going)))).await;
+        }
     })
 }
 

@@ -183,6 +183,16 @@ impl Store {
         Ok(self.execute(q).await? == 1)
     }
 
+    /// Gives back a claim taken with `claim_delivery(id, _, until)` whose
+    /// attempt did not finish (a shutdown): the delivery is due again at
+    /// once, for any instance. A claim that expired and was taken by another
+    /// instance since (another `until`) is left alone. True when released.
+    pub async fn release_delivery(&self, id: &str, until: i64) -> Result<bool> {
+        let mut q = Sql::new("UPDATE webhook_deliveries SET locked_until = NULL WHERE id = ");
+        q.arg(id).push(" AND status = 'pending' AND locked_until = ").arg(until);
+        Ok(self.execute(q).await? == 1)
+    }
+
     /// Records an attempt and what comes next, in one transaction.
     pub async fn finish_attempt(&self, a: &AttemptRow, status: &str, next_attempt_at: i64) -> Result<()> {
         let mut tx = self.begin().await?;
