@@ -1,5 +1,10 @@
 use clap::Parser;
 
+/// mimalloc: see Cargo.toml (the read path allocates and frees thousands of
+/// small values per request; glibc's malloc spent a third of its CPU).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // Logs go to standard error: standard output is for what a command prints
@@ -18,5 +23,18 @@ async fn main() -> std::process::ExitCode {
             eprintln!("relais: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `.cargo/config.toml` builds mimalloc to commit arena memory as it is
+    /// used (`mi_option_arena_eager_commit`, the fifth of `mi_option_e`, is 0
+    /// instead of 2): idle and peak memory stay those of the system allocator
+    /// (about 26 and 57 MB in the benchmark, instead of 41 and 83).
+    #[test]
+    fn the_allocator_commits_memory_as_it_is_used() {
+        // SAFETY: reads a plain integer option.
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(4) }, 0);
     }
 }

@@ -958,3 +958,16 @@ mod url_tests {
         assert!(super::sqlite_url(&format!("sqlite:{path}?synchronous=off")).is_err());
     }
 }
+
+#[cfg(test)]
+mod build_tests {
+    /// `.cargo/config.toml` builds SQLite without its global allocation lock.
+    #[tokio::test]
+    async fn sqlite_is_built_without_memory_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Store::connect(&format!("sqlite:{}", dir.path().join("db.sqlite").display())).await.unwrap();
+        let rows = store.fetch_all(super::Sql::new("PRAGMA compile_options")).await.unwrap();
+        let options: Vec<String> = rows.iter().map(|r| sqlx::Row::try_get(r, 0).unwrap()).collect();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+}
