@@ -50,24 +50,10 @@ async fn serve(db: &str, extra: &[&str]) -> (Server, String) {
     panic!("relais serve did not answer on {addr}");
 }
 
-async fn databases(dir: &std::path::Path) -> Vec<(String, Option<String>)> {
-    let mut v = vec![(format!("sqlite:{}/a.db", dir.display()), None)];
-    if let Ok(admin) = std::env::var("RELAIS_TEST_POSTGRES_URL") {
-        sqlx::any::install_default_drivers();
-        let name = format!("t_cli_{}", std::process::id());
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL answers");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&mut conn).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
-        let base = admin.rsplit_once('/').unwrap().0.to_owned();
-        v.push((format!("{base}/{name}"), Some(name)));
-    }
-    v
-}
-
 #[tokio::test]
 async fn a_new_user_runs_the_binary() {
     let home = tempfile::tempdir().unwrap();
-    for (db, pg) in databases(home.path()).await {
+    for (db, pg) in databases(home.path(), "a").await {
         // Migrations, then a user with the password from the environment.
         assert!(relais(&db).arg("migrate").status().unwrap().success());
         let ok = relais(&db)
@@ -168,14 +154,7 @@ async fn a_new_user_runs_the_binary() {
         let bulked: Value = serde_json::from_str(&std::fs::read_to_string(&third).unwrap()).unwrap();
         assert_eq!(exported, bulked, "export → bulk import → export is lossless");
 
-        if let Some(name) = pg {
-            let admin = std::env::var("RELAIS_TEST_POSTGRES_URL").unwrap();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&mut conn)
-                .await
-                .ok();
-        }
+        drop_database(pg).await;
     }
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("relais-cli-media-{}", std::process::id())));
 }
@@ -418,7 +397,7 @@ fn the_settings_reference_is_the_code_and_a_bad_setting_is_reported_before_start
 
 /// Fresh databases for one test (its own PostgreSQL database, named by `tag`,
 /// so tests running side by side do not share one).
-async fn fresh_databases(dir: &std::path::Path, tag: &str) -> Vec<(String, Option<String>)> {
+async fn databases(dir: &std::path::Path, tag: &str) -> Vec<(String, Option<String>)> {
     let mut v = vec![(format!("sqlite:{}/{tag}.db", dir.display()), None)];
     if let Ok(admin) = std::env::var("RELAIS_TEST_POSTGRES_URL") {
         sqlx::any::install_default_drivers();
@@ -508,7 +487,7 @@ async fn close_code(ws: &mut Ws) -> Option<u16> {
 async fn sigterm_finishes_the_request_in_flight_closes_subscriptions_and_exits_cleanly() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let home = tempfile::tempdir().unwrap();
-    for (db, pg) in fresh_databases(home.path(), "sigterm").await {
+    for (db, pg) in databases(home.path(), "sigterm").await {
         let mut extra = vec!["--shutdown-grace-secs", "10"];
         if pg.is_some() {
             extra.push("--demo");
@@ -556,7 +535,7 @@ async fn sigterm_finishes_the_request_in_flight_closes_subscriptions_and_exits_c
 #[tokio::test]
 async fn a_webhook_delivery_claimed_at_shutdown_is_given_back() {
     let home = tempfile::tempdir().unwrap();
-    for (db, pg) in fresh_databases(home.path(), "claims").await {
+    for (db, pg) in databases(home.path(), "claims").await {
         let password = "a long enough passphrase";
         let made = relais(&db)
             .args(["user", "create", "--email", "admin@example.org", "--role", "admin"])
