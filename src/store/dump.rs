@@ -75,6 +75,14 @@ fn kept(table: &str) -> Result<&'static str> {
         .ok_or_else(|| Error::bad_input(format!("the archive holds a table {table:?} that Relais does not restore")))
 }
 
+fn known(table: &str) -> Result<&'static str> {
+    TABLES
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(t, _)| *t)
+        .ok_or_else(|| Error::bad_input(format!("Relais has no table {table:?}")))
+}
+
 /// A column and whether it holds integers (otherwise text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
@@ -120,7 +128,7 @@ impl Store {
     /// The columns of `table` in this database.
     pub async fn columns(&self, table: &str) -> Result<Vec<Column>> {
         let mut conn = self.inner.pool.acquire().await?;
-        columns(&mut conn, self.inner.dialect, kept(table)?).await
+        columns(&mut conn, self.inner.dialect, known(table)?).await
     }
 
     /// Whether any table an import would fill holds rows already.

@@ -285,3 +285,55 @@ async fn every_table_is_classified_for_export() {
         s.finish().await;
     }
 }
+
+/// The two migration sets describe one schema: the same tables with the same
+/// columns (integer or text) and the same named indexes, but for the search
+/// index, which each database builds its own way.
+#[tokio::test]
+async fn both_databases_have_the_same_tables_columns_and_indexes() {
+    if backends().len() < 2 {
+        return; // PostgreSQL is not configured; CI always runs this half.
+    }
+    let mut seen = Vec::new();
+    for backend in backends() {
+        let s = TestServer::start_opts(backend, server(false)).await;
+        let mut tables = BTreeMap::new();
+        for table in s.store().table_names().await.unwrap() {
+            if table.starts_with("search_") || table == "relais_migrations" {
+                continue;
+            }
+            let cols = s.store().columns(&table).await.unwrap_or_else(|e| panic!("{backend:?}: {table}: {e:?}"));
+            tables.insert(table, cols.into_iter().map(|c| (c.name, c.int)).collect::<BTreeMap<_, _>>());
+        }
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&s.db_url).await.unwrap();
+        let sql = match backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'"
+            }
+            Backend::Postgres => {
+                // Not those behind a primary key or a unique constraint (SQLite's autoindexes).
+                "SELECT i.relname::text FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+                 JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+                 WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+            }
+        };
+        let mut indexes: Vec<String> =
+            sqlx::query(sql).fetch_all(&mut conn).await.unwrap().iter().map(|r| r.try_get(0).unwrap()).collect();
+        indexes.retain(|i| !i.starts_with("search_"));
+        indexes.sort();
+        seen.push((backend, tables, indexes));
+        s.finish().await;
+    }
+    let (_, sqlite_tables, sqlite_indexes) = &seen[0];
+    let (_, pg_tables, pg_indexes) = &seen[1];
+    assert_eq!(sqlite_tables.keys().collect::<Vec<_>>(), pg_tables.keys().collect::<Vec<_>>(), "the same tables");
+    for (table, cols) in sqlite_tables {
+        assert_eq!(cols, &pg_tables[table], "{table}: the same columns, integer or text");
+    }
+    let only = |a: &Vec<String>, b: &Vec<String>| a.iter().filter(|i| !b.contains(i)).cloned().collect::<Vec<_>>();
+    assert_eq!(
+        (only(sqlite_indexes, pg_indexes), only(pg_indexes, sqlite_indexes)),
+        (vec![], vec![]),
+        "indexes on SQLite only, on PostgreSQL only"
+    );
+}
