@@ -132,7 +132,7 @@ pub async fn export(content: &Content) -> Result<J> {
                 window: Window { first: Some(500), last: None, after: after.clone(), before: None },
                 locales: vec![content.locales.default_locale().to_owned()],
                 want_total: false,
-                lean: false,
+                columns: crate::store::Columns::ALL,
             };
             let mut pages = content.store.list(Source::Root(ty), Stage::Draft, &spec).await?;
             let page = pages.remove(&None).unwrap_or_default();
@@ -174,7 +174,7 @@ pub async fn load_demo_if_empty(content: &Content) -> Result<bool> {
         window: Window { first: Some(1), last: None, after: None, before: None },
         locales: vec![content.locales.default_locale().to_owned()],
         want_total: false,
-        lean: false,
+        columns: crate::store::Columns::ALL,
     };
     let has = content.store.list(Source::Root(org), Stage::Draft, &spec).await?.values().any(|p| !p.edges.is_empty());
     if has {
@@ -401,6 +401,7 @@ fn bulk_row(
         created_by: Some(viewer.id.clone()),
         updated_by: Some(viewer.id.clone()),
         values,
+        fetched: crate::store::Columns::ALL,
     };
     let docs = super::search::documents(&saved, &content.locales);
     let stamps = content.new_stamps(ty, &saved.id, &saved.values, now);

@@ -434,7 +434,7 @@ pub async fn restriction_filters(
             window: crate::store::Window { first: Some(10_000), last: None, after: None, before: None },
             locales: vec![],
             want_total: false,
-            lean: false,
+            columns: crate::store::Columns::ALL,
         };
         let mut pages = store.list(Source::Root(project), Stage::Live, &spec).await?;
         Ok::<Vec<String>, Error>(

@@ -7,7 +7,10 @@ use crate::domain::ids;
 use crate::domain::locale::Locales;
 use crate::error::{Error, Result};
 use crate::model::{FieldDef, Kind, TypeDef, content_type, order_name};
-use crate::store::{Common, Filter, KeyVal, ListSpec, Op, OrderBy, Stage, Target, TranslationState, Value, Window};
+use crate::store::{
+    Columns, Common, Filter, KeyVal, ListSpec, Op, OrderBy, Stage, Target, TranslationState, Value, Window,
+};
+use async_graphql::SelectionField;
 use async_graphql::dynamic::{ObjectAccessor, ResolverContext, ValueAccessor};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -67,14 +70,51 @@ pub fn list_spec(
             "describes working copies: use it in a read with preview: true",
         )));
     }
-    // Rich-text bodies are read only when a node asks for one (or for
-    // `availableLocales`, which looks at every text).
-    let asks = |name: &str| {
-        ahead.field("nodes").field(name).exists() || ahead.field("edges").field("node").field(name).exists()
-    };
-    spec.lean =
-        !asks("availableLocales") && !ty.fields.iter().any(|f| f.kind == crate::model::Kind::RichText && asks(f.name));
+    spec.columns = columns(ty, ctx.ctx.field());
     Ok(spec)
+}
+
+/// Item fields whose resolvers read nothing but the common columns.
+const COMMON_ONLY: &[&str] = &[
+    "__typename",
+    "id",
+    "slug",
+    "workflowState",
+    "version",
+    "createdAt",
+    "updatedAt",
+    "publishedAt",
+    "hasUnpublishedChanges",
+];
+
+/// The fields a connection's nodes select (`nodes { … }`, `edges { node { … } }`,
+/// through fragments): a field of the model needs its own column (its
+/// `…Localized` companion too), the common fields none, and any other field
+/// (`availableLocales`, a media URL) may look at every value, so all are read.
+pub(crate) fn columns(ty: &TypeDef, connection: SelectionField<'_>) -> Columns {
+    let mut cols = Columns::NONE;
+    let mut nodes: Vec<SelectionField<'_>> = Vec::new();
+    for f in connection.selection_set() {
+        match f.name() {
+            "nodes" => nodes.push(f),
+            "edges" => nodes.extend(f.selection_set().filter(|e| e.name() == "node")),
+            _ => {}
+        }
+    }
+    for node in nodes {
+        for sel in node.selection_set() {
+            let name = sel.name();
+            if COMMON_ONLY.contains(&name) {
+                continue;
+            }
+            let base = name.strip_suffix("Localized").unwrap_or(name);
+            match ty.fields.iter().position(|f| f.name == name || f.name == base) {
+                Some(i) => cols = cols.with(i),
+                None => return Columns::ALL,
+            }
+        }
+    }
+    cols
 }
 
 fn spec(
@@ -136,7 +176,7 @@ fn spec(
             order.push(OrderBy { target, desc });
         }
     }
-    Ok(ListSpec { filter, order, window, locales: chain.to_vec(), want_total, lean: false })
+    Ok(ListSpec { filter, order, window, locales: chain.to_vec(), want_total, columns: Columns::ALL })
 }
 
 const MAX_FILTER_DEPTH: usize = 8;

@@ -453,7 +453,7 @@ fn items_of_state(
                 window: Window { first: Some(100), last: None, after: None, before: None },
                 locales: scope.chain.clone(),
                 want_total: false,
-                lean: false,
+                columns: crate::store::Columns::ALL,
             };
             let mut out = Vec::new();
             for ty in CONTENT_TYPES {

@@ -266,7 +266,7 @@ async fn key_allows(
         window: Window { first: Some(1), last: None, after: None, before: None },
         locales: vec![],
         want_total: false,
-        lean: false,
+        columns: crate::store::Columns::ALL,
     };
     and_filter(&mut spec, f);
     let mut pages = hub(ctx)?.store().list(crate::store::Source::Root(ty), stage, &spec).await.map_err(gql_err)?;

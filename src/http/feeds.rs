@@ -202,7 +202,7 @@ async fn build(
         window: Window { first: Some(limit), last: None, after: None, before: None },
         locales: chain.clone(),
         want_total: false,
-        lean: false,
+        columns: crate::store::Columns::ALL,
     };
     let mut pages = hub.store().list(Source::Root(t), Stage::Live, &spec).await?;
     let items: Vec<std::sync::Arc<Item>> =

@@ -189,6 +189,8 @@ mod tests {
         for t in CONTENT_TYPES {
             check(t.fields);
             assert_eq!(t.field(t.title_field).map(|f| f.kind), Some(Kind::LocalText), "{}", t.name);
+            // A read names the fields it fetches in one 64-bit mask (`store::Columns`).
+            assert!(t.fields.len() <= 64, "{} has more than 64 fields", t.name);
         }
         assert_eq!(column_name("headOfMission"), "head_of_mission");
     }

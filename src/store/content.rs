@@ -112,13 +112,24 @@ pub struct Item {
     pub published_at: Option<i64>,
     pub created_by: Option<String>,
     pub updated_by: Option<String>,
-    /// One value per field of `ty.fields` (`Null` for fields without a column).
+    /// One value per field of `ty.fields` (`Null` for fields without a column
+    /// and for those not fetched).
     pub values: Vec<Val>,
+    /// The fields read from the database; a list reads only those its caller selects.
+    pub fetched: Columns,
 }
 
 impl Item {
     pub fn value(&self, field: &str) -> &Val {
-        self.ty.fields.iter().position(|f| f.name == field).map_or(&Val::Null, |i| &self.values[i])
+        let Some(i) = self.ty.fields.iter().position(|f| f.name == field) else { return &Val::Null };
+        // A resolver reading a field its list did not fetch would answer null
+        // where there is a value: the tests (debug builds) stop at it.
+        debug_assert!(
+            self.fetched.has(i) || !self.ty.fields[i].kind.has_column(),
+            "{}.{field} is read but was not fetched: add it to the selection's columns (graphql::args::columns)",
+            self.ty.name
+        );
+        &self.values[i]
     }
 }
 
@@ -160,16 +171,18 @@ pub fn link_key(owner: &TypeDef, field: &FieldDef) -> String {
 }
 
 fn select_cols(ty: &TypeDef) -> String {
-    select_cols_of(ty, false)
+    select_cols_of(ty, Columns::ALL)
 }
 
-/// The columns of `decode_item`; `lean` reads rich-text bodies as null.
-fn select_cols_of(ty: &TypeDef, lean: bool) -> String {
+/// The columns of `decode_item`: the common ones, then those of `fetch`.
+fn select_cols_of(ty: &TypeDef, fetch: Columns) -> String {
     let mut s = String::from(COMMON_COLS);
-    for f in ty.columns() {
+    for (i, f) in ty.fields.iter().enumerate() {
+        if !f.kind.has_column() || !fetch.has(i) {
+            continue;
+        }
         let c = column_name(f.name);
         match f.kind {
-            Kind::RichText if lean => s.push_str(&format!(", CAST(NULL AS TEXT) AS {c}")),
             Kind::Money => s.push_str(&format!(", t.{c}_amount, t.{c}_currency")),
             Kind::Ref(_) => s.push_str(&format!(", t.{c}_id")),
             _ => s.push_str(&format!(", t.{c}")),
@@ -195,12 +208,12 @@ pub(super) fn write_cols(ty: &TypeDef) -> Vec<String> {
     v
 }
 
-fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
+fn decode_item(ty: &'static TypeDef, row: &AnyRow, fetch: Columns) -> Result<Item> {
     let stage: String = row.try_get(1)?;
     let mut values = Vec::with_capacity(ty.fields.len());
     let mut i = COMMON_COUNT;
-    for f in ty.fields {
-        if !f.kind.has_column() {
+    for (n, f) in ty.fields.iter().enumerate() {
+        if !f.kind.has_column() || !fetch.has(n) {
             values.push(Val::Null);
             continue;
         }
@@ -234,11 +247,13 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow) -> Result<Item> {
         created_by: row.try_get(8)?,
         updated_by: row.try_get(9)?,
         values,
+        fetched: fetch,
     })
 }
 
-fn column_count(ty: &TypeDef) -> usize {
-    COMMON_COUNT + ty.columns().map(|f| if f.kind == Kind::Money { 2 } else { 1 }).sum::<usize>()
+fn column_count(ty: &TypeDef, fetch: Columns) -> usize {
+    let fields = ty.fields.iter().enumerate().filter(|(i, f)| f.kind.has_column() && fetch.has(*i));
+    COMMON_COUNT + fields.map(|(_, f)| if f.kind == Kind::Money { 2 } else { 1 }).sum::<usize>()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -662,7 +677,7 @@ impl Store {
         let ty = from.ty;
 
         let mut sql = Sql::new("SELECT ");
-        sql.push(&select_cols_of(ty, spec.lean));
+        sql.push(&select_cols_of(ty, spec.columns));
         for (i, o) in order.iter().enumerate() {
             sql.push(", ");
             ex.push_sort(&mut sql, o.target);
@@ -712,10 +727,10 @@ impl Store {
         }
         let rows = self.fetch_all(sql).await?;
 
-        let ncols = column_count(ty);
+        let ncols = column_count(ty, spec.columns);
         let mut pages: HashMap<Option<String>, Page> = HashMap::new();
         for row in &rows {
-            let item = Arc::new(decode_item(ty, row)?);
+            let item = Arc::new(decode_item(ty, row, spec.columns)?);
             let mut key = Vec::with_capacity(order.len());
             for (i, o) in order.iter().enumerate() {
                 let idx = ncols + i;
@@ -780,7 +795,7 @@ impl Store {
         q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE ", ty.table));
         stage.push_cond(&mut q, "t");
         q.push(" AND t.id IN (").list(ids.iter().map(String::as_str)).push(")");
-        self.fetch_all(q).await?.iter().map(|r| decode_item(ty, r)).collect()
+        self.fetch_all(q).await?.iter().map(|r| decode_item(ty, r, Columns::ALL)).collect()
     }
 
     pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Item>> {
@@ -788,7 +803,7 @@ impl Store {
         q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE ", ty.table));
         stage.push_cond(&mut q, "t");
         q.push(" AND t.slug = ").arg(slug);
-        self.fetch_optional(q).await?.map(|r| decode_item(ty, &r)).transpose()
+        self.fetch_optional(q).await?.map(|r| decode_item(ty, &r, Columns::ALL)).transpose()
     }
 
     /// Where a media asset is used at `stage`: (type, item id, field) for
@@ -1044,7 +1059,7 @@ impl Tx<'_> {
         let mut q = Sql::new("SELECT ");
         q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE t.stage = 'draft' AND t.id = ", ty.table)).arg(id);
         let rows = self.fetch_all(q).await?;
-        rows.first().map(|r| decode_item(ty, r)).transpose()
+        rows.first().map(|r| decode_item(ty, r, Columns::ALL)).transpose()
     }
 
     /// All links of an item's working copy: (field key, target, role), in order.

@@ -123,9 +123,33 @@ pub struct ListSpec {
     /// Locale fallback chain used to resolve localised values in filters and sorts.
     pub locales: Vec<String>,
     pub want_total: bool,
-    /// Leave rich-text bodies out (read as null): the caller asked for none,
-    /// and they are most of a row's bytes.
-    pub lean: bool,
+    /// The fields to fetch; the others read as null. Resolvers name what
+    /// they select, so a list of titles does not copy bodies and sub-items.
+    pub columns: Columns,
+}
+
+/// Which fields of a type a read fetches: bit `i` stands for `ty.fields[i]`
+/// (the model keeps at most 64 fields a type). Fields without a column (links,
+/// reverse relations) need no bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Columns(u64);
+
+impl Columns {
+    pub const ALL: Columns = Columns(u64::MAX);
+    pub const NONE: Columns = Columns(0);
+
+    pub fn with(self, field: usize) -> Columns {
+        Columns(self.0 | 1 << field)
+    }
+    pub fn has(self, field: usize) -> bool {
+        self.0 >> field & 1 == 1
+    }
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns::ALL
+    }
 }
 
 /// Where the rows of a list come from.

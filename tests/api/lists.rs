@@ -357,3 +357,71 @@ async fn a_bulk_import_gives_what_an_item_by_item_import_gives_and_refuses_bad_f
         s.finish().await;
     }
 }
+
+/// A list reads only the fields its nodes select (`store::Columns`), and
+/// answers exactly as a read of the whole item does, whatever way the fields
+/// are selected: fragments, aliases, edges, `…Localized`, references, nested
+/// lists and fields that look at every value.
+#[tokio::test]
+async fn lists_read_only_what_their_nodes_select_and_answer_as_a_whole_read() {
+    const F: &str = "fragment F on Project { id slug title acronym summary summaryLocalized { locale value } startDate budget { amount currency } coverage mission { name } website objectives { title } thematicAxes { nodes { title } } events(first: 2) { nodes { title startsAt city } } }";
+    // (selection, whether it goes through edges)
+    let shapes = [
+        ("...F", false),
+        ("...F", true),
+        ("... on Project { slug t: title s: summary mission { name } }", false),
+        ("slug availableLocales regionLocalized { value }", true),
+        ("slug body { text }", false),
+    ];
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        for (sel, edges) in shapes {
+            let frag = if sel.contains("...F") { F } else { "" };
+            let list = match edges {
+                false => format!("{{ projects(first: 6) {{ nodes {{ {sel} }} }} }} {frag}"),
+                true => format!("{{ projects(first: 6) {{ edges {{ node {{ {sel} }} }} }} }} {frag}"),
+            };
+            let r = s.gql(&list, json!({}), None).await;
+            let c = &r.ok()["projects"];
+            let nodes: Vec<Value> = match edges {
+                false => c["nodes"].as_array().unwrap().clone(),
+                true => c["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect(),
+            };
+            assert!(nodes.len() >= 3, "{b:?}: {list}");
+            assert!(nodes.iter().any(|n| n.as_object().unwrap().values().filter(|v| !v.is_null()).count() > 1));
+            // The same selection on the item by slug, which reads every column.
+            let single = format!("query($s: String!) {{ project(slug: $s) {{ slug {sel} }} }} {frag}");
+            for node in &nodes {
+                let one = s.gql(&single, json!({ "s": node["slug"] }), None).await;
+                assert_eq!(&one.ok()["project"], node, "{b:?}: {list}");
+            }
+        }
+        s.finish().await;
+    }
+}
+
+/// Reading a field that a list did not fetch stops the tests (debug builds):
+/// every query the suite runs would fail if a resolver read a column its
+/// selection did not name.
+#[tokio::test]
+async fn reading_a_field_that_was_not_fetched_is_caught() {
+    use relais::store::{Columns, ListSpec, Source, Stage, Window};
+    let s = TestServer::start(backends()[0]).await;
+    let ty = relais::model::content_type("Project").unwrap();
+    let title = ty.fields.iter().position(|f| f.name == "title").unwrap();
+    let spec = ListSpec {
+        filter: None,
+        order: vec![],
+        window: Window { first: Some(3), last: None, after: None, before: None },
+        locales: vec!["en".into()],
+        want_total: false,
+        columns: Columns::NONE.with(title),
+    };
+    let pages = s.store().list(Source::Root(ty), Stage::Live, &spec).await.unwrap();
+    let item = pages[&None].edges[0].item.clone();
+    assert!(item.value("title").as_text().is_some());
+    assert_eq!(item.values.iter().filter(|v| **v != relais::store::Val::Null).count(), 1, "only the title was read");
+    let read = std::panic::catch_unwind(|| item.value("summary").clone());
+    assert!(read.is_err(), "reading an unfetched field must not pass unnoticed");
+    s.finish().await;
+}
