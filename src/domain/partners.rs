@@ -6,7 +6,7 @@ use super::content::audit_row;
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
 use crate::model::{TypeDef, content_type};
-use crate::store::{ApiKeyRow, Common, Filter, ListSpec, Op, Source, Stage, Store, Target, Value, new_id, now_ms};
+use crate::store::{ApiKeyRow, Common, Filter, Op, Store, Target, Value, new_id, now_ms};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -418,28 +418,15 @@ pub fn restricted_type(t: &TypeDef) -> bool {
 /// Conditions on `t` (projects, events, news) that keep the items of these
 /// organisations, projects, axes and countries; `partners_only` keeps the
 /// items those organisations are partners of.
-pub async fn restriction_filters(
-    store: &Store,
-    t: &'static TypeDef,
-    r: &Restrictions,
-    partners_only: &[String],
-) -> Result<Vec<Filter>> {
+pub fn restriction_filters(t: &'static TypeDef, r: &Restrictions, partners_only: &[String]) -> Vec<Filter> {
     let (project, event, news) = (ty("Project"), ty("Event"), ty("NewsArticle"));
     let mut out = Vec::new();
-    // Projects matching the axis or country lists, for types that reach them through a project.
-    let projects_where = |f: Filter| async move {
-        let spec = ListSpec {
-            filter: Some(f),
-            order: vec![],
-            window: crate::store::Window { first: Some(10_000), last: None, after: None, before: None },
-            locales: vec![],
-            want_total: false,
-            columns: crate::store::Columns::ALL,
-        };
-        let mut pages = store.list(Source::Root(project), Stage::Live, &spec).await?;
-        Ok::<Vec<String>, Error>(
-            pages.remove(&None).unwrap_or_default().edges.iter().map(|e| e.item.id.clone()).collect(),
-        )
+    // Items reached through a project: one condition on the project's links,
+    // however many projects match.
+    let through = |t: &'static TypeDef, field: &str, link: &str, ids: &[String]| Filter::LinkedThrough {
+        field: t.field(field).expect("model declares the field"),
+        link: project.field(link).expect("model declares the field"),
+        ids: ids.to_vec(),
     };
     if !r.organisations.is_empty() {
         let o = &r.organisations;
@@ -469,7 +456,7 @@ pub async fn restriction_filters(
     }
     if !r.axes.is_empty() {
         out.push(match t.name {
-            "Event" => any_of(event, "project", &projects_where(any_of(project, "thematicAxes", &r.axes)).await?),
+            "Event" => through(event, "project", "thematicAxes", &r.axes),
             _ => any_of(t, "thematicAxes", &r.axes),
         });
     }
@@ -477,10 +464,8 @@ pub async fn restriction_filters(
         out.push(match t.name {
             "Project" => any_of(t, "beneficiaryCountries", &r.countries),
             "Event" => any_of(t, "country", &r.countries),
-            _ => {
-                any_of(news, "projects", &projects_where(any_of(project, "beneficiaryCountries", &r.countries)).await?)
-            }
+            _ => through(news, "projects", "beneficiaryCountries", &r.countries),
         });
     }
-    Ok(out)
+    out
 }

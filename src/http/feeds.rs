@@ -171,9 +171,9 @@ async fn build(
     if let Some(v) = params.get("country") {
         asked.countries = v.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
     }
-    let mut all = restriction_filters(hub.store(), t, &asked, &partners).await?;
+    let mut all = restriction_filters(t, &asked, &partners);
     if let Some(k) = &key {
-        all.extend(restriction_filters(hub.store(), t, &k.restrictions, &[]).await?);
+        all.extend(restriction_filters(t, &k.restrictions, &[]));
     }
     if let Some(kind) = params.get("kind") {
         let (fname, e) = match t.name {

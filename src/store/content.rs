@@ -387,6 +387,34 @@ impl Exprs<'_> {
                 sql.push("), FALSE)");
             }
             Filter::Cond { target, op, value } => self.push_cond(sql, owner, *target, *op, value),
+            Filter::LinkedThrough { field, link, ids } => {
+                let (Kind::Ref(target) | Kind::Refs { target, .. }) = field.kind else {
+                    // Only references name other items; the domain builds these filters.
+                    sql.push("1=0");
+                    return;
+                };
+                let target = crate::model::content_type(target).expect("model checked");
+                let linked = |sql: &mut Sql| {
+                    sql.push("SELECT lt.source_id FROM links lt WHERE lt.stage = t.stage AND lt.field = ")
+                        .arg(link_key(target, link))
+                        .push(" AND lt.target_id IN (")
+                        .list(ids.iter().map(String::as_str))
+                        .push(")");
+                };
+                if ids.is_empty() {
+                    sql.push("1=0");
+                } else if let Kind::Ref(_) = field.kind {
+                    sql.push(&format!("t.{}_id IN (", column_name(field.name)));
+                    linked(sql);
+                    sql.push(")");
+                } else {
+                    sql.push("EXISTS (SELECT 1 FROM links lf WHERE lf.stage = t.stage AND lf.source_id = t.id AND lf.field = ")
+                        .arg(link_key(owner, field))
+                        .push(" AND lf.target_id IN (");
+                    linked(sql);
+                    sql.push("))");
+                }
+            }
             Filter::Translation { locale, source, state } => {
                 let missing = |sql: &mut Sql| {
                     sql.push(

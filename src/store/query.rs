@@ -58,6 +58,15 @@ pub enum Filter {
         op: Op,
         value: Value,
     },
+    /// Items whose `field` (a reference or references) names an item linked
+    /// through `link` (a references field of that item's type) to any of
+    /// `ids`, at the same stage: "events of projects of this axis", as one
+    /// condition however many projects match.
+    LinkedThrough {
+        field: &'static FieldDef,
+        link: &'static FieldDef,
+        ids: Vec<String>,
+    },
     /// Working copies whose translation into `locale` is in `state`, with
     /// `source` the locale translations follow (see `domain::translation`).
     Translation {
@@ -73,7 +82,7 @@ impl Filter {
         match self {
             Filter::And(v) | Filter::Or(v) => v.iter().any(Filter::has_translation),
             Filter::Not(f) => f.has_translation(),
-            Filter::Cond { .. } => false,
+            Filter::Cond { .. } | Filter::LinkedThrough { .. } => false,
             Filter::Translation { .. } => true,
         }
     }

@@ -391,3 +391,59 @@ async fn a_restricted_content_key_sees_only_its_part_wherever_it_looks() {
         s.finish().await;
     }
 }
+
+/// A key restricted to a thematic axis sees the events of every project of
+/// that axis, however many there are: the restriction is one condition in
+/// the read, not a list of projects read first (which stopped at 10,000).
+#[tokio::test]
+async fn an_axis_restriction_holds_for_events_of_more_than_ten_thousand_projects() {
+    for b in backends() {
+        let s = TestServer::start_with(b, Default::default(), false).await;
+        let admin = s.login_as(Role::Admin).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = vec![
+            json!({ "type": "ThematicAxis", "key": "axis", "slug": "mobility", "publish": true, "fields": { "title": { "fr": "Mobilité" } } }),
+            json!({ "type": "ThematicAxis", "key": "other", "slug": "other", "publish": true, "fields": { "title": { "fr": "Autre" } } }),
+        ];
+        for i in 0..10_005 {
+            lines.push(json!({ "type": "Project", "key": format!("p{i}"), "publish": true,
+                "fields": { "title": { "fr": format!("Projet {i}") }, "thematicAxes": ["@axis"] } }));
+        }
+        lines.push(json!({ "type": "Project", "key": "outside", "publish": true,
+            "fields": { "title": { "fr": "Hors axe" }, "thematicAxes": ["@other"] } }));
+        for (title, project) in [("Premier", "@p0"), ("Dernier", "@p10004"), ("Ailleurs", "@outside")] {
+            lines.push(json!({ "type": "Event", "publish": true,
+                "fields": { "title": { "fr": title }, "startsAt": "2025-03-01T10:00:00Z", "project": project } }));
+        }
+        let path = dir.path().join("many.ndjson");
+        let text: Vec<String> = lines.iter().map(Value::to_string).collect();
+        std::fs::write(&path, text.join("\n") + "\n").unwrap();
+        let items = relais::domain::import::ItemFile::open(&path).unwrap();
+        relais::domain::import::import_bulk(&s.hub.content, items, |_| {}).await.unwrap();
+
+        let r = s.gql("{ thematicAxis(slug: \"mobility\") { id } }", json!({}), None).await;
+        let axis = r.ok()["thematicAxis"]["id"].as_str().unwrap().to_owned();
+        let (_, secret) = create_key(
+            &s,
+            &admin,
+            json!({ "name": "Axis site", "scopes": ["CONTENT"], "thematicAxes": [axis], "rateLimitPerMinute": 1000 }),
+        )
+        .await;
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{}/graphql", s.base()))
+            .header("x-api-key", &secret)
+            .json(&json!({ "query": "{ events(first: 10, orderBy: [{ field: TITLE }]) { nodes { title } } }" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            answer["data"]["events"]["nodes"],
+            json!([{ "title": "Dernier" }, { "title": "Premier" }]),
+            "{b:?}: {answer}"
+        );
+        s.finish().await;
+    }
+}
