@@ -10,27 +10,35 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// A list spec with a cheap identity, so equal nested arguments batch together.
+/// A list spec with a cheap identity, so equal nested arguments batch together:
+/// its text is made once per field of the document (see `Req::relation_spec`)
+/// and hashed once.
 #[derive(Clone, Debug)]
 pub struct SpecKey {
     pub sig: Arc<str>,
+    hash: u64,
     pub spec: Arc<ListSpec>,
 }
 
 impl SpecKey {
     pub fn new(spec: ListSpec) -> Self {
-        SpecKey { sig: format!("{spec:?}").into(), spec: Arc::new(spec) }
+        let sig: Arc<str> = format!("{spec:?}").into();
+        // Fixed keys: equal texts must hash alike in every key made from them.
+        let mut h = std::hash::DefaultHasher::new();
+        sig.hash(&mut h);
+        let hash = h.finish();
+        SpecKey { sig, hash, spec: Arc::new(spec) }
     }
 }
 impl PartialEq for SpecKey {
     fn eq(&self, o: &Self) -> bool {
-        self.sig == o.sig
+        Arc::ptr_eq(&self.sig, &o.sig) || self.sig == o.sig
     }
 }
 impl Eq for SpecKey {}
 impl Hash for SpecKey {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        self.sig.hash(h)
+        self.hash.hash(h)
     }
 }
 

@@ -45,7 +45,13 @@ pub struct Req {
     pub preview: bool,
     /// What the answer does to the session cookie, if anything.
     pub cookie: std::sync::Arc<std::sync::Mutex<Option<SessionCookie>>>,
+    /// Nested list specs made so far, by field of the document and stage,
+    /// with the locale chain they were made in: every parent of a nested
+    /// list shares its field's arguments and selection.
+    specs: std::sync::Mutex<SpecCache>,
 }
+
+type SpecCache = std::collections::HashMap<(usize, crate::store::Stage), Vec<(Vec<String>, loaders::SpecKey)>>;
 
 /// A change to the session cookie, asked for by `login(cookie: true)`,
 /// `refreshToken` and `logout`; the HTTP layer writes it as `Set-Cookie`.
@@ -68,7 +74,31 @@ impl Req {
             same_site: true,
             preview: false,
             cookie: Default::default(),
+            specs: Default::default(),
         }
+    }
+    /// The spec of a nested list at this field of the document, made once
+    /// per request and scope by `make` (which may fail, e.g. on a bad argument).
+    pub(crate) fn relation_spec(
+        &self,
+        field: usize,
+        scope: &values::Scope,
+        make: impl FnOnce() -> async_graphql::Result<crate::store::ListSpec>,
+    ) -> async_graphql::Result<loaders::SpecKey> {
+        let key = (field, scope.stage);
+        if let Some(hit) = self
+            .specs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .and_then(|v| v.iter().find(|(chain, _)| *chain == scope.chain).map(|(_, k)| k.clone()))
+        {
+            return Ok(hit);
+        }
+        let made = loaders::SpecKey::new(make()?);
+        let mut specs = self.specs.lock().unwrap_or_else(|p| p.into_inner());
+        specs.entry(key).or_default().push((scope.chain.clone(), made.clone()));
+        Ok(made)
     }
     pub fn set_cookie(&self, change: SessionCookie) {
         *self.cookie.lock().unwrap_or_else(|p| p.into_inner()) = Some(change);

@@ -3,7 +3,7 @@
 //! content type.
 
 use super::args::{self, COMMON_ORDER, filter_type};
-use super::loaders::{RelKey, SpecKey};
+use super::loaders::RelKey;
 use super::values::*;
 use super::{Req, gql_err};
 use crate::app::Hub;
@@ -234,10 +234,9 @@ pub(crate) fn field_scope(ctx: &ResolverContext<'_>, scope: &Arc<Scope>) -> asyn
 }
 
 /// What a restricted API key adds to a list of `ty`, if anything.
-async fn key_filter(ctx: &ResolverContext<'_>, ty: &'static TypeDef) -> async_graphql::Result<Option<Filter>> {
+fn key_filter(ctx: &ResolverContext<'_>, ty: &'static TypeDef) -> async_graphql::Result<Option<Filter>> {
     let Some(k) = req(ctx)?.key.as_ref().filter(|k| k.restricts(ty)) else { return Ok(None) };
-    let all = restriction_filters(ty, &k.restrictions, &[]);
-    Ok(Some(Filter::And(all)))
+    Ok(Some(Filter::And(restriction_filters(ty, &k.restrictions, &[]))))
 }
 
 fn and_filter(spec: &mut ListSpec, f: Filter) {
@@ -255,7 +254,7 @@ async fn key_allows(
     id: &str,
     stage: Stage,
 ) -> async_graphql::Result<bool> {
-    let Some(f) = key_filter(ctx, ty).await? else { return Ok(true) };
+    let Some(f) = key_filter(ctx, ty)? else { return Ok(true) };
     let mut spec = ListSpec {
         filter: Some(Filter::Cond {
             target: Target::Common(Common::Id),
@@ -333,20 +332,18 @@ async fn resolve_item_field(
             None => None,
         },
         Kind::Refs { target, .. } | Kind::Reverse { target, .. } => {
-            let hub = hub(ctx)?;
             let ty = content_type(target).expect("model checked");
-            let mut spec = args::list_spec(ctx, ty, &scope.chain, scope.stage, hub.limits.page_size)?;
-            if let Some(f) = key_filter(ctx, ty).await? {
-                and_filter(&mut spec, f);
-            }
-            req(ctx)?.depends_on(format!("T:{target}"));
-            let key = RelKey {
-                owner: owner.name,
-                field: f.name,
-                stage: scope.stage,
-                spec: SpecKey::new(spec),
-                parent: p.item.id.clone(),
-            };
+            // The same for every parent here: this field's arguments and selection.
+            let node: *const _ = ctx.ctx.item;
+            let spec = req(ctx)?.relation_spec(node as usize, scope, || {
+                let mut spec = args::list_spec(ctx, ty, &scope.chain, scope.stage, hub(ctx)?.limits.page_size)?;
+                if let Some(f) = key_filter(ctx, ty)? {
+                    and_filter(&mut spec, f);
+                }
+                req(ctx)?.depends_on(format!("T:{target}"));
+                Ok(spec)
+            })?;
+            let key = RelKey { owner: owner.name, field: f.name, stage: scope.stage, spec, parent: p.item.id.clone() };
             let page = req(ctx)?.loaders.related.load(key).await.map_err(gql_err)?.unwrap_or_default();
             Some(conn_value(page, scope.clone()))
         }
@@ -1207,7 +1204,7 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                     let scope = read_scope(&ctx)?;
                     req(&ctx)?.depends_on(format!("T:{}", ty.name));
                     let mut spec = args::list_spec(&ctx, ty, &scope.chain, scope.stage, page_size)?;
-                    if let Some(f) = key_filter(&ctx, ty).await? {
+                    if let Some(f) = key_filter(&ctx, ty)? {
                         and_filter(&mut spec, f);
                     }
                     let mut pages = hub(&ctx)?

@@ -425,3 +425,29 @@ async fn reading_a_field_that_was_not_fetched_is_caught() {
     assert!(read.is_err(), "reading an unfetched field must not pass unnoticed");
     s.finish().await;
 }
+
+/// Nested lists share their field's spec across parents (made once per
+/// request), but never across scopes: one fragment spread under two locales
+/// answers each in its own, as two separate requests do.
+#[tokio::test]
+async fn a_fragment_spread_in_two_locales_reads_its_nested_lists_in_each() {
+    const R: &str = "fragment R on Project { slug thematicAxes(filter: { title: { contains: \"ion\" } }) { nodes { title } } events(first: 1) { totalCount nodes { title } } }";
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        let both = s
+            .gql(
+                &format!("{{ fr: projects(first: 4, locale: \"fr\") {{ nodes {{ ...R }} }} ar: projects(first: 4, locale: \"ar\") {{ nodes {{ ...R }} }} }} {R}"),
+                json!({}),
+                None,
+            )
+            .await;
+        for l in ["fr", "ar"] {
+            let alone = s
+                .gql(&format!("{{ projects(first: 4, locale: \"{l}\") {{ nodes {{ ...R }} }} }} {R}"), json!({}), None)
+                .await;
+            assert_eq!(both.ok()[l], alone.ok()["projects"], "{b:?}: {l}");
+        }
+        assert_ne!(both.ok()["fr"], both.ok()["ar"], "{b:?}: the demo's axes have Arabic titles");
+        s.finish().await;
+    }
+}
