@@ -94,10 +94,10 @@ const status = (pid, key) => {
   return m ? Number(m[1]) / 1024 : NaN;
 };
 // A kept-alive socket the server has just closed fails once: ask again.
-const fetchRetry = async (url, tries = 3) => {
+const fetchRetry = async (url, options = {}, tries = 3) => {
   for (let i = 1; ; i++) {
     try {
-      return await fetch(url);
+      return await fetch(url, options);
     } catch (e) {
       if (i >= tries) throw e;
     }
@@ -110,7 +110,7 @@ const metrics = async (port) => {
 };
 
 const post = (port, query, variables) =>
-  fetch(`http://127.0.0.1:${port}/graphql`, {
+  fetchRetry(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query, variables }),

@@ -76,6 +76,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (9, "idempotency", include_str!("../../migrations/sqlite/0009_idempotency.sql")),
     (10, "admin_versions", include_str!("../../migrations/sqlite/0010_admin_versions.sql")),
     (11, "translation_stamps", include_str!("../../migrations/sqlite/0011_translation_stamps.sql")),
+    (12, "search_scope", include_str!("../../migrations/sqlite/0012_search_scope.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -89,6 +90,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (9, "idempotency", include_str!("../../migrations/postgres/0009_idempotency.sql")),
     (10, "admin_versions", include_str!("../../migrations/postgres/0010_admin_versions.sql")),
     (11, "translation_stamps", include_str!("../../migrations/postgres/0011_translation_stamps.sql")),
+    (12, "search_scope", include_str!("../../migrations/postgres/0012_search_scope.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");

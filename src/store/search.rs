@@ -143,6 +143,9 @@ impl Tx<'_> {
 impl Store {
     /// A page of matches, best first, and how many there are in all.
     pub async fn search(&self, spec: &SearchSpec<'_>) -> Result<(Vec<SearchHit>, i64)> {
+        if self.dialect() == Dialect::Sqlite && spec.stage == Stage::Live {
+            return self.search_live_sqlite(spec).await;
+        }
         let mut q = match self.dialect() {
             Dialect::Sqlite => {
                 // bm25 is lower for better matches; a title match weighs three times a body match.
@@ -208,6 +211,46 @@ impl Store {
             let first = SearchSpec { limit: 1, offset: 0, ..spec.clone() };
             total = Box::pin(self.search(&first)).await?.1;
         }
+        Ok((hits, total))
+    }
+
+    /// Published content on SQLite: the stage, locale and types are terms of
+    /// the `scope` column, so FTS5 alone finds, counts and ranks the
+    /// documents that may be shown, and only the page is read from
+    /// search_docs. Equal scores come in index order.
+    async fn search_live_sqlite(&self, spec: &SearchSpec<'_>) -> Result<(Vec<SearchHit>, i64)> {
+        // Locales are checked codes (letters, digits, `-`) and types are model
+        // names: nothing here needs quoting inside the FTS5 strings.
+        let mut m = format!(
+            "{{title_terms body_terms}} : ({}) AND scope : (\"slive\" AND \"l{}\"",
+            spec.plan.fts5(),
+            spec.locale
+        );
+        if !spec.types.is_empty() {
+            let types: Vec<String> = spec.types.iter().map(|t| format!("\"t{t}\"")).collect();
+            m.push_str(&format!(" AND ({})", types.join(" OR ")));
+        }
+        m.push(')');
+        let mut q = Sql::new(
+            "SELECT d.item_type, d.item_id, d.title, d.body, m.score FROM \
+             (SELECT rowid AS rid, -bm25(search_fts, 3.0, 1.0, 0.0) AS score FROM search_fts WHERE search_fts MATCH ",
+        );
+        q.arg(m.as_str()).push(" ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
+        q.push(") m JOIN search_docs d ON d.id = m.rid ORDER BY m.score DESC, m.rid");
+        let mut hits = Vec::new();
+        for r in &self.fetch_all(q).await? {
+            hits.push(SearchHit {
+                item_type: r.try_get(0)?,
+                item_id: r.try_get(1)?,
+                title: r.try_get(2)?,
+                body: r.try_get(3)?,
+                score: r.try_get(4)?,
+            });
+        }
+        let mut count = Sql::new("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ");
+        count.arg(m);
+        let rows = self.fetch_all(count).await?;
+        let total = rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0);
         Ok((hits, total))
     }
 
