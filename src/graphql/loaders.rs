@@ -74,11 +74,12 @@ pub struct RelKey {
     pub parent: String,
 }
 
+/// Pages are shared, not copied, between the cache and each parent asking.
 pub struct Related(Store);
 impl Load for Related {
     type Key = RelKey;
-    type Value = Page;
-    fn load(&self, keys: Vec<RelKey>) -> BoxFuture<'_, Result<HashMap<RelKey, Page>>> {
+    type Value = Arc<Page>;
+    fn load(&self, keys: Vec<RelKey>) -> BoxFuture<'_, Result<HashMap<RelKey, Arc<Page>>>> {
         async move {
             let mut groups: HashMap<(&'static str, &'static str, Stage, SpecKey), Vec<String>> = HashMap::new();
             for k in &keys {
@@ -97,7 +98,7 @@ impl Load for Related {
                     if spec.spec.want_total && page.total.is_none() {
                         page.total = Some(0);
                     }
-                    out.insert(RelKey { owner, field, stage, spec: spec.clone(), parent: p }, page);
+                    out.insert(RelKey { owner, field, stage, spec: spec.clone(), parent: p }, Arc::new(page));
                 }
             }
             Ok(out)

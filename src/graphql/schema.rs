@@ -109,8 +109,8 @@ pub(crate) fn typed_item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>)
     item_value(item, scope).with_type(name)
 }
 
-fn conn_value(page: Page, scope: Arc<Scope>) -> FieldValue<'static> {
-    FieldValue::owned_any(ConnVal { page: Arc::new(page), scope })
+fn conn_value(page: Arc<Page>, scope: Arc<Scope>) -> FieldValue<'static> {
+    FieldValue::owned_any(ConnVal { page, scope })
 }
 
 fn connection_args(f: Field, target: &TypeDef) -> Field {
@@ -1212,7 +1212,7 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                         .list(crate::store::Source::Root(ty), scope.stage, &spec)
                         .await
                         .map_err(gql_err)?;
-                    Ok(Some(conn_value(pages.remove(&None).unwrap_or_default(), scope)))
+                    Ok(Some(conn_value(Arc::new(pages.remove(&None).unwrap_or_default()), scope)))
                 })
             })
             .description(format!("{} items, a page at a time.", ty.name)),

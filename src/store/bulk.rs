@@ -10,12 +10,11 @@ use crate::error::Result;
 use crate::model::TypeDef;
 use sqlx::Row;
 
-/// Bound values per statement. PostgreSQL takes up to 65,535; on SQLite, sqlx
-/// looks each numbered parameter up by name, which costs time in the square of
-/// their number, so statements stay small there.
+/// Bound values per statement: PostgreSQL takes up to 65,535, SQLite 32,766
+/// (with plain `?` placeholders, see `Sql::rows`).
 fn max_args(d: Dialect) -> usize {
     match d {
-        Dialect::Sqlite => 400,
+        Dialect::Sqlite => 30_000,
         Dialect::Postgres => 30_000,
     }
 }
@@ -60,7 +59,7 @@ impl Tx<'_> {
                 self.put_stamps(&stamps, true).await?;
             }
             for chunk in staged.chunks((max_args(dialect) / (10 + cols.len())).max(1)) {
-                let mut q = Sql::new(&head);
+                let mut q = Sql::rows(dialect, &head);
                 for (i, r) in chunk.iter().enumerate() {
                     let it = &r.item;
                     q.push(if i == 0 { "(" } else { ", (" }).arg(it.id.as_str()).push(", ").arg(stage);
@@ -83,7 +82,10 @@ impl Tx<'_> {
                 })
                 .collect();
             for chunk in links.chunks(max_args(dialect) / 6) {
-                let mut q = Sql::new("INSERT INTO links (stage, source_id, field, target_id, position, role) VALUES ");
+                let mut q = Sql::rows(
+                    dialect,
+                    "INSERT INTO links (stage, source_id, field, target_id, position, role) VALUES ",
+                );
                 for (i, (source, key, pos, l)) in chunk.iter().enumerate() {
                     q.push(if i == 0 { "(" } else { ", (" }).arg(stage).push(", ").arg(*source).push(", ").arg(*key);
                     q.push(", ").arg(l.target.as_str()).push(", ").arg(*pos as i64).push(", ").arg(l.role.clone());
@@ -102,9 +104,12 @@ impl Tx<'_> {
                 Dialect::Postgres => "terms",
             };
             for chunk in docs.chunks(max_args(dialect) / 8) {
-                let mut q = Sql::new(&format!(
-                    "INSERT INTO search_docs (stage, item_id, item_type, locale, title, body, {terms}) VALUES "
-                ));
+                let mut q = Sql::rows(
+                    dialect,
+                    &format!(
+                        "INSERT INTO search_docs (stage, item_id, item_type, locale, title, body, {terms}) VALUES "
+                    ),
+                );
                 for (i, (id, d)) in chunk.iter().enumerate() {
                     q.push(if i == 0 { "(" } else { ", (" }).arg(stage).push(", ").arg(*id).push(", ").arg(ty.name);
                     q.push(", ").arg(d.locale.as_str()).push(", ").arg(d.title.as_str()).push(", ");

@@ -731,7 +731,7 @@ impl Store {
                 sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
             }
         }
-        let mut where_sql = Sql { text: String::new(), args: std::mem::take(&mut sql.args) };
+        let mut where_sql = Sql { text: String::new(), args: std::mem::take(&mut sql.args), ..Sql::default() };
         from.push(&mut where_sql, &source, stage);
         if let Some(f) = &spec.filter {
             where_sql.push(" AND ");
@@ -746,7 +746,11 @@ impl Store {
         sql.text.push_str(&where_sql.text);
         sql.args = where_sql.args;
         if nested {
-            sql = Sql { text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text), args: sql.args };
+            sql = Sql {
+                text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text),
+                args: sql.args,
+                ..Sql::default()
+            };
             sql.arg((limit + 1) as i64).push(" ORDER BY x._parent, x._rn");
         } else {
             sql.push(" ORDER BY ");

@@ -1,5 +1,6 @@
 //! A small SQL builder: our own fragments plus numbered `$n` placeholders,
-//! which both SQLite and PostgreSQL accept through the `Any` driver.
+//! which both SQLite and PostgreSQL accept through the `Any` driver, or
+//! SQLite's plain `?` for statements with thousands of them (see `rows`).
 
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::Query;
@@ -51,11 +52,20 @@ impl From<Option<i64>> for Arg {
 pub struct Sql {
     pub text: String,
     pub args: Vec<Arg>,
+    /// Plain `?` placeholders, bound in the order they appear.
+    pub(super) positional: bool,
 }
 
 impl Sql {
     pub fn new(text: &str) -> Self {
-        Sql { text: text.to_owned(), args: Vec::new() }
+        Sql { text: text.to_owned(), args: Vec::new(), positional: false }
+    }
+    /// A statement of many rows, built front to back. On SQLite its
+    /// placeholders are plain `?`: sqlx looks each numbered one up by name,
+    /// which SQLite answers by scanning every name, so numbered placeholders
+    /// cost time in the square of their number.
+    pub fn rows(dialect: super::Dialect, text: &str) -> Self {
+        Sql { positional: dialect == super::Dialect::Sqlite, ..Sql::new(text) }
     }
     pub fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
@@ -64,8 +74,12 @@ impl Sql {
     /// Appends a placeholder bound to `arg`.
     pub fn arg(&mut self, arg: impl Into<Arg>) -> &mut Self {
         self.args.push(arg.into());
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
+        if self.positional {
+            self.text.push('?');
+        } else {
+            self.text.push('$');
+            self.text.push_str(&self.args.len().to_string());
+        }
         self
     }
     /// Appends `$k, $k+1, …` for an IN-list (never empty: an empty list is `NULL`,

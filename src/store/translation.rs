@@ -18,10 +18,10 @@ pub struct Stamp {
     pub changed_at: i64,
 }
 
-/// Rows per insert: four values each (SQLite's statements stay small, see `bulk`).
+/// Rows per insert: four values each (plain `?` on SQLite, see `Sql::rows`).
 fn rows_per_statement(d: Dialect) -> usize {
     match d {
-        Dialect::Sqlite => 100,
+        Dialect::Sqlite => 5000,
         Dialect::Postgres => 5000,
     }
 }
@@ -60,7 +60,10 @@ impl Tx<'_> {
             " ON CONFLICT (item_id, field, locale) DO NOTHING"
         };
         for chunk in rows.chunks(rows_per_statement(self.dialect())) {
-            let mut q = Sql::new("INSERT INTO translation_stamps (item_id, field, locale, changed_at) VALUES ");
+            let mut q = Sql::rows(
+                self.dialect(),
+                "INSERT INTO translation_stamps (item_id, field, locale, changed_at) VALUES ",
+            );
             for (i, s) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" }).arg(s.item_id.as_str()).push(", ").arg(s.field.as_str());
                 q.push(", ").arg(s.locale.as_str()).push(", ").arg(s.changed_at).push(")");
