@@ -4,6 +4,7 @@
 // and scale it checks the home answer against the data set, then measures:
 //   - the home query uncached (POST, response cache off) at concurrency 1 and 32,
 //   - the home query cached (persisted-query GET) at concurrency 1 and 32,
+//   - an editor's preview of the home query (signed in, working copies),
 //   - a project page and a search, uncached, at concurrency 1 and 32,
 //   - the ceiling: bench/ceiling.rs serving the home answer's bytes,
 // each after a warm-up, for a fixed time. Per run: requests per second,
@@ -164,9 +165,10 @@ function wrk(url, conns, secs, script) {
     errors,
   };
 }
-const postScript = (name, body) => {
+const postScript = (name, body, headers = {}) => {
   const file = `${dir}/${name}.lua`;
-  writeFileSync(file, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`);
+  const more = Object.entries(headers).map(([k, v]) => `wrk.headers["${k}"] = "${v}"\n`).join('');
+  writeFileSync(file, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n${more}wrk.body = [==[${body}]==]\n`);
   return file;
 };
 
@@ -253,11 +255,23 @@ for (const scale of scales) {
     const searchAnswer = await (await post(port, queries.search, searchVars)).json();
     if (!(searchAnswer.data?.search?.edges?.length > 0)) throw new Error(`the search found nothing: ${JSON.stringify(searchAnswer).slice(0, 300)}`);
     const gql = `http://127.0.0.1:${port}/graphql`;
+    // An editor previewing the home page: signed in, reading working copies
+    // (the user is made once per database; later runs find it there).
+    const editor = { e: 'bench-editor@relais.test', p: 'bench editor password 2026' };
+    spawnSync(relais, ['user', 'create', '--email', editor.e, '--role', 'EDITOR'], { env: { ...process.env, ...env, RELAIS_PASSWORD: editor.p }, stdio: 'ignore' });
+    const login = await (await post(port, 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', editor)).json();
+    const token = login.data?.login?.token;
+    if (!token) throw new Error(`the editor cannot sign in: ${JSON.stringify(login).slice(0, 300)}`);
+    const previewHeaders = { Authorization: `Bearer ${token}`, 'Relais-Preview': 'true' };
+    const previewAnswer = await (await fetchRetry(gql, { method: 'POST', headers: { 'content-type': 'application/json', ...previewHeaders }, body: JSON.stringify({ query: queries.home }) })).json();
+    if (previewAnswer.data?.projects?.nodes?.length !== 20) throw new Error(`the preview answer is wrong: ${JSON.stringify(previewAnswer).slice(0, 300)}`);
     const homeLua = postScript('home', JSON.stringify({ query: queries.home }));
+    const previewLua = postScript('preview', JSON.stringify({ query: queries.home }), previewHeaders);
     const projectLua = postScript('project', JSON.stringify({ query: queries.project, variables: { slug } }));
     const searchLua = postScript('search', JSON.stringify({ query: queries.search, variables: searchVars }));
     const rows = [];
     for (const c of [1, 32]) rows.push({ kind: 'home-uncached', ...(await measure(server, 'home, uncached (POST)', gql, c, homeLua)) });
+    for (const c of [1, 32]) rows.push({ kind: 'preview', ...(await measure(server, 'home, editor preview (POST)', gql, c, previewLua)) });
     for (const c of [1, 32]) rows.push({ kind: 'project', ...(await measure(server, 'project page, uncached (POST)', gql, c, projectLua)) });
     for (const c of [1, 32]) rows.push({ kind: 'search', ...(await measure(server, 'search, uncached (POST)', gql, c, searchLua)) });
     await stop(server);
@@ -309,6 +323,11 @@ for (const r of results) {
   const ratio = find(r, 'home-cached', 32).rps / find(r, 'ceiling', 32).rps;
   check(`${tag}: home cached ≥ 50 % of the ceiling (c32)`, ratio >= 0.5, `${(ratio * 100).toFixed(0)} %`);
   check(`${tag}: SQL statements per home request ≤ 5`, h32.sql <= 5, h32.sql.toFixed(2));
+  const cpuOf = (kind) => find(r, kind, 32).cpuServer + find(r, kind, 32).cpuDb;
+  for (const [kind, what] of [['project', 'project page'], ['preview', 'editor preview of home']]) {
+    const k = cpuOf(kind) / cpu;
+    check(`${tag}: ${what} CPU ≤ 1.5× home's (c32)`, k <= 1.5, `${k.toFixed(2)}×`);
+  }
   if (r.scale === 1) {
     check(`${tag}: idle RSS ≤ 25 MB`, r.idle <= 25, `${r.idle.toFixed(1)} MB`);
     const peak = Math.max(h32.rss, find(r, 'home-cached', 32).rss);

@@ -365,6 +365,18 @@ impl Exprs<'_> {
         });
     }
 
+    /// What to ORDER BY: the sort key, except that on SQLite a number's own
+    /// column sorts exactly as its key (NULL first, as the key's stand-in
+    /// does) and lets an index give the order: a preview's list by
+    /// publication date would otherwise sort every working copy.
+    fn push_order_key(&self, sql: &mut Sql, target: Target) {
+        if self.dialect == Dialect::Sqlite && matches!(Self::key_type(target), KeyType::Int | KeyType::Float) {
+            self.push(sql, target);
+        } else {
+            self.push_sort(sql, target);
+        }
+    }
+
     fn push_filter(&self, sql: &mut Sql, owner: &TypeDef, f: &Filter) {
         match f {
             Filter::And(v) | Filter::Or(v) if v.is_empty() => {
@@ -716,7 +728,7 @@ impl Store {
                 if i > 0 {
                     sql.push(", ");
                 }
-                ex.push_sort(sql, o.target);
+                ex.push_order_key(sql, o.target);
                 sql.push(if o.desc == forward { " DESC" } else { " ASC" });
             }
         };
