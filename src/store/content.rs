@@ -365,16 +365,24 @@ impl Exprs<'_> {
         });
     }
 
-    /// What to ORDER BY: the sort key, except that on SQLite a number's own
-    /// column sorts exactly as its key (NULL first, as the key's stand-in
-    /// does) and lets an index give the order: a preview's list by
-    /// publication date would otherwise sort every working copy.
-    fn push_order_key(&self, sql: &mut Sql, target: Target) {
-        if self.dialect == Dialect::Sqlite && matches!(Self::key_type(target), KeyType::Int | KeyType::Float) {
-            self.push(sql, target);
-        } else {
+    /// One ORDER BY term. A number sorts by its own column with NULL first
+    /// going up and last going down, exactly as its never-NULL key does, so
+    /// that an index gives the order (SQLite sorts NULL so by default;
+    /// PostgreSQL's sort indexes keep NULLs first, see its 0012): a preview's
+    /// list by publication date would otherwise sort every working copy.
+    fn push_order_key(&self, sql: &mut Sql, target: Target, desc: bool) {
+        if !matches!(Self::key_type(target), KeyType::Int | KeyType::Float) {
             self.push_sort(sql, target);
+            sql.push(if desc { " DESC" } else { " ASC" });
+            return;
         }
+        self.push(sql, target);
+        sql.push(match (self.dialect, desc) {
+            (Dialect::Sqlite, true) => " DESC",
+            (Dialect::Sqlite, false) => " ASC",
+            (Dialect::Postgres, true) => " DESC NULLS LAST",
+            (Dialect::Postgres, false) => " ASC NULLS FIRST",
+        });
     }
 
     fn push_filter(&self, sql: &mut Sql, owner: &TypeDef, f: &Filter) {
@@ -728,8 +736,7 @@ impl Store {
                 if i > 0 {
                     sql.push(", ");
                 }
-                ex.push_order_key(sql, o.target);
-                sql.push(if o.desc == forward { " DESC" } else { " ASC" });
+                ex.push_order_key(sql, o.target, o.desc == forward);
             }
         };
         let nested = from.parent.is_some();

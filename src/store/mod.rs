@@ -90,7 +90,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (9, "idempotency", include_str!("../../migrations/postgres/0009_idempotency.sql")),
     (10, "admin_versions", include_str!("../../migrations/postgres/0010_admin_versions.sql")),
     (11, "translation_stamps", include_str!("../../migrations/postgres/0011_translation_stamps.sql")),
-    (12, "search_scope", include_str!("../../migrations/postgres/0012_search_scope.sql")),
+    (12, "sort_indexes", include_str!("../../migrations/postgres/0012_sort_indexes.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");
