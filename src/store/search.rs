@@ -44,6 +44,17 @@ pub struct SearchSpec<'a> {
     pub offset: i64,
 }
 
+/// A match from a row of `item_type, item_id, title, body, score, …`.
+fn search_hit(r: &sqlx::any::AnyRow) -> Result<SearchHit> {
+    Ok(SearchHit {
+        item_type: r.try_get(0)?,
+        item_id: r.try_get(1)?,
+        title: r.try_get(2)?,
+        body: r.try_get(3)?,
+        score: r.try_get(4)?,
+    })
+}
+
 fn term_cols(d: Dialect) -> &'static str {
     match d {
         Dialect::Sqlite => "title_terms, body_terms",
@@ -198,13 +209,7 @@ impl Store {
         let mut hits = Vec::with_capacity(rows.len());
         for r in &rows {
             total = r.try_get::<i64, _>(5)?;
-            hits.push(SearchHit {
-                item_type: r.try_get(0)?,
-                item_id: r.try_get(1)?,
-                title: r.try_get(2)?,
-                body: r.try_get(3)?,
-                score: r.try_get(4)?,
-            });
+            hits.push(search_hit(r)?);
         }
         if rows.is_empty() && spec.offset > 0 {
             // Past the last page: the window count saw no rows, so count apart.
@@ -237,16 +242,7 @@ impl Store {
         );
         q.arg(m.as_str()).push(" ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
         q.push(") m JOIN search_docs d ON d.id = m.rid ORDER BY m.score DESC, m.rid");
-        let mut hits = Vec::new();
-        for r in &self.fetch_all(q).await? {
-            hits.push(SearchHit {
-                item_type: r.try_get(0)?,
-                item_id: r.try_get(1)?,
-                title: r.try_get(2)?,
-                body: r.try_get(3)?,
-                score: r.try_get(4)?,
-            });
-        }
+        let hits = self.fetch_all(q).await?.iter().map(search_hit).collect::<Result<Vec<_>>>()?;
         let mut count = Sql::new("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ");
         count.arg(m);
         let rows = self.fetch_all(count).await?;
