@@ -27,6 +27,8 @@ pub struct Limits {
     pub query_timeout: std::time::Duration,
     /// Failed sign-ins per address and minute (0: no limit).
     pub login_failures_per_minute: i64,
+    /// Whether documents seen before run through compiled plans.
+    pub plans: crate::graphql::plan::PlanMode,
 }
 
 impl Default for Limits {
@@ -41,6 +43,7 @@ impl Default for Limits {
             root_mutations: 10,
             query_timeout: std::time::Duration::from_secs(5),
             login_failures_per_minute: 10,
+            plans: Default::default(),
         }
     }
 }

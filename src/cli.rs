@@ -54,6 +54,10 @@ pub struct Settings {
     /// Failed sign-ins allowed per address and minute (0: no limit).
     #[arg(long, env = "RELAIS_LOGIN_FAILURES_PER_MINUTE", default_value_t = 10, global = true)]
     pub login_failures_per_minute: i64,
+    /// Compiled plans for query documents seen before: on, off, or checked
+    /// (every plan's answer compared with the engine's; for tests).
+    #[arg(long, env = "RELAIS_COMPILED_PLANS", default_value = "on", global = true)]
+    pub compiled_plans: String,
     /// Reverse proxies (addresses or networks, comma-separated) whose
     /// X-Forwarded-For or Forwarded header names the client.
     #[arg(long, env = "RELAIS_TRUSTED_PROXIES", default_value = "", global = true)]
@@ -266,6 +270,9 @@ impl Settings {
         if let Err(e) = crate::app::Cidr::parse_list(&self.trusted_proxies) {
             out.push(format!("RELAIS_TRUSTED_PROXIES: {e}"));
         }
+        if crate::graphql::plan::PlanMode::parse(&self.compiled_plans).is_none() {
+            out.push(format!("RELAIS_COMPILED_PLANS: {:?} is not on, off or checked", self.compiled_plans));
+        }
         let db = &self.database_url;
         if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
             out.push(format!("RELAIS_DATABASE_URL: {db:?} is neither sqlite:PATH nor postgres://…"));
@@ -308,6 +315,7 @@ impl Settings {
             root_mutations: self.max_root_mutations,
             query_timeout: std::time::Duration::from_millis(self.query_timeout_ms.max(1)),
             login_failures_per_minute: self.login_failures_per_minute,
+            plans: crate::graphql::plan::PlanMode::parse(&self.compiled_plans).unwrap_or_default(),
         }
     }
 

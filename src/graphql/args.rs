@@ -11,7 +11,8 @@ use crate::store::{
     Columns, Common, Filter, KeyVal, ListSpec, Op, OrderBy, Stage, Target, TranslationState, Value, Window,
 };
 use async_graphql::SelectionField;
-use async_graphql::dynamic::{ObjectAccessor, ResolverContext, ValueAccessor};
+use async_graphql::dynamic::ResolverContext;
+use async_graphql::{Name, indexmap::IndexMap};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -61,16 +62,31 @@ pub fn list_spec(
 ) -> async_graphql::Result<ListSpec> {
     let ahead = ctx.look_ahead();
     let locales = &ctx.data::<std::sync::Arc<crate::app::Hub>>()?.content.locales;
+    let args = Obj(ctx.args.as_index_map());
     let mut spec =
-        spec(&ctx.args, ty, chain, locales, page_size, ahead.field("totalCount").exists()).map_err(gql_err)?;
+        read_spec(args, ty, chain, stage, locales, page_size, ahead.field("totalCount").exists()).map_err(gql_err)?;
+    spec.columns = columns(ty, ctx.ctx.field());
+    Ok(spec)
+}
+
+/// A list's spec from its arguments; the caller sets the columns.
+pub(crate) fn read_spec(
+    args: Obj<'_>,
+    ty: &'static TypeDef,
+    chain: &[String],
+    stage: Stage,
+    locales: &Locales,
+    page_size: usize,
+    want_total: bool,
+) -> Result<ListSpec> {
+    let spec = spec(args, ty, chain, locales, page_size, want_total)?;
     // Translation status is kept for working copies only.
     if !stage.is_draft() && spec.filter.as_ref().is_some_and(Filter::has_translation) {
-        return Err(gql_err(Error::field(
+        return Err(Error::field(
             "filter.translation",
             "describes working copies: use it in a read with preview: true",
-        )));
+        ));
     }
-    spec.columns = columns(ty, ctx.ctx.field());
     Ok(spec)
 }
 
@@ -118,7 +134,7 @@ pub(crate) fn columns(ty: &TypeDef, connection: SelectionField<'_>) -> Columns {
 }
 
 fn spec(
-    args: &ObjectAccessor<'_>,
+    args: Obj<'_>,
     ty: &'static TypeDef,
     chain: &[String],
     locales: &Locales,
@@ -159,7 +175,7 @@ fn spec(
     if let Some(list) = args.get("orderBy").filter(|v| !v.is_null()) {
         let list = list.list().map_err(|_| Error::field("orderBy", "must be a list"))?;
         for o in list.iter() {
-            let o = o.object().map_err(|_| Error::field("orderBy", "entries are {field, direction}"))?;
+            let o = Arg(o).object().map_err(|_| Error::field("orderBy", "entries are {field, direction}"))?;
             let name = o
                 .try_get("field")
                 .and_then(|f| f.enum_name().map(str::to_owned))
@@ -181,7 +197,7 @@ fn spec(
 
 const MAX_FILTER_DEPTH: usize = 8;
 
-fn filter(ty: &'static TypeDef, locales: &Locales, v: &ValueAccessor<'_>, depth: usize) -> Result<Filter> {
+fn filter(ty: &'static TypeDef, locales: &Locales, v: &Arg<'_>, depth: usize) -> Result<Filter> {
     if depth > MAX_FILTER_DEPTH {
         return Err(Error::field("filter", format!("nests and/or/not deeper than {MAX_FILTER_DEPTH} levels")));
     }
@@ -195,7 +211,8 @@ fn filter(ty: &'static TypeDef, locales: &Locales, v: &ValueAccessor<'_>, depth:
         match name {
             "and" | "or" => {
                 let items = val.list().map_err(|_| Error::field(name, "must be a list of filters"))?;
-                let parts = items.iter().map(|i| filter(ty, locales, &i, depth + 1)).collect::<Result<Vec<_>>>()?;
+                let parts =
+                    items.iter().map(|i| filter(ty, locales, &Arg(i), depth + 1)).collect::<Result<Vec<_>>>()?;
                 all.push(if name == "and" { Filter::And(parts) } else { Filter::Or(parts) });
             }
             "not" => all.push(Filter::Not(Box::new(filter(ty, locales, &val, depth + 1)?))),
@@ -228,7 +245,7 @@ fn filter(ty: &'static TypeDef, locales: &Locales, v: &ValueAccessor<'_>, depth:
 }
 
 /// `{locale, state}`: working copies whose translation into `locale` is in `state`.
-fn translation(locales: &Locales, v: &ValueAccessor<'_>) -> Result<Filter> {
+fn translation(locales: &Locales, v: &Arg<'_>) -> Result<Filter> {
     let o = v.object().map_err(|_| Error::field("filter.translation", "must be {locale, state}"))?;
     let locale = o
         .get("locale")
@@ -253,13 +270,7 @@ fn translation(locales: &Locales, v: &ValueAccessor<'_>) -> Result<Filter> {
 }
 
 /// The conditions of one field filter (`{gte: 2016, lt: 2019}` is two).
-fn conds(
-    target: Target,
-    ft: &str,
-    id_type: Option<&'static TypeDef>,
-    field: &str,
-    v: &ValueAccessor<'_>,
-) -> Result<Vec<Filter>> {
+fn conds(target: Target, ft: &str, id_type: Option<&'static TypeDef>, field: &str, v: &Arg<'_>) -> Result<Vec<Filter>> {
     let o = v.object().map_err(|_| Error::field(field, format!("must be a {ft}")))?;
     let mut out = Vec::new();
     for (opname, val) in o.iter() {
@@ -287,7 +298,7 @@ fn conds(
             Value::Bool(val.boolean().map_err(|_| Error::field(&path, "must be true or false"))?)
         } else if matches!(op, Op::In | Op::NotIn) {
             let items = val.list().map_err(|_| Error::field(&path, "must be a list"))?;
-            Value::List(items.iter().map(|i| scalar(ft, id_type, &path, &i)).collect::<Result<_>>()?)
+            Value::List(items.iter().map(|i| scalar(ft, id_type, &path, &Arg(i))).collect::<Result<_>>()?)
         } else {
             scalar(ft, id_type, &path, &val)?
         };
@@ -296,7 +307,7 @@ fn conds(
     Ok(out)
 }
 
-fn scalar(ft: &str, id_type: Option<&'static TypeDef>, path: &str, v: &ValueAccessor<'_>) -> Result<Value> {
+fn scalar(ft: &str, id_type: Option<&'static TypeDef>, path: &str, v: &Arg<'_>) -> Result<Value> {
     Ok(match ft {
         "IntFilter" => Value::Int(v.i64().map_err(|_| Error::field(path, "must be a whole number"))?),
         "FloatFilter" => Value::Float(v.f64().map_err(|_| Error::field(path, "must be a number"))?),
@@ -323,4 +334,79 @@ fn scalar(ft: &str, id_type: Option<&'static TypeDef>, path: &str, v: &ValueAcce
             _ => return Err(Error::field(path, "must be a string")),
         },
     })
+}
+
+/// An argument's value as resolvers get it: the document's literal with the
+/// request's variables put in. The same reading serves the engine's
+/// resolvers and the compiled plans (`graphql::plan`).
+#[derive(Clone, Copy)]
+pub(crate) struct Arg<'a>(pub &'a async_graphql::Value);
+
+impl<'a> Arg<'a> {
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self.0, async_graphql::Value::Null)
+    }
+    pub(crate) fn boolean(&self) -> std::result::Result<bool, ()> {
+        match self.0 {
+            async_graphql::Value::Boolean(b) => Ok(*b),
+            _ => Err(()),
+        }
+    }
+    /// Variables carry enum values as strings.
+    pub(crate) fn enum_name(&self) -> std::result::Result<&'a str, ()> {
+        match self.0 {
+            async_graphql::Value::Enum(s) => Ok(s.as_str()),
+            async_graphql::Value::String(s) => Ok(s.as_str()),
+            _ => Err(()),
+        }
+    }
+    pub(crate) fn i64(&self) -> std::result::Result<i64, ()> {
+        match self.0 {
+            async_graphql::Value::Number(n) => n.as_i64().ok_or(()),
+            _ => Err(()),
+        }
+    }
+    pub(crate) fn f64(&self) -> std::result::Result<f64, ()> {
+        match self.0 {
+            async_graphql::Value::Number(n) => n.as_f64().ok_or(()),
+            _ => Err(()),
+        }
+    }
+    pub(crate) fn string(&self) -> std::result::Result<&'a str, ()> {
+        match self.0 {
+            async_graphql::Value::String(s) => Ok(s.as_str()),
+            _ => Err(()),
+        }
+    }
+    pub(crate) fn object(&self) -> std::result::Result<Obj<'a>, ()> {
+        match self.0 {
+            async_graphql::Value::Object(o) => Ok(Obj(o)),
+            _ => Err(()),
+        }
+    }
+    pub(crate) fn list(&self) -> std::result::Result<&'a [async_graphql::Value], ()> {
+        match self.0 {
+            async_graphql::Value::List(l) => Ok(l),
+            _ => Err(()),
+        }
+    }
+    pub(crate) fn as_value(&self) -> &'a async_graphql::Value {
+        self.0
+    }
+}
+
+/// A field's arguments, or an input object.
+#[derive(Clone, Copy)]
+pub(crate) struct Obj<'a>(pub &'a IndexMap<Name, async_graphql::Value>);
+
+impl<'a> Obj<'a> {
+    pub(crate) fn get(&self, name: &str) -> Option<Arg<'a>> {
+        self.0.get(name).map(Arg)
+    }
+    fn try_get(&self, name: &str) -> std::result::Result<Arg<'a>, ()> {
+        self.get(name).ok_or(())
+    }
+    fn iter(&self) -> impl Iterator<Item = (&'a Name, Arg<'a>)> + use<'a> {
+        self.0.iter().map(|(k, v)| (k, Arg(v)))
+    }
 }

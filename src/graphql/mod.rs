@@ -9,6 +9,7 @@ mod loaders;
 mod media;
 pub mod order;
 mod partners;
+pub mod plan;
 mod richtext;
 mod schema;
 mod search;

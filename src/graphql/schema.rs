@@ -2,7 +2,7 @@
 //! connection, input, filter and order types and the root fields of every
 //! content type.
 
-use super::args::{self, COMMON_ORDER, filter_type};
+use super::args::{self, COMMON_ORDER, Obj, filter_type};
 use super::loaders::RelKey;
 use super::values::*;
 use super::{Req, gql_err};
@@ -75,28 +75,38 @@ fn hub<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Arc<Hub>> {
 
 /// The locale chain and stage a root field reads with.
 fn scope(ctx: &ResolverContext<'_>, stage: Stage) -> async_graphql::Result<Arc<Scope>> {
-    let hub = hub(ctx)?;
-    let locale = match ctx.args.get("locale").filter(|v| !v.is_null()) {
+    stage_scope(hub(ctx)?, req(ctx)?, Obj(ctx.args.as_index_map()), stage).map_err(gql_err)
+}
+
+fn stage_scope(hub: &Hub, req: &Req, args: Obj<'_>, stage: Stage) -> crate::error::Result<Arc<Scope>> {
+    let locale = match args.get("locale").filter(|v| !v.is_null()) {
         Some(v) => {
-            let l = v.string()?.to_owned();
-            hub.content.locales.check(&l).map_err(gql_err)?;
+            let l = v.string().map_err(|_| Error::field("locale", "must be a string"))?.to_owned();
+            hub.content.locales.check(&l)?;
             l
         }
-        None => req(ctx)?.accept_locale.clone(),
+        None => req.accept_locale.clone(),
     };
     if stage.is_draft() {
-        req(ctx)?.mark_private();
+        req.mark_private();
     }
     Ok(Arc::new(Scope { stage, chain: hub.content.locales.chain(&locale) }))
 }
 
 pub(crate) fn read_scope(ctx: &ResolverContext<'_>) -> async_graphql::Result<Arc<Scope>> {
-    let preview = match ctx.args.get("preview").filter(|v| !v.is_null()) {
-        Some(v) => v.boolean()?,
-        None => req(ctx)?.preview,
+    root_scope(hub(ctx)?, req(ctx)?, Obj(ctx.args.as_index_map())).map_err(gql_err)
+}
+
+/// The scope of a root read: its `preview` argument (else the request's
+/// `Relais-Preview`) and the caller's role give the stage, its `locale`
+/// argument (else Accept-Language) the chain.
+pub(crate) fn root_scope(hub: &Hub, req: &Req, args: Obj<'_>) -> crate::error::Result<Arc<Scope>> {
+    let preview = match args.get("preview").filter(|v| !v.is_null()) {
+        Some(v) => v.boolean().map_err(|_| Error::field("preview", "must be true or false"))?,
+        None => req.preview,
     };
-    let stage = hub(ctx)?.content.read_stage(req(ctx)?.viewer(), preview).map_err(gql_err)?;
-    scope(ctx, stage)
+    let stage = hub.content.read_stage(req.viewer(), preview)?;
+    stage_scope(hub, req, args, stage)
 }
 
 fn item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>) -> FieldValue<'static> {
@@ -235,11 +245,15 @@ pub(crate) fn field_scope(ctx: &ResolverContext<'_>, scope: &Arc<Scope>) -> asyn
 
 /// What a restricted API key adds to a list of `ty`, if anything.
 fn key_filter(ctx: &ResolverContext<'_>, ty: &'static TypeDef) -> async_graphql::Result<Option<Filter>> {
-    let Some(k) = req(ctx)?.key.as_ref().filter(|k| k.restricts(ty)) else { return Ok(None) };
-    Ok(Some(Filter::And(restriction_filters(ty, &k.restrictions, &[]))))
+    Ok(key_restriction(req(ctx)?, ty))
 }
 
-fn and_filter(spec: &mut ListSpec, f: Filter) {
+pub(crate) fn key_restriction(req: &Req, ty: &'static TypeDef) -> Option<Filter> {
+    let k = req.key.as_ref().filter(|k| k.restricts(ty))?;
+    Some(Filter::And(restriction_filters(ty, &k.restrictions, &[])))
+}
+
+pub(crate) fn and_filter(spec: &mut ListSpec, f: Filter) {
     spec.filter = Some(match spec.filter.take() {
         Some(x) => Filter::And(vec![x, f]),
         None => f,
@@ -591,7 +605,7 @@ pub(crate) struct PageInfoVal {
 }
 
 impl PageInfoVal {
-    fn of(page: &Page) -> PageInfoVal {
+    pub(crate) fn of(page: &Page) -> PageInfoVal {
         PageInfoVal {
             has_next: page.has_next,
             has_prev: page.has_prev,

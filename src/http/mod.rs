@@ -43,6 +43,8 @@ pub struct AppState {
     /// Idempotency keys of requests running on this instance.
     pub running_keys: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     pub metrics: Arc<HttpMetrics>,
+    /// Compiled plans of the query documents answered so far.
+    pub plans: Arc<crate::graphql::plan::Plans>,
 }
 
 /// Request series for `/metrics`.
@@ -89,7 +91,9 @@ pub fn routers(hub: Arc<Hub>, schema: Schema, separate_metrics: bool) -> (Router
         schema: schema.clone(),
         limits: Arc::new(crate::graphql::limits::DocLimits::for_model(&hub.limits)),
     };
+    let plans = Arc::new(crate::graphql::plan::Plans::new(hub.limits.plans));
     let state = AppState {
+        plans,
         hub,
         schema,
         guard,
@@ -271,6 +275,13 @@ async fn metrics(State(s): State<AppState>) -> Response {
         "counter",
         "GraphQL requests answered over HTTP.",
         &one(s.graphql_requests.load(Relaxed)),
+    );
+    values(
+        &mut out,
+        "relais_graphql_planned_total",
+        "counter",
+        "GraphQL requests answered by a compiled plan (the others by the engine).",
+        &one(s.plans.answered.load(Relaxed)),
     );
     values(&mut out, "relais_sql_statements_total", "counter", "SQL statements run.", &one(store.statement_count()));
     crate::metrics::head(
@@ -765,42 +776,91 @@ async fn execute(
     let codes: std::sync::Mutex<Vec<String>> = Default::default();
     // What the answer does to the session cookie (login, logout), set by resolvers.
     let cookie_change: Arc<std::sync::Mutex<Option<crate::graphql::SessionCookie>>> = Default::default();
+    // A document answered before may have a compiled plan (graphql::plan).
+    let known = if is_query && held_key.is_none() {
+        s.plans.lookup(&request.query, operation.as_deref())
+    } else {
+        crate::graphql::plan::Known::Engine
+    };
+    let checked = s.plans.mode == crate::graphql::plan::PlanMode::Checked;
     let answer = async {
-        let actor = Actor {
-            viewer,
-            ip: client_ip(extensions),
-            user_agent: headers
-                .get(header::USER_AGENT)
+        let make_req = || {
+            let actor = Actor {
+                viewer: viewer.clone(),
+                ip: client_ip(extensions),
+                user_agent: headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|u| u.chars().take(300).collect()),
+                request_key: held_key.clone(),
+            };
+            let mut req = Req::new(actor, accept_locale.clone(), Loaders::new(hub.store()));
+            req.key = partners::key_of(extensions);
+            req.via_cookie = via_cookie;
+            req.preview = headers
+                .get("relais-preview")
                 .and_then(|v| v.to_str().ok())
-                .map(|u| u.chars().take(300).collect()),
-            request_key: held_key.clone(),
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+            req.same_site = session::same_site(headers);
+            req.cookie = cookie_change.clone();
+            req
         };
         let epoch = s.cache.epoch();
-        let mut req = Req::new(actor, accept_locale, Loaders::new(hub.store()));
-        req.key = partners::key_of(extensions);
-        req.via_cookie = via_cookie;
-        req.preview = headers
-            .get("relais-preview")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-        req.same_site = session::same_site(headers);
-        req.cookie = cookie_change.clone();
+        let req = make_req();
         let (deps, private) = (req.deps.clone(), req.private.clone());
+        let timed_out = || {
+            let e = Error::new(
+                Code::Timeout,
+                format!(
+                    "This query took longer than {} ms and was stopped: ask for less (smaller pages, fewer nested lists).",
+                    hub.limits.query_timeout.as_millis()
+                ),
+            );
+            error_response(&e, gql)
+        };
+        // The plan's answer, when it has one (else the engine answers).
+        let planned = match &known {
+            crate::graphql::plan::Known::Plan(plan) => {
+                match tokio::time::timeout(hub.limits.query_timeout, plan.run(hub, &req, &request.variables)).await {
+                    Ok(body) => body,
+                    Err(_) => return timed_out(),
+                }
+            }
+            _ => None,
+        };
+        let planned = match (planned, checked) {
+            (Some(body), true) => {
+                let mut again =
+                    async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+                again.operation_name = operation.clone();
+                let engine = engine_body(s, document.as_ref(), operation.as_deref(), again, make_req()).await;
+                if let Some(r) = different_answer(&body, engine.as_deref(), gql) {
+                    return r;
+                }
+                Some(body)
+            }
+            (planned, _) => planned,
+        };
+        if let Some(body) = planned {
+            s.plans.answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let public = key.is_some() && !private.load(std::sync::atomic::Ordering::Relaxed);
+            let body = Bytes::from(body);
+            let etag = cache::etag_of(&body);
+            if let (true, Some(k)) = (public, key) {
+                let deps = std::mem::take(&mut *deps.lock().unwrap_or_else(|p| p.into_inner()));
+                s.cache.put(k, cache::Entry { body: body.clone(), etag: etag.clone(), deps }, epoch);
+            }
+            return cached_response(body, &etag, if_none_match.as_deref(), hub.caching.max_age, public, gql);
+        }
+        // What a plan is made from, once the engine has answered.
+        let learn = matches!(known, crate::graphql::plan::Known::New)
+            .then(|| (request.query.clone(), request.variables.clone()));
         // Queries run within a time budget; a mutation, once started, finishes.
         let run = s.schema.execute(request.data(req));
         let mut response = if is_query {
             match tokio::time::timeout(hub.limits.query_timeout, run).await {
                 Ok(r) => r,
-                Err(_) => {
-                    let e = Error::new(
-                        Code::Timeout,
-                        format!(
-                            "This query took longer than {} ms and was stopped: ask for less (smaller pages, fewer nested lists).",
-                            hub.limits.query_timeout.as_millis()
-                        ),
-                    );
-                    return error_response(&e, gql);
-                }
+                Err(_) => return timed_out(),
             }
         } else {
             run.await
@@ -859,6 +919,16 @@ async fn execute(
             retry_after(&mut r, code);
             return r;
         }
+        // A document answered without an error gets its plan for next time;
+        // checked, the plan answers now too and must give the same bytes.
+        if let (Some((query, variables)), Some(doc), true) = (learn, &document, response.errors.is_empty())
+            && let Some(plan) = s.plans.learn(&query, operation.as_deref(), doc)
+            && checked
+            && let Some(planned) = plan.run(hub, &make_req(), &variables).await
+            && let Some(r) = different_answer(&planned, Some(&body), gql)
+        {
+            return r;
+        }
         let public =
             key.is_some() && is_query && response.errors.is_empty() && !private.load(std::sync::atomic::Ordering::Relaxed);
         let body = Bytes::from(body);
@@ -885,6 +955,37 @@ async fn execute(
         answer.extensions_mut().insert(ErrorCodes(codes));
     }
     answer
+}
+
+/// The engine's answer to a request, as bytes (checked plans compare with it).
+async fn engine_body(
+    s: &AppState,
+    doc: Option<&async_graphql::parser::types::ExecutableDocument>,
+    operation: Option<&str>,
+    request: async_graphql::Request,
+    req: Req,
+) -> Option<String> {
+    let mut response = s.schema.execute(request.data(req)).await;
+    if let Some(doc) = doc {
+        crate::graphql::order::reorder(doc, operation, &mut response.data);
+    }
+    serde_json::to_string(&response).ok()
+}
+
+/// Checked plans: the plan's answer must be the engine's, byte for byte.
+fn different_answer(planned: &str, engine: Option<&str>, gql: bool) -> Option<Response> {
+    if Some(planned) == engine {
+        return None;
+    }
+    tracing::error!(planned, engine, "a compiled plan answered differently from the engine");
+    let e = Error::new(
+        Code::Internal,
+        format!(
+            "the compiled plan and the engine disagree:\nplan:   {planned}\nengine: {}",
+            engine.unwrap_or("(no answer)")
+        ),
+    );
+    Some(error_response(&e, gql))
 }
 
 fn set_cookie(hub: &Hub, r: &mut Response, change: &crate::graphql::SessionCookie) {

@@ -2,6 +2,7 @@
 //! many items it returns.
 
 use crate::common::{Options, TestServer, backends};
+use relais::graphql::plan::PlanMode;
 use serde_json::{Value, json};
 
 /// 110 published projects, each with two axes, two partners and three events.
@@ -50,10 +51,18 @@ async fn statements_for(s: &TestServer, n: usize) -> (u64, Value) {
 async fn five_and_a_hundred_projects_run_the_same_statements() {
     for b in backends() {
         // No scheduler: its once-a-second statement would land in the count.
-        let s = TestServer::start_opts(b, Options { demo: false, tasks: false, ..Default::default() }).await;
+        // Plans on, unchecked: the first request is the engine's, the next
+        // ones run the document's compiled plan; both read the same way.
+        let o = Options { demo: false, tasks: false, plans: PlanMode::On, ..Default::default() };
+        let s = TestServer::start_opts(b, o).await;
         relais::domain::import::import(&s.hub.content, &dataset()).await.unwrap();
         let (five, d5) = statements_for(&s, 5).await;
         let (hundred, d100) = statements_for(&s, 100).await;
+        // Seven, not five again: five's answer is in the response cache now.
+        let (seven, d7) = statements_for(&s, 7).await;
+        assert_eq!(d7["projects"]["nodes"].as_array().unwrap()[..5], d5["projects"]["nodes"].as_array().unwrap()[..]);
+        assert_eq!(seven, five, "{b:?}: statements of the plan and of the engine");
+        assert_eq!(s.metric("relais_graphql_planned_total").await, 2, "{b:?}: the plan answered after the first");
         let nodes = d100["projects"]["nodes"].as_array().unwrap();
         assert_eq!(d5["projects"]["nodes"].as_array().unwrap().len(), 5);
         assert_eq!(nodes.len(), 100, "{b:?}");

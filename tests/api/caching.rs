@@ -168,11 +168,7 @@ async fn the_allowlist_runs_registered_queries_only() {
 
 /// The response cache's hit counter, from `/metrics`.
 async fn cache_hits(s: &TestServer) -> u64 {
-    let text = s.client.get(format!("{}/metrics", s.base())).send().await.unwrap().text().await.unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("relais_response_cache_hits_total "))
-        .and_then(|v| v.parse().ok())
-        .expect("the hit counter in /metrics")
+    s.metric("relais_response_cache_hits_total").await
 }
 
 #[tokio::test]

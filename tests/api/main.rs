@@ -14,6 +14,7 @@ mod lists;
 mod matrix;
 mod media;
 mod partners;
+mod plans;
 mod richtext;
 mod schema_file;
 mod search;

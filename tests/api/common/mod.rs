@@ -5,6 +5,7 @@
 
 use relais::app::{Config, Hub, Limits};
 use relais::domain::{auth, import, permissions::Role};
+use relais::graphql::plan::PlanMode;
 use relais::media::store::{ObjectStore, S3Settings};
 use relais::media::{Media, MediaLimits};
 use relais::store::Store;
@@ -83,12 +84,16 @@ pub struct Options {
     pub webhook_allow_private: bool,
     /// Whether authors preview every working copy (the wider setting).
     pub authors_read_all_drafts: bool,
+    /// Compiled plans: checked unless a test says otherwise, so every query
+    /// a plan answers is compared with the engine's answer.
+    pub plans: PlanMode,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             limits: Limits::default(),
+            plans: PlanMode::Checked,
             demo: true,
             media: MediaBackend::Local,
             media_limits: MediaLimits::default(),
@@ -204,7 +209,7 @@ impl TestServer {
             revisions_keep: o.revisions_keep,
             caching: o.caching.clone(),
             token_ttl_secs: 3600,
-            limits: o.limits,
+            limits: Limits { plans: o.plans, ..o.limits },
             public_url: format!("http://{addr}"),
             webhook_retry_base_ms: o.webhook_retry_ms,
             trusted_proxies: o.trusted_proxies.clone(),
@@ -241,6 +246,15 @@ impl TestServer {
     /// The server's base URL.
     pub fn base(&self) -> &str {
         self.url.trim_end_matches("/graphql")
+    }
+
+    /// A counter without labels, from `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = self.client.get(format!("{}/metrics", self.base())).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /metrics"))
     }
 
     pub fn store(&self) -> &Store {
