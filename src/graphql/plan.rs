@@ -360,6 +360,18 @@ fn fits(base: Scalar, v: &ConstValue) -> bool {
 }
 
 impl Compiler<'_> {
+    /// The selection of an object whose fields take no arguments and have
+    /// no selection of their own (`pageInfo`, `budget`).
+    fn leaves<S>(&self, f: &Field, on: &str, sel: impl Fn(&str) -> Option<S>) -> Option<Vec<(Name, S)>> {
+        flatten(self.doc, &f.selection_set.node, on)?
+            .into_iter()
+            .map(|f| {
+                no_args(f)?;
+                Some((key(f), sel(f.name.node.as_str())?))
+            })
+            .collect()
+    }
+
     fn conn(&mut self, ty: &'static TypeDef, f: &Field) -> Option<Conn> {
         let mut conn = Conn { ty, sel: Vec::new(), want_total: false, columns: Columns::NONE, rels: Vec::new() };
         let conn_name = format!("{}Connection", ty.name);
@@ -371,25 +383,16 @@ impl Compiler<'_> {
                     conn.want_total = true;
                     ConnSel::TotalCount
                 }
-                "pageInfo" => ConnSel::PageInfo(
-                    flatten(self.doc, &f.selection_set.node, "PageInfo")?
-                        .into_iter()
-                        .map(|p| {
-                            no_args(p)?;
-                            Some((
-                                key(p),
-                                match p.name.node.as_str() {
-                                    "__typename" => PageSel::Typename,
-                                    "hasNextPage" => PageSel::HasNext,
-                                    "hasPreviousPage" => PageSel::HasPrev,
-                                    "startCursor" => PageSel::Start,
-                                    "endCursor" => PageSel::End,
-                                    _ => return None,
-                                },
-                            ))
-                        })
-                        .collect::<Option<_>>()?,
-                ),
+                "pageInfo" => ConnSel::PageInfo(self.leaves(f, "PageInfo", |name| {
+                    Some(match name {
+                        "__typename" => PageSel::Typename,
+                        "hasNextPage" => PageSel::HasNext,
+                        "hasPreviousPage" => PageSel::HasPrev,
+                        "startCursor" => PageSel::Start,
+                        "endCursor" => PageSel::End,
+                        _ => return None,
+                    })
+                })?),
                 "nodes" => ConnSel::Nodes(self.node(ty, f, &mut conn)?),
                 "edges" => {
                     let edge_name = format!("{}Edge", ty.name);
@@ -457,21 +460,14 @@ impl Compiler<'_> {
                         Kind::Money => {
                             no_args(f)?;
                             conn.columns = conn.columns.with(i);
-                            let money = flatten(self.doc, &f.selection_set.node, "Money")?
-                                .into_iter()
-                                .map(|m| {
-                                    no_args(m)?;
-                                    Some((
-                                        key(m),
-                                        match m.name.node.as_str() {
-                                            "__typename" => MoneySel::Typename,
-                                            "amount" => MoneySel::Amount,
-                                            "currency" => MoneySel::Currency,
-                                            _ => return None,
-                                        },
-                                    ))
+                            let money = self.leaves(f, "Money", |name| {
+                                Some(match name {
+                                    "__typename" => MoneySel::Typename,
+                                    "amount" => MoneySel::Amount,
+                                    "currency" => MoneySel::Currency,
+                                    _ => return None,
                                 })
-                                .collect::<Option<_>>()?;
+                            })?;
                             NodeSel::Money(i, money)
                         }
                         Kind::Refs { target, .. } | Kind::Reverse { target, .. } => {
@@ -667,69 +663,56 @@ fn write_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-fn write_conn(out: &mut Vec<u8>, conn: &Conn, page: &Page, scope: &Arc<Scope>, loaded: &Loaded) {
+/// `{"key":value,…}`, one entry per selected field.
+fn write_object<S>(out: &mut Vec<u8>, sels: &[(Name, S)], mut each: impl FnMut(&mut Vec<u8>, &S)) {
     out.push(b'{');
-    for (i, (k, sel)) in conn.sel.iter().enumerate() {
+    for (i, (k, s)) in sels.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         write_key(out, k);
-        match sel {
-            ConnSel::Typename => write_str(out, &format!("{}Connection", conn.ty.name)),
-            ConnSel::TotalCount => write_int(out, page.total.unwrap_or(0)),
-            ConnSel::PageInfo(sels) => {
-                let info = PageInfoVal::of(page);
-                out.push(b'{');
-                for (j, (k, s)) in sels.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    write_key(out, k);
-                    match s {
-                        PageSel::Typename => write_str(out, "PageInfo"),
-                        PageSel::HasNext => write_bool(out, info.has_next),
-                        PageSel::HasPrev => write_bool(out, info.has_prev),
-                        PageSel::Start => write_opt_str(out, info.start.as_deref()),
-                        PageSel::End => write_opt_str(out, info.end.as_deref()),
-                    }
-                }
-                out.push(b'}');
-            }
-            ConnSel::Nodes(node) => {
-                out.push(b'[');
-                for (j, e) in page.edges.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    write_node(out, conn, node, &e.item, scope, loaded);
-                }
-                out.push(b']');
-            }
-            ConnSel::Edges(sels) => {
-                out.push(b'[');
-                for (j, e) in page.edges.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    out.push(b'{');
-                    for (m, (k, s)) in sels.iter().enumerate() {
-                        if m > 0 {
-                            out.push(b',');
-                        }
-                        write_key(out, k);
-                        match s {
-                            EdgeSel::Typename => write_str(out, &format!("{}Edge", conn.ty.name)),
-                            EdgeSel::Cursor => write_str(out, &args::encode_cursor(&e.key)),
-                            EdgeSel::Node(node) => write_node(out, conn, node, &e.item, scope, loaded),
-                        }
-                    }
-                    out.push(b'}');
-                }
-                out.push(b']');
-            }
-        }
+        each(out, s);
     }
     out.push(b'}');
+}
+
+/// `[value,…]`.
+fn write_list<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, t) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, t);
+    }
+    out.push(b']');
+}
+
+fn write_conn(out: &mut Vec<u8>, conn: &Conn, page: &Page, scope: &Arc<Scope>, loaded: &Loaded) {
+    write_object(out, &conn.sel, |out, sel| match sel {
+        ConnSel::Typename => write_str(out, &format!("{}Connection", conn.ty.name)),
+        ConnSel::TotalCount => write_int(out, page.total.unwrap_or(0)),
+        ConnSel::PageInfo(sels) => {
+            let info = PageInfoVal::of(page);
+            write_object(out, sels, |out, s| match s {
+                PageSel::Typename => write_str(out, "PageInfo"),
+                PageSel::HasNext => write_bool(out, info.has_next),
+                PageSel::HasPrev => write_bool(out, info.has_prev),
+                PageSel::Start => write_opt_str(out, info.start.as_deref()),
+                PageSel::End => write_opt_str(out, info.end.as_deref()),
+            })
+        }
+        ConnSel::Nodes(node) => {
+            write_list(out, &page.edges, |out, e| write_node(out, conn, node, &e.item, scope, loaded))
+        }
+        ConnSel::Edges(sels) => write_list(out, &page.edges, |out, e| {
+            write_object(out, sels, |out, s| match s {
+                EdgeSel::Typename => write_str(out, &format!("{}Edge", conn.ty.name)),
+                EdgeSel::Cursor => write_str(out, &args::encode_cursor(&e.key)),
+                EdgeSel::Node(node) => write_node(out, conn, node, &e.item, scope, loaded),
+            })
+        }),
+    })
 }
 
 fn write_node(
@@ -740,52 +723,34 @@ fn write_node(
     scope: &Arc<Scope>,
     loaded: &Loaded,
 ) {
-    out.push(b'{');
-    for (i, (k, sel)) in sels.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    write_object(out, sels, |out, sel| match sel {
+        NodeSel::Typename => write_str(out, item.ty.name),
+        NodeSel::Id => write_str(out, &ids::encode(item.ty.name, &item.id)),
+        NodeSel::Slug => write_str(out, &item.slug),
+        NodeSel::State => write_str(out, &item.state),
+        NodeSel::Version => write_int(out, item.version),
+        NodeSel::CreatedAt => write_str(out, &dv::format_datetime(item.created_at)),
+        NodeSel::UpdatedAt => write_str(out, &dv::format_datetime(item.updated_at)),
+        NodeSel::PublishedAt => write_opt_str(out, item.published_at.map(dv::format_datetime).as_deref()),
+        NodeSel::HasUnpublished => {
+            write_bool(out, item.stage == Stage::Draft && item.published_at.is_some() && item.state != "PUBLISHED")
         }
-        write_key(out, k);
-        match sel {
-            NodeSel::Typename => write_str(out, item.ty.name),
-            NodeSel::Id => write_str(out, &ids::encode(item.ty.name, &item.id)),
-            NodeSel::Slug => write_str(out, &item.slug),
-            NodeSel::State => write_str(out, &item.state),
-            NodeSel::Version => write_int(out, item.version),
-            NodeSel::CreatedAt => write_str(out, &dv::format_datetime(item.created_at)),
-            NodeSel::UpdatedAt => write_str(out, &dv::format_datetime(item.updated_at)),
-            NodeSel::PublishedAt => write_opt_str(out, item.published_at.map(dv::format_datetime).as_deref()),
-            NodeSel::HasUnpublished => {
-                write_bool(out, item.stage == Stage::Draft && item.published_at.is_some() && item.state != "PUBLISHED")
-            }
-            NodeSel::Value(f) => write_value(out, item.ty.fields[*f].kind, &item.values[*f], scope),
-            NodeSel::Money(f, sels) => match &item.values[*f] {
-                Val::Money(minor, currency) => {
-                    out.push(b'{');
-                    for (j, (k, s)) in sels.iter().enumerate() {
-                        if j > 0 {
-                            out.push(b',');
-                        }
-                        write_key(out, k);
-                        match s {
-                            MoneySel::Typename => write_str(out, "Money"),
-                            MoneySel::Amount => write_str(out, &dv::format_money(*minor, currency)),
-                            MoneySel::Currency => write_str(out, currency),
-                        }
-                    }
-                    out.push(b'}');
-                }
-                _ => out.extend_from_slice(b"null"),
-            },
-            NodeSel::Rel(r) => {
-                let rel = &conn.rels[*r];
-                let empty = Page::default();
-                let page = loaded.rels[rel.id].get(&item.id).map(|p| p.as_ref()).unwrap_or(&empty);
-                write_conn(out, &rel.conn, page, scope, loaded);
-            }
+        NodeSel::Value(f) => write_value(out, item.ty.fields[*f].kind, &item.values[*f], scope),
+        NodeSel::Money(f, sels) => match &item.values[*f] {
+            Val::Money(minor, currency) => write_object(out, sels, |out, s| match s {
+                MoneySel::Typename => write_str(out, "Money"),
+                MoneySel::Amount => write_str(out, &dv::format_money(*minor, currency)),
+                MoneySel::Currency => write_str(out, currency),
+            }),
+            _ => out.extend_from_slice(b"null"),
+        },
+        NodeSel::Rel(r) => {
+            let rel = &conn.rels[*r];
+            let empty = Page::default();
+            let page = loaded.rels[rel.id].get(&item.id).map(|p| p.as_ref()).unwrap_or(&empty);
+            write_conn(out, &rel.conn, page, scope, loaded);
         }
-    }
-    out.push(b'}');
+    })
 }
 
 /// A plain field's value, as `schema::resolve_item_field` gives it.
