@@ -175,6 +175,20 @@ fn disk_full(e: &sqlx::Error) -> bool {
     code == "53100" || code.parse::<i64>().is_ok_and(|c| c & 0xff == 13)
 }
 
+/// The database cannot be reached at all (as opposed to busy or full).
+pub(crate) fn unreachable(e: &sqlx::Error) -> bool {
+    use sqlx::Error as E;
+    match e {
+        E::PoolTimedOut | E::Io(_) | E::Tls(_) => true,
+        E::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+        }
+        _ => false,
+    }
+}
+
 /// Failures that pass once the database is back: it cannot be reached, is
 /// shutting down or starting, or its disk is full.
 fn db_unavailable(e: &sqlx::Error) -> bool {

@@ -100,7 +100,7 @@ pub struct Snapshot {
 impl Store {
     /// Opens a snapshot; `Snapshot::end` closes it.
     pub async fn snapshot(&self) -> Result<Snapshot> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = self.acquire().await?;
         let begin = match self.inner.dialect {
             Dialect::Sqlite => "BEGIN",
             Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -127,7 +127,7 @@ impl Store {
 
     /// The columns of `table` in this database.
     pub async fn columns(&self, table: &str) -> Result<Vec<Column>> {
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = self.acquire().await?;
         columns(&mut conn, self.inner.dialect, known(table)?).await
     }
 

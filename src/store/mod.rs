@@ -56,10 +56,22 @@ struct Inner {
     /// Content events (JSON), for subscriptions: sent at commit on SQLite, and
     /// fed from LISTEN on PostgreSQL so that every instance hears every change.
     events: tokio::sync::broadcast::Sender<String>,
+    /// Set when the database could not be reached, cleared by the next
+    /// statement that runs: while set, waiting for a connection is cut short,
+    /// so a request of several statements reports DB_UNAVAILABLE within the
+    /// promised two seconds instead of waiting the full time for each.
+    unreachable: std::sync::atomic::AtomicBool,
 }
 
 /// A pooled connection idle this long is pinged before it is used again.
 const IDLE_PING_SECS: u64 = 5;
+/// The longest wait for a connection: a database that does not answer is
+/// reported (DB_UNAVAILABLE) well within two seconds.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+/// The wait while the database is known to be unreachable: long enough to
+/// open a connection to a database that is back, short enough that a request's
+/// further statements do not add a full wait each.
+const ACQUIRE_TIMEOUT_UNREACHABLE: Duration = Duration::from_millis(200);
 
 /// How long an idempotency key and its answer are kept.
 const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3600 * 1000;
@@ -206,7 +218,7 @@ impl Store {
             .min_connections(1)
             // A database that does not answer is reported (DB_UNAVAILABLE) well
             // within two seconds, instead of holding the request.
-            .acquire_timeout(Duration::from_millis(1500))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // A ping before every statement doubled the round trips of a read;
             // only a connection idle for a while is pinged (the database may
             // have restarted meanwhile), and a failed one is replaced.
@@ -246,6 +258,7 @@ impl Store {
                 write_lock: (dialect == Dialect::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
                 url: (dialect == Dialect::Postgres).then(|| url.clone()),
                 events: tokio::sync::broadcast::channel(1024).0,
+                unreachable: std::sync::atomic::AtomicBool::new(false),
             }),
         };
         store.migrate().await?;
@@ -267,7 +280,8 @@ impl Store {
     pub(crate) async fn execute(&self, sql: Sql) -> Result<u64> {
         self.count();
         let t = std::time::Instant::now();
-        let r = sql.query().execute(&self.inner.pool).await;
+        let mut conn = self.acquire().await?;
+        let r = self.seen(sql.query().execute(&mut *conn).await);
         self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
         Ok(r?.rows_affected())
     }
@@ -300,6 +314,40 @@ impl Store {
         Ok(out)
     }
 
+    /// A connection from the pool; see `Inner::unreachable`.
+    pub(crate) async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        let pool = &self.inner.pool;
+        let r = if self.inner.unreachable.load(Ordering::Relaxed) {
+            match tokio::time::timeout(ACQUIRE_TIMEOUT_UNREACHABLE, pool.acquire()).await {
+                Ok(r) => r,
+                Err(_) => Err(sqlx::Error::PoolTimedOut),
+            }
+        } else {
+            pool.acquire().await
+        };
+        // A connection handed out is no proof that the database answers (it
+        // may have been idle since before an outage): only a statement clears.
+        Ok(r.inspect_err(|e| {
+            if crate::error::unreachable(e) {
+                self.inner.unreachable.store(true, Ordering::Relaxed);
+            }
+        })?)
+    }
+
+    /// Notes whether the database answered (see `Inner::unreachable`).
+    fn seen<T>(&self, r: sqlx::Result<T>) -> sqlx::Result<T> {
+        match &r {
+            Ok(_) => {
+                if self.inner.unreachable.load(Ordering::Relaxed) {
+                    self.inner.unreachable.store(false, Ordering::Relaxed);
+                }
+            }
+            Err(e) if crate::error::unreachable(e) => self.inner.unreachable.store(true, Ordering::Relaxed),
+            Err(_) => {}
+        }
+        r
+    }
+
     fn count(&self) {
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
     }
@@ -308,7 +356,8 @@ impl Store {
         self.count();
         let text = sql.text.clone();
         let t = std::time::Instant::now();
-        let r = sql.query().fetch_all(&self.inner.pool).await;
+        let mut conn = self.acquire().await?;
+        let r = self.seen(sql.query().fetch_all(&mut *conn).await);
         self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
         r.map_err(|e| {
             tracing::debug!(sql = %text, "statement failed");
@@ -319,7 +368,8 @@ impl Store {
     pub(crate) async fn fetch_optional(&self, sql: Sql) -> Result<Option<AnyRow>> {
         self.count();
         let t = std::time::Instant::now();
-        let r = sql.query().fetch_optional(&self.inner.pool).await;
+        let mut conn = self.acquire().await?;
+        let r = self.seen(sql.query().fetch_optional(&mut *conn).await);
         self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
         Ok(r?)
     }
@@ -399,7 +449,7 @@ impl Store {
             Some(m) => Some(m.clone().lock_owned().await),
             None => None,
         };
-        let mut conn = self.inner.pool.acquire().await?;
+        let mut conn = self.acquire().await?;
         let begin = if self.inner.dialect == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
         if let Err(e) = sqlx::raw_sql(begin).execute(&mut *conn).await {
             conn.close_on_drop();
