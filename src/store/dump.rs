@@ -57,6 +57,7 @@ pub const TABLES: &[(&str, Keep)] = &[
     ("search_fts_idx", Keep::Rebuilt),
     ("search_fts_docsize", Keep::Rebuilt),
     ("search_fts_config", Keep::Rebuilt),
+    ("search_terms", Keep::Rebuilt),
     ("countries", Keep::Migrations),
     ("relais_migrations", Keep::Migrations),
     ("sessions", Keep::Dropped),

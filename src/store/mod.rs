@@ -5,6 +5,7 @@ mod bulk;
 mod content;
 pub mod dump;
 mod editorial;
+mod fts;
 mod partners;
 pub mod query;
 mod search;
@@ -89,6 +90,7 @@ static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (10, "admin_versions", include_str!("../../migrations/sqlite/0010_admin_versions.sql")),
     (11, "translation_stamps", include_str!("../../migrations/sqlite/0011_translation_stamps.sql")),
     (12, "search_scope", include_str!("../../migrations/sqlite/0012_search_scope.sql")),
+    (13, "search_terms", include_str!("../../migrations/sqlite/0013_search_terms.sql")),
 ];
 static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
@@ -213,6 +215,9 @@ impl Store {
             )));
         };
         let (url, synchronous) = if dialect == Dialect::Sqlite { sqlite_url(url)? } else { (url.to_owned(), "") };
+        if dialect == Dialect::Sqlite {
+            fts::register();
+        }
         let opts = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
             .min_connections(1)

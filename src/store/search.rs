@@ -44,6 +44,16 @@ pub struct SearchSpec<'a> {
     pub offset: i64,
 }
 
+/// How many completions the word being typed stands for on SQLite (as
+/// Elasticsearch's `max_expansions`): the most common ones.
+const PREFIX_EXPANSIONS: i64 = 50;
+
+/// An FTS5 expression and the document counts of its phrases.
+struct Fts5Match {
+    expr: String,
+    counts: String,
+}
+
 /// A match from a row of `item_type, item_id, title, body, score, …`.
 fn search_hit(r: &sqlx::any::AnyRow) -> Result<SearchHit> {
     Ok(SearchHit {
@@ -159,12 +169,10 @@ impl Store {
         }
         let mut q = match self.dialect() {
             Dialect::Sqlite => {
-                // bm25 is lower for better matches; a title match weighs three times a body match.
-                // bm25 only works in a plain FTS query, so rank first, then join and count.
-                let mut q = Sql::new(
-                    "WITH m AS MATERIALIZED (SELECT rowid AS rid, -bm25(search_fts, 3.0, 1.0) AS score FROM search_fts WHERE search_fts MATCH ",
-                );
-                q.arg(spec.plan.fts5());
+                let Some(fts) = self.fts5_match(spec.plan).await? else { return Ok((Vec::new(), 0)) };
+                // relais_rank only works in a plain FTS query, so rank first, then join and count.
+                let mut q = Sql::new("WITH m AS MATERIALIZED (SELECT rowid AS rid, relais_rank(search_fts, 3.0, 1.0, ");
+                q.arg(fts.counts).push(") AS score FROM search_fts WHERE search_fts MATCH ").arg(fts.expr);
                 q.push(
                     ") SELECT d.item_type, d.item_id, d.title, d.body, m.score AS score, COUNT(*) OVER () \
                      FROM m JOIN search_docs d ON d.id = m.rid WHERE 1 = 1",
@@ -224,13 +232,10 @@ impl Store {
     /// documents that may be shown, and only the page is read from
     /// search_docs. Equal scores come in index order.
     async fn search_live_sqlite(&self, spec: &SearchSpec<'_>) -> Result<(Vec<SearchHit>, i64)> {
+        let Some(fts) = self.fts5_match(spec.plan).await? else { return Ok((Vec::new(), 0)) };
         // Locales are checked codes (letters, digits, `-`) and types are model
         // names: nothing here needs quoting inside the FTS5 strings.
-        let mut m = format!(
-            "{{title_terms body_terms}} : ({}) AND scope : (\"slive\" AND \"l{}\"",
-            spec.plan.fts5(),
-            spec.locale
-        );
+        let mut m = format!("{} AND scope : (\"slive\" AND \"l{}\"", fts.expr, spec.locale);
         if !spec.types.is_empty() {
             let types: Vec<String> = spec.types.iter().map(|t| format!("\"t{t}\"")).collect();
             m.push_str(&format!(" AND ({})", types.join(" OR ")));
@@ -238,9 +243,10 @@ impl Store {
         m.push(')');
         let mut q = Sql::new(
             "SELECT d.item_type, d.item_id, d.title, d.body, m.score FROM \
-             (SELECT rowid AS rid, -bm25(search_fts, 3.0, 1.0, 0.0) AS score FROM search_fts WHERE search_fts MATCH ",
+             (SELECT rowid AS rid, relais_rank(search_fts, 3.0, 1.0, ",
         );
-        q.arg(m.as_str()).push(" ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
+        q.arg(fts.counts).push(") AS score FROM search_fts WHERE search_fts MATCH ").arg(m.as_str());
+        q.push(" ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
         q.push(") m JOIN search_docs d ON d.id = m.rid ORDER BY m.score DESC, m.rid");
         let hits = self.fetch_all(q).await?.iter().map(search_hit).collect::<Result<Vec<_>>>()?;
         let mut count = Sql::new("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ");
@@ -248,6 +254,55 @@ impl Store {
         let rows = self.fetch_all(count).await?;
         let total = rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0);
         Ok((hits, total))
+    }
+
+    /// The FTS5 expression of a plan on SQLite, with the document count of
+    /// each of its phrases in order (for `relais_rank`, src/store/fts.rs), or
+    /// `None` when a word can match nothing. The word being typed stands for
+    /// its `PREFIX_EXPANSIONS` most common completions: a prefix query would
+    /// merge the posting lists of all of them before matching anything.
+    async fn fts5_match(&self, plan: &QueryPlan) -> Result<Option<Fts5Match>> {
+        let mut q = Sql::new("SELECT -1, term, docs FROM search_terms WHERE term IN (");
+        q.list(plan.groups.iter().flat_map(|g| g.terms.iter().map(String::as_str))).push(")");
+        for (i, g) in plan.groups.iter().enumerate() {
+            if let Some(p) = &g.prefix {
+                q.push(" UNION ALL SELECT * FROM (SELECT ").arg(i as i64);
+                q.push(", term, docs FROM search_terms WHERE term >= ").arg(p.as_str());
+                q.push(" AND term < ").arg(format!("{p}\u{10ffff}"));
+                q.push(" AND docs > 0 ORDER BY docs DESC, term LIMIT ").arg(PREFIX_EXPANSIONS).push(")");
+            }
+        }
+        let mut docs = std::collections::HashMap::new();
+        let mut completions: Vec<Vec<String>> = vec![Vec::new(); plan.groups.len()];
+        for r in self.fetch_all(q).await? {
+            let (group, term, n): (i64, String, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            if let Some(c) = usize::try_from(group).ok().and_then(|g| completions.get_mut(g)) {
+                c.push(term.clone());
+            }
+            docs.insert(term, n);
+        }
+        let (mut expr, mut counts) = (String::from("{title_terms body_terms} : ("), String::new());
+        for (i, (g, more)) in plan.groups.iter().zip(completions).enumerate() {
+            let mut alts: Vec<&str> =
+                g.terms.iter().map(String::as_str).filter(|t| docs.get(*t).is_some_and(|n| *n > 0)).collect();
+            for c in &more {
+                if !alts.contains(&c.as_str()) {
+                    alts.push(c);
+                }
+            }
+            if alts.is_empty() {
+                return Ok(None);
+            }
+            expr.push_str(if i > 0 { " AND (" } else { "(" });
+            for (j, t) in alts.iter().enumerate() {
+                // Terms are letters and digits only: nothing to quote.
+                expr.push_str(&format!("{}\"{t}\"", if j > 0 { " OR " } else { "" }));
+                counts.push_str(&format!("{} ", docs.get(*t).copied().unwrap_or(0)));
+            }
+            expr.push(')');
+        }
+        expr.push(')');
+        Ok(Some(Fts5Match { expr, counts }))
     }
 
     /// Every id of a type at a stage, for rebuilding the index.

@@ -2,7 +2,7 @@
 //! pages: accents, case, word forms and Arabic spelling variants; ranking,
 //! snippets, paging; the index following every publish and unpublish.
 
-use crate::common::{TestServer, backends};
+use crate::common::{Backend, TestServer, backends};
 use relais::domain::permissions::Role;
 use serde_json::{Value, json};
 
@@ -216,4 +216,98 @@ async fn the_index_follows_publish_edit_unpublish_and_delete() {
         assert_eq!(count("nador", "fr", Some(editor.clone())).await, 0, "deleted");
         s.finish().await;
     }
+}
+
+/// SQLite ranks with document counts kept beside the index (`search_terms`,
+/// so that a common word costs no scan of its whole posting list): as
+/// documents come, change, move between stages and go, the counts stay what
+/// FTS5's own index holds, and the scores are FTS5's BM25.
+#[tokio::test]
+async fn sqlite_scores_are_fts5_bm25_and_the_term_counts_follow_every_change() {
+    use relais::search::{Lang, QueryPlan};
+    use sqlx::{Connection, Row};
+    let s = TestServer::start(Backend::Sqlite).await;
+    let mut db = sqlx::AnyConnection::connect(&s.db_url).await.unwrap();
+    sqlx::raw_sql("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search_fts, 'instance')")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(term_count_drift(&mut db).await, 0, "after the demo content");
+
+    let editor = s.login_as(Role::Editor).await;
+    let mutate = |q: &'static str, vars: Value| {
+        let (s, editor) = (&s, editor.clone());
+        async move { s.gql(q, vars, Some(&editor)).await.ok().clone() }
+    };
+    let r = mutate(
+        "mutation($i: ProjectInput!) { createProject(input: $i) { id version } }",
+        json!({ "i": { "title": [{ "locale": "fr", "value": "Formation des formateurs à Berkane" }],
+                       "summary": [{ "locale": "fr", "value": "Une formation, puis une autre formation." }] } }),
+    )
+    .await;
+    let id = r["createProject"]["id"].as_str().unwrap().to_owned();
+    let transition = |name: &'static str, v: i64| {
+        let q = format!("mutation($id: ID!, $v: Int!) {{ {name}(id: $id, version: $v) {{ version }} }}");
+        let (s, editor, id) = (&s, editor.clone(), id.clone());
+        async move { s.gql(&q, json!({ "id": id, "v": v }), Some(&editor)).await.ok()[name]["version"].as_i64().unwrap() }
+    };
+    assert_eq!(term_count_drift(&mut db).await, 0, "after a create");
+    let v = transition("publish", 1).await;
+    assert_eq!(term_count_drift(&mut db).await, 0, "after a publish");
+    let r = mutate(
+        "mutation($id: ID!, $v: Int!, $i: ProjectInput!) { updateProject(id: $id, version: $v, input: $i) { version } }",
+        json!({ "id": id, "v": v, "i": { "title": [{ "locale": "fr", "value": "Formation itinérante à Nador" }] } }),
+    )
+    .await;
+    let v = r["updateProject"]["version"].as_i64().unwrap();
+    assert_eq!(term_count_drift(&mut db).await, 0, "after an edit");
+    let v = transition("publish", v).await;
+    assert_eq!(term_count_drift(&mut db).await, 0, "after publishing the edit");
+
+    // The scores of a search are BM25 as FTS5 computes it, match for match.
+    let plan = QueryPlan::parse("formation ", &[Lang::of_locale("fr")]).unwrap();
+    let m = format!("{{title_terms body_terms}} : ({}) AND scope : (\"slive\" AND \"lfr\")", plan.fts5());
+    let mut want = std::collections::BTreeMap::new();
+    let q = "SELECT d.item_type, d.item_id, m.score FROM (SELECT rowid AS rid, -bm25(search_fts, 3.0, 1.0, 0.0) AS score \
+             FROM search_fts WHERE search_fts MATCH ?) m JOIN search_docs d ON d.id = m.rid";
+    for row in sqlx::query(q).bind(m).fetch_all(&mut db).await.unwrap() {
+        let (ty, item) = (row.get::<String, _>(0), row.get::<String, _>(1));
+        want.insert(relais::domain::ids::encode(&ty, &item), row.get::<f64, _>(2));
+    }
+    let r = search(&s, "formation ", "fr", json!({ "f": 100 }), None).await;
+    let got: std::collections::BTreeMap<String, f64> = r["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["node"]["id"].as_str().unwrap().to_owned(), e["score"].as_f64().unwrap()))
+        .collect();
+    assert!(want.len() > 3 && want.contains_key(&id), "{want:?}");
+    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "the same matches");
+    for (item, score) in &want {
+        assert!(
+            (got[item] - score).abs() <= 1e-9 * score.abs().max(1.0),
+            "{item}: {} against FTS5's {score}",
+            got[item]
+        );
+    }
+
+    let v = transition("unpublish", v).await;
+    assert_eq!(term_count_drift(&mut db).await, 0, "after an unpublish");
+    mutate("mutation($id: ID!, $v: Int!) { deleteProject(id: $id, version: $v) { id } }", json!({ "id": id, "v": v }))
+        .await;
+    assert_eq!(term_count_drift(&mut db).await, 0, "after a delete");
+    db.close().await.unwrap();
+    s.finish().await;
+}
+
+/// How many terms `search_terms` counts differently from the documents FTS5
+/// holds them in (both ways).
+async fn term_count_drift(db: &mut sqlx::AnyConnection) -> i64 {
+    use sqlx::Row;
+    let fts =
+        "SELECT term, COUNT(DISTINCT doc) FROM temp.vocab WHERE col IN ('title_terms', 'body_terms') GROUP BY term";
+    let kept = "SELECT term, docs FROM search_terms WHERE docs > 0";
+    let q =
+        format!("SELECT (SELECT COUNT(*) FROM ({kept} EXCEPT {fts})) + (SELECT COUNT(*) FROM ({fts} EXCEPT {kept}))");
+    sqlx::query(sqlx::AssertSqlSafe(q)).fetch_one(db).await.unwrap().get::<i64, _>(0)
 }
