@@ -105,6 +105,7 @@ static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (10, "admin_versions", include_str!("../../migrations/postgres/0010_admin_versions.sql")),
     (11, "translation_stamps", include_str!("../../migrations/postgres/0011_translation_stamps.sql")),
     (12, "sort_indexes", include_str!("../../migrations/postgres/0012_sort_indexes.sql")),
+    (13, "search_terms", include_str!("../../migrations/postgres/0013_search_terms.sql")),
 ];
 
 static COUNTRIES: &str = include_str!("countries.tsv");
