@@ -54,6 +54,13 @@ if (!process.argv.includes('--no-build')) {
 }
 const relais = `${root}/target/release/relais`;
 const ceilingBin = `${root}/target/release/examples/ceiling`;
+// --no-build reuses the binaries: say which is missing now, not after the loads and runs.
+for (const bin of [relais, ceilingBin]) {
+  if (!existsSync(bin)) {
+    console.error(`${bin} is not built: run without --no-build, or cargo build --release --bin relais --example ceiling`);
+    process.exit(2);
+  }
+}
 const HZ = Number(sh('getconf', ['CLK_TCK']).trim());
 
 const queries = {
