@@ -175,12 +175,14 @@ fn disk_full(e: &sqlx::Error) -> bool {
     code == "53100" || code.parse::<i64>().is_ok_and(|c| c & 0xff == 13)
 }
 
-/// The database cannot be reached at all (as opposed to busy or full).
+/// The database cannot be reached at all (as opposed to busy or full): the
+/// store cuts its waits short after one of these (`Store::acquire`).
 pub(crate) fn unreachable(e: &sqlx::Error) -> bool {
     use sqlx::Error as E;
     match e {
         E::PoolTimedOut | E::Io(_) | E::Tls(_) => true,
         E::Database(db) => {
+            // PostgreSQL: connection exceptions (08…), shutdown and startup (57P01–57P03).
             let code = db.code();
             let code = code.as_deref().unwrap_or("");
             code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
@@ -193,20 +195,16 @@ pub(crate) fn unreachable(e: &sqlx::Error) -> bool {
 /// shutting down or starting, or its disk is full.
 fn db_unavailable(e: &sqlx::Error) -> bool {
     use sqlx::Error as E;
-    match e {
-        E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed | E::Protocol(_) => true,
-        E::Database(db) => {
-            let code = db.code();
-            let code = code.as_deref().unwrap_or("");
-            // PostgreSQL: connection exceptions (08…), shutdown and startup
-            // (57P01–57P03), disk full (53100). SQLite: busy, locked, full,
-            // cannot open, I/O (5, 6, 13, 14, 10 and their extended codes).
-            code.starts_with("08")
-                || matches!(code, "57P01" | "57P02" | "57P03" | "53100")
-                || code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
+    unreachable(e)
+        || disk_full(e)
+        || match e {
+            E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => true,
+            // SQLite: busy, locked, cannot open, I/O (5, 6, 14, 10 and their extended codes).
+            E::Database(db) => {
+                db.code().and_then(|c| c.parse::<i64>().ok()).is_some_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 14))
+            }
+            _ => false,
         }
-        _ => false,
-    }
 }
 
 impl From<serde_json::Error> for Error {

@@ -97,6 +97,23 @@ impl Lang {
     }
 }
 
+/// An FTS5 MATCH expression in which each group matches any of its terms
+/// (the store's form of a plan, the typed prefix replaced by completions).
+pub fn fts5_any<S: AsRef<str>>(groups: &[Vec<S>]) -> String {
+    join(groups.iter().map(|g| g.iter().map(|t| fts5_term(t.as_ref()))), " AND ", " OR ")
+}
+
+/// A term in an FTS5 expression: terms are letters and digits only, so
+/// quoting never needs escaping.
+fn fts5_term(t: &str) -> String {
+    format!("\"{t}\"")
+}
+
+/// `(a or b) and (c)`: every group must match, any of its alternatives.
+fn join<G: Iterator<Item = String>>(groups: impl Iterator<Item = G>, and: &str, or: &str) -> String {
+    groups.map(|g| format!("({})", g.collect::<Vec<_>>().join(or))).collect::<Vec<_>>().join(and)
+}
+
 /// Lowercases and removes accents, Arabic diacritics and letter variants.
 pub fn fold(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
@@ -231,7 +248,7 @@ impl QueryPlan {
 
     /// The FTS5 MATCH expression.
     pub fn fts5(&self) -> String {
-        self.join(" AND ", " OR ", |t| format!("\"{t}\""), |p| format!("\"{p}\"*"))
+        self.join(" AND ", " OR ", fts5_term, |p| format!("\"{p}\"*"))
     }
 
     /// The PostgreSQL `tsquery` text (parsed with a cast, so not re-analysed).
@@ -240,15 +257,11 @@ impl QueryPlan {
     }
 
     fn join(&self, and: &str, or: &str, term: impl Fn(&str) -> String, prefix: impl Fn(&str) -> String) -> String {
-        self.groups
-            .iter()
-            .map(|g| {
-                let alts: Vec<String> =
-                    g.terms.iter().map(|t| term(t)).chain(g.prefix.iter().map(|p| prefix(p))).collect();
-                format!("({})", alts.join(or))
-            })
-            .collect::<Vec<_>>()
-            .join(and)
+        join(
+            self.groups.iter().map(|g| g.terms.iter().map(|t| term(t)).chain(g.prefix.iter().map(|p| prefix(p)))),
+            and,
+            or,
+        )
     }
 
     /// Which group a word of a result matches, if any.

@@ -476,8 +476,7 @@ impl Store {
     pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
         let mut q = Sql::new("INSERT INTO settings (key, value) VALUES (");
         q.arg(key).push(", ").arg(value).push(") ON CONFLICT (key) DO NOTHING");
-        self.count();
-        q.query().execute(&self.inner.pool).await?;
+        self.execute(q).await?;
         self.setting(key).await?.ok_or_else(|| Error::internal("setting vanished"))
     }
 
@@ -533,8 +532,7 @@ impl Store {
             .push(", ")
             .arg(u.created_at)
             .push(")");
-        self.count();
-        q.query().execute(&self.inner.pool).await?;
+        self.execute(q).await?;
         Ok(())
     }
 
@@ -692,8 +690,7 @@ impl Store {
 
     /// Records an entry outside any write (logins, failed logins).
     pub async fn insert_audit(&self, a: &AuditRow) -> Result<()> {
-        self.count();
-        audit_insert(a).query().execute(&self.inner.pool).await?;
+        self.execute(audit_insert(a)).await?;
         Ok(())
     }
 

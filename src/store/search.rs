@@ -281,11 +281,12 @@ impl Store {
             }
             docs.insert(term, n);
         }
-        let (mut expr, mut counts) = (String::from("{title_terms body_terms} : ("), String::new());
-        for (i, (g, more)) in plan.groups.iter().zip(completions).enumerate() {
+        let mut groups = Vec::with_capacity(plan.groups.len());
+        let mut counts = String::new();
+        for (g, more) in plan.groups.iter().zip(&completions) {
             let mut alts: Vec<&str> =
                 g.terms.iter().map(String::as_str).filter(|t| docs.get(*t).is_some_and(|n| *n > 0)).collect();
-            for c in &more {
+            for c in more {
                 if !alts.contains(&c.as_str()) {
                     alts.push(c);
                 }
@@ -293,15 +294,12 @@ impl Store {
             if alts.is_empty() {
                 return Ok(None);
             }
-            expr.push_str(if i > 0 { " AND (" } else { "(" });
-            for (j, t) in alts.iter().enumerate() {
-                // Terms are letters and digits only: nothing to quote.
-                expr.push_str(&format!("{}\"{t}\"", if j > 0 { " OR " } else { "" }));
+            for t in &alts {
                 counts.push_str(&format!("{} ", docs.get(*t).copied().unwrap_or(0)));
             }
-            expr.push(')');
+            groups.push(alts);
         }
-        expr.push(')');
+        let expr = format!("{{title_terms body_terms}} : ({})", crate::search::fts5_any(&groups));
         Ok(Some(Fts5Match { expr, counts }))
     }
 

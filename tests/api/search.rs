@@ -176,13 +176,7 @@ async fn the_index_follows_publish_edit_unpublish_and_delete() {
         // A draft: editors find it with preview; the public does not.
         assert_eq!(count("caravane", "fr", None).await, 0, "{b:?}");
         assert_eq!(count("caravane", "fr", Some(editor.clone())).await, 1);
-        let transition = |name: &'static str, v: i64| {
-            let (s, editor, id) = (&s, editor.clone(), id.clone());
-            async move {
-                let q = format!("mutation($id: ID!, $v: Int!) {{ {name}(id: $id, version: $v) {{ version }} }}");
-                s.gql(&q, json!({ "id": id, "v": v }), Some(&editor)).await.ok()[name]["version"].as_i64().unwrap()
-            }
-        };
+        let transition = |name: &'static str, v: i64| transition(&s, &editor, name, &id, v);
         let v = transition("publish", 1).await;
         assert_eq!(count("caravane", "fr", None).await, 1);
         assert_eq!(count("بركان", "ar", None).await, 1, "Arabic summary");
@@ -246,11 +240,7 @@ async fn sqlite_scores_are_fts5_bm25_and_the_term_counts_follow_every_change() {
     )
     .await;
     let id = r["createProject"]["id"].as_str().unwrap().to_owned();
-    let transition = |name: &'static str, v: i64| {
-        let q = format!("mutation($id: ID!, $v: Int!) {{ {name}(id: $id, version: $v) {{ version }} }}");
-        let (s, editor, id) = (&s, editor.clone(), id.clone());
-        async move { s.gql(&q, json!({ "id": id, "v": v }), Some(&editor)).await.ok()[name]["version"].as_i64().unwrap() }
-    };
+    let transition = |name: &'static str, v: i64| transition(&s, &editor, name, &id, v);
     assert_eq!(term_count_drift(&mut db).await, 0, "after a create");
     let v = transition("publish", 1).await;
     assert_eq!(term_count_drift(&mut db).await, 0, "after a publish");
@@ -310,4 +300,10 @@ async fn term_count_drift(db: &mut sqlx::AnyConnection) -> i64 {
     let q =
         format!("SELECT (SELECT COUNT(*) FROM ({kept} EXCEPT {fts})) + (SELECT COUNT(*) FROM ({fts} EXCEPT {kept}))");
     sqlx::query(sqlx::AssertSqlSafe(q)).fetch_one(db).await.unwrap().get::<i64, _>(0)
+}
+
+/// A workflow mutation (`publish`, `unpublish`…) on a project; its new version.
+async fn transition(s: &TestServer, token: &str, name: &str, id: &str, version: i64) -> i64 {
+    let q = format!("mutation($id: ID!, $v: Int!) {{ {name}(id: $id, version: $v) {{ version }} }}");
+    s.gql(&q, json!({ "id": id, "v": version }), Some(token)).await.ok()[name]["version"].as_i64().unwrap()
 }
