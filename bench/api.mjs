@@ -5,7 +5,8 @@
 //   - the home query uncached (POST, response cache off) at concurrency 1 and 32,
 //   - the home query cached (persisted-query GET) at concurrency 1 and 32,
 //   - an editor's preview of the home query (signed in, working copies),
-//   - a project page and a search, uncached, at concurrency 1 and 32,
+//   - a project page and two searches (a rare and a common word; two common
+//     words), uncached, at concurrency 1 and 32,
 //   - the ceiling: bench/ceiling.rs serving the home answer's bytes,
 // each after a warm-up, for a fixed time. Per run: requests per second,
 // latency p50/p99, SQL statements per request (/metrics), CPU milliseconds per
@@ -254,9 +255,9 @@ for (const scale of scales) {
     const slug = JSON.parse(answer).data.projects.nodes[0].slug;
     const projectAnswer = await (await post(port, queries.project, { slug })).json();
     if (!projectAnswer.data?.project?.slug) throw new Error(`the project page answer is wrong: ${JSON.stringify(projectAnswer).slice(0, 300)}`);
-    // A reader looking for one project: its number and a word of its title.
-    // (Words of the generated text are common to most items; two of them match
-    // nearly everything, a worst case the README reports apart.)
+    // A reader looking for one project: its number and a word of its title;
+    // and a worst case, two words of the generated text that most items
+    // share (the second being typed), as someone typing a theme would.
     const title = JSON.parse(answer).data.projects.nodes[0].title;
     const searchVars = { q: title.replace(/^Project (\d+): (\S+).*/, '$1 $2') };
     const searchAnswer = await (await post(port, queries.search, searchVars)).json();
@@ -276,11 +277,16 @@ for (const scale of scales) {
     const previewLua = postScript('preview', JSON.stringify({ query: queries.home }), previewHeaders);
     const projectLua = postScript('project', JSON.stringify({ query: queries.project, variables: { slug } }));
     const searchLua = postScript('search', JSON.stringify({ query: queries.search, variables: searchVars }));
+    const commonVars = { q: 'ocean mobility' };
+    const commonAnswer = await (await post(port, queries.search, commonVars)).json();
+    if (!(commonAnswer.data?.search?.edges?.length === 10)) throw new Error(`the common-word search is wrong: ${JSON.stringify(commonAnswer).slice(0, 300)}`);
+    const commonLua = postScript('common', JSON.stringify({ query: queries.search, variables: commonVars }));
     const rows = [];
     for (const c of [1, 32]) rows.push({ kind: 'home-uncached', ...(await measure(server, 'home, uncached (POST)', gql, c, homeLua)) });
     for (const c of [1, 32]) rows.push({ kind: 'preview', ...(await measure(server, 'home, editor preview (POST)', gql, c, previewLua)) });
     for (const c of [1, 32]) rows.push({ kind: 'project', ...(await measure(server, 'project page, uncached (POST)', gql, c, projectLua)) });
     for (const c of [1, 32]) rows.push({ kind: 'search', ...(await measure(server, 'search, uncached (POST)', gql, c, searchLua)) });
+    for (const c of [1, 32]) rows.push({ kind: 'search-common', ...(await measure(server, 'search, two common words (POST)', gql, c, commonLua)) });
     await stop(server);
     // Cached: the default server; the home query as a persisted-query GET.
     server = await start('relais', [relais, 'serve', '--addr', `127.0.0.1:${port}`], env, port, home);
@@ -339,6 +345,12 @@ for (const r of results) {
     check(`${tag}: idle RSS ≤ 25 MB`, r.idle <= 25, `${r.idle.toFixed(1)} MB`);
     const peak = Math.max(h32.rss, find(r, 'home-cached', 32).rss);
     check(`${tag}: peak RSS under c32 ≤ 60 MB`, peak <= 60, `${peak.toFixed(1)} MB`);
+  }
+  if (r.scale > 1 && !pg) {
+    for (const [kind, what] of [['search', 'search'], ['search-common', 'search of two common words']]) {
+      const p50 = find(r, kind, 1).p50;
+      check(`${tag}: ${what} c1 p50 ≤ 20 ms`, p50 <= 20, `${p50.toFixed(2)} ms`);
+    }
   }
   check(`${tag}: start to first answer ≤ 100 ms`, r.startMs <= 100, `${r.startMs.toFixed(0)} ms`);
   const base = results.find((b) => b.db === r.db && b.scale === 1);

@@ -29,6 +29,8 @@ pub struct Limits {
     pub login_failures_per_minute: i64,
     /// Whether documents seen before run through compiled plans.
     pub plans: crate::graphql::plan::PlanMode,
+    /// Deepest search result reached; see `Content::search_window`.
+    pub search_window: i64,
 }
 
 impl Default for Limits {
@@ -44,6 +46,7 @@ impl Default for Limits {
             query_timeout: std::time::Duration::from_secs(5),
             login_failures_per_minute: 10,
             plans: Default::default(),
+            search_window: 10_000,
         }
     }
 }
@@ -181,6 +184,7 @@ impl Hub {
                 countries,
                 revisions_keep: config.revisions_keep,
                 authors_read_all_drafts: config.authors_read_all_drafts,
+                search_window: config.limits.search_window,
                 changes: tokio::sync::broadcast::channel(1024).0,
             },
             auth,

@@ -108,6 +108,10 @@ pub struct Settings {
     /// Requests per minute per IP without an API key or a login (0: no limit).
     #[arg(long, env = "RELAIS_ANONYMOUS_RATE_LIMIT", default_value_t = 1200, global = true)]
     pub anonymous_rate_limit: i64,
+    /// Deepest search result reached: pages stop there, and on SQLite a search
+    /// matching more ranks only the newest this many matches and counts "at least".
+    #[arg(long, env = "RELAIS_SEARCH_WINDOW", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..=1_000_000), global = true)]
+    pub search_window: i64,
     /// `max-age` of public answers (anonymous reads of published content), in seconds.
     #[arg(long, env = "RELAIS_CACHE_MAX_AGE", default_value_t = 60, global = true)]
     pub cache_max_age: u32,
@@ -315,6 +319,7 @@ impl Settings {
             root_mutations: self.max_root_mutations,
             query_timeout: std::time::Duration::from_millis(self.query_timeout_ms.max(1)),
             login_failures_per_minute: self.login_failures_per_minute,
+            search_window: self.search_window,
             plans: crate::graphql::plan::PlanMode::parse(&self.compiled_plans).unwrap_or_default(),
         }
     }

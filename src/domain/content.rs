@@ -127,6 +127,12 @@ pub struct Content {
     pub revisions_keep: i64,
     /// Authors read every working copy, not only their own items'.
     pub authors_read_all_drafts: bool,
+    /// The deepest search result reached (pages stop there). On SQLite a
+    /// published search matching more documents ranks only the newest this
+    /// many and reports the count as a lower bound: counting and scoring
+    /// every match of two common words costs about a second at a million
+    /// documents.
+    pub search_window: i64,
     /// Changes to published content, for caches (fed by this instance and,
     /// on PostgreSQL, by the others through LISTEN/NOTIFY).
     pub changes: tokio::sync::broadcast::Sender<LiveChange>,

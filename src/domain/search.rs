@@ -112,7 +112,9 @@ fn walk(v: &J, codes: &[String], found: &mut dyn FnMut(&serde_json::Map<String, 
 /// A page of search results.
 pub struct SearchPage {
     pub hits: Vec<Hit>,
+    /// How many match, or at least how many when `exact` is false.
     pub total: i64,
+    pub exact: bool,
     pub offset: i64,
 }
 
@@ -195,14 +197,22 @@ impl Content {
             }
         }
         let plan = QueryPlan::parse(query, &langs).map_err(|m| Error::field("query", m))?;
+        let window = self.search_window;
+        if offset >= window {
+            return Err(Error::field(
+                "after",
+                format!("search pages stop at result {window}; add words or types to narrow the query"),
+            ));
+        }
+        let first = first.min(window - offset);
         if plan.is_empty() {
-            return Ok(SearchPage { hits: Vec::new(), total: 0, offset });
+            return Ok(SearchPage { hits: Vec::new(), total: 0, exact: true, offset });
         }
         let names: Vec<&'static str> = types.iter().map(|t| t.name).collect();
-        let spec = SearchSpec { plan: &plan, stage, locale, types: &names, limit: first, offset };
-        let (rows, total) = self.store.search(&spec).await?;
-        let hits = rows.into_iter().filter_map(|h| hit(&plan, h)).collect();
-        Ok(SearchPage { hits, total, offset })
+        let spec = SearchSpec { plan: &plan, stage, locale, types: &names, limit: first, offset, window };
+        let found = self.store.search(&spec).await?;
+        let hits = found.hits.into_iter().filter_map(|h| hit(&plan, h)).collect();
+        Ok(SearchPage { hits, total: found.total, exact: found.exact, offset })
     }
 }
 

@@ -14,9 +14,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::sync::Arc;
 
-/// Deepest result a client may page to; a query that needs more should be narrower.
-const MAX_WINDOW: i64 = 10_000;
-
 /// `NewsArticle` → `NEWS_ARTICLE`.
 pub(super) fn enum_name(ty: &TypeDef) -> String {
     let mut out = String::new();
@@ -39,7 +36,10 @@ struct HitVal {
 struct ResultsVal {
     hits: Vec<Arc<HitVal>>,
     total: i64,
+    exact: bool,
     offset: i64,
+    /// The deepest result a page reaches.
+    window: i64,
 }
 
 fn cursor(position: i64) -> String {
@@ -106,13 +106,21 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             super::field("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
                 FieldFuture::new(async move { Ok(Some(Value::from(results(&ctx)?.total))) })
             })
-            .description("How many items match, over all pages."),
+            .description("How many items match, over all pages; at least how many when `totalCountIsExact` is false."),
+        )
+        .field(
+            super::field("totalCountIsExact", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
+                FieldFuture::new(async move { Ok(Some(Value::from(results(&ctx)?.exact))) })
+            })
+            .description(
+                "False when more items match than the server counts (the search window, 10,000 unless configured, on SQLite): `totalCount` is then a lower bound and the matches are the best of the newest ones.",
+            ),
         )
         .field(super::field("pageInfo", TypeRef::named_nn("PageInfo"), |ctx| {
             FieldFuture::new(async move {
                 let r = results(&ctx)?;
                 Ok(Some(FieldValue::owned_any(PageInfoVal {
-                    has_next: r.offset + (r.hits.len() as i64) < r.total,
+                    has_next: r.offset + (r.hits.len() as i64) < r.total.min(r.window),
                     has_prev: r.offset > 0,
                     start: r.hits.first().map(|h| cursor(h.position)),
                     end: r.hits.last().map(|h| cursor(h.position)),
@@ -193,7 +201,7 @@ pub fn query(q: Object) -> Object {
                         Some(p) => p,
                         None => {
                             let probe = hub.content.search(text, &types, scope.locale(), scope.stage, 1, 0).await;
-                            probe.map_err(gql_err)?.total.min(MAX_WINDOW)
+                            probe.map_err(gql_err)?.total.min(hub.content.search_window)
                         }
                     };
                     let start = (end - n).max(0);
@@ -201,12 +209,6 @@ pub fn query(q: Object) -> Object {
                 } else {
                     (after.map_or(0, |p| p + 1), first.unwrap_or(10))
                 };
-                if offset + first > MAX_WINDOW {
-                    return Err(gql_err(Error::field(
-                        "after",
-                        format!("search pages stop at result {MAX_WINDOW}; add words or types to narrow the query"),
-                    )));
-                }
                 let page = hub
                     .content
                     .search(text, &types, scope.locale(), scope.stage, first, offset)
@@ -222,7 +224,8 @@ pub fn query(q: Object) -> Object {
                         hits.push(Arc::new(HitVal { hit, item, position: offset + i as i64, scope: scope.clone() }));
                     }
                 }
-                Ok(Some(FieldValue::owned_any(ResultsVal { hits, total: page.total, offset })))
+                let (total, exact, window) = (page.total, page.exact, hub.content.search_window);
+                Ok(Some(FieldValue::owned_any(ResultsVal { hits, total, exact, offset, window })))
             })
         })
         .argument(

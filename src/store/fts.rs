@@ -14,6 +14,15 @@
 //!
 //! It is registered on every SQLite connection this process opens (an
 //! auto-extension), so every pooled connection has it.
+//!
+//! The same entry point turns on the query planner stability guarantee
+//! (`SQLITE_DBCONFIG_ENABLE_QPSG`) for each connection. Without it SQLite
+//! looks at a bound `LIMIT` (and at any value STAT4 could use) while
+//! planning, and then prepares the statement again whenever that value is
+//! bound anew: a cached read statement was parsed and planned afresh on
+//! every request, and a nested list read per parent (one `LIMIT` each) cost
+//! twice its window form. Plans that do not depend on values are what every
+//! query here wants.
 
 use libsqlite3_sys as ffi;
 use std::ffi::{c_char, c_int, c_void};
@@ -43,6 +52,7 @@ unsafe extern "C" fn init(
     // SAFETY: `db` is the connection being opened; FTS5 hands its API out
     // through a pointer-typed parameter of `SELECT fts5(?1)`, as documented.
     unsafe {
+        ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_QPSG, 1 as c_int, std::ptr::null_mut::<c_int>());
         let mut fts5: *mut ffi::fts5_api = std::ptr::null_mut();
         let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
         let sql = c"SELECT fts5(?1)";
@@ -184,5 +194,43 @@ unsafe fn score(
         }
         let norm = K1 * (1.0 - B + B * f64::from(dl) / p.avgdl);
         Ok(freq.iter().zip(&p.idf).filter(|(f, _)| **f > 0.0).map(|(f, idf)| idf * f * (K1 + 1.0) / (f + norm)).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ffi;
+    use std::ffi::c_int;
+
+    /// A statement whose `LIMIT` is bound anew runs as prepared: SQLite
+    /// prepares it again on every new value unless the connection has the
+    /// planner stability guarantee, which the auto-extension turns on.
+    #[test]
+    fn a_rebound_limit_does_not_prepare_the_statement_again() {
+        super::register();
+        // SAFETY: a private in-memory connection and statement, finalised and
+        // closed before the end; every pointer comes from SQLite.
+        unsafe {
+            let mut db: *mut ffi::sqlite3 = std::ptr::null_mut();
+            assert_eq!(ffi::sqlite3_open(c":memory:".as_ptr(), &mut db), ffi::SQLITE_OK);
+            let mut on: c_int = -1;
+            ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_QPSG, -1 as c_int, &mut on as *mut c_int);
+            assert_eq!(on, 1, "the connection has the planner stability guarantee");
+            let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+            let sql = c"SELECT value FROM json_each('[1,2,3,4,5]') ORDER BY value LIMIT ?1";
+            assert_eq!(ffi::sqlite3_prepare_v2(db, sql.as_ptr(), -1, &mut stmt, std::ptr::null_mut()), ffi::SQLITE_OK);
+            for limit in [1, 3, 2, 5] {
+                ffi::sqlite3_reset(stmt);
+                ffi::sqlite3_bind_int(stmt, 1, limit);
+                let mut rows = 0;
+                while ffi::sqlite3_step(stmt) == ffi::SQLITE_ROW {
+                    rows += 1;
+                }
+                assert_eq!(rows, limit);
+            }
+            assert_eq!(ffi::sqlite3_stmt_status(stmt, ffi::SQLITE_STMTSTATUS_REPREPARE, 0), 0);
+            ffi::sqlite3_finalize(stmt);
+            ffi::sqlite3_close(db);
+        }
     }
 }

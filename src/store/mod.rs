@@ -19,7 +19,7 @@ pub use dump::{Column, Keep, Snapshot};
 pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
 pub use partners::ApiKeyRow;
 pub use query::*;
-pub use search::{SearchDoc, SearchHit, SearchSpec};
+pub use search::{Matches, SearchDoc, SearchHit, SearchSpec};
 pub use sql::{Arg, Sql};
 pub use translation::Stamp;
 pub use webhooks::{AttemptRow, DeliveryRow, WebhookRow};

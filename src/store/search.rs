@@ -42,6 +42,18 @@ pub struct SearchSpec<'a> {
     pub types: &'a [&'static str],
     pub limit: i64,
     pub offset: i64,
+    /// Published searches on SQLite that match more documents than this
+    /// rank only the newest this many and count "at least this many".
+    pub window: i64,
+}
+
+/// A page of matches and how many there are.
+#[derive(Debug, Default)]
+pub struct Matches {
+    pub hits: Vec<SearchHit>,
+    pub total: i64,
+    /// Whether `total` counts every match (otherwise more than it match).
+    pub exact: bool,
 }
 
 /// How many completions the word being typed stands for on SQLite (as
@@ -163,13 +175,15 @@ impl Tx<'_> {
 
 impl Store {
     /// A page of matches, best first, and how many there are in all.
-    pub async fn search(&self, spec: &SearchSpec<'_>) -> Result<(Vec<SearchHit>, i64)> {
+    pub async fn search(&self, spec: &SearchSpec<'_>) -> Result<Matches> {
         if self.dialect() == Dialect::Sqlite && spec.stage == Stage::Live {
             return self.search_live_sqlite(spec).await;
         }
         let mut q = match self.dialect() {
             Dialect::Sqlite => {
-                let Some(fts) = self.fts5_match(spec.plan).await? else { return Ok((Vec::new(), 0)) };
+                let Some(fts) = self.fts5_match(spec.plan).await? else {
+                    return Ok(Matches { exact: true, ..Default::default() });
+                };
                 // relais_rank only works in a plain FTS query, so rank first, then join and count.
                 let mut q = Sql::new("WITH m AS MATERIALIZED (SELECT rowid AS rid, relais_rank(search_fts, 3.0, 1.0, ");
                 q.arg(fts.counts).push(") AS score FROM search_fts WHERE search_fts MATCH ").arg(fts.expr);
@@ -222,17 +236,24 @@ impl Store {
         if rows.is_empty() && spec.offset > 0 {
             // Past the last page: the window count saw no rows, so count apart.
             let first = SearchSpec { limit: 1, offset: 0, ..spec.clone() };
-            total = Box::pin(self.search(&first)).await?.1;
+            total = Box::pin(self.search(&first)).await?.total;
         }
-        Ok((hits, total))
+        Ok(Matches { hits, total, exact: true })
     }
 
     /// Published content on SQLite: the stage, locale and types are terms of
     /// the `scope` column, so FTS5 alone finds, counts and ranks the
     /// documents that may be shown, and only the page is read from
     /// search_docs. Equal scores come in index order.
-    async fn search_live_sqlite(&self, spec: &SearchSpec<'_>) -> Result<(Vec<SearchHit>, i64)> {
-        let Some(fts) = self.fts5_match(spec.plan).await? else { return Ok((Vec::new(), 0)) };
+    ///
+    /// Matches are counted up to one past the window. When more match, only
+    /// the newest `window` of them (FTS5 walks its postings by falling rowid
+    /// and stops) are scored, and the count says "at least": the cost then
+    /// stays that of `window` matches however common the words are.
+    async fn search_live_sqlite(&self, spec: &SearchSpec<'_>) -> Result<Matches> {
+        let Some(fts) = self.fts5_match(spec.plan).await? else {
+            return Ok(Matches { exact: true, ..Default::default() });
+        };
         // Locales are checked codes (letters, digits, `-`) and types are model
         // names: nothing here needs quoting inside the FTS5 strings.
         let mut m = format!("{} AND scope : (\"slive\" AND \"l{}\"", fts.expr, spec.locale);
@@ -241,19 +262,21 @@ impl Store {
             m.push_str(&format!(" AND ({})", types.join(" OR ")));
         }
         m.push(')');
-        let mut q = Sql::new(
-            "SELECT d.item_type, d.item_id, d.title, d.body, m.score FROM \
-             (SELECT rowid AS rid, relais_rank(search_fts, 3.0, 1.0, ",
-        );
-        q.arg(fts.counts).push(") AS score FROM search_fts WHERE search_fts MATCH ").arg(m.as_str());
-        q.push(" ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
+        let mut count = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ");
+        count.arg(m.as_str()).push(" LIMIT ").arg(spec.window + 1).push(")");
+        let rows = self.fetch_all(count).await?;
+        let found = rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0);
+        let exact = found <= spec.window;
+        let mut q = Sql::new("SELECT d.item_type, d.item_id, d.title, d.body, m.score FROM (SELECT rid, score FROM (");
+        q.push("SELECT rowid AS rid, relais_rank(search_fts, 3.0, 1.0, ").arg(fts.counts);
+        q.push(") AS score FROM search_fts WHERE search_fts MATCH ").arg(m);
+        if !exact {
+            q.push(" ORDER BY rowid DESC LIMIT ").arg(spec.window);
+        }
+        q.push(") ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
         q.push(") m JOIN search_docs d ON d.id = m.rid ORDER BY m.score DESC, m.rid");
         let hits = self.fetch_all(q).await?.iter().map(search_hit).collect::<Result<Vec<_>>>()?;
-        let mut count = Sql::new("SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH ");
-        count.arg(m);
-        let rows = self.fetch_all(count).await?;
-        let total = rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0);
-        Ok((hits, total))
+        Ok(Matches { hits, total: found.min(spec.window), exact })
     }
 
     /// The FTS5 expression of a plan on SQLite, with the document count of

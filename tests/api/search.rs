@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 const SEARCH: &str = r#"query($q: String!, $l: String, $t: [SearchType!], $f: Int, $a: String, $p: Boolean) {
   search(query: $q, locale: $l, types: $t, first: $f, after: $a, preview: $p) {
-    totalCount pageInfo { hasNextPage hasPreviousPage endCursor }
+    totalCount totalCountIsExact pageInfo { hasNextPage hasPreviousPage endCursor }
     edges { cursor type score title snippet node { id slug ... on Project { acronym } } } } }"#;
 
 async fn search(s: &TestServer, q: &str, locale: &str, extra: Value, token: Option<&str>) -> Value {
@@ -288,6 +288,93 @@ async fn sqlite_scores_are_fts5_bm25_and_the_term_counts_follow_every_change() {
     assert_eq!(term_count_drift(&mut db).await, 0, "after a delete");
     db.close().await.unwrap();
     s.finish().await;
+}
+
+/// A search matching more documents than the window (3 here, 10,000 by
+/// default). On SQLite it counts "at least 3" and ranks only the newest 3
+/// matches, by the very scores of a full search; PostgreSQL counts them all.
+/// On both, pages stop at the window and narrower searches are exact.
+#[tokio::test]
+async fn a_search_matching_more_than_its_window_counts_at_least_and_ranks_the_newest() {
+    for b in backends() {
+        let narrow = relais::app::Limits { search_window: 3, ..Default::default() };
+        let s = TestServer::start_with(b, narrow, true).await;
+        let full = TestServer::start(b).await;
+        // The newest match, published last on both servers.
+        for server in [&s, &full] {
+            let editor = server.login_as(Role::Editor).await;
+            let r = server
+                .gql(
+                    "mutation($i: ProjectInput!) { createProject(input: $i) { id version } }",
+                    json!({ "i": { "slug": "migrations-zellige", "title": [{ "locale": "fr", "value": "Migrations et zellige à Fès" }] } }),
+                    Some(&editor),
+                )
+                .await;
+            let id = r.ok()["createProject"]["id"].as_str().unwrap().to_owned();
+            transition(server, &editor, "publish", &id, 1).await;
+        }
+        let all = search(&full, "migrations", "fr", json!({ "f": 100 }), None).await;
+        let total = all["totalCount"].as_i64().unwrap();
+        assert!(total > 4 && all["totalCountIsExact"] == true, "{b:?}: {all}");
+
+        let some = search(&s, "migrations", "fr", json!({ "f": 100 }), None).await;
+        assert_eq!(slugs(&some).len(), 3, "{b:?}: pages stop at the window: {some}");
+        assert_eq!(some["pageInfo"]["hasNextPage"], false, "{b:?}: {some}");
+        let score_of = |r: &Value, slug: &str| {
+            r["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["node"]["slug"] == slug)
+                .map(|e| e["score"].as_f64().unwrap())
+        };
+        match b {
+            Backend::Sqlite => {
+                assert_eq!(some["totalCount"], 3, "{some}");
+                assert_eq!(some["totalCountIsExact"], false, "{some}");
+                assert!(
+                    slugs(&some).contains(&"migrations-zellige".to_owned()),
+                    "the newest match is among them: {some}"
+                );
+                // The same scores as the full search, best first.
+                let mut want: Vec<(f64, String)> =
+                    slugs(&some).into_iter().map(|slug| (score_of(&all, &slug).unwrap(), slug)).collect();
+                want.sort_by(|a, b| b.0.total_cmp(&a.0));
+                let got: Vec<(f64, String)> =
+                    slugs(&some).into_iter().map(|slug| (score_of(&some, &slug).unwrap(), slug)).collect();
+                for ((g, gs), (w, ws)) in got.iter().zip(&want) {
+                    assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "{gs} {g} against {ws} {w}");
+                }
+                assert_eq!(
+                    got.iter().map(|g| g.0.to_bits()).collect::<Vec<_>>(),
+                    want.iter().map(|w| w.0.to_bits()).collect::<Vec<_>>()
+                );
+            }
+            Backend::Postgres => {
+                assert_eq!(some["totalCount"].as_i64().unwrap(), total, "PostgreSQL counts every match: {some}");
+                assert_eq!(some["totalCountIsExact"], true, "{some}");
+                assert_eq!(slugs(&some), slugs(&all)[..3], "the best three of all");
+            }
+        }
+        // Paging reaches the window and no further.
+        let page = search(&s, "migrations", "fr", json!({ "f": 2 }), None).await;
+        assert_eq!(page["pageInfo"]["hasNextPage"], true, "{b:?}: {page}");
+        let rest = search(&s, "migrations", "fr", json!({ "f": 2, "a": page["pageInfo"]["endCursor"] }), None).await;
+        assert_eq!([slugs(&page), slugs(&rest)].concat(), slugs(&some), "{b:?}");
+        assert_eq!(rest["pageInfo"]["hasNextPage"], false, "{b:?}: {rest}");
+        let past = s.gql(SEARCH, json!({ "q": "migrations", "f": 2, "a": rest["pageInfo"]["endCursor"] }), None).await;
+        assert_eq!(past.code(), "BAD_USER_INPUT", "{b:?}: {}", past.body);
+        assert!(past.body["errors"][0]["message"].as_str().unwrap().contains("stop at result 3"), "{}", past.body);
+        // A search under the window is counted and ranked exactly.
+        let one = search(&s, "zellige", "fr", json!({}), None).await;
+        assert_eq!(
+            (one["totalCount"].as_i64(), one["totalCountIsExact"].as_bool()),
+            (Some(1), Some(true)),
+            "{b:?}: {one}"
+        );
+        s.finish().await;
+        full.finish().await;
+    }
 }
 
 /// How many terms `search_terms` counts differently from the documents FTS5
