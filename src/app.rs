@@ -156,6 +156,7 @@ pub struct Hub {
     pub content: Content,
     pub partners: crate::domain::partners::Partners,
     pub webhooks: crate::domain::webhooks::Webhooks,
+    pub queries: crate::domain::queries::PersistedQueries,
     pub auth: Auth,
     pub media: Arc<Media>,
     pub limits: Limits,
@@ -164,6 +165,21 @@ pub struct Hub {
     pub trusted_proxies: Vec<Cidr>,
     /// Begun on SIGTERM: the server, its tasks and its sockets wind down.
     pub shutdown: crate::shutdown::Shutdown,
+    /// Whether this instance hears the changes made through others on the
+    /// same PostgreSQL.
+    pub listening: tokio::sync::watch::Sender<Listening>,
+}
+
+/// Whether an instance hears other instances' changes. No answer is cached
+/// while it does not (it could be stale without the instance knowing), nor
+/// across a reconnection, and readiness waits for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listening {
+    /// Nothing to listen to: SQLite, or no background tasks.
+    Nothing,
+    Connecting,
+    /// Through its `n`th connection.
+    Hearing(u64),
 }
 
 impl Hub {
@@ -178,6 +194,7 @@ impl Hub {
                 config.webhook_retry_base_ms,
                 config.webhook_allow_private,
             ),
+            queries: crate::domain::queries::PersistedQueries::new(store.clone(), config.caching.allowlist_only),
             content: Content {
                 store,
                 locales: config.locales,
@@ -194,6 +211,7 @@ impl Hub {
             caching: config.caching,
             trusted_proxies: config.trusted_proxies,
             shutdown: crate::shutdown::Shutdown::default(),
+            listening: tokio::sync::watch::channel(Listening::Nothing).0,
         });
         hub.content.reindex_if_needed().await?;
         hub.content.stamp_translations_if_needed().await?;
@@ -271,15 +289,16 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
     let secs = std::time::Duration::from_secs;
     // Changes made through other instances on the same PostgreSQL.
     if let Some(url) = hub.store().listen_url().map(str::to_owned) {
+        hub.listening.send_replace(Listening::Connecting);
         let h = hub.clone();
         tasks.push(tokio::spawn(async move {
             let stop = h.shutdown.clone();
             let listening = async {
-                loop {
-                    if let Err(e) = listen(&h, &url).await {
+                for n in 1.. {
+                    let lost = listen(&h, &url, n).await;
+                    h.listening.send_replace(Listening::Connecting);
+                    if let Err(e) = lost {
                         tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
-                        // Whatever was missed meanwhile: drop every cached answer.
-                        let _ = h.content.changes.send(crate::domain::content::LiveChange::all());
                     }
                     tokio::time::sleep(secs(1)).await;
                 }
@@ -353,11 +372,15 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
     Tasks(tasks)
 }
 
-async fn listen(hub: &Hub, url: &str) -> std::result::Result<(), sqlx::Error> {
+/// Listens through connection `n`.
+async fn listen(hub: &Hub, url: &str, n: u64) -> std::result::Result<(), sqlx::Error> {
     let mut listener = sqlx::postgres::PgListener::connect(url).await?;
     listener.listen_all(["relais_changes", "relais_events"]).await?;
-    // Answers cached before this point may have missed a change: drop them.
-    let _ = hub.content.changes.send(crate::domain::content::LiveChange::all());
+    if n > 1 {
+        // Answers cached before the connection was lost may have missed a change.
+        let _ = hub.content.changes.send(crate::domain::content::LiveChange::all());
+    }
+    hub.listening.send_replace(Listening::Hearing(n));
     loop {
         let n = listener.recv().await?;
         if n.channel() == "relais_events" {

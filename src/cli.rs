@@ -488,7 +488,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 let text = std::fs::read_to_string(&f)?;
                 async_graphql::parser::parse_query(&text).map_err(|e| anyhow::anyhow!("{f}: {e}"))?;
                 let hash = crate::media::sha256_hex(text.as_bytes());
-                hub.store().save_persisted_query(&hash, &text, true).await?;
+                hub.queries.register(&hash, &text).await?;
                 println!("{hash}  {f}");
             }
             Ok(())

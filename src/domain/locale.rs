@@ -56,7 +56,9 @@ impl Locales {
         &self.codes[0]
     }
 
-    /// The chain a request for `locale` reads: itself, its fallbacks, the default.
+    /// The chain a request for `locale` reads: itself, its fallbacks, the
+    /// default. A localised value is read in the first locale of the chain
+    /// that has one (`first_in`; the store's filters and sorts follow it too).
     pub fn chain(&self, locale: &str) -> Vec<String> {
         let mut out = vec![locale.to_owned()];
         for l in self.fallbacks.get(locale).into_iter().flatten() {
@@ -109,6 +111,12 @@ impl Locales {
 pub fn direction(locale: &str) -> &'static str {
     let primary = locale.split('-').next().unwrap_or(locale);
     if RTL.contains(&primary) { "RTL" } else { "LTR" }
+}
+
+/// The first locale of `chain` for which `get` finds a value, with that value:
+/// the fallback rule of every read.
+pub fn first_in<V>(chain: &[String], mut get: impl FnMut(&str) -> Option<V>) -> Option<(&str, V)> {
+    chain.iter().find_map(|l| get(l).map(|v| (l.as_str(), v)))
 }
 
 #[cfg(test)]

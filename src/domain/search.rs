@@ -116,6 +116,8 @@ pub struct SearchPage {
     pub total: i64,
     pub exact: bool,
     pub offset: i64,
+    /// Where pages stop: the total, or the search window when more match.
+    pub end: i64,
 }
 
 /// A match with its highlighted title and snippet (HTML with `<mark>`).
@@ -206,13 +208,13 @@ impl Content {
         }
         let first = first.min(window - offset);
         if plan.is_empty() {
-            return Ok(SearchPage { hits: Vec::new(), total: 0, exact: true, offset });
+            return Ok(SearchPage { hits: Vec::new(), total: 0, exact: true, offset, end: 0 });
         }
         let names: Vec<&'static str> = types.iter().map(|t| t.name).collect();
         let spec = SearchSpec { plan: &plan, stage, locale, types: &names, limit: first, offset, window };
         let found = self.store.search(&spec).await?;
         let hits = found.hits.into_iter().filter_map(|h| hit(&plan, h)).collect();
-        Ok(SearchPage { hits, total: found.total, exact: found.exact, offset })
+        Ok(SearchPage { hits, total: found.total, exact: found.exact, offset, end: found.total.min(window) })
     }
 }
 

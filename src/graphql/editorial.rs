@@ -146,7 +146,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 super::field("totalCount", TypeRef::named_nn(TypeRef::INT), |ctx| {
                     FieldFuture::new(async move {
                         let p = ctx.parent_value.try_downcast_ref::<AuditPage>()?;
-                        Ok(Some(Value::from(hub(&ctx)?.store().audit_count(&p.query).await.map_err(gql_err)?)))
+                        Ok(Some(Value::from(req(&ctx)?.reader.audit_count(&p.query).await.map_err(gql_err)?)))
                     })
                 })
                 .description("How many entries match the filter, over all pages."),
@@ -457,7 +457,7 @@ fn items_of_state(
             };
             let mut out = Vec::new();
             for ty in CONTENT_TYPES {
-                let pages = hub.store().list(Source::Root(ty), stage, &spec).await.map_err(gql_err)?;
+                let pages = r.reader.list(Source::Root(ty), stage, &spec).await.map_err(gql_err)?;
                 for p in pages.into_values() {
                     out.extend(p.edges.into_iter().map(|e| e.item));
                 }
@@ -521,8 +521,7 @@ pub fn queries(q: Object) -> Object {
                     f.since = parse_time(&ctx, &o, "since")?;
                     f.until = parse_time(&ctx, &o, "until")?;
                 }
-                let store = hub(&ctx)?.store();
-                let (rows, more) = store.audit(&f).await.map_err(gql_err)?;
+                let (rows, more) = req(&ctx)?.reader.audit(&f).await.map_err(gql_err)?;
                 let (has_next, has_prev) = if backward { (before.is_some(), more) } else { (more, after.is_some()) };
                 let info = PageInfoVal {
                     has_next,
@@ -557,7 +556,7 @@ pub fn queries(q: Object) -> Object {
                     return Err(gql_err(Error::forbidden("Scheduled changes are for editorial roles.")));
                 }
                 let status = ctx.args.get("status").and_then(|v| v.string().ok().map(str::to_owned));
-                let rows = hub(&ctx)?.store().schedules(status.as_deref(), None).await.map_err(gql_err)?;
+                let rows = req(&ctx)?.reader.schedules(status.as_deref()).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
             })
         })
@@ -841,13 +840,8 @@ pub async fn scheduled(
 ) -> async_graphql::Result<Item> {
     let h = hub(ctx)?;
     h.content.schedule(&req(ctx)?.actor, ty, id, version, t, at).await.map_err(gql_err)?;
-    h.store()
-        .by_ids(ty, Stage::Draft, &[id.to_owned()])
-        .await
-        .map_err(gql_err)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| gql_err(Error::not_found("item")))
+    let item = req(ctx)?.reader.items(ty, Stage::Draft, &[id.to_owned()]).await.map_err(gql_err)?.pop();
+    item.map(Arc::unwrap_or_clone).ok_or_else(|| gql_err(Error::not_found("item")))
 }
 
 /// Checks a preview token for an item and opens its draft.

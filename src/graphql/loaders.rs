@@ -1,9 +1,10 @@
 //! The loaders of one request (made per request, so caches never cross users).
 
 use super::batch::{Batcher, Load};
+use crate::domain::reader::Reader;
 use crate::error::Result;
 use crate::model::{TypeDef, content_type};
-use crate::store::{ListSpec, Page, RevisionRow, Source, Stage, Store, UserRow};
+use crate::store::{ListSpec, Page, RevisionRow, Source, Stage, UserRow};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -42,7 +43,7 @@ impl Hash for SpecKey {
     }
 }
 
-pub struct Items(Store);
+pub struct Items(Arc<Reader>);
 impl Load for Items {
     type Key = (&'static str, Stage, String);
     type Value = Arc<crate::store::Item>;
@@ -55,8 +56,8 @@ impl Load for Items {
             let mut out = HashMap::new();
             for ((t, stage), ids) in groups {
                 let ty: &'static TypeDef = content_type(t).expect("known type");
-                for item in self.0.by_ids(ty, stage, &ids).await? {
-                    out.insert((t, stage, item.id.clone()), Arc::new(item));
+                for item in self.0.items(ty, stage, &ids).await? {
+                    out.insert((t, stage, item.id.clone()), item);
                 }
             }
             Ok(out)
@@ -75,7 +76,7 @@ pub struct RelKey {
 }
 
 /// Pages are shared, not copied, between the cache and each parent asking.
-pub struct Related(Store);
+pub struct Related(Arc<Reader>);
 impl Load for Related {
     type Key = RelKey;
     type Value = Arc<Page>;
@@ -108,7 +109,7 @@ impl Load for Related {
 }
 
 /// Country codes linked from an item's field, in order.
-pub struct CountryLinks(Store);
+pub struct CountryLinks(Arc<Reader>);
 impl Load for CountryLinks {
     type Key = (&'static str, &'static str, Stage, String);
     type Value = Vec<String>;
@@ -132,7 +133,7 @@ impl Load for CountryLinks {
     }
 }
 
-pub struct Revisions(Store);
+pub struct Revisions(Arc<Reader>);
 impl Load for Revisions {
     type Key = String;
     type Value = Vec<RevisionRow>;
@@ -148,17 +149,17 @@ impl Load for Revisions {
     }
 }
 
-pub struct Users(Store);
+pub struct Users(Arc<Reader>);
 impl Load for Users {
     type Key = String;
     type Value = UserRow;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, UserRow>>> {
-        async move { Ok(self.0.users_by_ids(&keys).await?.into_iter().map(|u| (u.id.clone(), u)).collect()) }.boxed()
+        async move { Ok(self.0.users(&keys).await?.into_iter().map(|u| (u.id.clone(), u)).collect()) }.boxed()
     }
 }
 
 /// Per-item editorial rows, batched: comments, locks in force, pending changes.
-pub struct Comments(Store);
+pub struct Comments(Arc<Reader>);
 impl Load for Comments {
     type Key = String;
     type Value = Vec<crate::store::CommentRow>;
@@ -174,27 +175,27 @@ impl Load for Comments {
     }
 }
 
-pub struct Locks(Store);
+pub struct Locks(Arc<Reader>);
 impl Load for Locks {
     type Key = String;
     type Value = crate::store::LockRow;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
         async move {
-            let rows = self.0.locks(&keys, crate::store::now_ms()).await?;
+            let rows = self.0.locks(&keys).await?;
             Ok(rows.into_iter().map(|l| (l.item_id.clone(), l)).collect())
         }
         .boxed()
     }
 }
 
-pub struct Schedules(Store);
+pub struct Schedules(Arc<Reader>);
 impl Load for Schedules {
     type Key = String;
     type Value = Vec<crate::store::ScheduleRow>;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
         async move {
             let mut out: HashMap<String, Self::Value> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
-            for s in self.0.schedules(Some("pending"), Some(&keys)).await? {
+            for s in self.0.pending_schedules(&keys).await? {
                 out.entry(s.item_id.clone()).or_default().push(s);
             }
             Ok(out)
@@ -203,7 +204,7 @@ impl Load for Schedules {
     }
 }
 
-pub struct ReviewSteps(Store);
+pub struct ReviewSteps(Arc<Reader>);
 impl Load for ReviewSteps {
     type Key = String;
     type Value = Vec<crate::store::AuditRow>;
@@ -223,7 +224,7 @@ impl Load for ReviewSteps {
 
 /// Translation stamps of working copies, keyed by item and version (a write
 /// raises the version, so a later read in the same request is not stale).
-pub struct TranslationStamps(Store);
+pub struct TranslationStamps(Arc<Reader>);
 impl Load for TranslationStamps {
     type Key = (String, i64);
     type Value = Vec<crate::store::Stamp>;
@@ -256,18 +257,18 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(store: &Store) -> Self {
+    pub fn new(reader: &Arc<Reader>) -> Self {
         Loaders {
-            items: Batcher::new(Items(store.clone())),
-            related: Batcher::new(Related(store.clone())),
-            countries: Batcher::new(CountryLinks(store.clone())),
-            revisions: Batcher::new(Revisions(store.clone())),
-            users: Batcher::new(Users(store.clone())),
-            comments: Batcher::new(Comments(store.clone())),
-            locks: Batcher::new(Locks(store.clone())),
-            schedules: Batcher::new(Schedules(store.clone())),
-            review: Batcher::new(ReviewSteps(store.clone())),
-            translations: Batcher::new(TranslationStamps(store.clone())),
+            items: Batcher::new(Items(reader.clone())),
+            related: Batcher::new(Related(reader.clone())),
+            countries: Batcher::new(CountryLinks(reader.clone())),
+            revisions: Batcher::new(Revisions(reader.clone())),
+            users: Batcher::new(Users(reader.clone())),
+            comments: Batcher::new(Comments(reader.clone())),
+            locks: Batcher::new(Locks(reader.clone())),
+            schedules: Batcher::new(Schedules(reader.clone())),
+            review: Batcher::new(ReviewSteps(reader.clone())),
+            translations: Batcher::new(TranslationStamps(reader.clone())),
         }
     }
 

@@ -176,7 +176,7 @@ pub fn fields(obj: Object) -> Object {
                 let p = item(&ctx)?;
                 let r = ctx.data::<Req>()?;
                 // A key limited to part of the content is not shown the rest through its media.
-                if r.key.as_ref().is_some_and(|k| !k.restrictions.is_empty()) {
+                if r.reader.limited() {
                     return Ok(Some(FieldValue::list(Vec::<FieldValue>::new())));
                 }
                 for t in crate::model::CONTENT_TYPES {
@@ -185,7 +185,7 @@ pub fn fields(obj: Object) -> Object {
                 let stage = p.scope.stage;
                 let id = &p.item.id;
                 let spellings = [id.clone(), ids::encode("MediaAsset", id)];
-                let uses = hub(&ctx)?.store().media_uses(id, &spellings, stage).await.map_err(gql_err)?;
+                let uses = r.reader.media_uses(id, &spellings, stage).await.map_err(gql_err)?;
                 // Loaded together: one statement per type, not per use.
                 let uses: Vec<_> =
                     uses.into_iter().filter_map(|(ty, id, f)| crate::model::content_type(&ty).map(|t| (t, id, f))).collect();

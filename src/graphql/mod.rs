@@ -35,8 +35,8 @@ pub struct Req {
     pub deps: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     /// Whether the answer holds anything beyond published content.
     pub private: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// The partner API key the request came with, whose restrictions hold.
-    pub key: Option<std::sync::Arc<crate::domain::partners::ApiKey>>,
+    /// The caller's reads of content: within its API key's restrictions.
+    pub reader: std::sync::Arc<crate::domain::reader::Reader>,
     /// How the caller came: with the session cookie (not a bearer token), and
     /// from this server's own pages (or no browser page at all).
     pub via_cookie: bool,
@@ -63,14 +63,14 @@ pub enum SessionCookie {
 }
 
 impl Req {
-    pub fn new(actor: Actor, accept_locale: String, loaders: Loaders) -> Req {
+    pub fn new(actor: Actor, accept_locale: String, reader: std::sync::Arc<crate::domain::reader::Reader>) -> Req {
         Req {
             actor,
             accept_locale,
-            loaders,
+            loaders: Loaders::new(&reader),
             deps: Default::default(),
             private: Default::default(),
-            key: None,
+            reader,
             via_cookie: false,
             same_site: true,
             preview: false,
@@ -123,6 +123,10 @@ impl Req {
     }
     pub fn mark_private(&self) {
         self.private.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    /// The partner API key the request came with, whose restrictions hold.
+    pub fn key(&self) -> Option<&std::sync::Arc<crate::domain::partners::ApiKey>> {
+        self.reader.key()
     }
     pub fn viewer(&self) -> Option<&Viewer> {
         self.actor.viewer.as_ref()

@@ -14,7 +14,7 @@
 
 use super::Req;
 use super::args::{self, Obj};
-use super::schema::{PageInfoVal, and_filter, key_restriction, root_scope};
+use super::schema::{PageInfoVal, root_scope};
 use super::values::{Scope, parse_local};
 use crate::app::Hub;
 use crate::domain::{ids, values as dv};
@@ -521,10 +521,7 @@ impl Plan {
             )
             .ok()?;
             spec.columns = conn.columns;
-            if let Some(f) = key_restriction(req, ty) {
-                and_filter(&mut spec, f);
-            }
-            let mut pages = hub.store().list(Source::Root(ty), scope.stage, &spec).await.ok()?;
+            let mut pages = req.reader.list(Source::Root(ty), scope.stage, &spec).await.ok()?;
             let page = pages.remove(&None).unwrap_or_default();
             load_rels(hub, req, &vars, conn, &[&page], &scope, &mut loaded).await?;
             roots.push((scope, page));
@@ -612,12 +609,9 @@ fn load_rels<'a>(
             )
             .ok()?;
             spec.columns = rel.conn.columns;
-            if let Some(f) = key_restriction(req, target) {
-                and_filter(&mut spec, f);
-            }
             req.depends_on(format!("T:{}", target.name));
             let source = Source::Related { owner: rel.owner, field: rel.field, parents: &parents };
-            let mut read = hub.store().list(source, scope.stage, &spec).await.ok()?;
+            let mut read = req.reader.list(source, scope.stage, &spec).await.ok()?;
             let mut pages = HashMap::with_capacity(parents.len());
             for p in &parents {
                 let mut page = read.remove(&Some(p.clone())).unwrap_or_default();

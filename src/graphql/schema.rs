@@ -8,11 +8,10 @@ use super::values::*;
 use super::{Req, gql_err};
 use crate::app::Hub;
 use crate::domain::content::Transition;
-use crate::domain::partners::restriction_filters;
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
 use crate::model::{CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, content_type, order_name};
-use crate::store::{Common, Filter, ListSpec, Op, Page, Stage, Target, Val, Value as QValue, Window};
+use crate::store::{Page, Stage, Val};
 use async_graphql::dynamic::*;
 use async_graphql::{Name, Value};
 use std::sync::Arc;
@@ -243,49 +242,6 @@ pub(crate) fn field_scope(ctx: &ResolverContext<'_>, scope: &Arc<Scope>) -> asyn
     }
 }
 
-/// What a restricted API key adds to a list of `ty`, if anything.
-fn key_filter(ctx: &ResolverContext<'_>, ty: &'static TypeDef) -> async_graphql::Result<Option<Filter>> {
-    Ok(key_restriction(req(ctx)?, ty))
-}
-
-pub(crate) fn key_restriction(req: &Req, ty: &'static TypeDef) -> Option<Filter> {
-    let k = req.key.as_ref().filter(|k| k.restricts(ty))?;
-    Some(Filter::And(restriction_filters(ty, &k.restrictions, &[])))
-}
-
-pub(crate) fn and_filter(spec: &mut ListSpec, f: Filter) {
-    spec.filter = Some(match spec.filter.take() {
-        Some(x) => Filter::And(vec![x, f]),
-        None => f,
-    });
-}
-
-/// Whether the request's API key lets it see this item (its restrictions hold
-/// for projects, events and news, wherever they are reached from).
-async fn key_allows(
-    ctx: &ResolverContext<'_>,
-    ty: &'static TypeDef,
-    id: &str,
-    stage: Stage,
-) -> async_graphql::Result<bool> {
-    let Some(f) = key_filter(ctx, ty)? else { return Ok(true) };
-    let mut spec = ListSpec {
-        filter: Some(Filter::Cond {
-            target: Target::Common(Common::Id),
-            op: Op::Eq,
-            value: QValue::Text(id.to_owned()),
-        }),
-        order: vec![],
-        window: Window { first: Some(1), last: None, after: None, before: None },
-        locales: vec![],
-        want_total: false,
-        columns: crate::store::Columns::ALL,
-    };
-    and_filter(&mut spec, f);
-    let mut pages = hub(ctx)?.store().list(crate::store::Source::Root(ty), stage, &spec).await.map_err(gql_err)?;
-    Ok(pages.remove(&None).is_some_and(|p| !p.edges.is_empty()))
-}
-
 async fn load_ref(
     ctx: &ResolverContext<'_>,
     target: &'static str,
@@ -293,10 +249,6 @@ async fn load_ref(
     scope: &Arc<Scope>,
 ) -> async_graphql::Result<Option<FieldValue<'static>>> {
     req(ctx)?.depends_on(format!("I:{id}"));
-    let ty = content_type(target).expect("model checked");
-    if !key_allows(ctx, ty, id, scope.stage).await? {
-        return Ok(None);
-    }
     let item = req(ctx)?.loaders.items.load((target, scope.stage, id.to_owned())).await.map_err(gql_err)?;
     Ok(item.map(|i| item_value(i, scope.clone())))
 }
@@ -350,10 +302,7 @@ async fn resolve_item_field(
             // The same for every parent here: this field's arguments and selection.
             let node: *const _ = ctx.ctx.item;
             let spec = req(ctx)?.relation_spec(node as usize, scope, || {
-                let mut spec = args::list_spec(ctx, ty, &scope.chain, scope.stage, hub(ctx)?.limits.page_size)?;
-                if let Some(f) = key_filter(ctx, ty)? {
-                    and_filter(&mut spec, f);
-                }
+                let spec = args::list_spec(ctx, ty, &scope.chain, scope.stage, hub(ctx)?.limits.page_size)?;
                 req(ctx)?.depends_on(format!("T:{target}"));
                 Ok(spec)
             })?;
@@ -1217,12 +1166,9 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                 FieldFuture::new(async move {
                     let scope = read_scope(&ctx)?;
                     req(&ctx)?.depends_on(format!("T:{}", ty.name));
-                    let mut spec = args::list_spec(&ctx, ty, &scope.chain, scope.stage, page_size)?;
-                    if let Some(f) = key_filter(&ctx, ty)? {
-                        and_filter(&mut spec, f);
-                    }
-                    let mut pages = hub(&ctx)?
-                        .store()
+                    let spec = args::list_spec(&ctx, ty, &scope.chain, scope.stage, page_size)?;
+                    let mut pages = req(&ctx)?
+                        .reader
                         .list(crate::store::Source::Root(ty), scope.stage, &spec)
                         .await
                         .map_err(gql_err)?;
@@ -1262,7 +1208,7 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                         (None, Some(slug)) => {
                             // Which item has a slug can change with any publish of the type.
                             req(&ctx)?.depends_on(format!("T:{}", ty.name));
-                            hub(&ctx)?.store().by_slug(ty, scope.stage, &slug).await.map_err(gql_err)?.map(Arc::new)
+                            req(&ctx)?.reader.by_slug(ty, scope.stage, &slug).await.map_err(gql_err)?
                         }
                         _ => {
                             return Err(gql_err(Error::bad_input(format!(
@@ -1275,11 +1221,6 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                         && &i.id != allowed_id
                     {
                         return Err(gql_err(Error::forbidden("This preview token is for another item.")));
-                    }
-                    if let Some(i) = &item
-                        && !key_allows(&ctx, ty, &i.id, scope.stage).await?
-                    {
-                        return Ok(None);
                     }
                     Ok(item.map(|i| item_value(i, scope)))
                 })
@@ -1357,9 +1298,6 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
             let scope = read_scope(&ctx)?;
             let (ty, id) = ids::decode(ctx.args.try_get("id")?.string()?).map_err(gql_err)?;
             req(&ctx)?.depends_on(format!("I:{id}"));
-            if !key_allows(&ctx, ty, &id, scope.stage).await? {
-                return Ok(None);
-            }
             let item = req(&ctx)?.loaders.items.load((ty.name, scope.stage, id)).await.map_err(gql_err)?;
             Ok(item.map(|i| typed_item_value(i, scope)))
         })

@@ -38,8 +38,8 @@ struct ResultsVal {
     total: i64,
     exact: bool,
     offset: i64,
-    /// The deepest result a page reaches.
-    window: i64,
+    /// Where pages stop (`SearchPage::end`).
+    end: i64,
 }
 
 fn cursor(position: i64) -> String {
@@ -120,7 +120,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             FieldFuture::new(async move {
                 let r = results(&ctx)?;
                 Ok(Some(FieldValue::owned_any(PageInfoVal {
-                    has_next: r.offset + (r.hits.len() as i64) < r.total.min(r.window),
+                    has_next: r.offset + (r.hits.len() as i64) < r.end,
                     has_prev: r.offset > 0,
                     start: r.hits.first().map(|h| cursor(h.position)),
                     end: r.hits.last().map(|h| cursor(h.position)),
@@ -155,7 +155,7 @@ pub fn query(q: Object) -> Object {
                 let scope = read_scope(&ctx)?;
                 let r = ctx.data::<Req>()?;
                 let hub = ctx.data::<Arc<Hub>>()?;
-                if r.key.as_ref().is_some_and(|k| !k.restrictions.is_empty()) {
+                if r.reader.limited() {
                     return Err(gql_err(Error::forbidden(
                         "Search is not open to API keys limited to part of the content; list with filters, or use the feeds.",
                     )));
@@ -201,7 +201,7 @@ pub fn query(q: Object) -> Object {
                         Some(p) => p,
                         None => {
                             let probe = hub.content.search(text, &types, scope.locale(), scope.stage, 1, 0).await;
-                            probe.map_err(gql_err)?.total.min(hub.content.search_window)
+                            probe.map_err(gql_err)?.end
                         }
                     };
                     let start = (end - n).max(0);
@@ -224,8 +224,8 @@ pub fn query(q: Object) -> Object {
                         hits.push(Arc::new(HitVal { hit, item, position: offset + i as i64, scope: scope.clone() }));
                     }
                 }
-                let (total, exact, window) = (page.total, page.exact, hub.content.search_window);
-                Ok(Some(FieldValue::owned_any(ResultsVal { hits, total, exact, offset, window })))
+                let (total, exact, end) = (page.total, page.exact, page.end);
+                Ok(Some(FieldValue::owned_any(ResultsVal { hits, total, exact, offset, end })))
             })
         })
         .argument(

@@ -73,11 +73,11 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             super::field("node", TypeRef::named("Content"), |ctx| {
                 FieldFuture::new(async move {
                     let e = ev(&ctx)?;
-                    let hub = ctx.data::<Arc<Hub>>()?;
                     // Read afresh: the event is about a change.
-                    let item = hub.store().by_ids(e.ty, e.scope.stage, std::slice::from_ref(&e.id)).await.map_err(gql_err)?;
-                    Ok(item.into_iter().next().map(|i| {
-                        FieldValue::owned_any(ItemVal { item: Arc::new(i), scope: e.scope.clone() }).with_type(e.ty.name)
+                    let reader = &ctx.data::<Req>()?.reader;
+                    let item = reader.items(e.ty, e.scope.stage, std::slice::from_ref(&e.id)).await.map_err(gql_err)?;
+                    Ok(item.into_iter().next().map(|item| {
+                        FieldValue::owned_any(ItemVal { item, scope: e.scope.clone() }).with_type(e.ty.name)
                     }))
                 })
             })
@@ -100,7 +100,7 @@ pub fn subscription() -> Subscription {
             SubscriptionFieldFuture::new(async move {
                 let r = ctx.data::<Req>()?;
                 let hub = ctx.data::<Arc<Hub>>()?;
-                if r.key.as_ref().is_some_and(|k| !k.restrictions.is_empty()) {
+                if r.reader.limited() {
                     return Err(gql_err(Error::forbidden(
                         "Subscriptions are not open to API keys limited to part of the content; use webhooks or poll the feeds.",
                     )));
@@ -142,11 +142,11 @@ pub fn subscription() -> Subscription {
                     stage,
                     chain: hub.content.locales.chain(&locale),
                 });
-                let rx = hub.store().events();
-                let hub = hub.clone();
+                let rx = r.reader.events();
+                let reader = r.reader.clone();
                 let stream = futures_util::stream::unfold(Some(rx), move |rx| {
                     let (types, ids_, kinds, scope) = (types.clone(), ids_.clone(), kinds.clone(), scope.clone());
-                    let hub = hub.clone();
+                    let reader = reader.clone();
                     async move {
                         let mut rx = rx?;
                         loop {
@@ -180,7 +180,7 @@ pub fn subscription() -> Subscription {
                             // A change to a draft, heard by an author: theirs only.
                             if !public
                                 && stage.owner().is_some()
-                                && hub.store().by_ids(ty, stage, std::slice::from_ref(&id)).await.map_or(true, |v| v.is_empty())
+                                && reader.items(ty, stage, std::slice::from_ref(&id)).await.map_or(true, |v| v.is_empty())
                             {
                                 continue;
                             }

@@ -21,7 +21,8 @@ impl Scope {
     }
     /// The first value along the chain, with the locale it came from.
     pub fn pick<'m>(&self, map: &'m BTreeMap<String, String>) -> Option<(&'m str, &'m str)> {
-        self.chain.iter().find_map(|l| map.get_key_value(l.as_str()).map(|(k, v)| (k.as_str(), v.as_str())))
+        crate::domain::locale::first_in(&self.chain, |l| map.get_key_value(l))
+            .map(|(_, (k, v))| (k.as_str(), v.as_str()))
     }
 }
 

@@ -3,6 +3,7 @@
 //! to published content evicts exactly the entries that depend on it — on
 //! every instance, as changes also arrive through PostgreSQL's NOTIFY.
 
+use crate::app::Listening;
 use crate::domain::content::LiveChange;
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
@@ -25,9 +26,16 @@ pub struct ResponseCache {
     /// Counts invalidations: an answer computed across one is not kept, since
     /// it may hold what the change replaced.
     epoch: std::sync::atomic::AtomicU64,
+    /// Whether other instances' changes are heard (`Hub::listening`).
+    listening: tokio::sync::watch::Receiver<Listening>,
     pub hits: std::sync::atomic::AtomicU64,
     pub misses: std::sync::atomic::AtomicU64,
 }
+
+/// When an answer's computation began: the invalidations so far, and how
+/// changes were heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment(u64, Listening);
 
 pub fn etag_of(body: &[u8]) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -36,11 +44,12 @@ pub fn etag_of(body: &[u8]) -> String {
 }
 
 impl ResponseCache {
-    pub fn new(max: usize) -> Arc<ResponseCache> {
+    pub fn new(max: usize, listening: tokio::sync::watch::Receiver<Listening>) -> Arc<ResponseCache> {
         Arc::new(ResponseCache {
             inner: Mutex::new((HashMap::new(), VecDeque::new())),
             max,
             epoch: Default::default(),
+            listening,
             hits: Default::default(),
             misses: Default::default(),
         })
@@ -64,17 +73,18 @@ impl ResponseCache {
     }
 
     /// The moment to pass to `put` for an answer computed from now on.
-    pub fn epoch(&self) -> u64 {
-        self.epoch.load(std::sync::atomic::Ordering::Acquire)
+    pub fn epoch(&self) -> Moment {
+        Moment(self.epoch.load(std::sync::atomic::Ordering::Acquire), *self.listening.borrow())
     }
 
-    /// Keeps an answer, unless content changed since `epoch`.
-    pub fn put(&self, key: u64, entry: Entry, epoch: u64) {
-        if self.max == 0 {
+    /// Keeps an answer, unless content changed since `moment`, or changes
+    /// were not heard all along.
+    pub fn put(&self, key: u64, entry: Entry, moment: Moment) {
+        if self.max == 0 || moment.1 == Listening::Connecting {
             return;
         }
         let mut g = self.lock();
-        if self.epoch() != epoch {
+        if self.epoch() != moment {
             return;
         }
         if g.0.insert(key, Arc::new(entry)).is_none() {
@@ -141,7 +151,8 @@ mod tests {
 
     #[test]
     fn a_change_evicts_exactly_what_depends_on_it() {
-        let c = ResponseCache::new(10);
+        let (hearing, listening) = tokio::sync::watch::channel(Listening::Hearing(1));
+        let c = ResponseCache::new(10, listening);
         let e = |deps: &[&str]| Entry {
             body: Bytes::new(),
             etag: String::new(),
@@ -158,5 +169,15 @@ mod tests {
         assert!(c.get(4).is_none(), "computed before a change: not kept");
         c.invalidate(&LiveChange::all());
         assert!(c.is_empty());
+        // Not hearing other instances (reconnecting), or across a reconnection: not kept.
+        let during = c.epoch();
+        hearing.send_replace(Listening::Connecting);
+        c.put(5, e(&["T:Event"]), c.epoch());
+        c.put(6, e(&["T:Event"]), during);
+        hearing.send_replace(Listening::Hearing(2));
+        c.put(7, e(&["T:Event"]), during);
+        assert!(c.is_empty());
+        c.put(8, e(&["T:Event"]), c.epoch());
+        assert!(c.get(8).is_some());
     }
 }

@@ -4,7 +4,9 @@
 
 use super::AppState;
 use super::partners::key_of;
+use crate::domain::locale::first_in;
 use crate::domain::partners::{KeyScope, Restrictions, restriction_filters};
+use crate::domain::reader::Reader;
 use crate::domain::{ids, richtext};
 use crate::error::{Error, Result};
 use crate::feeds::{self, Entry, Feed, Image};
@@ -16,6 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 const MAX_ITEMS: usize = 100;
 
@@ -34,19 +37,19 @@ fn field(t: &'static TypeDef, name: &str) -> Target {
 /// The value of a localised field in the first locale of `chain` that has one.
 fn pick(item: &Item, name: &str, chain: &[String]) -> Option<(String, String)> {
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(item.value(name).as_text()?).ok()?;
-    chain.iter().find_map(|l| map.get(l).and_then(|v| v.as_str()).map(|s| (l.clone(), s.to_owned())))
+    first_in(chain, |l| map.get(l).and_then(|v| v.as_str())).map(|(l, s)| (l.to_owned(), s.to_owned()))
 }
 
 /// Internal ids of `t` named by a parameter: slugs or global ids, comma-separated.
-async fn resolve(s: &AppState, t: &'static TypeDef, param: &str, raw: &str) -> Result<Vec<String>> {
+async fn resolve(reader: &Reader, t: &'static TypeDef, param: &str, raw: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for v in raw.split(',').map(str::trim).filter(|v| !v.is_empty()) {
         if let Ok(id) = ids::decode_as(v, t, param) {
             out.push(id);
             continue;
         }
-        match s.hub.store().by_slug(t, Stage::Live, v).await? {
-            Some(i) => out.push(i.id),
+        match reader.by_slug(t, Stage::Live, v).await? {
+            Some(i) => out.push(i.id.clone()),
             None => return Err(bad(param, format!("no published {} has the slug or id {v:?}", t.name))),
         }
     }
@@ -72,7 +75,7 @@ fn http_date(ms: i64) -> String {
 
 /// Names (titles) of linked items of `field`, per source item.
 async fn linked_names(
-    s: &AppState,
+    reader: &Reader,
     owner: &'static TypeDef,
     name: &str,
     items: &[String],
@@ -83,10 +86,10 @@ async fn linked_names(
         crate::model::Kind::Refs { target, .. } => ty(target),
         _ => return Ok(HashMap::new()),
     };
-    let links = s.hub.store().link_targets(owner, f, Stage::Live, items).await?;
+    let links = reader.link_targets(owner, f, Stage::Live, items).await?;
     let ids: Vec<String> = links.iter().map(|(_, t, _)| t.clone()).collect();
-    let found: HashMap<String, Item> =
-        s.hub.store().by_ids(target, Stage::Live, &ids).await?.into_iter().map(|i| (i.id.clone(), i)).collect();
+    let found: HashMap<String, Arc<Item>> =
+        reader.items(target, Stage::Live, &ids).await?.into_iter().map(|i| (i.id.clone(), i)).collect();
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (src, tgt, _) in links {
         if let Some((_, n)) = found.get(&tgt).and_then(|i| pick(i, i.ty.title_field, chain)) {
@@ -134,6 +137,8 @@ async fn build(
     {
         return Err(Error::forbidden("This API key may not read feeds; ask for one with the FEEDS scope."));
     }
+    // The key's restrictions hold on every read below.
+    let reader = hub.content.reader(key.clone());
     let locale = match params.get("locale") {
         Some(l) => {
             hub.content.locales.check(l).map_err(|_| {
@@ -157,24 +162,21 @@ async fn build(
     let mut asked = Restrictions::default();
     let mut partners = Vec::new();
     if let Some(v) = params.get("organisation") {
-        asked.organisations = resolve(s, ty("Organisation"), "organisation", v).await?;
+        asked.organisations = resolve(&reader, ty("Organisation"), "organisation", v).await?;
     }
     if let Some(v) = params.get("partner") {
-        partners = resolve(s, ty("Organisation"), "partner", v).await?;
+        partners = resolve(&reader, ty("Organisation"), "partner", v).await?;
     }
     if let Some(v) = params.get("project") {
-        asked.projects = resolve(s, ty("Project"), "project", v).await?;
+        asked.projects = resolve(&reader, ty("Project"), "project", v).await?;
     }
     if let Some(v) = params.get("axis") {
-        asked.axes = resolve(s, ty("ThematicAxis"), "axis", v).await?;
+        asked.axes = resolve(&reader, ty("ThematicAxis"), "axis", v).await?;
     }
     if let Some(v) = params.get("country") {
         asked.countries = v.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
     }
     let mut all = restriction_filters(t, &asked, &partners);
-    if let Some(k) = &key {
-        all.extend(restriction_filters(t, &k.restrictions, &[]));
-    }
     if let Some(kind) = params.get("kind") {
         let (fname, e) = match t.name {
             "Event" => ("kind", "EventKind"),
@@ -204,9 +206,8 @@ async fn build(
         want_total: false,
         columns: crate::store::Columns::ALL,
     };
-    let mut pages = hub.store().list(Source::Root(t), Stage::Live, &spec).await?;
-    let items: Vec<std::sync::Arc<Item>> =
-        pages.remove(&None).unwrap_or_default().edges.into_iter().map(|e| e.item).collect();
+    let mut pages = reader.list(Source::Root(t), Stage::Live, &spec).await?;
+    let items: Vec<Arc<Item>> = pages.remove(&None).unwrap_or_default().edges.into_iter().map(|e| e.item).collect();
     let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
 
     let (tags_field, authors_field) = match t.name {
@@ -215,18 +216,13 @@ async fn build(
         _ => (Some("thematicAxes"), "organisations"),
     };
     let tags = match tags_field {
-        Some(f) => linked_names(s, t, f, &ids, &chain).await?,
+        Some(f) => linked_names(&reader, t, f, &ids, &chain).await?,
         None => HashMap::new(),
     };
-    let authors = linked_names(s, t, authors_field, &ids, &chain).await?;
+    let authors = linked_names(&reader, t, authors_field, &ids, &chain).await?;
     let covers: Vec<String> = items.iter().filter_map(|i| i.value("coverImage").as_text().map(str::to_owned)).collect();
-    let media: HashMap<String, Item> = hub
-        .store()
-        .by_ids(ty("MediaAsset"), Stage::Live, &covers)
-        .await?
-        .into_iter()
-        .map(|i| (i.id.clone(), i))
-        .collect();
+    let media: HashMap<String, Arc<Item>> =
+        reader.items(ty("MediaAsset"), Stage::Live, &covers).await?.into_iter().map(|i| (i.id.clone(), i)).collect();
 
     let pattern = key
         .as_ref()

@@ -14,7 +14,7 @@ mod ws;
 use crate::app::Hub;
 use crate::domain::auth::Actor;
 use crate::error::{Code, Error};
-use crate::graphql::{Loaders, Req};
+use crate::graphql::Req;
 use async_graphql::dynamic::Schema;
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -34,10 +34,6 @@ pub struct AppState {
     /// The schema behind the document limits (cost, depth, aliases…).
     pub guard: crate::graphql::limits::Guarded,
     pub cache: Arc<cache::ResponseCache>,
-    /// Persisted queries already read, by hash: a query's text never changes
-    /// under its hash and registrations are never withdrawn, so a hit needs no
-    /// statement. Bounded; cleared when full.
-    pub known_queries: Arc<std::sync::Mutex<HashMap<String, String>>>,
     /// GraphQL operations answered over HTTP, for `/metrics`.
     pub graphql_requests: Arc<std::sync::atomic::AtomicU64>,
     /// Idempotency keys of requests running on this instance.
@@ -75,8 +71,6 @@ impl Default for HttpMetrics {
 #[derive(Debug, Clone)]
 struct ErrorCodes(Vec<String>);
 
-const KNOWN_QUERIES_MAX: usize = 2000;
-
 /// The whole service on one port, `/metrics` included.
 pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
     routers(hub, schema, false).0
@@ -85,7 +79,7 @@ pub fn router(hub: Arc<Hub>, schema: Schema) -> Router {
 /// The service, and with `separate_metrics` `/metrics` on a router of its
 /// own (for a listener operators keep off the public network).
 pub fn routers(hub: Arc<Hub>, schema: Schema, separate_metrics: bool) -> (Router, Option<Router>) {
-    let cache = cache::ResponseCache::new(hub.caching.response_cache_entries);
+    let cache = cache::ResponseCache::new(hub.caching.response_cache_entries, hub.listening.subscribe());
     cache.follow(hub.content.changes.subscribe());
     let guard = crate::graphql::limits::Guarded {
         schema: schema.clone(),
@@ -98,7 +92,6 @@ pub fn routers(hub: Arc<Hub>, schema: Schema, separate_metrics: bool) -> (Router
         schema,
         guard,
         cache,
-        known_queries: Default::default(),
         graphql_requests: Default::default(),
         running_keys: Default::default(),
         metrics: Default::default(),
@@ -217,12 +210,15 @@ async fn ready(State(s): State<AppState>) -> Response {
         tokio::time::timeout(wait, async { s.hub.media.store.exists("health/ready").await.map(|_| ()) }),
     );
     let (db, media) = (reason(db, "the database"), reason(media, "the media store"));
-    let ok = db.is_none() && media.is_none();
+    let changes = (*s.hub.listening.borrow() == crate::app::Listening::Connecting)
+        .then_some("not yet listening for other instances' changes");
+    let ok = db.is_none() && media.is_none() && changes.is_none();
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "unavailable" },
         "checks": {
             "database": db.as_deref().unwrap_or("ok"),
             "media": media.as_deref().unwrap_or("ok"),
+            "changes": changes.unwrap_or("ok"),
         },
     });
     let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
@@ -590,7 +586,6 @@ const EXAMPLE_SEARCH: &str = include_str!("../../examples/search.graphql");
 /// Resolves automatic persisted queries (the Apollo protocol) and enforces
 /// the allowlist: the request leaves with its query text, or as an answer.
 async fn persisted(s: &AppState, request: &mut async_graphql::Request, gql: bool) -> Result<(), Response> {
-    let hub = &s.hub;
     let hash = match request.extensions.get("persistedQuery") {
         Some(async_graphql::Value::Object(pq)) => match pq.get("sha256Hash") {
             Some(async_graphql::Value::String(h)) => Some(h.to_ascii_lowercase()),
@@ -602,35 +597,25 @@ async fn persisted(s: &AppState, request: &mut async_graphql::Request, gql: bool
         let body = serde_json::json!({ "errors": [{ "message": PQ_NOT_FOUND, "extensions": { "code": "PERSISTED_QUERY_NOT_FOUND" } }] });
         json_response(StatusCode::OK, body.to_string(), gql)
     };
-    let allowlist = hub.caching.allowlist_only;
+    let queries = &s.hub.queries;
     match (hash, request.query.is_empty()) {
-        (Some(h), true) => match known_query(s, &h) {
-            Some(q) => request.query = q,
-            None => match hub.store().persisted_query(&h).await {
-                Ok(Some((q, registered))) if registered || !allowlist => {
-                    remember_query(s, &h, q.clone());
-                    request.query = q;
-                }
-                Ok(_) => return Err(not_found()),
-                Err(e) => return Err(error_response(&e, gql)),
-            },
+        (Some(h), true) => match queries.text(&h).await {
+            Ok(Some(q)) => request.query = q,
+            Ok(None) => return Err(not_found()),
+            Err(e) => return Err(error_response(&e, gql)),
         },
         (Some(h), false) => {
             if crate::media::sha256_hex(request.query.as_bytes()) != h {
                 return Err(error_response(&Error::bad_input("provided sha does not match query"), gql));
             }
-            if allowlist {
+            if queries.allowlist_only() {
                 return check_registered(s, &h, gql).await;
             }
-            if known_query(s, &h).is_some() {
-                return Ok(());
-            }
-            if let Err(e) = hub.store().save_persisted_query(&h, &request.query, false).await {
+            if let Err(e) = queries.save(&h, &request.query).await {
                 return Err(error_response(&e, gql));
             }
-            remember_query(s, &h, request.query.clone());
         }
-        (None, _) if allowlist => {
+        (None, _) if queries.allowlist_only() => {
             let h = crate::media::sha256_hex(request.query.as_bytes());
             return check_registered(s, &h, gql).await;
         }
@@ -639,29 +624,10 @@ async fn persisted(s: &AppState, request: &mut async_graphql::Request, gql: bool
     Ok(())
 }
 
-/// In allowlist mode only registered queries are remembered.
-fn remember_query(s: &AppState, hash: &str, query: String) {
-    let mut known = s.known_queries.lock().unwrap_or_else(|p| p.into_inner());
-    if known.len() >= KNOWN_QUERIES_MAX {
-        known.clear();
-    }
-    known.insert(hash.to_owned(), query);
-}
-
-fn known_query(s: &AppState, hash: &str) -> Option<String> {
-    s.known_queries.lock().unwrap_or_else(|p| p.into_inner()).get(hash).cloned()
-}
-
 async fn check_registered(s: &AppState, hash: &str, gql: bool) -> Result<(), Response> {
-    if known_query(s, hash).is_some() {
-        return Ok(());
-    }
-    match s.hub.store().persisted_query(hash).await {
-        Ok(Some((q, true))) => {
-            remember_query(s, hash, q);
-            Ok(())
-        }
-        Ok(_) => Err(error_response(
+    match s.hub.queries.registered(hash).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(error_response(
             &Error::forbidden(
                 "This server runs registered queries only (RELAIS_PERSISTED_QUERIES=allowlist); register it with `relais queries add`.",
             ),
@@ -794,8 +760,7 @@ async fn execute(
                     .map(|u| u.chars().take(300).collect()),
                 request_key: held_key.clone(),
             };
-            let mut req = Req::new(actor, accept_locale.clone(), Loaders::new(hub.store()));
-            req.key = partners::key_of(extensions);
+            let mut req = Req::new(actor, accept_locale.clone(), hub.content.reader(partners::key_of(extensions)));
             req.via_cookie = via_cookie;
             req.preview = headers
                 .get("relais-preview")

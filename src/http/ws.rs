@@ -10,7 +10,7 @@ use super::{AppState, client_ip, error_response, get_graphql, partners};
 use crate::domain::auth::Actor;
 use crate::domain::partners::KeyScope;
 use crate::error::Error;
-use crate::graphql::{Loaders, Req};
+use crate::graphql::Req;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::{CloseFrame, Message};
@@ -142,8 +142,7 @@ async fn init(
         return Err(fail(Error::forbidden("This API key reads feeds only; subscriptions need CONTENT.")));
     }
     let actor = Actor { viewer, ip, user_agent, request_key: None };
-    let mut req = Req::new(actor, locale, Loaders::new(hub.store()));
-    req.key = key;
+    let req = Req::new(actor, locale, hub.content.reader(key));
     let mut data = async_graphql::Data::default();
     data.insert(req);
     Ok(data)

@@ -750,8 +750,14 @@ impl Store {
                 sql.push(if from.role { ", l.role AS _role" } else { ", NULL AS _role" });
             }
         };
-        // The WHERE part without the keyset, for counting apart.
-        let mut count_from = None;
+        // The rows' FROM and WHERE (without the keyset).
+        let push_from = |sql: &mut Sql, source: &Source| {
+            from.push(sql, source, stage);
+            if let Some(f) = &spec.filter {
+                sql.push(" AND ");
+                ex.push_filter(sql, ty, f);
+            }
+        };
         let rows = match (&source, &from.parent) {
             // First pages of a nested list on SQLite: one `LIMIT`ed index read
             // per parent, in one statement. A window over every parent numbers
@@ -767,12 +773,7 @@ impl Store {
                 for (n, p) in parents.iter().enumerate() {
                     sql.push(if n == 0 { "SELECT * FROM (SELECT " } else { " UNION ALL SELECT * FROM (SELECT " });
                     push_columns(&mut sql);
-                    let one = Source::Related { owner, field, parents: std::slice::from_ref(p) };
-                    from.push(&mut sql, &one, stage);
-                    if let Some(f) = &spec.filter {
-                        sql.push(" AND ");
-                        ex.push_filter(&mut sql, ty, f);
-                    }
+                    push_from(&mut sql, &Source::Related { owner, field, parents: std::slice::from_ref(p) });
                     sql.push(" ORDER BY ");
                     push_order(&mut sql);
                     sql.push(" LIMIT ").arg((limit + 1) as i64).push(")");
@@ -790,19 +791,11 @@ impl Store {
                         sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
                     }
                 }
-                let mut where_sql = Sql { text: String::new(), args: std::mem::take(&mut sql.args), ..Sql::default() };
-                from.push(&mut where_sql, &source, stage);
-                if let Some(f) = &spec.filter {
-                    where_sql.push(" AND ");
-                    ex.push_filter(&mut where_sql, ty, f);
-                }
-                count_from = Some(where_sql.clone());
+                push_from(&mut sql, &source);
                 if let Some(key) = cursor {
-                    where_sql.push(" AND ");
-                    ex.push_keyset(&mut where_sql, &order, key, forward);
+                    sql.push(" AND ");
+                    ex.push_keyset(&mut sql, &order, key, forward);
                 }
-                sql.text.push_str(&where_sql.text);
-                sql.args = where_sql.args;
                 if nested {
                     sql = Sql {
                         text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text),
@@ -864,9 +857,7 @@ impl Store {
         if spec.want_total && (!nested || cursor.is_some()) {
             let mut q = Sql::new("SELECT ");
             q.push(from.parent.as_deref().unwrap_or("NULL")).push(", COUNT(*)");
-            let count_from = count_from.unwrap_or_default();
-            q.text.push_str(&count_from.text);
-            q.args = count_from.args;
+            push_from(&mut q, &source);
             if let Some(p) = &from.parent {
                 q.push(&format!(" GROUP BY {p}"));
             }

@@ -10,6 +10,7 @@ mod partners;
 pub mod query;
 mod search;
 mod sql;
+mod sqlite_init;
 mod translation;
 mod webhooks;
 
@@ -217,7 +218,7 @@ impl Store {
         };
         let (url, synchronous) = if dialect == Dialect::Sqlite { sqlite_url(url)? } else { (url.to_owned(), "") };
         if dialect == Dialect::Sqlite {
-            fts::register();
+            sqlite_init::register();
         }
         let opts = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })

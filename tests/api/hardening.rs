@@ -460,7 +460,7 @@ async fn a_database_that_goes_away_is_a_fast_503_and_the_service_comes_back() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         health(&s, "ready").await,
-        (200, json!({ "status": "ready", "checks": { "database": "ok", "media": "ok" } }))
+        (200, json!({ "status": "ready", "checks": { "database": "ok", "media": "ok", "changes": "ok" } }))
     );
     relay.mode.send(Mode::Down).unwrap();
     // Not ready while the database is away, and says why; still alive.

@@ -364,10 +364,25 @@ async fn a_restricted_content_key_sees_only_its_part_wherever_it_looks() {
         let mine = ask("{ projects(first: 100) { totalCount nodes { id } } }", Some(&secret)).await;
         assert_eq!(ids(&mine["data"]["projects"]["nodes"]), allowed, "{mine}");
         assert_eq!(mine["data"]["projects"]["totalCount"].as_u64().unwrap() as usize, allowed.len());
-        // Lookups by id and node: null for what the key does not cover.
-        let q = format!(r#"{{ project(id: "{hidden}") {{ id }} node(id: "{hidden}") {{ id }} }}"#);
+        // Lookups by id, node and slug: null for what the key does not cover.
+        let slug = ask(&format!(r#"{{ project(id: "{hidden}") {{ slug }} }}"#), None).await["data"]["project"]["slug"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let q = format!(
+            r#"{{ project(id: "{hidden}") {{ id }} node(id: "{hidden}") {{ id }} bySlug: project(slug: "{slug}") {{ id }} }}"#
+        );
         let r = ask(&q, Some(&secret)).await;
-        assert_eq!((r["data"]["project"].clone(), r["data"]["node"].clone()), (Value::Null, Value::Null), "{r}");
+        let found = (r["data"]["project"].clone(), r["data"]["node"].clone(), r["data"]["bySlug"].clone());
+        assert_eq!(found, (Value::Null, Value::Null, Value::Null), "{r}");
+        let shown = allowed.iter().next().unwrap();
+        let r =
+            ask(&format!(r#"{{ project(id: "{shown}") {{ id }} node(id: "{shown}") {{ id }} }}"#), Some(&secret)).await;
+        assert_eq!(
+            (r["data"]["project"]["id"].as_str(), r["data"]["node"]["id"].as_str()),
+            (Some(shown.as_str()), Some(shown.as_str())),
+            "{r}"
+        );
         // Through relations: an organisation's projects, an event's project.
         let r = ask("{ organisations(first: 100) { nodes { fundedProjects(first: 100) { nodes { id } } partnerProjects(first: 100) { nodes { id } } } } events(first: 100) { nodes { project { id } } } }", Some(&secret)).await;
         for o in r["data"]["organisations"]["nodes"].as_array().unwrap() {

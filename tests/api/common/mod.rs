@@ -222,6 +222,11 @@ impl TestServer {
             import::import(&hub.content, import::DEMO).await.expect("demo content loads");
         }
         let tasks = o.tasks.then(|| relais::app::start_tasks(&hub, 0));
+        // Ready as a load balancer would see it: hearing other instances'
+        // changes (on PostgreSQL), so answers are cached from the first.
+        let mut listening = hub.listening.subscribe();
+        let heard = listening.wait_for(|l| *l != relais::app::Listening::Connecting);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), heard).await;
         let schema = relais::graphql::build(hub.clone()).expect("schema");
         let app = relais::http::router(hub.clone(), schema);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

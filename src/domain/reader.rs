@@ -1,0 +1,177 @@
+//! Content reads for one caller. Every read of content above the domain
+//! (GraphQL resolvers and loaders, feeds, the widget, subscriptions) goes
+//! through a `Reader`, as every write goes through `Content`: it applies
+//! what the caller's API key lets it see to each list and lookup, so no
+//! reader above can forget a restriction.
+//!
+//! The stage read (published or working copies) is the caller's, chosen by
+//! its role when the request's scope is made (`auth`); the locale chain is
+//! `Locales::chain`'s and travels in the list spec.
+
+use crate::domain::partners::{ApiKey, restriction_filters};
+use crate::error::Result;
+use crate::model::{FieldDef, Kind, TypeDef, content_type};
+use crate::store::{
+    AuditQuery, AuditRow, Columns, CommentRow, Common, Filter, Item, ListSpec, LockRow, Op, Page, RevisionRow,
+    ScheduleRow, Source, Stage, Stamp, Store, Target, UserRow, Value, Window,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub struct Reader {
+    store: Store,
+    key: Option<Arc<ApiKey>>,
+}
+
+/// The type a list reads: the root type, or the target of the relation.
+fn target_of(source: &Source<'_>) -> &'static TypeDef {
+    match source {
+        Source::Root(ty) => ty,
+        Source::Related { field, .. } => match field.kind {
+            Kind::Refs { target, .. } | Kind::Reverse { target, .. } | Kind::Ref(target) => {
+                content_type(target).expect("model checked")
+            }
+            _ => unreachable!("a relation list is read through a relation field"),
+        },
+    }
+}
+
+impl Reader {
+    pub fn new(store: Store, key: Option<Arc<ApiKey>>) -> Self {
+        Reader { store, key }
+    }
+
+    /// The partner API key the caller came with.
+    pub fn key(&self) -> Option<&Arc<ApiKey>> {
+        self.key.as_ref()
+    }
+
+    /// Whether the caller's key limits it to part of the content. Reads that
+    /// cannot apply the limits (search, subscriptions, media uses) refuse it.
+    pub fn limited(&self) -> bool {
+        self.key.as_ref().is_some_and(|k| !k.restrictions.is_empty())
+    }
+
+    /// What the key adds to a read of `ty`, if anything.
+    fn restriction(&self, ty: &'static TypeDef) -> Option<Filter> {
+        let k = self.key.as_ref().filter(|k| k.restricts(ty))?;
+        Some(Filter::And(restriction_filters(ty, &k.restrictions, &[])))
+    }
+
+    /// A page of `ty` (one page, keyed `None`) or of a relation's items per
+    /// parent (keyed by parent), among the items the caller may see.
+    pub async fn list(
+        &self,
+        source: Source<'_>,
+        stage: Stage,
+        spec: &ListSpec,
+    ) -> Result<HashMap<Option<String>, Page>> {
+        let Some(limit) = self.restriction(target_of(&source)) else {
+            return self.store.list(source, stage, spec).await;
+        };
+        let mut spec = spec.clone();
+        spec.filter = Some(match spec.filter.take() {
+            Some(f) => Filter::And(vec![f, limit]),
+            None => limit,
+        });
+        self.store.list(source, stage, &spec).await
+    }
+
+    /// The items of `ids` the caller may see, in no particular order.
+    pub async fn items(&self, ty: &'static TypeDef, stage: Stage, ids: &[String]) -> Result<Vec<Arc<Item>>> {
+        if self.restriction(ty).is_none() {
+            return Ok(self.store.by_ids(ty, stage, ids).await?.into_iter().map(Arc::new).collect());
+        }
+        let spec = ListSpec {
+            filter: Some(Filter::Cond {
+                target: Target::Common(Common::Id),
+                op: Op::In,
+                value: Value::List(ids.iter().cloned().map(Value::Text).collect()),
+            }),
+            order: vec![],
+            window: Window { first: Some(ids.len()), last: None, after: None, before: None },
+            locales: vec![],
+            want_total: false,
+            columns: Columns::ALL,
+        };
+        let mut pages = self.list(Source::Root(ty), stage, &spec).await?;
+        Ok(pages.remove(&None).map(|p| p.edges.into_iter().map(|e| e.item).collect()).unwrap_or_default())
+    }
+
+    /// The item of `ty` with this slug, if the caller may see it.
+    pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Arc<Item>>> {
+        let Some(item) = self.store.by_slug(ty, stage, slug).await? else { return Ok(None) };
+        if self.restriction(ty).is_none() {
+            return Ok(Some(Arc::new(item)));
+        }
+        Ok(self.items(ty, stage, &[item.id]).await?.pop())
+    }
+
+    /// The targets of `field` of `owner` for each of `items`, in order:
+    /// (item, target, role).
+    pub async fn link_targets(
+        &self,
+        owner: &'static TypeDef,
+        field: &'static FieldDef,
+        stage: Stage,
+        items: &[String],
+    ) -> Result<Vec<(String, String, Option<String>)>> {
+        self.store.link_targets(owner, field, stage, items).await
+    }
+
+    /// Content events as they happen (JSON: event, type, id, public, at).
+    pub fn events(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.store.events()
+    }
+
+    /// Where a media asset is used: (type, item id, field) of each use.
+    pub async fn media_uses(
+        &self,
+        media_id: &str,
+        spellings: &[String],
+        stage: Stage,
+    ) -> Result<Vec<(String, String, String)>> {
+        self.store.media_uses(media_id, spellings, stage).await
+    }
+
+    // Editorial reads: the GraphQL layer shows them to editors only.
+
+    pub async fn schedules(&self, status: Option<&str>) -> Result<Vec<ScheduleRow>> {
+        self.store.schedules(status, None).await
+    }
+    pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditRow>, bool)> {
+        self.store.audit(f).await
+    }
+    pub async fn audit_count(&self, f: &AuditQuery) -> Result<i64> {
+        self.store.audit_count(f).await
+    }
+
+    pub async fn revisions(&self, items: &[String]) -> Result<Vec<RevisionRow>> {
+        self.store.revisions(items).await
+    }
+    pub async fn users(&self, ids: &[String]) -> Result<Vec<UserRow>> {
+        self.store.users_by_ids(ids).await
+    }
+    pub async fn comments(&self, items: &[String]) -> Result<Vec<CommentRow>> {
+        self.store.comments(items).await
+    }
+    pub async fn locks(&self, items: &[String]) -> Result<Vec<LockRow>> {
+        self.store.locks(items, crate::store::now_ms()).await
+    }
+    pub async fn pending_schedules(&self, items: &[String]) -> Result<Vec<ScheduleRow>> {
+        self.store.schedules(Some("pending"), Some(items)).await
+    }
+    pub async fn review_steps(&self, items: &[String]) -> Result<Vec<AuditRow>> {
+        self.store.review_steps(items).await
+    }
+    pub async fn translation_stamps(&self, items: &[String]) -> Result<Vec<Stamp>> {
+        self.store.translation_stamps(items).await
+    }
+}
+
+impl super::content::Content {
+    /// A reader for a caller who came with `key` (or none).
+    pub fn reader(&self, key: Option<Arc<ApiKey>>) -> Arc<Reader> {
+        Arc::new(Reader::new(self.store.clone(), key))
+    }
+}
