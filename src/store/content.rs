@@ -591,10 +591,6 @@ fn key_arg(k: &KeyVal) -> Arg {
     }
 }
 
-/// Most parents whose first pages are read one index read each (SQLite
-/// caps a compound statement at 500 parts); more take the window.
-const PER_PARENT_READS: usize = 100;
-
 /// Where the rows of a list come from.
 struct From {
     ty: &'static TypeDef,
@@ -758,59 +754,34 @@ impl Store {
                 ex.push_filter(sql, ty, f);
             }
         };
-        let rows = match (&source, &from.parent) {
-            // First pages of a nested list on SQLite: one `LIMIT`ed index read
-            // per parent, in one statement. A window over every parent numbers
-            // and sorts all their related rows with every column twice
-            // (a third of the home query's SQLite time).
-            (Source::Related { owner, field, parents }, Some(_))
-                if self.dialect() == Dialect::Sqlite
-                    && cursor.is_none()
-                    && !spec.want_total
-                    && parents.len() <= PER_PARENT_READS =>
-            {
-                let mut sql = Sql::rows(Dialect::Sqlite, "");
-                for (n, p) in parents.iter().enumerate() {
-                    sql.push(if n == 0 { "SELECT * FROM (SELECT " } else { " UNION ALL SELECT * FROM (SELECT " });
-                    push_columns(&mut sql);
-                    push_from(&mut sql, &Source::Related { owner, field, parents: std::slice::from_ref(p) });
-                    sql.push(" ORDER BY ");
-                    push_order(&mut sql);
-                    sql.push(" LIMIT ").arg((limit + 1) as i64).push(")");
-                }
-                self.fetch_all(sql).await?
+        let mut sql = Sql::new("SELECT ");
+        push_columns(&mut sql);
+        if let Some(parent) = &from.parent {
+            sql.push(&format!(", ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY "));
+            push_order(&mut sql);
+            sql.push(") AS _rn");
+            if spec.want_total && cursor.is_none() {
+                sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
             }
-            _ => {
-                let mut sql = Sql::new("SELECT ");
-                push_columns(&mut sql);
-                if let Some(parent) = &from.parent {
-                    sql.push(&format!(", ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY "));
-                    push_order(&mut sql);
-                    sql.push(") AS _rn");
-                    if spec.want_total && cursor.is_none() {
-                        sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
-                    }
-                }
-                push_from(&mut sql, &source);
-                if let Some(key) = cursor {
-                    sql.push(" AND ");
-                    ex.push_keyset(&mut sql, &order, key, forward);
-                }
-                if nested {
-                    sql = Sql {
-                        text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text),
-                        args: sql.args,
-                        ..Sql::default()
-                    };
-                    sql.arg((limit + 1) as i64).push(" ORDER BY x._parent, x._rn");
-                } else {
-                    sql.push(" ORDER BY ");
-                    push_order(&mut sql);
-                    sql.push(" LIMIT ").arg((limit + 1) as i64);
-                }
-                self.fetch_all(sql).await?
-            }
-        };
+        }
+        push_from(&mut sql, &source);
+        if let Some(key) = cursor {
+            sql.push(" AND ");
+            ex.push_keyset(&mut sql, &order, key, forward);
+        }
+        if nested {
+            sql = Sql {
+                text: format!("SELECT * FROM ({}) x WHERE x._rn <= ", sql.text),
+                args: sql.args,
+                ..Sql::default()
+            };
+            sql.arg((limit + 1) as i64).push(" ORDER BY x._parent, x._rn");
+        } else {
+            sql.push(" ORDER BY ");
+            push_order(&mut sql);
+            sql.push(" LIMIT ").arg((limit + 1) as i64);
+        }
+        let rows = self.fetch_all(sql).await?;
 
         let ncols = column_count(ty, spec.columns);
         let mut pages: HashMap<Option<String>, Page> = HashMap::new();

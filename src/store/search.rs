@@ -246,9 +246,10 @@ impl Store {
     /// documents that may be shown, and only the page is read from
     /// search_docs. Equal scores come in index order.
     ///
-    /// When more than the window match, only the newest `window` of them are
-    /// scored, and the count says "at least": the cost then stays that of
-    /// `window` matches however common the words are.
+    /// Matches are counted up to one past the window. When more match, only
+    /// the newest `window` of them (FTS5 walks its postings by falling rowid
+    /// and stops) are scored, and the count says "at least": the cost then
+    /// stays that of `window` matches however common the words are.
     async fn search_live_sqlite(&self, spec: &SearchSpec<'_>) -> Result<Matches> {
         let Some(fts) = self.fts5_match(spec.plan).await? else {
             return Ok(Matches { exact: true, ..Default::default() });
@@ -261,29 +262,24 @@ impl Store {
             m.push_str(&format!(" AND ({})", types.join(" OR ")));
         }
         m.push(')');
-        // One walk: the newest window + 1 matches are scored (FTS5 reads its
-        // postings by falling rowid and stops), which also says whether more
-        // than the window match; the oldest of them is then left out.
-        let mut q = Sql::new("WITH r AS MATERIALIZED (SELECT rowid AS rid, relais_rank(search_fts, 3.0, 1.0, ");
-        q.arg(fts.counts).push(") AS score FROM search_fts WHERE search_fts MATCH ").arg(m);
-        q.push(" ORDER BY rowid DESC LIMIT ").arg(spec.window + 1).push("), n AS (SELECT COUNT(*) AS n FROM r)");
-        q.push(", k AS (SELECT rid, score FROM r, n WHERE n.n <= ").arg(spec.window);
-        q.push(" OR r.rid > (SELECT MIN(rid) FROM r)), p AS (SELECT rid, score FROM k ORDER BY score DESC, rid LIMIT ");
-        q.arg(spec.limit).push(" OFFSET ").arg(spec.offset);
-        // The count comes with every row, and alone on a page past the end.
-        q.push(
-            ") SELECT h.item_type, h.item_id, h.title, h.body, h.score, n.n FROM n LEFT JOIN \
-             (SELECT d.item_type, d.item_id, d.title, d.body, p.score, p.rid FROM p JOIN search_docs d ON d.id = p.rid) h \
-             ON 1 = 1 ORDER BY h.score DESC, h.rid",
-        );
-        let (mut found, mut hits) = (0, Vec::new());
-        for r in self.fetch_all(q).await? {
-            found = r.try_get::<i64, _>(5)?;
-            if r.try_get::<Option<String>, _>(1)?.is_some() {
-                hits.push(search_hit(&r)?);
-            }
+        // Counted first, then ranked. One statement counting and ranking in
+        // one walk (a materialised CTE of the scored rows) measured twice as
+        // slow: 27 against 14 ms for two common words at 1×.
+        let mut count = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ");
+        count.arg(m.as_str()).push(" LIMIT ").arg(spec.window + 1).push(")");
+        let rows = self.fetch_all(count).await?;
+        let found = rows.first().map(|r| r.try_get::<i64, _>(0)).transpose()?.unwrap_or(0);
+        let exact = found <= spec.window;
+        let mut q = Sql::new("SELECT d.item_type, d.item_id, d.title, d.body, m.score FROM (SELECT rid, score FROM (");
+        q.push("SELECT rowid AS rid, relais_rank(search_fts, 3.0, 1.0, ").arg(fts.counts);
+        q.push(") AS score FROM search_fts WHERE search_fts MATCH ").arg(m);
+        if !exact {
+            q.push(" ORDER BY rowid DESC LIMIT ").arg(spec.window);
         }
-        Ok(Matches { hits, total: found.min(spec.window), exact: found <= spec.window })
+        q.push(") ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
+        q.push(") m JOIN search_docs d ON d.id = m.rid ORDER BY m.score DESC, m.rid");
+        let hits = self.fetch_all(q).await?.iter().map(search_hit).collect::<Result<Vec<_>>>()?;
+        Ok(Matches { hits, total: found.min(spec.window), exact })
     }
 
     /// The FTS5 expression of a plan on SQLite, with the document count of
