@@ -194,13 +194,15 @@ fn the_schema_command_prints_the_sdl_alone_and_touches_nothing() {
 
 /// One log line per request, with a request id (the client's, echoed back),
 /// status, duration and operation; as JSON with RELAIS_LOG_FORMAT=json.
+/// What is logged while a request runs carries the request's id and its
+/// GraphQL operation (its spans), never its variables.
 #[tokio::test]
 async fn every_request_is_logged_once_with_its_id_as_json_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut child = relais(&format!("sqlite:{}/log.db", dir.path().display()))
-        .env("RELAIS_LOG", "relais::request=info")
+        .env("RELAIS_LOG", "relais::request=debug")
         .env("RELAIS_LOG_FORMAT", "json")
         .args(["serve", "--addr", &addr])
         .stdout(Stdio::null())
@@ -251,6 +253,34 @@ async fn every_request_is_logged_once_with_its_id_as_json_when_asked() {
         (Some("/graphql"), Some(200), Some("Home"))
     );
     assert!(graphql["ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{graphql}");
+
+    // An answer with errors, logged inside the request's spans.
+    reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .header("x-request-id", "trace-4712")
+        .json(&json!({
+            "query": "query Lookup($slug: String!) { project(slug: $slug) { nope } }",
+            "variables": { "slug": "secret-slug-4712" },
+        }))
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut lines = Vec::new();
+    let inside = loop {
+        assert!(std::time::Instant::now() < deadline, "no line logged inside the request: {lines:?}");
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) else { continue };
+        assert!(!line.contains("secret-slug-4712"), "a variable reached the log: {line}");
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if v["message"] == "answered with errors" {
+            break v;
+        }
+        lines.push(v);
+    };
+    assert_eq!(inside["codes"], "BAD_USER_INPUT", "{inside}");
+    let spans = inside["spans"].as_array().unwrap();
+    assert!(spans.iter().any(|s| s["name"] == "request" && s["request_id"] == "trace-4712"), "{inside}");
+    assert!(spans.iter().any(|s| s["name"] == "graphql" && s["operation"] == "Lookup"), "{inside}");
 }
 
 /// `relais backup` copies a running SQLite database while writes go on: the

@@ -128,7 +128,9 @@ struct Operation(String);
 
 /// One log line per request (target `relais::request`): its id (the
 /// client's `X-Request-Id` when it is a sane one, else a new one, echoed
-/// back), method, path, status, duration and GraphQL operation.
+/// back), method, path, status, duration and GraphQL operation. The request
+/// runs in a span with its id, method and path, so every line logged on its
+/// way carries them.
 async fn request_log(
     State(s): State<AppState>,
     mut req: axum::extract::Request,
@@ -147,7 +149,10 @@ async fn request_log(
     let (method, path) = (req.method().clone(), req.uri().path().to_owned());
     // The route's pattern, not the path: /media/{sha}/{spec} is one series.
     let route = req.extensions().get::<axum::extract::MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
-    let mut r = next.run(req).await;
+    // What is logged while the request runs names it (never its variables).
+    let span =
+        tracing::info_span!(target: "relais::request", "request", request_id = %id, method = %method, path = %path);
+    let mut r = tracing::Instrument::instrument(next.run(req), span).await;
     let operation = r.extensions_mut().remove::<Operation>().map(|o| o.0);
     let secs = started.elapsed().as_secs_f64();
     use crate::metrics::label;
@@ -795,8 +800,7 @@ async fn execute(
         };
         let planned = match (planned, checked) {
             (Some(body), true) => {
-                let mut again =
-                    async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
+                let mut again = async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
                 again.operation_name = operation.clone();
                 let engine = engine_body(s, document.as_ref(), operation.as_deref(), again, make_req()).await;
                 if let Some(r) = different_answer(&body, engine.as_deref(), gql) {
@@ -857,7 +861,7 @@ async fn execute(
                 ext.set("code", code);
             }
         }
-        *codes.lock().unwrap_or_else(|p| p.into_inner()) = response
+        let found: Vec<String> = response
             .errors
             .iter()
             .filter_map(|e| match e.extensions.as_ref()?.get("code")? {
@@ -865,6 +869,10 @@ async fn execute(
                 _ => None,
             })
             .collect();
+        if !found.is_empty() {
+            tracing::debug!(target: "relais::request", codes = %found.join(","), "answered with errors");
+        }
+        *codes.lock().unwrap_or_else(|p| p.into_inner()) = found;
         // Serialised straight from the response, so fields keep the query's order.
         let body = match serde_json::to_string(&response) {
             Ok(b) => b,
@@ -894,8 +902,10 @@ async fn execute(
         {
             return r;
         }
-        let public =
-            key.is_some() && is_query && response.errors.is_empty() && !private.load(std::sync::atomic::Ordering::Relaxed);
+        let public = key.is_some()
+            && is_query
+            && response.errors.is_empty()
+            && !private.load(std::sync::atomic::Ordering::Relaxed);
         let body = Bytes::from(body);
         let etag = cache::etag_of(&body);
         if let (true, Some(k)) = (public, key) {
@@ -903,8 +913,9 @@ async fn execute(
             s.cache.put(k, cache::Entry { body: body.clone(), etag: etag.clone(), deps }, epoch);
         }
         cached_response(body, &etag, if_none_match.as_deref(), hub.caching.max_age, public, gql)
-    }
-    .await;
+    };
+    let span = tracing::info_span!(target: "relais::request", "graphql", operation = op_name.as_deref().unwrap_or(""));
+    let answer = tracing::Instrument::instrument(answer, span).await;
     let mut answer = match held_key {
         Some(scope) => idempotency::keep(s, &scope, answer).await,
         None => answer,
