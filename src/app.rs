@@ -115,7 +115,7 @@ impl Cidr {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub locales: Locales,
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<crate::secret::Secret>,
     pub token_ttl_secs: i64,
     pub limits: Limits,
     /// Where clients reach this server, for absolute media URLs.
@@ -184,7 +184,7 @@ pub enum Listening {
 
 impl Hub {
     pub async fn new(store: Store, media: Arc<Media>, config: Config) -> Result<Arc<Hub>> {
-        let mut auth = Auth::new(&store, config.jwt_secret.as_deref(), config.token_ttl_secs).await?;
+        let mut auth = Auth::new(&store, config.jwt_secret.as_ref().map(|s| s.expose()), config.token_ttl_secs).await?;
         auth.login_failures_per_minute = config.limits.login_failures_per_minute;
         let countries = Countries::load(&store).await?;
         let hub = Arc::new(Hub {

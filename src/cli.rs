@@ -5,6 +5,7 @@ use crate::app::{Config, Hub, Limits};
 use crate::domain::{self, auth, import, locale::Locales, permissions::Role};
 use crate::media::store::S3Settings;
 use crate::media::{Media, MediaLimits};
+use crate::secret::Secret;
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
@@ -32,7 +33,7 @@ pub struct Settings {
     pub locale_fallbacks: String,
     /// Secret that signs tokens (32+ characters); by default one is made and kept in the database.
     #[arg(long, env = "RELAIS_JWT_SECRET", global = true, hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<Secret>,
     /// Lifetime of login tokens, in seconds.
     #[arg(long, env = "RELAIS_TOKEN_TTL", default_value_t = 12 * 3600, global = true)]
     pub token_ttl: i64,
@@ -87,7 +88,7 @@ pub struct Settings {
     #[arg(long, env = "AWS_ACCESS_KEY_ID", global = true, hide_env_values = true)]
     pub aws_access_key_id: Option<String>,
     #[arg(long, env = "AWS_SECRET_ACCESS_KEY", global = true, hide_env_values = true)]
-    pub aws_secret_access_key: Option<String>,
+    pub aws_secret_access_key: Option<Secret>,
     /// Largest uploaded file, in bytes.
     #[arg(long, env = "RELAIS_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024, global = true)]
     pub max_upload_bytes: usize,
@@ -286,7 +287,7 @@ impl Settings {
             out.push(format!("RELAIS_DATABASE_URL: {e}"));
         }
         if let Some(secret) = &self.jwt_secret
-            && secret.len() < 32
+            && secret.expose().len() < 32
         {
             out.push("RELAIS_JWT_SECRET: give 32 characters or more (or leave it unset to have one made)".into());
         }
@@ -324,25 +325,20 @@ impl Settings {
         }
     }
 
-    pub async fn hub(&self, addr: &str) -> anyhow::Result<Arc<Hub>> {
-        let store = Store::connect(&self.database_url).await?;
-        let s3 = S3Settings {
+    /// The S3 connection settings (used when the media store is `s3://`).
+    pub fn s3_settings(&self) -> S3Settings {
+        S3Settings {
             endpoint: self.s3_endpoint.clone(),
             region: self.s3_region.clone(),
             access_key: self.aws_access_key_id.clone(),
             secret_key: self.aws_secret_access_key.clone(),
             timeout: Some(std::time::Duration::from_secs(self.s3_timeout_secs.max(1))),
-        };
-        let objects = crate::media::store::open(&self.media_url, &s3).await?;
-        let media_limits = MediaLimits {
-            max_file_bytes: self.max_upload_bytes,
-            max_files: self.max_upload_files,
-            image: crate::media::image::ImageLimits {
-                memory: self.image_memory_mib.max(1) << 20,
-                ..Default::default()
-            },
-        };
-        let config = Config {
+        }
+    }
+
+    /// The hub's configuration, for a server listening on `addr`.
+    pub fn config(&self, addr: &str) -> anyhow::Result<Config> {
+        Ok(Config {
             locales: Locales::parse(&self.locales, &self.locale_fallbacks)?,
             jwt_secret: self.jwt_secret.clone(),
             token_ttl_secs: self.token_ttl,
@@ -358,8 +354,21 @@ impl Settings {
             trusted_proxies: crate::app::Cidr::parse_list(&self.trusted_proxies)?,
             webhook_allow_private: self.webhook_allow_private,
             authors_read_all_drafts: self.authors_read_all_drafts,
+        })
+    }
+
+    pub async fn hub(&self, addr: &str) -> anyhow::Result<Arc<Hub>> {
+        let store = Store::connect(&self.database_url).await?;
+        let objects = crate::media::store::open(&self.media_url, &self.s3_settings()).await?;
+        let media_limits = MediaLimits {
+            max_file_bytes: self.max_upload_bytes,
+            max_files: self.max_upload_files,
+            image: crate::media::image::ImageLimits {
+                memory: self.image_memory_mib.max(1) << 20,
+                ..Default::default()
+            },
         };
-        Ok(Hub::new(store, Media::new(objects, media_limits), config).await?)
+        Ok(Hub::new(store, Media::new(objects, media_limits), self.config(addr)?).await?)
     }
 }
 

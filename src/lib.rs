@@ -12,5 +12,6 @@ pub mod media;
 pub mod metrics;
 pub mod model;
 pub mod search;
+pub mod secret;
 pub mod shutdown;
 pub mod store;

@@ -153,7 +153,7 @@ pub struct S3Settings {
     pub endpoint: Option<String>,
     pub region: Option<String>,
     pub access_key: Option<String>,
-    pub secret_key: Option<String>,
+    pub secret_key: Option<crate::secret::Secret>,
     /// Longest wait for one request to the service (default 10 s; rust-s3
     /// tries a failed request once more).
     pub timeout: Option<std::time::Duration>,
@@ -190,8 +190,14 @@ impl S3Store {
             Some(endpoint) => s3::Region::Custom { region: region_name, endpoint: endpoint.clone() },
             None => region_name.parse().map_err(|_| Error::bad_input("RELAIS_S3_REGION is not a known region"))?,
         };
-        let creds = s3::creds::Credentials::new(s.access_key.as_deref(), s.secret_key.as_deref(), None, None, None)
-            .map_err(|e| Error::bad_input(format!("S3 credentials: {e}")))?;
+        let creds = s3::creds::Credentials::new(
+            s.access_key.as_deref(),
+            s.secret_key.as_ref().map(|k| k.expose()),
+            None,
+            None,
+            None,
+        )
+        .map_err(|e| Error::bad_input(format!("S3 credentials: {e}")))?;
         // Path-style requests work with MinIO, Garage, R2 and AWS alike.
         let bucket = s3::Bucket::new(bucket, region, creds)
             .map_err(s3_err)?
