@@ -127,6 +127,10 @@ impl Error {
     pub fn conflict(message: impl Into<String>) -> Self {
         Error::new(Code::Conflict, message)
     }
+    /// A value of input `field` that another record holds already.
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        Error { code: Code::Conflict, message: format!("{field}: {}", message.into()), field: Some(field.to_owned()) }
+    }
     /// An internal failure: logged in full, reported to the client without detail.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -147,7 +151,7 @@ impl From<sqlx::Error> for Error {
         if let sqlx::Error::Database(db) = &e
             && db.is_unique_violation()
         {
-            return Error::conflict("An item with the same unique value (slug or email) already exists.");
+            return unique_violation(db.as_ref());
         }
         if disk_full(&e) {
             tracing::error!(cause = %e, "the database's disk is full");
@@ -164,6 +168,29 @@ impl From<sqlx::Error> for Error {
             );
         }
         Error::internal(e)
+    }
+}
+
+/// A unique constraint that clashed, said of the input field it guards.
+/// PostgreSQL names the constraint (`users_email_key`,
+/// `projects_stage_slug_key`); SQLite names its columns in the message
+/// (`UNIQUE constraint failed: users.email`).
+fn unique_violation(db: &dyn sqlx::error::DatabaseError) -> Error {
+    let named = db.constraint().unwrap_or_else(|| db.message());
+    let columns: Vec<&str> = match named.strip_prefix("UNIQUE constraint failed: ") {
+        Some(list) => list.split(", ").filter_map(|c| c.rsplit_once('.').map(|(_, col)| col)).collect(),
+        None => named.trim_end_matches("_key").split('_').collect(),
+    };
+    if columns.contains(&"email") {
+        Error::taken("email", "another account has this address already")
+    } else if columns.contains(&"slug") {
+        Error::taken(
+            "slug",
+            "another item of this type has this slug already; choose another, or leave it out to have one made",
+        )
+    } else {
+        tracing::warn!(constraint = named, "a unique constraint clashed");
+        Error::conflict("This record exists already (it was just written by another request); reload and try again.")
     }
 }
 

@@ -270,7 +270,7 @@ pub async fn create_user(store: &Store, email: &str, role: Role, password: Strin
         return Err(Error::field("email", "give an email address such as editor@example.org"));
     }
     if store.user_by_email(&email).await?.is_some() {
-        return Err(Error::conflict(format!("a user with email {email} already exists")));
+        return Err(Error::taken("email", format!("another account has the address {email} already")));
     }
     let hash = hash_password(password).await?;
     let user = UserRow {

@@ -167,3 +167,35 @@ async fn errors_never_leak_internals_and_get_follows_the_spec() {
         s.finish().await;
     }
 }
+
+/// A unique value that clashes in the database (two requests racing past the
+/// service's own check) is a CONFLICT naming the field it is about, on both
+/// databases (SQLite names the column, PostgreSQL the constraint), and the
+/// service's own check says the same.
+#[tokio::test]
+async fn a_unique_clash_names_the_field_it_guards() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        let row = |id: &str| relais::store::UserRow {
+            id: id.to_owned(),
+            email: "clash@example.org".into(),
+            display_name: None,
+            password_hash: "not a hash".into(),
+            role: "EDITOR".into(),
+            active: true,
+            created_at: 0,
+            version: 1,
+        };
+        s.store().insert_user(&row("u-clash-1")).await.unwrap();
+        let e = s.store().insert_user(&row("u-clash-2")).await.unwrap_err();
+        assert_eq!((e.code.as_str(), e.field.as_deref()), ("CONFLICT", Some("email")), "{b:?}: {e:?}");
+        assert!(e.message.starts_with("email: "), "{b:?}: {}", e.message);
+        // Through the service: the same answer, before the database is asked.
+        let e =
+            relais::domain::auth::create_user(s.store(), "Clash@example.org", Role::Editor, "a password 123".into())
+                .await
+                .unwrap_err();
+        assert_eq!((e.code.as_str(), e.field.as_deref()), ("CONFLICT", Some("email")), "{b:?}: {e:?}");
+        s.finish().await;
+    }
+}
