@@ -28,7 +28,7 @@ pub struct Limits {
     /// Failed sign-ins per address and minute (0: no limit).
     pub login_failures_per_minute: i64,
     /// Whether documents seen before run through compiled plans.
-    pub plans: crate::graphql::plan::PlanMode,
+    pub plans: PlanMode,
     /// Deepest search result reached; see `Content::search_window`.
     pub search_window: i64,
 }
@@ -152,12 +152,40 @@ impl Default for Config {
     }
 }
 
+/// Whether documents run through compiled plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlanMode {
+    /// The engine answers everything.
+    Off,
+    /// Documents the engine answered once run through their plan.
+    #[default]
+    On,
+    /// As `On`, and every plan's answer is compared with the engine's; a
+    /// difference answers `INTERNAL` with both (for tests).
+    Checked,
+}
+
+impl PlanMode {
+    pub fn parse(s: &str) -> Option<PlanMode> {
+        Some(match s {
+            "off" => PlanMode::Off,
+            "on" => PlanMode::On,
+            "checked" => PlanMode::Checked,
+            _ => return None,
+        })
+    }
+}
+
 pub struct Hub {
     pub content: Content,
     pub partners: crate::domain::partners::Partners,
     pub webhooks: crate::domain::webhooks::Webhooks,
     pub queries: crate::domain::queries::PersistedQueries,
     pub auth: Auth,
+    pub users: crate::domain::users::Users,
+    pub ops: crate::domain::ops::Ops,
+    /// The service's clock (tests move it).
+    pub clock: crate::clock::Clock,
     pub media: Arc<Media>,
     pub limits: Limits,
     pub public_url: String,
@@ -184,7 +212,8 @@ pub enum Listening {
 
 impl Hub {
     pub async fn new(store: Store, media: Arc<Media>, config: Config) -> Result<Arc<Hub>> {
-        let mut auth = Auth::new(&store, config.jwt_secret.as_ref().map(|s| s.expose()), config.token_ttl_secs).await?;
+        let mut auth =
+            Auth::new(store.clone(), config.jwt_secret.as_ref().map(|s| s.expose()), config.token_ttl_secs).await?;
         auth.login_failures_per_minute = config.limits.login_failures_per_minute;
         let countries = Countries::load(&store).await?;
         let hub = Arc::new(Hub {
@@ -195,6 +224,9 @@ impl Hub {
                 config.webhook_allow_private,
             ),
             queries: crate::domain::queries::PersistedQueries::new(store.clone(), config.caching.allowlist_only),
+            users: crate::domain::users::Users::new(store.clone(), auth.clone()),
+            ops: crate::domain::ops::Ops::new(store.clone()),
+            clock: store.clock().clone(),
             content: Content {
                 store,
                 locales: config.locales,
@@ -232,6 +264,15 @@ pub struct Tasks(Vec<tokio::task::JoinHandle<()>>);
 const LAST_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Tasks {
+    pub fn none() -> Tasks {
+        Tasks(Vec::new())
+    }
+
+    /// Handles that stop them at once, wherever they are.
+    pub fn stoppers(&self) -> Vec<tokio::task::AbortHandle> {
+        self.0.iter().map(|t| t.abort_handle()).collect()
+    }
+
     /// Stops them at once, wherever they are.
     pub fn stop(self) {
         for t in self.0 {
@@ -272,11 +313,16 @@ impl Tasks {
 }
 
 /// Waits for the next tick, or for the shutdown: false once it has begun.
-async fn tick(stop: &crate::shutdown::Shutdown, every: &mut tokio::time::Interval) -> bool {
+async fn tick(
+    stop: &crate::shutdown::Shutdown,
+    clock: &crate::clock::Clock,
+    every: &mut tokio::time::Interval,
+) -> bool {
     tokio::select! {
         biased;
         _ = stop.begun() => false,
         _ = every.tick() => !stop.is_begun(),
+        _ = clock.moved() => !stop.is_begun(),
     }
 }
 
@@ -308,68 +354,55 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
         }));
     }
     // Webhook deliveries: due ones every second, retried with backoff.
-    let h = hub.clone();
-    tasks.push(tokio::spawn(async move {
-        let mut every = tokio::time::interval(secs(1));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while tick(&h.shutdown, &mut every).await {
-            if let Err(e) = h.webhooks.run_due_until(&h.shutdown).await {
-                tracing::warn!(error = %e, "webhook deliveries failed to run");
-            }
-        }
+    tasks.push(every(hub, (secs(0), secs(1)), "webhook deliveries failed to run", |h| async move {
+        h.webhooks.run_due_until(&h.shutdown).await
     }));
     // API key usage is counted in memory and written every few seconds (and
     // once more by `Tasks::finish`).
-    let h = hub.clone();
-    tasks.push(tokio::spawn(async move {
-        let mut every = tokio::time::interval(secs(5));
-        while tick(&h.shutdown, &mut every).await {
-            if let Err(e) = h.partners.flush_usage().await {
-                tracing::warn!(error = %e, "could not write API key usage");
-            }
-        }
+    tasks.push(every(hub, (secs(0), secs(5)), "could not write API key usage", |h| async move {
+        h.partners.flush_usage().await
     }));
     // Idempotency keys past their day, out of the requests' way.
-    let h = hub.clone();
-    tasks.push(tokio::spawn(async move {
-        let mut every = tokio::time::interval(secs(600));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while tick(&h.shutdown, &mut every).await {
-            if let Err(e) = h.store().sweep_idempotency_keys().await {
-                tracing::warn!(error = %e, "could not forget old idempotency keys");
-            }
-        }
+    tasks.push(every(hub, (secs(0), secs(600)), "could not forget old idempotency keys", |h| async move {
+        h.ops.sweep_keys().await
     }));
-    let h = hub.clone();
-    tasks.push(tokio::spawn(async move {
-        let mut every = tokio::time::interval(secs(1));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while tick(&h.shutdown, &mut every).await {
-            let due = match h.store().next_due().await {
-                Ok(next) => next.is_some_and(|t| t <= crate::store::now_ms()),
-                Err(e) => {
-                    tracing::warn!(error = %e, "scheduler cannot read the schedule");
-                    false
-                }
-            };
-            if due && let Err(e) = h.content.run_due_until(&h.shutdown).await {
-                tracing::warn!(error = %e, "scheduled changes failed; retrying");
-            }
+    // The scheduler: at once (changes due while the server was down), then every second.
+    tasks.push(every(hub, (secs(0), secs(1)), "scheduled changes failed; retrying", |h| async move {
+        match h.store().next_due().await? {
+            Some(t) if t <= h.clock.now_ms() => h.content.run_due_until(&h.shutdown).await.map(drop),
+            _ => Ok(()),
         }
     }));
     if sweep_secs > 0 {
-        let h = hub.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut every = tokio::time::interval(secs(sweep_secs));
-            every.tick().await;
-            while tick(&h.shutdown, &mut every).await {
-                if let Err(e) = crate::domain::media::sweep(h.store(), &h.media, 3_600_000).await {
-                    tracing::warn!(error = %e, "media sweep failed");
-                }
-            }
+        tasks.push(every(hub, (secs(sweep_secs), secs(sweep_secs)), "media sweep failed", |h| async move {
+            crate::domain::media::sweep(h.store(), &h.media, 3_600_000).await.map(drop)
         }));
     }
     Tasks(tasks)
+}
+
+/// A loop doing `work` every `period` until the hub's shutdown begins, the
+/// first time `after` the start; a tick missed while working is not made up.
+fn every<F, Fut, T>(
+    hub: &Arc<Hub>,
+    (after, period): (std::time::Duration, std::time::Duration),
+    failed: &'static str,
+    work: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(Arc<Hub>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T>> + Send,
+{
+    let h = hub.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + after, period);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while tick(&h.shutdown, &h.clock, &mut every).await {
+            if let Err(e) = work(h.clone()).await {
+                tracing::warn!(error = %e, "{failed}");
+            }
+        }
+    })
 }
 
 /// Listens through connection `n`.

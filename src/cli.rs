@@ -2,10 +2,11 @@
 //! variable of the same name.
 
 use crate::app::{Config, Hub, Limits};
-use crate::domain::{self, auth, import, locale::Locales, permissions::Role};
+use crate::domain::{self, import, locale::Locales, permissions::Role};
 use crate::media::store::S3Settings;
 use crate::media::{Media, MediaLimits};
 use crate::secret::Secret;
+use crate::startup::{Application, Startup};
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand};
 use std::io::Read;
@@ -387,22 +388,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         Command::Serve(args) => {
+            // SIGTERM is heard from now on (before the first request is answered).
+            let signal = crate::http::server::stop_signal();
             let hub = s.hub(&args.addr).await?;
             // The embedded default shows real content at once; elsewhere only on request.
             if (s.database_url.starts_with("sqlite:") || args.demo) && import::load_demo_if_empty(&hub.content).await? {
                 tracing::info!("loaded the demo content");
             }
-            let tasks = crate::app::start_tasks(&hub, s.media_sweep_secs);
             tracing::info!("media in {}", hub.media.store.describe());
-            let schema = crate::graphql::build(hub.clone())?;
-            let limits = args.server_limits();
-            let grace = limits.shutdown_grace;
-            let served =
-                crate::http::serve(hub.clone(), schema, &args.addr, limits, args.metrics_addr.as_deref()).await;
-            // Requests are done (or the grace is over); the tasks had the same grace.
-            tasks.finish(&hub, grace).await;
-            tracing::info!("stopped");
-            served
+            let listener = tokio::net::TcpListener::bind(&args.addr).await?;
+            let metrics = match &args.metrics_addr {
+                Some(addr) => Some(tokio::net::TcpListener::bind(addr).await?),
+                None => None,
+            };
+            let startup = Startup { server: args.server_limits(), tasks: true, media_sweep_secs: s.media_sweep_secs };
+            Application::build(hub, listener, metrics, startup).await?.run_until_stopped(signal).await
         }
         Command::Migrate => {
             s.hub(DEFAULT_ADDR).await?;
@@ -420,7 +420,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     p.trim_end_matches(['\n', '\r']).to_owned()
                 }
             };
-            let user = auth::create_user(hub.store(), &email, role, password).await?;
+            let user = hub.users.create(&email, role, password).await?;
             println!("created {} user {}", user.role, user.email);
             Ok(())
         }

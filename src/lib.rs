@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod feeds;
@@ -14,4 +15,5 @@ pub mod model;
 pub mod search;
 pub mod secret;
 pub mod shutdown;
+pub mod startup;
 pub mod store;

@@ -77,7 +77,7 @@ pub async fn export(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Entry>(4);
     let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let mut tar = tar::Builder::new(std::io::BufWriter::with_capacity(1 << 20, file));
-        let mtime = crate::store::now_ms() / 1000;
+        let mtime = chrono::Utc::now().timestamp();
         while let Some((name, bytes)) = rx.blocking_recv() {
             let mut h = tar::Header::new_ustar();
             h.set_size(bytes.len() as u64);

@@ -2,7 +2,7 @@
 
 use super::permissions::Role;
 use crate::error::{Error, Result};
-use crate::store::{Store, UserRow, new_id, now_ms};
+use crate::store::{Store, UserRow, new_id};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
@@ -52,8 +52,47 @@ struct Claims {
     exp: i64,
 }
 
+/// An account as the domain hands it up: never its password hash.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: i64,
+    /// Raised by every write to the account.
+    pub version: i64,
+}
+
+impl User {
+    pub(crate) fn of(row: UserRow) -> Result<User> {
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| Error::internal(format!("the database holds an unknown role {:?}", row.role)))?;
+        Ok(User {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            role,
+            active: row.active,
+            created_at: row.created_at,
+            version: row.version,
+        })
+    }
+}
+
+/// A session opened by signing in: its bearer token, when it ends, and whose it is.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub expires_at: i64,
+    pub user: User,
+}
+
+/// Sign-in, sessions and their tokens (`users::Users` manages the accounts).
 #[derive(Clone)]
 pub struct Auth {
+    store: Store,
     encoding: EncodingKey,
     decoding: DecodingKey,
     pub token_ttl_secs: i64,
@@ -137,7 +176,7 @@ async fn verify_password(password: String, hash: Option<String>) -> bool {
 impl Auth {
     /// Uses `secret` when given, else the one kept in the database (made on
     /// first start), so every instance on one database signs alike.
-    pub async fn new(store: &Store, secret: Option<&str>, token_ttl_secs: i64) -> Result<Auth> {
+    pub async fn new(store: Store, secret: Option<&str>, token_ttl_secs: i64) -> Result<Auth> {
         let secret = match secret {
             Some(s) if s.len() >= 32 => s.to_owned(),
             Some(_) => {
@@ -150,6 +189,7 @@ impl Auth {
             }
         };
         Ok(Auth {
+            store,
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             token_ttl_secs,
@@ -161,13 +201,8 @@ impl Auth {
     /// Checks credentials and opens a session. Every failure reads the same,
     /// whether the email exists or not; repeated failures lock the account
     /// for a while (doubling from 1 s after 5 failures, at most 15 minutes).
-    pub async fn login(
-        &self,
-        store: &Store,
-        actor: &Actor,
-        email: &str,
-        password: &str,
-    ) -> Result<(String, i64, UserRow)> {
+    pub async fn login(&self, actor: &Actor, email: &str, password: &str) -> Result<Session> {
+        let store = &self.store;
         let denied = || {
             Error::unauthenticated("Email or password is incorrect, or too many attempts: wait a moment and try again.")
         };
@@ -184,20 +219,16 @@ impl Auth {
                 ));
             }
         }
-        let user = store.user_by_email(email.trim()).await?;
-        let hash = user.as_ref().map(|u| u.password_hash.clone());
-        let ok = verify_password(password.to_owned(), hash).await;
-        let now = now_ms();
-        let log = |action: &str, user: Option<&UserRow>| {
+        let row = store.user_by_email(email.trim()).await?;
+        let ok = verify_password(password.to_owned(), row.as_ref().map(|u| u.password_hash.clone())).await;
+        let user = row.map(User::of).transpose()?;
+        let now = self.store.now_ms();
+        let log = |action: &str, user: Option<&User>| {
             let mut a = actor.clone();
-            a.viewer = user.map(|u| Viewer {
-                id: u.id.clone(),
-                email: u.email.clone(),
-                role: Role::parse(&u.role).unwrap_or(Role::Viewer),
-                session_id: None,
-            });
+            a.viewer =
+                user.map(|u| Viewer { id: u.id.clone(), email: u.email.clone(), role: u.role, session_id: None });
             let detail = serde_json::json!({ "email": email.trim().to_lowercase() });
-            super::content::audit_row(&a, action, None, Some(detail))
+            super::audit::entry(&a, action, None, Some(detail))
         };
         let Some(user) = user else {
             store.insert_audit(&log("loginFailed", None)).await?;
@@ -217,43 +248,43 @@ impl Auth {
             store.set_login_state(&user.id, 0, None).await?;
         }
         self.attempts.refund(&bucket);
-        let (token, exp) = self.open_session(store, &user, actor).await?;
-        store.insert_audit(&log("login", Some(&user))).await?;
-        Ok((token, exp, user))
+        let session = self.open_session(user, actor).await?;
+        store.insert_audit(&log("login", Some(&session.user))).await?;
+        Ok(session)
     }
 
     /// A new session for `user` and its token.
-    pub async fn open_session(&self, store: &Store, user: &UserRow, actor: &Actor) -> Result<(String, i64)> {
-        let now = now_ms() / 1000;
+    pub(super) async fn open_session(&self, user: User, actor: &Actor) -> Result<Session> {
+        let now = self.store.now_ms() / 1000;
         let exp = now + self.token_ttl_secs;
         let sid = new_id();
-        store
+        self.store
             .insert_session(&sid, &user.id, now * 1000, exp * 1000, actor.ip.as_deref(), actor.user_agent.as_deref())
             .await?;
-        let claims = Claims { sub: user.id.clone(), sid, role: user.role.clone(), iat: now, exp };
+        let claims = Claims { sub: user.id.clone(), sid, role: user.role.as_str().to_owned(), iat: now, exp };
         let token = jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).map_err(Error::internal)?;
-        Ok((token, exp * 1000))
+        Ok(Session { token, expires_at: exp * 1000, user })
     }
 
     /// The viewer a bearer token stands for: its session must be open and its
     /// user active.
-    pub async fn viewer(&self, store: &Store, token: &str) -> Result<Viewer> {
-        let validation = Validation { leeway: 0, ..Validation::default() };
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind;
-            match e.kind() {
-                ErrorKind::ExpiredSignature => Error::unauthenticated("Your session has expired; log in again."),
-                _ => Error::unauthenticated("The bearer token is not valid; log in again."),
-            }
-        })?;
-        let s = store
+    pub async fn viewer(&self, token: &str) -> Result<Viewer> {
+        // Expiry is read against the service's clock, below, not the system's.
+        let validation = Validation { validate_exp: false, ..Validation::default() };
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| Error::unauthenticated("The bearer token is not valid; log in again."))?;
+        if data.claims.exp * 1000 <= self.store.now_ms() {
+            return Err(Error::unauthenticated("Your session has expired; log in again."));
+        }
+        let s = self
+            .store
             .session_user(&data.claims.sid)
             .await?
             .ok_or_else(|| Error::unauthenticated("This session does not exist; log in again."))?;
         if s.revoked_at.is_some() {
             return Err(Error::unauthenticated("This session was logged out; log in again."));
         }
-        if s.expires_at <= now_ms() {
+        if s.expires_at <= self.store.now_ms() {
             return Err(Error::unauthenticated("Your session has expired; log in again."));
         }
         if !s.user.active {
@@ -264,7 +295,8 @@ impl Auth {
     }
 }
 
-pub async fn create_user(store: &Store, email: &str, role: Role, password: String) -> Result<UserRow> {
+/// A new active account (`users::Users::create`).
+pub(super) async fn create_user(store: &Store, email: &str, role: Role, password: String) -> Result<UserRow> {
     let email = email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 254 || email.contains(char::is_whitespace) {
         return Err(Error::field("email", "give an email address such as editor@example.org"));
@@ -280,7 +312,7 @@ pub async fn create_user(store: &Store, email: &str, role: Role, password: Strin
         password_hash: hash,
         role: role.as_str().to_owned(),
         active: true,
-        created_at: now_ms(),
+        created_at: store.now_ms(),
         version: 1,
     };
     store.insert_user(&user).await?;

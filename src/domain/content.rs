@@ -6,15 +6,12 @@ use super::locale::Locales;
 use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
-use crate::model::{Kind, TypeDef};
-use crate::store::{AuditRow, Item, NewItem, Owner, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id, now_ms};
+use crate::model::{Kind, TypeDef, WorkflowState};
+use crate::store::{Item, NewItem, Owner, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub const DRAFT: &str = "DRAFT";
-pub const IN_REVIEW: &str = "IN_REVIEW";
-pub const PUBLISHED: &str = "PUBLISHED";
-pub const ARCHIVED: &str = "ARCHIVED";
+use WorkflowState::{Archived, Draft, InReview, Published};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -64,14 +61,14 @@ impl Transition {
         }
     }
     /// The state it leads to from `from`, or why it cannot be taken.
-    fn target(self, from: &str, live: bool) -> Result<&'static str> {
+    fn target(self, from: WorkflowState, live: bool) -> Result<WorkflowState> {
         let to = match (self, from) {
-            (Transition::SubmitForReview, DRAFT) => IN_REVIEW,
-            (Transition::RequestChanges, IN_REVIEW) => DRAFT,
-            (Transition::Publish, DRAFT | IN_REVIEW) => PUBLISHED,
-            (Transition::Unpublish, _) if live && from != ARCHIVED => DRAFT,
-            (Transition::Archive, DRAFT | IN_REVIEW | PUBLISHED) => ARCHIVED,
-            (Transition::Unarchive, ARCHIVED) => DRAFT,
+            (Transition::SubmitForReview, Draft) => InReview,
+            (Transition::RequestChanges, InReview) => Draft,
+            (Transition::Publish, Draft | InReview) => Published,
+            (Transition::Unpublish, _) if live && from != Archived => Draft,
+            (Transition::Archive, Draft | InReview | Published) => Archived,
+            (Transition::Unarchive, Archived) => Draft,
             _ => {
                 let why = match self {
                     Transition::SubmitForReview => "only a DRAFT can be submitted for review",
@@ -164,8 +161,8 @@ fn need_viewer(viewer: Option<&Viewer>) -> Result<&Viewer> {
 pub(crate) fn check_action(viewer: &Viewer, action: Action, item: Option<&Item>) -> Result<()> {
     let subject = item.map(|i| Subject {
         own: i.created_by.as_deref() == Some(viewer.id.as_str()),
-        draft: i.state == DRAFT,
-        live_state: i.state == PUBLISHED,
+        draft: i.state == Draft,
+        live_state: i.state == Published,
         published: i.published_at.is_some(),
     });
     if allowed(viewer.role, action, subject) {
@@ -354,17 +351,17 @@ impl Content {
         let item = NewItem {
             id: opts.id.clone().unwrap_or_else(new_id),
             slug,
-            state: DRAFT.to_owned(),
+            state: Draft,
             values,
             by: Some(viewer.id.clone()),
-            at: now_ms(),
+            at: self.store.now_ms(),
         };
         tx.insert_item(ty, &item).await?;
         self.stamp_translations(tx, ty, &item.id, None, &item.values, item.at).await?;
         for (f, l) in &links {
             tx.replace_links(ty, f, &item.id, l).await?;
         }
-        audit(tx, actor, "create", Some((ty, item.id.as_str())), None).await?;
+        super::audit::record(tx, actor, "create", Some((ty, item.id.as_str())), None).await?;
         let saved = record(tx, ty, &item.id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
         self.index_draft(tx, &saved).await?;
         announce(tx, "content.created", &saved, false).await?;
@@ -426,15 +423,9 @@ impl Content {
             None => current.slug.clone(),
         };
         // Editing a published item opens a working draft; the live copy stays.
-        let state = if current.state == PUBLISHED { DRAFT } else { current.state.as_str() };
-        let item = NewItem {
-            id: id.to_owned(),
-            slug,
-            state: state.to_owned(),
-            values,
-            by: Some(viewer.id.clone()),
-            at: now_ms(),
-        };
+        let state = if current.state == Published { Draft } else { current.state };
+        let item =
+            NewItem { id: id.to_owned(), slug, state, values, by: Some(viewer.id.clone()), at: self.store.now_ms() };
         if !tx.update_item(ty, &item, version).await? {
             return Err(stale(&current, version));
         }
@@ -443,7 +434,8 @@ impl Content {
             tx.replace_links(ty, f, id, l).await?;
         }
         let fields: Vec<&str> = input.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
-        audit(&mut tx, actor, "update", Some((ty, id)), Some(serde_json::json!({ "fields": fields }))).await?;
+        super::audit::record(&mut tx, actor, "update", Some((ty, id)), Some(serde_json::json!({ "fields": fields })))
+            .await?;
         let saved = record(&mut tx, ty, id, "save", Some(&viewer.id), None, self.revisions_keep).await?;
         self.index_draft(&mut tx, &saved).await?;
         announce(&mut tx, "content.updated", &saved, false).await?;
@@ -459,7 +451,14 @@ impl Content {
         if current.version != version || !tx.delete_item(ty, id, version).await? {
             return Err(stale(&current, version));
         }
-        audit(&mut tx, actor, "delete", Some((ty, id)), Some(serde_json::json!({ "slug": current.slug }))).await?;
+        super::audit::record(
+            &mut tx,
+            actor,
+            "delete",
+            Some((ty, id)),
+            Some(serde_json::json!({ "slug": current.slug })),
+        )
+        .await?;
         announce(&mut tx, "content.deleted", &current, current.published_at.is_some()).await?;
         let live = current.published_at.is_some();
         if live {
@@ -507,8 +506,8 @@ impl Content {
         if current.version != version {
             return Err(stale(&current, version));
         }
-        let to = t.target(&current.state, current.published_at.is_some())?;
-        let now = now_ms();
+        let to = t.target(current.state, current.published_at.is_some())?;
+        let now = self.store.now_ms();
         let published_at = match t {
             Transition::Publish => Some(Some(now)),
             Transition::Unpublish | Transition::Archive => Some(None),
@@ -519,7 +518,7 @@ impl Content {
             return Err(stale(&current, version));
         }
         let detail = serde_json::json!({ "from": current.state, "to": to, "comment": comment });
-        audit(tx, actor, t.name(), Some((ty, id)), Some(detail)).await?;
+        super::audit::record(tx, actor, t.name(), Some((ty, id)), Some(detail)).await?;
         if t.changes_live() {
             Store::notify_change(tx, &LiveChange::item(ty, id).0).await?;
         }
@@ -614,39 +613,12 @@ pub(crate) fn new_values(
     Ok((values, links))
 }
 
-/// Records who did what to which item, from where, in the write's transaction.
-pub async fn audit(
-    tx: &mut Tx<'_>,
-    actor: &Actor,
-    action: &str,
-    item: Option<(&TypeDef, &str)>,
-    detail: Option<J>,
-) -> Result<()> {
-    tx.insert_audit(&audit_row(actor, action, item, detail)).await
-}
-
-pub fn audit_row(actor: &Actor, action: &str, item: Option<(&TypeDef, &str)>, detail: Option<J>) -> AuditRow {
-    AuditRow {
-        id: new_id(),
-        at: now_ms(),
-        actor_id: actor.viewer.as_ref().map(|v| v.id.clone()),
-        actor_email: actor.viewer.as_ref().map(|v| v.email.clone()),
-        action: action.to_owned(),
-        item_type: item.map(|(t, _)| t.name.to_owned()),
-        item_id: item.map(|(_, id)| id.to_owned()),
-        detail: detail.map(|d| d.to_string()),
-        ip: actor.ip.clone(),
-        user_agent: actor.user_agent.clone(),
-        request_key: actor.request_key.clone(),
-    }
-}
-
 /// Tells webhooks and subscribers about a change, in its transaction (so
 /// they hear of it once it commits, and only then).
 async fn announce(tx: &mut Tx<'_>, event: &str, item: &Item, public: bool) -> Result<()> {
     super::webhooks::enqueue(tx, event, item).await?;
     let payload = serde_json::json!({
-        "event": event, "type": item.ty.name, "id": item.id, "public": public, "at": now_ms(),
+        "event": event, "type": item.ty.name, "id": item.id, "public": public, "at": tx.now_ms(),
     });
     Store::publish_event(tx, &payload.to_string()).await
 }
@@ -677,11 +649,11 @@ async fn record(
         number: 0,
         kind: kind.to_owned(),
         version: item.version,
-        state: item.state.clone(),
+        state: item.state,
         snapshot: snapshot.to_string(),
         author_id: by.map(str::to_owned),
         message: message.map(str::to_owned),
-        created_at: now_ms(),
+        created_at: tx.now_ms(),
     })
     .await?;
     if kind == "save" {

@@ -1,13 +1,14 @@
 //! The editor's side of content: scheduled publishing, revision diff and
 //! restore, preview links, comments, soft locks, and review queues.
 
+use super::audit;
 use super::auth::Actor;
-use super::content::{Content, Transition, audit_row};
+use super::content::{Content, Transition};
 use super::permissions::{Action, allowed};
 use super::values;
 use crate::error::{Error, Result};
 use crate::model::{Kind, TypeDef, content_type};
-use crate::store::{CommentRow, LockRow, PreviewRow, RevisionRow, ScheduleRow, new_id, now_ms};
+use crate::store::{CommentRow, LockRow, PreviewRow, RevisionRow, ScheduleRow, new_id};
 use serde_json::{Map, Value as J, json};
 use std::collections::BTreeSet;
 
@@ -33,7 +34,7 @@ impl Content {
             Error::field("at", format!("{at:?} is not an RFC 3339 date-time such as 2026-12-01T09:00:00+01:00"))
         })?;
         let run_at = when.timestamp_millis();
-        if run_at <= now_ms() {
+        if run_at <= self.store.now_ms() {
             return Err(Error::field("at", "is in the past; leave it out to act now"));
         }
         let action = match t {
@@ -51,13 +52,13 @@ impl Content {
             time_zone: Some(when.offset().to_string()),
             status: "pending".into(),
             created_by: actor.viewer.as_ref().map(|v| v.id.clone()),
-            created_at: now_ms(),
+            created_at: self.store.now_ms(),
             done_at: None,
             error: None,
         };
         self.store.insert_schedule(&row).await?;
         let detail = json!({ "schedule": row.id, "action": row.action, "at": at });
-        self.store.insert_audit(&audit_row(actor, "schedule", Some((ty, id)), Some(detail))).await?;
+        self.store.insert_audit(&audit::entry(actor, "schedule", Some((ty, id)), Some(detail))).await?;
         Ok(row)
     }
 
@@ -65,14 +66,14 @@ impl Content {
         let row = self.store.schedule_by_id(schedule_id).await?.ok_or_else(|| Error::not_found("scheduled change"))?;
         let ty = content_type(&row.item_type).ok_or_else(|| Error::internal("schedule of an unknown type"))?;
         self.guard(actor, Action::Publish, ty, &row.item_id, None).await?;
-        if !self.store.cancel_schedule(schedule_id, now_ms()).await? {
+        if !self.store.cancel_schedule(schedule_id, self.store.now_ms()).await? {
             return Err(Error::bad_input(format!(
                 "This change is {} already; only pending changes can be cancelled.",
                 row.status
             )));
         }
         let detail = json!({ "schedule": row.id, "action": row.action });
-        self.store.insert_audit(&audit_row(actor, "cancelSchedule", Some((ty, &row.item_id)), Some(detail))).await?;
+        self.store.insert_audit(&audit::entry(actor, "cancelSchedule", Some((ty, &row.item_id)), Some(detail))).await?;
         self.store.schedule_by_id(schedule_id).await?.ok_or_else(|| Error::internal("schedule vanished"))
     }
 
@@ -90,7 +91,7 @@ impl Content {
         let mut done = 0;
         while !stop.is_begun() {
             let mut tx = self.store.begin().await?;
-            let Some(job) = tx.claim_due(now_ms()).await? else {
+            let Some(job) = tx.claim_due(self.store.now_ms()).await? else {
                 return Ok(done);
             };
             let outcome = match (content_type(&job.item_type), Transition::parse(&job.action)) {
@@ -112,7 +113,7 @@ impl Content {
                 Ok(()) => ("done", None),
                 Err(e) => ("failed", Some(e.message.clone())),
             };
-            tx.finish_schedule(&job.id, status, error.as_deref(), now_ms()).await?;
+            tx.finish_schedule(&job.id, status, error.as_deref(), self.store.now_ms()).await?;
             tx.commit().await?;
             if outcome.is_ok() {
                 let _ = self.changes.send(super::content::LiveChange(format!("{}:{}", job.item_type, job.item_id)));
@@ -160,7 +161,7 @@ impl Content {
         let resolve = |t: &'static TypeDef, raw: &str, path: &str| values::by_global_id(t, raw, path);
         let item = self.update_with(actor, ty, id, version, &J::Object(input), &resolve, true).await?;
         let detail = json!({ "revision": number });
-        self.store.insert_audit(&audit_row(actor, "restoreRevision", Some((ty, id)), Some(detail))).await?;
+        self.store.insert_audit(&audit::entry(actor, "restoreRevision", Some((ty, id)), Some(detail))).await?;
         Ok(item)
     }
 
@@ -243,13 +244,13 @@ impl Content {
             id: new_id(),
             item_type: ty.name.into(),
             item_id: id.into(),
-            expires_at: now_ms() + ttl_secs * 1000,
+            expires_at: self.store.now_ms() + ttl_secs * 1000,
             revoked_at: None,
         };
         let by = viewer(actor)?.id.clone();
-        self.store.insert_preview(&row, &super::users::token_hash(&token), &by, now_ms()).await?;
+        self.store.insert_preview(&row, &super::users::token_hash(&token), &by, self.store.now_ms()).await?;
         self.store
-            .insert_audit(&audit_row(actor, "preview.create", Some((ty, id)), Some(json!({ "preview": row.id }))))
+            .insert_audit(&audit::entry(actor, "preview.create", Some((ty, id)), Some(json!({ "preview": row.id }))))
             .await?;
         Ok((row, token))
     }
@@ -264,7 +265,7 @@ impl Content {
         if row.revoked_at.is_some() {
             return Err(Error::unauthenticated("This preview link was revoked."));
         }
-        if row.expires_at <= now_ms() {
+        if row.expires_at <= self.store.now_ms() {
             return Err(Error::unauthenticated("This preview link has expired."));
         }
         let ty = content_type(&row.item_type).ok_or_else(|| Error::internal("preview of an unknown type"))?;
@@ -276,12 +277,12 @@ impl Content {
         if !allowed(v.role, Action::RevokePreview, None) {
             return Err(Error::forbidden(format!("Your role {} may not revoke preview links.", v.role)));
         }
-        let ok = self.store.revoke_preview(preview_id, now_ms()).await?;
+        let ok = self.store.revoke_preview(preview_id, self.store.now_ms()).await?;
         if !ok {
             return Err(Error::not_found("an active preview link with this id"));
         }
         self.store
-            .insert_audit(&audit_row(actor, "preview.revoke", None, Some(json!({ "preview": preview_id }))))
+            .insert_audit(&audit::entry(actor, "preview.revoke", None, Some(json!({ "preview": preview_id }))))
             .await?;
         Ok(true)
     }
@@ -297,10 +298,12 @@ impl Content {
             item_id: id.into(),
             author_id: actor.viewer.as_ref().map(|v| v.id.clone()),
             body: body.into(),
-            created_at: now_ms(),
+            created_at: self.store.now_ms(),
         };
         self.store.insert_comment(&c).await?;
-        self.store.insert_audit(&audit_row(actor, "comment", Some((ty, id)), Some(json!({ "comment": c.id })))).await?;
+        self.store
+            .insert_audit(&audit::entry(actor, "comment", Some((ty, id)), Some(json!({ "comment": c.id }))))
+            .await?;
         Ok(c)
     }
 
@@ -308,7 +311,7 @@ impl Content {
     /// A lock never blocks a write: the version check does.
     pub async fn lock(&self, actor: &Actor, ty: &'static TypeDef, id: &str) -> Result<LockRow> {
         self.guard(actor, Action::Update, ty, id, None).await?;
-        self.store.take_lock(id, &viewer(actor)?.id, now_ms(), LOCK_TTL_MS).await
+        self.store.take_lock(id, &viewer(actor)?.id, self.store.now_ms(), LOCK_TTL_MS).await
     }
 
     pub async fn unlock(&self, actor: &Actor, ty: &'static TypeDef, id: &str) -> Result<bool> {

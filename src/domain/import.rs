@@ -4,12 +4,12 @@
 
 use super::auth::Actor;
 use super::auth::Viewer;
-use super::content::{Content, CreateOpts, DRAFT, PUBLISHED, Transition, audit, new_values};
+use super::content::{Content, CreateOpts, Transition, new_values};
 use super::ids;
 use super::values;
 use crate::error::{Error, Result};
-use crate::model::{CONTENT_TYPES, content_type};
-use crate::store::{BulkRow, Item, ListSpec, NewItem, Source, Stage, Window, new_id, now_ms};
+use crate::model::{CONTENT_TYPES, WorkflowState, content_type};
+use crate::store::{BulkRow, Item, ListSpec, NewItem, Source, Stage, Window, new_id};
 use serde_json::{Value as J, json};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -149,8 +149,8 @@ pub async fn export(content: &Content) -> Result<J> {
             }
             for e in &page.edges {
                 let mut j = values::export(&e.item, links.get(&e.item.id).map(Vec::as_slice).unwrap_or(&[]));
-                j["publish"] = J::Bool(e.item.state == PUBLISHED);
-                if let Some(at) = e.item.published_at.filter(|_| e.item.state == PUBLISHED) {
+                j["publish"] = J::Bool(e.item.state == WorkflowState::Published);
+                if let Some(at) = e.item.published_at.filter(|_| e.item.state == WorkflowState::Published) {
                     let at = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default();
                     j["publishedAt"] = J::from(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
                 }
@@ -308,7 +308,7 @@ pub async fn import_bulk(
     progress(count);
     later.retain(|(_, id)| !known.contains(id));
     Content::check_refs(&mut tx, &later, &known).await?;
-    audit(&mut tx, &actor, "import", None, Some(json!({ "items": count, "bulk": true }))).await?;
+    super::audit::record(&mut tx, &actor, "import", None, Some(json!({ "items": count, "bulk": true }))).await?;
     tx.commit().await?;
     content.store.refresh_statistics().await?;
     let _ = content.changes.send(super::content::LiveChange::all());
@@ -377,7 +377,7 @@ fn bulk_row(
     };
     used.insert(slug.clone());
     let publish = item.get("publish").and_then(J::as_bool).unwrap_or(false);
-    let now = now_ms();
+    let now = content.store.now_ms();
     let published_at = match item.get("publishedAt").and_then(J::as_str) {
         Some(when) if publish => Some(
             chrono::DateTime::parse_from_rfc3339(when)
@@ -387,13 +387,12 @@ fn bulk_row(
         _ if publish => Some(now),
         _ => None,
     };
-    let state = if publish { PUBLISHED } else { DRAFT };
     let saved = Item {
         ty,
         id,
         stage: Stage::Draft,
         slug,
-        state: state.to_owned(),
+        state: if publish { WorkflowState::Published } else { WorkflowState::Draft },
         version: if publish { 2 } else { 1 },
         created_at: now,
         updated_at: now,

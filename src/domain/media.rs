@@ -104,7 +104,7 @@ pub struct Swept {
 /// its row).
 pub async fn sweep(store: &Store, media: &Media, grace_ms: i64) -> Result<Swept> {
     let live: HashSet<String> = store.media_checksums().await?;
-    let cutoff = crate::store::now_ms() - grace_ms;
+    let cutoff = store.now_ms() - grace_ms;
     let mut out = Swept::default();
     for prefix in ["originals/", "variants/"] {
         for obj in media.store.list(prefix).await? {

@@ -2,6 +2,7 @@
 //! or GraphQL types here.
 
 pub mod archive;
+pub mod audit;
 pub mod auth;
 pub mod content;
 pub mod editorial;
@@ -9,6 +10,7 @@ pub mod ids;
 pub mod import;
 pub mod locale;
 pub mod media;
+pub mod ops;
 pub mod partners;
 pub mod permissions;
 pub mod queries;
@@ -36,4 +38,11 @@ pub(crate) fn moved(what: &str, sent: i64, current: i64) -> Error {
     Error::conflict(format!(
         "{what} was changed by someone else: you sent version {sent}, the current version is {current}. Reload it and apply your change again."
     ))
+}
+
+/// A JSON value the service wrote itself (a key's scopes, a webhook's
+/// events), read back: one that no longer parses is an internal error, not
+/// an empty default that would quietly widen or narrow what it governs.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> crate::error::Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::internal(format!("the stored {what} do not parse: {e}")))
 }

@@ -1,12 +1,12 @@
 //! Partner API keys: what a key may read, from which origins, how often; and
 //! the per-key (and anonymous per-IP) request limits.
 
+use super::audit;
 use super::auth::{Actor, Viewer};
-use super::content::audit_row;
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
 use crate::model::{TypeDef, content_type};
-use crate::store::{ApiKeyRow, Common, Filter, Op, Store, Target, Value, new_id, now_ms};
+use crate::store::{ApiKeyRow, Common, Filter, Op, Store, Target, Value, new_id};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -74,14 +74,14 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
-    fn from_row(r: ApiKeyRow) -> ApiKey {
-        ApiKey {
+    fn from_row(r: ApiKeyRow) -> Result<ApiKey> {
+        Ok(ApiKey {
             id: r.id,
             name: r.name,
             prefix: r.prefix,
-            scopes: serde_json::from_str(&r.scopes).unwrap_or_default(),
-            restrictions: serde_json::from_str(&r.restrictions).unwrap_or_default(),
-            origins: serde_json::from_str(&r.origins).unwrap_or_default(),
+            scopes: super::stored_json("key scopes", &r.scopes)?,
+            restrictions: super::stored_json("key restrictions", &r.restrictions)?,
+            origins: super::stored_json("key origins", &r.origins)?,
             rate_per_minute: r.rate_per_minute,
             page_pattern: r.page_pattern,
             expires_at: r.expires_at,
@@ -91,7 +91,7 @@ impl ApiKey {
             last_used_at: r.last_used_at,
             use_count: r.use_count,
             version: r.version,
-        }
+        })
     }
 
     fn to_row(&self, secret_hash: String) -> ApiKeyRow {
@@ -120,8 +120,13 @@ impl ApiKey {
     }
 
     /// Whether this key may see only part of `t`'s items.
+    /// Whether the key sees only part of the content.
+    pub fn limited(&self) -> bool {
+        !self.restrictions.is_empty()
+    }
+
     pub fn restricts(&self, t: &TypeDef) -> bool {
-        !self.restrictions.is_empty() && restricted_type(t)
+        self.limited() && restricted_type(t)
     }
 
     /// Whether a page on `origin` may read the answers (CORS).
@@ -245,7 +250,7 @@ impl Partners {
     /// The audit entry of a write to `key` (the version it leaves).
     fn audit(actor: &Actor, action: &str, key: &ApiKey, version: i64) -> crate::store::AuditRow {
         let detail = serde_json::json!({ "apiKey": key.id, "name": key.name, "version": version });
-        audit_row(actor, action, None, Some(detail))
+        audit::entry(actor, action, None, Some(detail))
     }
 
     /// Creates a key; the secret is in the answer and nowhere else.
@@ -265,7 +270,7 @@ impl Partners {
             expires_at: s.expires_at,
             revoked_at: None,
             created_by: Some(v.id.clone()),
-            created_at: now_ms(),
+            created_at: self.store.now_ms(),
             last_used_at: None,
             use_count: 0,
             version: 1,
@@ -277,20 +282,19 @@ impl Partners {
     pub async fn list(&self, viewer: Option<&Viewer>) -> Result<Vec<ApiKey>> {
         admin(viewer)?;
         let pending = lock(&self.usage).iter().map(|(k, u)| (k.clone(), (u.count, u.last))).collect::<HashMap<_, _>>();
-        Ok(self
-            .store
+        self.store
             .api_keys()
             .await?
             .into_iter()
             .map(|r| {
-                let mut k = ApiKey::from_row(r);
+                let mut k = ApiKey::from_row(r)?;
                 if let Some((n, last)) = pending.get(&k.id) {
                     k.use_count += n;
                     k.last_used_at = Some(*last);
                 }
-                k
+                Ok(k)
             })
-            .collect())
+            .collect()
     }
 
     /// A key and its secret's hash, if it is still at `version` (when given).
@@ -298,7 +302,7 @@ impl Partners {
         let row = self.store.api_key(id).await?.ok_or_else(|| Error::not_found(format!("API key {id}")))?;
         super::check_version(&format!("The API key {:?}", row.name), row.version, version)?;
         let h = row.secret_hash.clone();
-        Ok((ApiKey::from_row(row), h))
+        Ok((ApiKey::from_row(row)?, h))
     }
 
     /// Writes `key` (read at `key.version`) with its audit entry; a key
@@ -354,7 +358,7 @@ impl Partners {
     pub async fn revoke(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<ApiKey> {
         admin(actor.viewer.as_ref())?;
         let (mut key, h) = self.load(id, version).await?;
-        key.revoked_at.get_or_insert_with(now_ms);
+        key.revoked_at.get_or_insert_with(|| self.store.now_ms());
         self.save(actor, "apiKey.revoke", &mut key, &h).await?;
         Ok(key)
     }
@@ -366,7 +370,7 @@ impl Partners {
         let key = match cached {
             Some(k) => k,
             None => {
-                let k = self.store.api_key_by_hash(&h).await?.map(|r| Arc::new(ApiKey::from_row(r)));
+                let k = self.store.api_key_by_hash(&h).await?.map(ApiKey::from_row).transpose()?.map(Arc::new);
                 let mut c = lock(&self.cache);
                 if c.len() > 10_000 {
                     c.clear(); // bounded: unknown keys must not grow it forever
@@ -376,13 +380,13 @@ impl Partners {
             }
         };
         let key = key.ok_or_else(|| Error::unauthenticated("Unknown API key: check the key your site was given."))?;
-        if let Some(why) = key.unusable(now_ms()) {
+        if let Some(why) = key.unusable(self.store.now_ms()) {
             return Err(Error::unauthenticated(why));
         }
         let mut u = lock(&self.usage);
         let e = u.entry(key.id.clone()).or_default();
         e.count += 1;
-        e.last = now_ms();
+        e.last = self.store.now_ms();
         Ok(key)
     }
 

@@ -8,12 +8,13 @@
 //! its role when the request's scope is made (`auth`); the locale chain is
 //! `Locales::chain`'s and travels in the list spec.
 
+use crate::domain::auth::User;
 use crate::domain::partners::{ApiKey, restriction_filters};
 use crate::error::Result;
-use crate::model::{FieldDef, Kind, TypeDef, content_type};
+use crate::model::{FieldDef, TypeDef};
 use crate::store::{
     AuditQuery, AuditRow, Columns, CommentRow, Common, Filter, Item, ListSpec, LockRow, Op, Page, RevisionRow,
-    ScheduleRow, Source, Stage, Stamp, Store, Target, UserRow, Value, Window,
+    ScheduleRow, Source, Stage, Stamp, Store, Target, Value, Window,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,19 +22,6 @@ use std::sync::Arc;
 pub struct Reader {
     store: Store,
     key: Option<Arc<ApiKey>>,
-}
-
-/// The type a list reads: the root type, or the target of the relation.
-fn target_of(source: &Source<'_>) -> &'static TypeDef {
-    match source {
-        Source::Root(ty) => ty,
-        Source::Related { field, .. } => match field.kind {
-            Kind::Refs { target, .. } | Kind::Reverse { target, .. } | Kind::Ref(target) => {
-                content_type(target).expect("model checked")
-            }
-            _ => unreachable!("a relation list is read through a relation field"),
-        },
-    }
 }
 
 impl Reader {
@@ -49,7 +37,7 @@ impl Reader {
     /// Whether the caller's key limits it to part of the content. Reads that
     /// cannot apply the limits (search, subscriptions, media uses) refuse it.
     pub fn limited(&self) -> bool {
-        self.key.as_ref().is_some_and(|k| !k.restrictions.is_empty())
+        self.key.as_ref().is_some_and(|k| k.limited())
     }
 
     /// What the key adds to a read of `ty`, if anything.
@@ -66,7 +54,7 @@ impl Reader {
         stage: Stage,
         spec: &ListSpec,
     ) -> Result<HashMap<Option<String>, Page>> {
-        let Some(limit) = self.restriction(target_of(&source)) else {
+        let Some(limit) = self.restriction(source.target()) else {
             return self.store.list(source, stage, spec).await;
         };
         let mut spec = spec.clone();
@@ -79,32 +67,45 @@ impl Reader {
 
     /// The items of `ids` the caller may see, in no particular order.
     pub async fn items(&self, ty: &'static TypeDef, stage: Stage, ids: &[String]) -> Result<Vec<Arc<Item>>> {
-        if self.restriction(ty).is_none() {
-            return Ok(self.store.by_ids(ty, stage, ids).await?.into_iter().map(Arc::new).collect());
+        match self.restriction(ty) {
+            None => Ok(self.store.by_ids(ty, stage, ids).await?.into_iter().map(Arc::new).collect()),
+            Some(limit) => self.items_within(ty, stage, ids, limit).await,
         }
-        let spec = ListSpec {
-            filter: Some(Filter::Cond {
-                target: Target::Common(Common::Id),
-                op: Op::In,
-                value: Value::List(ids.iter().cloned().map(Value::Text).collect()),
-            }),
-            order: vec![],
-            window: Window { first: Some(ids.len()), last: None, after: None, before: None },
-            locales: vec![],
-            want_total: false,
-            columns: Columns::ALL,
-        };
-        let mut pages = self.list(Source::Root(ty), stage, &spec).await?;
-        Ok(pages.remove(&None).map(|p| p.edges.into_iter().map(|e| e.item).collect()).unwrap_or_default())
     }
 
     /// The item of `ty` with this slug, if the caller may see it.
     pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Arc<Item>>> {
         let Some(item) = self.store.by_slug(ty, stage, slug).await? else { return Ok(None) };
-        if self.restriction(ty).is_none() {
-            return Ok(Some(Arc::new(item)));
+        match self.restriction(ty) {
+            None => Ok(Some(Arc::new(item))),
+            Some(limit) => Ok(self.items_within(ty, stage, &[item.id], limit).await?.pop()),
         }
-        Ok(self.items(ty, stage, &[item.id]).await?.pop())
+    }
+
+    /// The items of `ids` that also pass `limit`.
+    async fn items_within(
+        &self,
+        ty: &'static TypeDef,
+        stage: Stage,
+        ids: &[String],
+        limit: Filter,
+    ) -> Result<Vec<Arc<Item>>> {
+        let first = Some(ids.len());
+        let ids = Filter::Cond {
+            target: Target::Common(Common::Id),
+            op: Op::In,
+            value: Value::List(ids.iter().cloned().map(Value::Text).collect()),
+        };
+        let spec = ListSpec {
+            filter: Some(Filter::And(vec![ids, limit])),
+            order: vec![],
+            window: Window { first, last: None, after: None, before: None },
+            locales: vec![],
+            want_total: false,
+            columns: Columns::ALL,
+        };
+        let mut pages = self.store.list(Source::Root(ty), stage, &spec).await?;
+        Ok(pages.remove(&None).map(|p| p.edges.into_iter().map(|e| e.item).collect()).unwrap_or_default())
     }
 
     /// The targets of `field` of `owner` for each of `items`, in order:
@@ -149,14 +150,14 @@ impl Reader {
     pub async fn revisions(&self, items: &[String]) -> Result<Vec<RevisionRow>> {
         self.store.revisions(items).await
     }
-    pub async fn users(&self, ids: &[String]) -> Result<Vec<UserRow>> {
-        self.store.users_by_ids(ids).await
+    pub async fn users(&self, ids: &[String]) -> Result<Vec<User>> {
+        self.store.users_by_ids(ids).await?.into_iter().map(User::of).collect::<Result<_>>()
     }
     pub async fn comments(&self, items: &[String]) -> Result<Vec<CommentRow>> {
         self.store.comments(items).await
     }
     pub async fn locks(&self, items: &[String]) -> Result<Vec<LockRow>> {
-        self.store.locks(items, crate::store::now_ms()).await
+        self.store.locks(items, self.store.now_ms()).await
     }
     pub async fn pending_schedules(&self, items: &[String]) -> Result<Vec<ScheduleRow>> {
         self.store.schedules(Some("pending"), Some(items)).await

@@ -3,12 +3,12 @@
 //! signed with HMAC-SHA256, retried with exponential backoff for a day, and
 //! logged attempt by attempt. Each is taken by one instance at a time.
 
+use super::audit;
 use super::auth::{Actor, Viewer};
-use super::content::audit_row;
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
 use crate::model::CONTENT_TYPES;
-use crate::store::{AttemptRow, DeliveryRow, Item, Store, Tx, WebhookRow, new_id, now_ms};
+use crate::store::{AttemptRow, DeliveryRow, Item, Store, Tx, WebhookRow, new_id};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -109,18 +109,18 @@ pub struct Webhook {
 }
 
 impl Webhook {
-    fn from_row(r: WebhookRow) -> Webhook {
-        Webhook {
+    fn from_row(r: WebhookRow) -> Result<Webhook> {
+        Ok(Webhook {
             id: r.id,
             url: r.url,
             secret: r.secret,
-            events: serde_json::from_str(&r.events).unwrap_or_default(),
-            types: serde_json::from_str(&r.types).unwrap_or_default(),
+            events: super::stored_json("webhook events", &r.events)?,
+            types: super::stored_json("webhook types", &r.types)?,
             description: r.description,
             active: r.active,
             created_at: r.created_at,
             version: r.version,
-        }
+        })
     }
     fn wants(&self, event: &str, ty: &str) -> bool {
         self.active
@@ -188,8 +188,8 @@ fn admin(viewer: Option<&Viewer>) -> Result<&Viewer> {
 /// Queues a delivery to every webhook that wants `event` about `item`, in
 /// the transaction of the change.
 pub async fn enqueue(tx: &mut Tx<'_>, event: &str, item: &Item) -> Result<()> {
-    let hooks: Vec<Webhook> = tx.active_webhooks().await?.into_iter().map(Webhook::from_row).collect();
-    let now = now_ms();
+    let hooks: Vec<Webhook> = tx.active_webhooks().await?.into_iter().map(Webhook::from_row).collect::<Result<_>>()?;
+    let now = tx.now_ms();
     for h in hooks.iter().filter(|h| h.wants(event, item.ty.name)) {
         let id = new_id();
         let payload = json!({
@@ -275,7 +275,7 @@ impl Webhooks {
 
     fn audit(actor: &Actor, action: &str, h: &WebhookRow, version: i64) -> crate::store::AuditRow {
         let detail = json!({ "webhook": h.id, "url": h.url, "version": version });
-        audit_row(actor, action, None, Some(detail))
+        audit::entry(actor, action, None, Some(detail))
     }
 
     pub async fn create(&self, actor: &Actor, s: WebhookSettings) -> Result<Webhook> {
@@ -291,16 +291,16 @@ impl Webhooks {
             description: s.description,
             active: s.active,
             created_by: Some(v.id.clone()),
-            created_at: now_ms(),
+            created_at: self.store.now_ms(),
             version: 1,
         };
         self.store.insert_webhook(&row, &Self::audit(actor, "webhook.create", &row, 1)).await?;
-        Ok(Webhook::from_row(row))
+        Webhook::from_row(row)
     }
 
     pub async fn list(&self, viewer: Option<&Viewer>) -> Result<Vec<Webhook>> {
         admin(viewer)?;
-        Ok(self.store.webhooks().await?.into_iter().map(Webhook::from_row).collect())
+        self.store.webhooks().await?.into_iter().map(Webhook::from_row).collect()
     }
 
     /// A webhook, if it is still at `version` (when given).
@@ -332,7 +332,7 @@ impl Webhooks {
             return Err(self.moved(&row).await);
         }
         row.version += 1;
-        Ok(Webhook::from_row(row))
+        Webhook::from_row(row)
     }
 
     pub async fn delete(&self, actor: &Actor, id: &str, version: Option<i64>) -> Result<bool> {
@@ -374,7 +374,7 @@ impl Webhooks {
             .delivery(delivery_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("Webhook delivery {delivery_id}")))?;
-        let now = now_ms();
+        let now = self.store.now_ms();
         let d = DeliveryRow {
             id: new_id(),
             status: "pending".into(),
@@ -386,7 +386,7 @@ impl Webhooks {
             ..old
         };
         let detail = json!({ "webhook": d.webhook_id, "delivery": d.id, "replayOf": old.id });
-        self.store.insert_delivery(&d, &audit_row(actor, "webhook.replay", None, Some(detail))).await?;
+        self.store.insert_delivery(&d, &audit::entry(actor, "webhook.replay", None, Some(detail))).await?;
         Ok(d)
     }
 
@@ -398,7 +398,7 @@ impl Webhooks {
     /// The same, taking no further delivery once `stop` has begun (the one
     /// being attempted is finished).
     pub async fn run_due_until(&self, stop: &crate::shutdown::Shutdown) -> Result<usize> {
-        let now = now_ms();
+        let now = self.store.now_ms();
         let mut done = 0;
         for d in self.store.due_deliveries(now, 20).await? {
             if stop.is_begun() {
@@ -411,7 +411,7 @@ impl Webhooks {
             }
             self.held().insert(d.id.clone(), until);
             let Some(hook) = self.store.webhook(&d.webhook_id).await? else {
-                let a = attempt_row(&d, None, 0, Some("the webhook was deleted".into()), None);
+                let a = attempt_row(&d, self.store.now_ms(), None, 0, Some("the webhook was deleted".into()), None);
                 self.store.finish_attempt(&a, "failed", now).await?;
                 self.held().remove(&d.id);
                 continue;
@@ -451,11 +451,11 @@ impl Webhooks {
     }
 
     async fn attempt(&self, hook: &WebhookRow, d: &DeliveryRow) -> AttemptRow {
-        let ts = now_ms() / 1000;
+        let ts = self.store.now_ms() / 1000;
         let started = Instant::now();
         if !self.allow_private && literal_ip(&hook.url).is_some_and(is_internal) {
             let why = "refused: the endpoint is a private or loopback address".to_owned();
-            return attempt_row(d, None, 0, Some(why), None);
+            return attempt_row(d, self.store.now_ms(), None, 0, Some(why), None);
         }
         let sent = self
             .client
@@ -473,11 +473,11 @@ impl Webhooks {
                 let code = r.status().as_u16() as i64;
                 let text = r.text().await.unwrap_or_default();
                 let excerpt: String = text.chars().take(500).collect();
-                attempt_row(d, Some(code), latency, None, Some(excerpt))
+                attempt_row(d, self.store.now_ms(), Some(code), latency, None, Some(excerpt))
             }
             Err(e) => {
                 let why = if e.is_timeout() { "timed out".to_owned() } else { format!("could not connect: {e}") };
-                attempt_row(d, None, latency, Some(why), None)
+                attempt_row(d, self.store.now_ms(), None, latency, Some(why), None)
             }
         }
     }
@@ -485,6 +485,7 @@ impl Webhooks {
 
 fn attempt_row(
     d: &DeliveryRow,
+    at: i64,
     code: Option<i64>,
     latency: i64,
     error: Option<String>,
@@ -493,7 +494,7 @@ fn attempt_row(
     AttemptRow {
         delivery_id: d.id.clone(),
         number: d.attempts + 1,
-        at: now_ms(),
+        at,
         status_code: code,
         latency_ms: latency,
         error,

@@ -5,11 +5,12 @@ use super::schema::{LoginVal, PageInfoVal};
 use super::values::{ItemVal, Scope};
 use super::{Req, gql_err};
 use crate::app::Hub;
+use crate::domain::auth::{Session, User};
 use crate::domain::content::{DraftReach, Transition};
 use crate::domain::permissions::{Action, Role, allowed};
-use crate::domain::{ids, users, values as dv};
+use crate::domain::{ids, values as dv};
 use crate::error::Error;
-use crate::model::{CONTENT_TYPES, TypeDef};
+use crate::model::{CONTENT_TYPES, TypeDef, WorkflowState};
 use crate::store::{
     AuditQuery, AuditRow, CommentRow, Filter, Item, ListSpec, LockRow, ScheduleRow, Source, Stage, Target, Window,
 };
@@ -314,17 +315,13 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             .description("A new account and the token its owner sets a password with.")
             .field(super::field("user", TypeRef::named_nn("User"), |ctx| {
                 FieldFuture::new(async move {
-                    Ok(Some(FieldValue::owned_any(
-                        ctx.parent_value.try_downcast_ref::<(crate::store::UserRow, String)>()?.0.clone(),
-                    )))
+                    Ok(Some(FieldValue::owned_any(ctx.parent_value.try_downcast_ref::<(User, String)>()?.0.clone())))
                 })
             }))
             .field(
                 super::field("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
-                        Ok(Some(Value::from(
-                            ctx.parent_value.try_downcast_ref::<(crate::store::UserRow, String)>()?.1.clone(),
-                        )))
+                        Ok(Some(Value::from(ctx.parent_value.try_downcast_ref::<(User, String)>()?.1.clone())))
                     })
                 })
                 .description("Give it to the person; `acceptInvitation` sets their password. Shown once."),
@@ -420,7 +417,7 @@ pub fn interface_fields(i: Interface) -> Interface {
 }
 
 fn items_of_state(
-    state: &'static str,
+    state: WorkflowState,
     own: bool,
 ) -> impl for<'a> Fn(ResolverContext<'a>) -> FieldFuture<'a> + Send + Sync + 'static {
     move |ctx| {
@@ -435,7 +432,7 @@ fn items_of_state(
             let mut filter = vec![Filter::Cond {
                 target: Target::Common(crate::store::Common::State),
                 op: crate::store::Op::Eq,
-                value: crate::store::Value::Text(state.into()),
+                value: crate::store::Value::Text(state.as_str().into()),
             }];
             if own {
                 filter.push(Filter::Cond {
@@ -581,17 +578,21 @@ pub fn queries(q: Object) -> Object {
         .description("The fields that differ between two revisions of an item."),
     )
     .field(
-        super::field("reviewQueue", TypeRef::named_nn_list_nn("Content"), items_of_state("IN_REVIEW", false))
-            .description("Items waiting for review, most recently changed first."),
+        super::field(
+            "reviewQueue",
+            TypeRef::named_nn_list_nn("Content"),
+            items_of_state(WorkflowState::InReview, false),
+        )
+        .description("Items waiting for review, most recently changed first."),
     )
     .field(
-        super::field("myDrafts", TypeRef::named_nn_list_nn("Content"), items_of_state("DRAFT", true))
+        super::field("myDrafts", TypeRef::named_nn_list_nn("Content"), items_of_state(WorkflowState::Draft, true))
             .description("Your items in DRAFT, most recently changed first."),
     )
     .field(
         super::field("users", TypeRef::named_nn_list_nn("User"), |ctx| {
             FieldFuture::new(async move {
-                let rows = users::list(hub(&ctx)?.store(), &req(&ctx)?.actor).await.map_err(gql_err)?;
+                let rows = hub(&ctx)?.users.list(&req(&ctx)?.actor).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::list(rows.into_iter().map(FieldValue::owned_any))))
             })
         })
@@ -615,12 +616,10 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
     };
     // The session goes into the cookie when asked (`cookie: true`) or when the
     // caller came with one; the payload then holds no token.
-    let login_value = |ctx: &ResolverContext<'_>,
-                       (token, expires_at, user): (String, i64, crate::store::UserRow)|
-     -> async_graphql::Result<FieldValue<'static>> {
+    let login_value = |ctx: &ResolverContext<'_>, session: Session| -> async_graphql::Result<FieldValue<'static>> {
         let cookie = ctx.args.get("cookie").and_then(|v| v.boolean().ok()).unwrap_or(false);
-        let token = req(ctx)?.hand_over(token, expires_at, cookie)?;
-        Ok(FieldValue::owned_any(LoginVal { token, expires_at, user }))
+        let token = req(ctx)?.hand_over(session.token, session.expires_at, cookie)?;
+        Ok(FieldValue::owned_any(LoginVal { token, expires_at: session.expires_at, user: session.user }))
     };
     m.field(
         super::field("cancelScheduledChange", TypeRef::named_nn("ScheduledChange"), |ctx| {
@@ -707,7 +706,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("inviteUser", TypeRef::named_nn("Invitation"), |ctx| {
             FieldFuture::new(async move {
                 let email = ctx.args.try_get("email")?.string()?.to_owned();
-                let (u, t) = users::invite(hub(&ctx)?.store(), &req(&ctx)?.actor, &email, role_arg(&ctx)?).await.map_err(gql_err)?;
+                let (u, t) = hub(&ctx)?.users.invite(&req(&ctx)?.actor, &email, role_arg(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any((u, t))))
             })
         })
@@ -720,8 +719,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
             FieldFuture::new(async move {
                 let token = ctx.args.try_get("token")?.string()?.to_owned();
                 let password = ctx.args.try_get("password")?.string()?.to_owned();
-                let h = hub(&ctx)?;
-                let out = users::accept_invite(h.store(), &h.auth, &req(&ctx)?.actor, &token, &password).await.map_err(gql_err)?;
+                let out = hub(&ctx)?.users.accept_invite(&req(&ctx)?.actor, &token, &password).await.map_err(gql_err)?;
                 Ok(Some(login_value(&ctx, out)?))
             })
         })
@@ -734,8 +732,8 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("updateUserRole", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
-                let (store, actor) = (hub(&ctx)?.store(), &req(&ctx)?.actor);
-                let u = users::set_role(store, actor, &id, role_arg(&ctx)?, super::version_value(&ctx)?).await.map_err(gql_err)?;
+                let (users, actor) = (&hub(&ctx)?.users, &req(&ctx)?.actor);
+                let u = users.set_role(actor, &id, role_arg(&ctx)?, super::version_value(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
@@ -747,8 +745,8 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("deactivateUser", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
-                let (store, actor) = (hub(&ctx)?.store(), &req(&ctx)?.actor);
-                let u = users::set_active(store, actor, &id, false, super::version_value(&ctx)?).await.map_err(gql_err)?;
+                let (users, actor) = (&hub(&ctx)?.users, &req(&ctx)?.actor);
+                let u = users.set_active(actor, &id, false, super::version_value(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
@@ -760,8 +758,8 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("reactivateUser", TypeRef::named_nn("User"), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
-                let (store, actor) = (hub(&ctx)?.store(), &req(&ctx)?.actor);
-                let u = users::set_active(store, actor, &id, true, super::version_value(&ctx)?).await.map_err(gql_err)?;
+                let (users, actor) = (&hub(&ctx)?.users, &req(&ctx)?.actor);
+                let u = users.set_active(actor, &id, true, super::version_value(&ctx)?).await.map_err(gql_err)?;
                 Ok(Some(FieldValue::owned_any(u)))
             })
         })
@@ -772,7 +770,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("deleteUser", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let id = ctx.args.try_get("userId")?.string()?.to_owned();
-                users::delete(hub(&ctx)?.store(), &req(&ctx)?.actor, &id).await.map_err(gql_err)?;
+                hub(&ctx)?.users.delete(&req(&ctx)?.actor, &id).await.map_err(gql_err)?;
                 Ok(Some(Value::from(true)))
             })
         })
@@ -783,7 +781,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
             FieldFuture::new(async move {
                 let cur = ctx.args.try_get("currentPassword")?.string()?.to_owned();
                 let new = ctx.args.try_get("newPassword")?.string()?.to_owned();
-                users::change_password(hub(&ctx)?.store(), &req(&ctx)?.actor, &cur, &new).await.map_err(gql_err)?;
+                hub(&ctx)?.users.change_password(&req(&ctx)?.actor, &cur, &new).await.map_err(gql_err)?;
                 Ok(Some(Value::from(true)))
             })
         })
@@ -794,8 +792,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
     .field(
         super::field("refreshToken", TypeRef::named_nn("LoginPayload"), move |ctx| {
             FieldFuture::new(async move {
-                let h = hub(&ctx)?;
-                let out = users::refresh(h.store(), &h.auth, &req(&ctx)?.actor).await.map_err(gql_err)?;
+                let out = hub(&ctx)?.users.refresh(&req(&ctx)?.actor).await.map_err(gql_err)?;
                 Ok(Some(login_value(&ctx, out)?))
             })
         })
@@ -805,7 +802,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("logout", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let r = req(&ctx)?;
-                users::logout(hub(&ctx)?.store(), &r.actor).await.map_err(gql_err)?;
+                hub(&ctx)?.users.logout(&r.actor).await.map_err(gql_err)?;
                 if r.via_cookie {
                     r.set_cookie(super::SessionCookie::Clear);
                 }
@@ -818,7 +815,7 @@ pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
         super::field("logoutEverywhere", TypeRef::named_nn(TypeRef::INT), |ctx| {
             FieldFuture::new(async move {
                 let r = req(&ctx)?;
-                let n = users::logout_everywhere(hub(&ctx)?.store(), &r.actor).await.map_err(gql_err)?;
+                let n = hub(&ctx)?.users.logout_everywhere(&r.actor).await.map_err(gql_err)?;
                 if r.via_cookie {
                     r.set_cookie(super::SessionCookie::Clear);
                 }

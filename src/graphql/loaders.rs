@@ -1,10 +1,11 @@
 //! The loaders of one request (made per request, so caches never cross users).
 
 use super::batch::{Batcher, Load};
+use crate::domain::auth::User;
 use crate::domain::reader::Reader;
 use crate::error::Result;
 use crate::model::{TypeDef, content_type};
-use crate::store::{ListSpec, Page, RevisionRow, Source, Stage, UserRow};
+use crate::store::{ListSpec, Page, RevisionRow, Source, Stage};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -152,8 +153,8 @@ impl Load for Revisions {
 pub struct Users(Arc<Reader>);
 impl Load for Users {
     type Key = String;
-    type Value = UserRow;
-    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, UserRow>>> {
+    type Value = User;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, User>>> {
         async move { Ok(self.0.users(&keys).await?.into_iter().map(|u| (u.id.clone(), u)).collect()) }.boxed()
     }
 }

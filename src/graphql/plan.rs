@@ -17,8 +17,9 @@ use super::args::{self, Obj};
 use super::schema::{PageInfoVal, root_scope};
 use super::values::{Scope, parse_local};
 use crate::app::Hub;
+pub use crate::app::PlanMode;
 use crate::domain::{ids, values as dv};
-use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, content_type};
+use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, WorkflowState, content_type};
 use crate::store::{Columns, Item, Page, Source, Stage, Val};
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, OperationType, Selection, SelectionSet, VariableDefinition,
@@ -26,30 +27,6 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Value as ConstValue, Variables, indexmap::IndexMap};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-/// Whether documents run through compiled plans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PlanMode {
-    /// The engine answers everything.
-    Off,
-    /// Documents the engine answered once run through their plan.
-    #[default]
-    On,
-    /// As `On`, and every plan's answer is compared with the engine's; a
-    /// difference answers `INTERNAL` with both (for tests).
-    Checked,
-}
-
-impl PlanMode {
-    pub fn parse(s: &str) -> Option<PlanMode> {
-        Some(match s {
-            "off" => PlanMode::Off,
-            "on" => PlanMode::On,
-            "checked" => PlanMode::Checked,
-            _ => return None,
-        })
-    }
-}
 
 /// Plans by document and operation, and the documents known to have none.
 /// Bounded: cleared when full, as a plan is cheap to make again.
@@ -721,14 +698,15 @@ fn write_node(
         NodeSel::Typename => write_str(out, item.ty.name),
         NodeSel::Id => write_str(out, &ids::encode(item.ty.name, &item.id)),
         NodeSel::Slug => write_str(out, &item.slug),
-        NodeSel::State => write_str(out, &item.state),
+        NodeSel::State => write_str(out, item.state.as_str()),
         NodeSel::Version => write_int(out, item.version),
         NodeSel::CreatedAt => write_str(out, &dv::format_datetime(item.created_at)),
         NodeSel::UpdatedAt => write_str(out, &dv::format_datetime(item.updated_at)),
         NodeSel::PublishedAt => write_opt_str(out, item.published_at.map(dv::format_datetime).as_deref()),
-        NodeSel::HasUnpublished => {
-            write_bool(out, item.stage == Stage::Draft && item.published_at.is_some() && item.state != "PUBLISHED")
-        }
+        NodeSel::HasUnpublished => write_bool(
+            out,
+            item.stage == Stage::Draft && item.published_at.is_some() && item.state != WorkflowState::Published,
+        ),
         NodeSel::Value(f) => write_value(out, item.ty.fields[*f].kind, &item.values[*f], scope),
         NodeSel::Money(f, sels) => match &item.values[*f] {
             Val::Money(minor, currency) => write_object(out, sels, |out, s| match s {

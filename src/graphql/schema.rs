@@ -7,16 +7,17 @@ use super::loaders::RelKey;
 use super::values::*;
 use super::{Req, gql_err};
 use crate::app::Hub;
+use crate::domain::auth::User;
 use crate::domain::content::Transition;
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
-use crate::model::{CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, content_type, order_name};
+use crate::model::{
+    CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, WorkflowState, content_type, order_name,
+};
 use crate::store::{Page, Stage, Val};
 use async_graphql::dynamic::*;
 use async_graphql::{Name, Value};
 use std::sync::Arc;
-
-const STATES: &[&str] = &["DRAFT", "IN_REVIEW", "PUBLISHED", "ARCHIVED"];
 
 fn named(kind: Kind) -> TypeRef {
     match kind {
@@ -401,7 +402,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
     )
     .field(
         super::field("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
-            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&item(&ctx)?.item.state)))) })
+            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(item(&ctx)?.item.state.as_str())))) })
         })
         .description("Editorial state of this copy."),
     )
@@ -447,7 +448,9 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
         super::field("hasUnpublishedChanges", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
             FieldFuture::new(async move {
                 let i = &item(&ctx)?.item;
-                Ok(Some(Value::from(i.stage == Stage::Draft && i.published_at.is_some() && i.state != "PUBLISHED")))
+                Ok(Some(Value::from(
+                    i.stage == Stage::Draft && i.published_at.is_some() && i.state != WorkflowState::Published,
+                )))
             })
         })
         .description("A working draft differs from the live version (preview reads only)."),
@@ -607,7 +610,7 @@ fn shared_types(mut b: SchemaBuilder) -> SchemaBuilder {
         .register(Scalar::new("DateTime").description("An instant as RFC 3339 text, e.g. 2018-04-10T09:00:00Z."))
         .register(Scalar::new("Date").description("An ISO 8601 calendar date, full (2018-04-10) or reduced to a month (2016-05) or a year (2024)."))
         .register(Scalar::new("JSON").description("A JSON document."))
-        .register(Enum::new("WorkflowState").description("DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED; IN_REVIEW → DRAFT when changes are requested; ARCHIVED → DRAFT.").items(STATES.iter().copied()))
+        .register(Enum::new("WorkflowState").description("DRAFT → IN_REVIEW → PUBLISHED → ARCHIVED; IN_REVIEW → DRAFT when changes are requested; ARCHIVED → DRAFT.").items(WorkflowState::ALL.map(WorkflowState::as_str)))
         .register(Enum::new("OrderDirection").description("ASC: smallest, earliest or A first. DESC: the reverse.").items(["ASC", "DESC"]))
         .register(Enum::new("Role").description("ADMIN: everything. EDITOR: review, publish, archive. AUTHOR: own drafts, submit. VIEWER: read drafts.").items(["ADMIN", "EDITOR", "AUTHOR", "VIEWER"]))
         .register(Enum::new("TextDirection").description("Writing direction: LTR (French, English) or RTL (Arabic).").items(["LTR", "RTL"]))
@@ -919,12 +922,12 @@ pub struct LoginVal {
     /// `None` when the session went into the cookie.
     pub token: Option<String>,
     pub expires_at: i64,
-    pub user: crate::store::UserRow,
+    pub user: User,
 }
 
 fn user_type() -> Object {
-    fn u<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a crate::store::UserRow> {
-        ctx.parent_value.try_downcast_ref::<crate::store::UserRow>()
+    fn u<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a User> {
+        ctx.parent_value.try_downcast_ref::<User>()
     }
     Object::new("User")
         .description("Someone who works on the content.")
@@ -938,7 +941,7 @@ fn user_type() -> Object {
             FieldFuture::new(async move { Ok(u(&ctx)?.display_name.clone().map(Value::from)) })
         }))
         .field(super::field("role", TypeRef::named_nn("Role"), |ctx| {
-            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&u(&ctx)?.role)))) })
+            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(u(&ctx)?.role.as_str())))) })
         }))
         .field(
             super::field("active", TypeRef::named_nn(TypeRef::BOOLEAN), |ctx| {
@@ -976,7 +979,7 @@ fn revision_type() -> Object {
             FieldFuture::new(async move { Ok(Some(Value::from(r(&ctx)?.version))) })
         }))
         .field(super::field("workflowState", TypeRef::named_nn("WorkflowState"), |ctx| {
-            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(&r(&ctx)?.state)))) })
+            FieldFuture::new(async move { Ok(Some(Value::Enum(Name::new(r(&ctx)?.state.as_str())))) })
         }))
         .field(super::field("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
             FieldFuture::new(async move { Ok(Some(Value::from(dv::format_datetime(r(&ctx)?.created_at)))) })
@@ -1380,10 +1383,9 @@ fn assemble(limits: &crate::app::Limits) -> async_graphql::dynamic::SchemaBuilde
                     // Refused before the password is checked: no session for another site's page.
                     r.hand_over(String::new(), 0, true)?;
                 }
-                let (token, expires_at, user) =
-                    hub.auth.login(hub.store(), &r.actor, email, password).await.map_err(gql_err)?;
-                let token = r.hand_over(token, expires_at, cookie)?;
-                Ok(Some(FieldValue::owned_any(LoginVal { token, expires_at, user })))
+                let session = hub.auth.login(&r.actor, email, password).await.map_err(gql_err)?;
+                let token = r.hand_over(session.token, session.expires_at, cookie)?;
+                Ok(Some(FieldValue::owned_any(LoginVal { token, expires_at: session.expires_at, user: session.user })))
             })
         })
         .argument(super::input("email", TypeRef::named_nn(TypeRef::STRING)))

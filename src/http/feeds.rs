@@ -192,7 +192,7 @@ async fn build(
     }
     let upcoming = t.name == "Event" && params.get("upcoming").is_some_and(|v| v == "true" || v == "1");
     let order = if upcoming {
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = hub.clock.now_ms();
         all.push(Filter::Cond { target: field(t, "startsAt"), op: Op::Gte, value: Value::Int(now) });
         vec![OrderBy { target: field(t, "startsAt"), desc: false }]
     } else {

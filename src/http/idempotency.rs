@@ -28,7 +28,7 @@ pub(super) async fn claim(s: &AppState, scope: &str, request: &async_graphql::Re
     }
     let shape = serde_json::json!([request.query, request.variables, request.operation_name]).to_string();
     let hash = crate::media::sha256_hex(shape.as_bytes());
-    let claim = s.hub.store().claim_idempotency_key(scope, &hash).await;
+    let claim = s.hub.ops.claim_key(scope, &hash).await;
     let refuse = |r: Response| {
         running(s).remove(scope);
         Some(r)
@@ -63,7 +63,7 @@ pub(super) async fn keep(s: &AppState, scope: &str, answer: Response) -> Respons
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     if parts.status != StatusCode::SERVICE_UNAVAILABLE {
         let text = String::from_utf8_lossy(&bytes);
-        if let Err(e) = s.hub.store().answer_idempotency_key(scope, parts.status.as_u16(), &text).await {
+        if let Err(e) = s.hub.ops.answer_key(scope, parts.status.as_u16(), &text).await {
             tracing::warn!(error = %e, "could not keep the answer of an idempotent request");
         }
     }

@@ -176,7 +176,8 @@ async fn request_log(
         method = %method,
         path = %path,
         status = r.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
+        // Milliseconds to the microsecond, without float noise in the log.
+        ms = started.elapsed().as_micros() as f64 / 1000.0,
         operation = operation.as_deref().unwrap_or(""),
         "request"
     );
@@ -211,7 +212,7 @@ async fn ready(State(s): State<AppState>) -> Response {
         Err(_) => Some(format!("{what} did not answer within 2 s")),
     };
     let (db, media) = tokio::join!(
-        tokio::time::timeout(wait, s.hub.store().check_ready()),
+        tokio::time::timeout(wait, s.hub.ops.check_database()),
         tokio::time::timeout(wait, async { s.hub.media.store.exists("health/ready").await.map(|_| ()) }),
     );
     let (db, media) = (reason(db, "the database"), reason(media, "the media store"));
@@ -240,9 +241,10 @@ async fn ready(State(s): State<AppState>) -> Response {
 /// and their duration, the response cache, the scheduler's and webhooks'
 /// queues and their lag, image renders, the database pool.
 async fn metrics(State(s): State<AppState>) -> Response {
+    use crate::domain::ops::Queues;
     use crate::metrics::{histograms, values};
     use std::sync::atomic::Ordering::Relaxed;
-    let store = s.hub.store();
+    let ops = &s.hub.ops;
     let m = &s.metrics;
     let mut out = String::new();
     let count = |f: &crate::metrics::Family<std::sync::atomic::AtomicU64>| -> Vec<(String, f64)> {
@@ -284,14 +286,14 @@ async fn metrics(State(s): State<AppState>) -> Response {
         "GraphQL requests answered by a compiled plan (the others by the engine).",
         &one(s.plans.answered.load(Relaxed)),
     );
-    values(&mut out, "relais_sql_statements_total", "counter", "SQL statements run.", &one(store.statement_count()));
+    values(&mut out, "relais_sql_statements_total", "counter", "SQL statements run.", &one(ops.statements()));
     crate::metrics::head(
         &mut out,
         "relais_sql_statement_duration_seconds",
         "histogram",
         "How long statements take, the wait for a connection included.",
     );
-    store.sql_seconds().render("relais_sql_statement_duration_seconds", "", &mut out);
+    ops.sql_seconds().render("relais_sql_statement_duration_seconds", "", &mut out);
     values(
         &mut out,
         "relais_response_cache_hits_total",
@@ -320,15 +322,15 @@ async fn metrics(State(s): State<AppState>) -> Response {
         "Image variants made.",
         &one(s.hub.media.renders.load(Relaxed)),
     );
-    let (size, idle) = store.pool_state();
+    let (size, idle) = ops.pool();
     let pool = vec![
         ("state=\"idle\"".to_owned(), idle as f64),
         ("state=\"used\"".to_owned(), size.saturating_sub(idle as u32) as f64),
     ];
     values(&mut out, "relais_db_pool_connections", "gauge", "Database connections open, by state.", &pool);
-    let now = crate::store::now_ms();
-    match store.queue_state(now).await {
-        Ok([(due, oldest_due), (pending, oldest_pending)]) => {
+    let now = s.hub.clock.now_ms();
+    match ops.queues(now).await {
+        Ok(Queues { scheduled: (due, oldest_due), deliveries: (pending, oldest_pending) }) => {
             let lag =
                 |oldest: Option<i64>| vec![(String::new(), oldest.map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0))];
             values(
@@ -683,7 +685,7 @@ async fn execute(
     let key = viewer.is_none().then(|| {
         let vars = serde_json::to_string(&request.variables).unwrap_or_default();
         // A restricted key sees its own part of the content: its answers are its own.
-        let scope = match partners::key_of(extensions).filter(|k| !k.restrictions.is_empty()) {
+        let scope = match partners::key_of(extensions).filter(|k| k.limited()) {
             Some(k) => format!("{accept_locale}|key:{}", k.id),
             None => accept_locale.clone(),
         };
@@ -966,7 +968,7 @@ fn different_answer(planned: &str, engine: Option<&str>, gql: bool) -> Option<Re
 
 fn set_cookie(hub: &Hub, r: &mut Response, change: &crate::graphql::SessionCookie) {
     let secure = hub.public_url.starts_with("https://");
-    if let Some(v) = session::header_value(change, secure, crate::store::now_ms()) {
+    if let Some(v) = session::header_value(change, secure, hub.clock.now_ms()) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
 }
@@ -1045,7 +1047,7 @@ async fn media_response(s: &AppState, sha: &str, spec: &str, headers: &HeaderMap
     {
         return Ok(file_response(bytes, t.format.mime(), &etag, None, headers, "stored"));
     }
-    let rows = s.hub.store().media_files(sha).await?;
+    let rows = s.hub.ops.media_files(sha).await?;
     let Some((mime, name, _)) = rows.first().cloned() else {
         return Err(Error::not_found("this media file"));
     };
@@ -1154,45 +1156,4 @@ fn file_response(
         put(h, header::CONTENT_RANGE, &cr);
     }
     r
-}
-
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight
-/// (for `limits.shutdown_grace` at most).
-pub async fn serve(
-    hub: Arc<Hub>,
-    schema: Schema,
-    addr: &str,
-    limits: server::ServerLimits,
-    metrics_addr: Option<&str>,
-) -> anyhow::Result<()> {
-    // SIGTERM is heard from now on (before the first request is answered).
-    let signal = server::stop_signal();
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("Relais listening on http://{}/graphql", listener.local_addr()?);
-    let shutdown = hub.shutdown.clone();
-    let (app, metrics) = routers(hub, schema, metrics_addr.is_some());
-    if let (Some(addr), Some(metrics)) = (metrics_addr, metrics) {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
-        tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, metrics).await {
-                tracing::error!(error = %e, "the metrics listener stopped");
-            }
-        });
-    }
-    // The signal begins the hub's shutdown: subscription sockets and
-    // background tasks hear it as the listener stops accepting.
-    let grace = limits.shutdown_grace;
-    let stop = shutdown.clone();
-    let begun = async move {
-        tokio::select! { _ = signal => {}, _ = stop.begun() => {} }
-        tracing::info!(grace = ?grace, "shutting down: no new connections; finishing requests in flight");
-        stop.begin();
-    };
-    server::serve_on(listener, app, limits, begun).await?;
-    // Sockets were sent their close frame as the shutdown began; within the same grace.
-    if tokio::time::timeout_at(shutdown.deadline(grace), shutdown.sockets_closed()).await.is_err() {
-        tracing::warn!("subscription sockets still open at the end of the shutdown grace: dropping them");
-    }
-    Ok(())
 }

@@ -125,7 +125,7 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
     }
     let credential = match bearer(req.headers()) {
         Some(Err(e)) => Some(Credential(Err(e))),
-        Some(Ok(token)) => Some(Credential(s.hub.auth.viewer(s.hub.store(), token).await)),
+        Some(Ok(token)) => Some(Credential(s.hub.auth.viewer(token).await)),
         // The admin's session cookie, from this server's own pages only: a
         // cross-site request that carries it (a browser without SameSite) is refused.
         None => match super::session::token(req.headers()) {
@@ -136,7 +136,7 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
             Some(token) => {
                 let token = token.to_owned();
                 req.extensions_mut().insert(super::session::ViaCookie);
-                Some(Credential(s.hub.auth.viewer(s.hub.store(), &token).await))
+                Some(Credential(s.hub.auth.viewer(&token).await))
             }
         },
     };

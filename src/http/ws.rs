@@ -131,7 +131,7 @@ async fn init(
         .or_else(|| field("token"));
     let fail = |e: Error| async_graphql::Error::new(e.message);
     let viewer = match token {
-        Some(t) => Some(hub.auth.viewer(hub.store(), &t).await.map_err(fail)?),
+        Some(t) => Some(hub.auth.viewer(&t).await.map_err(fail)?),
         None => cookie_viewer,
     };
     let key = match field("apiKey") {

@@ -6,6 +6,47 @@ mod types;
 
 pub use types::{CONTENT_TYPES, EMBEDDED_TYPES, ENUMS};
 
+/// Where an item's working copy stands in the editorial workflow
+/// (`domain::content::Transition` moves it). Stored and served by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkflowState {
+    Draft,
+    InReview,
+    Published,
+    Archived,
+}
+
+impl WorkflowState {
+    pub const ALL: [WorkflowState; 4] =
+        [WorkflowState::Draft, WorkflowState::InReview, WorkflowState::Published, WorkflowState::Archived];
+
+    /// The name stored in the database and served as the GraphQL enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowState::Draft => "DRAFT",
+            WorkflowState::InReview => "IN_REVIEW",
+            WorkflowState::Published => "PUBLISHED",
+            WorkflowState::Archived => "ARCHIVED",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<WorkflowState> {
+        WorkflowState::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for WorkflowState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for WorkflowState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// A field of a content type or of an embedded sub-item.
 #[derive(Debug)]
 pub struct FieldDef {

@@ -4,7 +4,7 @@ use super::query::*;
 use super::sql::{Arg, Sql};
 use super::{Dialect, Store, Tx};
 use crate::error::Result;
-use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, column_name};
+use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, WorkflowState, column_name};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
@@ -105,7 +105,7 @@ pub struct Item {
     pub id: String,
     pub stage: Stage,
     pub slug: String,
-    pub state: String,
+    pub state: WorkflowState,
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -138,7 +138,7 @@ impl Item {
 pub struct NewItem {
     pub id: String,
     pub slug: String,
-    pub state: String,
+    pub state: WorkflowState,
     pub values: Vec<Val>,
     pub by: Option<String>,
     pub at: i64,
@@ -147,7 +147,7 @@ pub struct NewItem {
 /// A workflow transition of a working copy.
 #[derive(Debug, Clone, Copy)]
 pub struct StateChange<'a> {
-    pub state: &'a str,
+    pub state: WorkflowState,
     /// `Some(None)` clears the publication time, `None` leaves it.
     pub published_at: Option<Option<i64>>,
     pub by: Option<&'a str>,
@@ -239,7 +239,7 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow, fetch: Columns) -> Result<Ite
         id: row.try_get(0)?,
         stage: if stage == "live" { Stage::Live } else { Stage::Draft },
         slug: row.try_get(2)?,
-        state: row.try_get(3)?,
+        state: super::stored_state(&row.try_get::<String, _>(3)?)?,
         version: row.try_get(4)?,
         created_at: row.try_get(5)?,
         updated_at: row.try_get(6)?,
@@ -605,38 +605,38 @@ struct From {
 
 impl From {
     fn of(source: &Source<'_>) -> From {
-        match *source {
-            Source::Root(ty) => From { ty, parent: None, link: None, forward_links: false, role: false },
-            Source::Related { owner, field, .. } => match field.kind {
-                Kind::Refs { target, role } => From {
-                    ty: crate::model::content_type(target).expect("model checked"),
-                    parent: Some("l.source_id".into()),
-                    link: Some(link_key(owner, field)),
-                    forward_links: true,
-                    role,
-                },
-                Kind::Reverse { target, field: back } => {
-                    let ty = crate::model::content_type(target).expect("model checked");
-                    let back_field = ty.field(back).expect("model checked");
-                    match back_field.kind {
-                        Kind::Refs { role, .. } => From {
-                            ty,
-                            parent: Some("l.target_id".into()),
-                            link: Some(link_key(ty, back_field)),
-                            forward_links: false,
-                            role,
-                        },
-                        _ => From {
-                            ty,
-                            parent: Some(format!("t.{}_id", column_name(back))),
-                            link: None,
-                            forward_links: false,
-                            role: false,
-                        },
-                    }
-                }
-                _ => unreachable!("only relations have related rows"),
+        let ty = source.target();
+        let Source::Related { owner, field, .. } = *source else {
+            return From { ty, parent: None, link: None, forward_links: false, role: false };
+        };
+        match field.kind {
+            Kind::Refs { role, .. } => From {
+                ty,
+                parent: Some("l.source_id".into()),
+                link: Some(link_key(owner, field)),
+                forward_links: true,
+                role,
             },
+            Kind::Reverse { field: back, .. } => {
+                let back_field = ty.field(back).expect("model checked");
+                match back_field.kind {
+                    Kind::Refs { role, .. } => From {
+                        ty,
+                        parent: Some("l.target_id".into()),
+                        link: Some(link_key(ty, back_field)),
+                        forward_links: false,
+                        role,
+                    },
+                    _ => From {
+                        ty,
+                        parent: Some(format!("t.{}_id", column_name(back))),
+                        link: None,
+                        forward_links: false,
+                        role: false,
+                    },
+                }
+            }
+            _ => unreachable!("only relations have related rows"),
         }
     }
 
@@ -1001,7 +1001,7 @@ impl Tx<'_> {
     /// Moves the working copy to `change.state` if it is still at `version`.
     pub async fn set_state(&mut self, ty: &TypeDef, id: &str, version: i64, change: &StateChange<'_>) -> Result<bool> {
         let mut q = Sql::new(&format!("UPDATE {} SET state = ", ty.table));
-        q.arg(change.state).push(", version = version + 1, updated_at = ").arg(change.at);
+        q.arg(change.state.as_str()).push(", version = version + 1, updated_at = ").arg(change.at);
         q.push(", updated_by = ").arg(change.by);
         if let Some(p) = change.published_at {
             q.push(", published_at = ").arg(p);

@@ -6,6 +6,7 @@ mod content;
 pub mod dump;
 mod editorial;
 mod fts;
+mod migrations;
 mod partners;
 pub mod query;
 mod search;
@@ -26,6 +27,7 @@ pub use translation::Stamp;
 pub use webhooks::{AttemptRow, DeliveryRow, WebhookRow};
 
 use crate::error::{Error, Result};
+use crate::model::WorkflowState;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::sync::Arc;
@@ -63,6 +65,7 @@ struct Inner {
     /// so a request of several statements reports DB_UNAVAILABLE within the
     /// promised two seconds instead of waiting the full time for each.
     unreachable: std::sync::atomic::AtomicBool,
+    clock: crate::clock::Clock,
 }
 
 /// A pooled connection idle this long is pinged before it is used again.
@@ -78,42 +81,13 @@ const ACQUIRE_TIMEOUT_UNREACHABLE: Duration = Duration::from_millis(200);
 /// How long an idempotency key and its answer are kept.
 const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3600 * 1000;
 
-static MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
-    (1, "core", include_str!("../../migrations/sqlite/0001_core.sql")),
-    (2, "content", include_str!("../../migrations/sqlite/0002_content.sql")),
-    (3, "media", include_str!("../../migrations/sqlite/0003_media.sql")),
-    (4, "editorial", include_str!("../../migrations/sqlite/0004_editorial.sql")),
-    (5, "persisted_queries", include_str!("../../migrations/sqlite/0005_persisted_queries.sql")),
-    (6, "search", include_str!("../../migrations/sqlite/0006_search.sql")),
-    (7, "api_keys", include_str!("../../migrations/sqlite/0007_api_keys.sql")),
-    (8, "webhooks", include_str!("../../migrations/sqlite/0008_webhooks.sql")),
-    (9, "idempotency", include_str!("../../migrations/sqlite/0009_idempotency.sql")),
-    (10, "admin_versions", include_str!("../../migrations/sqlite/0010_admin_versions.sql")),
-    (11, "translation_stamps", include_str!("../../migrations/sqlite/0011_translation_stamps.sql")),
-    (12, "search_scope", include_str!("../../migrations/sqlite/0012_search_scope.sql")),
-    (13, "search_terms", include_str!("../../migrations/sqlite/0013_search_terms.sql")),
-];
-static MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
-    (1, "core", include_str!("../../migrations/postgres/0001_core.sql")),
-    (2, "content", include_str!("../../migrations/postgres/0002_content.sql")),
-    (3, "media", include_str!("../../migrations/postgres/0003_media.sql")),
-    (4, "editorial", include_str!("../../migrations/postgres/0004_editorial.sql")),
-    (5, "persisted_queries", include_str!("../../migrations/postgres/0005_persisted_queries.sql")),
-    (6, "search", include_str!("../../migrations/postgres/0006_search.sql")),
-    (7, "api_keys", include_str!("../../migrations/postgres/0007_api_keys.sql")),
-    (8, "webhooks", include_str!("../../migrations/postgres/0008_webhooks.sql")),
-    (9, "idempotency", include_str!("../../migrations/postgres/0009_idempotency.sql")),
-    (10, "admin_versions", include_str!("../../migrations/postgres/0010_admin_versions.sql")),
-    (11, "translation_stamps", include_str!("../../migrations/postgres/0011_translation_stamps.sql")),
-    (12, "sort_indexes", include_str!("../../migrations/postgres/0012_sort_indexes.sql")),
-    (13, "search_terms", include_str!("../../migrations/postgres/0013_search_terms.sql")),
-];
+/// A workflow state read back from the database.
+pub(crate) fn stored_state(name: &str) -> Result<WorkflowState> {
+    WorkflowState::parse(name)
+        .ok_or_else(|| Error::internal(format!("the database holds an unknown workflow state {name:?}")))
+}
 
 static COUNTRIES: &str = include_str!("countries.tsv");
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -137,6 +111,7 @@ pub struct UserRow {
 #[derive(Debug, Clone)]
 pub struct AuditRow {
     pub id: String,
+    /// Stamped by the store as the entry is written.
     pub at: i64,
     pub actor_id: Option<String>,
     pub actor_email: Option<String>,
@@ -194,7 +169,7 @@ pub struct RevisionRow {
     pub number: i64,
     pub kind: String,
     pub version: i64,
-    pub state: String,
+    pub state: WorkflowState,
     pub snapshot: String,
     pub author_id: Option<String>,
     pub message: Option<String>,
@@ -205,6 +180,12 @@ impl Store {
     /// Connects, creating the SQLite file and its folder if needed, and applies
     /// the embedded migrations.
     pub async fn connect(url: &str) -> Result<Store> {
+        Self::connect_with_clock(url, crate::clock::Clock::default()).await
+    }
+
+    /// As `connect`, keeping time by `clock` (several test servers on one
+    /// database share theirs).
+    pub async fn connect_with_clock(url: &str, clock: crate::clock::Clock) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Dialect::Postgres
@@ -266,10 +247,21 @@ impl Store {
                 url: (dialect == Dialect::Postgres).then(|| url.clone()),
                 events: tokio::sync::broadcast::channel(1024).0,
                 unreachable: std::sync::atomic::AtomicBool::new(false),
+                clock,
             }),
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The service's clock: every timestamp written and every "is it due"
+    /// read by it.
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.inner.clock
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -400,11 +392,7 @@ impl Store {
     pub async fn check_ready(&self) -> Result<()> {
         let row = self.fetch_optional(Sql::new("SELECT MAX(version) FROM relais_migrations")).await?;
         let have = row.map(|r| r.try_get::<Option<i64>, _>(0)).transpose()?.flatten().unwrap_or(0);
-        let list = match self.inner.dialect {
-            Dialect::Sqlite => MIGRATIONS_SQLITE,
-            Dialect::Postgres => MIGRATIONS_POSTGRES,
-        };
-        let want = list.last().map_or(0, |m| m.0);
+        let want = migrations::LATEST;
         if have < want {
             return Err(Error::new(
                 crate::error::Code::DbUnavailable,
@@ -426,20 +414,16 @@ impl Store {
             .iter()
             .map(|r| r.try_get::<i64, _>(0))
             .collect::<Result<_, _>>()?;
-        let list = match self.inner.dialect {
-            Dialect::Sqlite => MIGRATIONS_SQLITE,
-            Dialect::Postgres => MIGRATIONS_POSTGRES,
-        };
-        for (version, name, text) in list {
-            if applied.contains(version) {
+        for (version, name, text) in migrations::of(self.inner.dialect) {
+            if applied.contains(&version) {
                 continue;
             }
             let mut tx = pool.begin().await?;
-            sqlx::raw_sql(*text).execute(&mut *tx).await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(text)).execute(&mut *tx).await?;
             let mut ins = Sql::new("INSERT INTO relais_migrations (version, name, applied_at) VALUES (");
-            ins.arg(*version).push(", ").arg(*name).push(", ").arg(now_ms()).push(")");
+            ins.arg(version).push(", ").arg(name).push(", ").arg(self.now_ms()).push(")");
             ins.query().execute(&mut *tx).await?;
-            if *version == 1 {
+            if version == 1 {
                 load_countries(&mut tx).await?;
             }
             tx.commit().await?;
@@ -582,7 +566,7 @@ impl Store {
     /// Keeps a query under its hash; `registered` puts it on the allowlist.
     pub async fn save_persisted_query(&self, hash: &str, query: &str, registered: bool) -> Result<()> {
         let mut q = Sql::new("INSERT INTO persisted_queries (hash, query, registered, created_at) VALUES (");
-        q.arg(hash).push(", ").arg(query).push(", ").arg(registered as i64).push(", ").arg(now_ms());
+        q.arg(hash).push(", ").arg(query).push(", ").arg(registered as i64).push(", ").arg(self.now_ms());
         q.push(") ON CONFLICT (hash) DO UPDATE SET registered = CASE WHEN persisted_queries.registered = 1 THEN 1 ELSE excluded.registered END");
         self.execute(q).await?;
         Ok(())
@@ -591,7 +575,7 @@ impl Store {
     /// Takes an idempotency key for a request, or tells what became of the
     /// request that took it before. Keys older than a day are forgotten.
     pub async fn claim_idempotency_key(&self, scope_key: &str, request_hash: &str) -> Result<KeyClaim> {
-        let now = now_ms();
+        let now = self.now_ms();
         // A key older than a day is free again (the sweep deletes it later).
         let mut q = Sql::new("INSERT INTO idempotent_requests (scope_key, request_hash, created_at) VALUES (");
         q.arg(scope_key).push(", ").arg(request_hash).push(", ").arg(now);
@@ -623,7 +607,7 @@ impl Store {
     /// Forgets idempotency keys older than a day; returns how many.
     pub async fn sweep_idempotency_keys(&self) -> Result<u64> {
         let mut q = Sql::new("DELETE FROM idempotent_requests WHERE created_at < ");
-        q.arg(now_ms() - IDEMPOTENCY_KEY_TTL_MS);
+        q.arg(self.now_ms() - IDEMPOTENCY_KEY_TTL_MS);
         self.execute(q).await
     }
 
@@ -691,7 +675,7 @@ impl Store {
 
     /// Records an entry outside any write (logins, failed logins).
     pub async fn insert_audit(&self, a: &AuditRow) -> Result<()> {
-        self.execute(audit_insert(a)).await?;
+        self.execute(audit_insert(a, self.now_ms())).await?;
         Ok(())
     }
 
@@ -782,7 +766,7 @@ impl Store {
                     number: r.try_get(3)?,
                     kind: r.try_get(4)?,
                     version: r.try_get(5)?,
-                    state: r.try_get(6)?,
+                    state: stored_state(&r.try_get::<String, _>(6)?)?,
                     snapshot: r.try_get(7)?,
                     author_id: r.try_get(8)?,
                     message: r.try_get(9)?,
@@ -825,11 +809,12 @@ fn audit_row(r: &AnyRow) -> Result<AuditRow> {
     })
 }
 
-fn audit_insert(a: &AuditRow) -> Sql {
+/// The entry as written, stamped `at` by the service's clock.
+fn audit_insert(a: &AuditRow, at: i64) -> Sql {
     let mut q = Sql::new(
         "INSERT INTO audit_log (id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent, request_key) VALUES (",
     );
-    q.arg(a.id.as_str()).push(", ").arg(a.at).push(", ").arg(a.actor_id.clone()).push(", ").arg(a.actor_email.clone());
+    q.arg(a.id.as_str()).push(", ").arg(at).push(", ").arg(a.actor_id.clone()).push(", ").arg(a.actor_email.clone());
     q.push(", ").arg(a.action.as_str()).push(", ").arg(a.item_type.clone()).push(", ").arg(a.item_id.clone());
     q.push(", ").arg(a.detail.clone()).push(", ").arg(a.ip.clone()).push(", ").arg(a.user_agent.clone());
     q.push(", ").arg(a.request_key.clone()).push(")");
@@ -939,6 +924,11 @@ impl Drop for Tx<'_> {
 }
 
 impl Tx<'_> {
+    /// The service's clock, for the times written in this transaction.
+    pub fn now_ms(&self) -> i64 {
+        self.store.now_ms()
+    }
+
     fn conn(&mut self) -> Result<&mut sqlx::pool::PoolConnection<sqlx::Any>> {
         self.conn.as_mut().ok_or_else(|| Error::internal("transaction used after it ended"))
     }
@@ -981,7 +971,7 @@ impl Tx<'_> {
     }
 
     pub async fn insert_audit(&mut self, a: &AuditRow) -> Result<()> {
-        self.execute(audit_insert(a)).await?;
+        self.execute(audit_insert(a, self.now_ms())).await?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 //! a window of the keyset, and where the rows come from (a root list or the
 //! items related to a batch of parents).
 
-use crate::model::{FieldDef, TypeDef};
+use crate::model::{FieldDef, Kind, TypeDef};
 
 /// A column every content type has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -172,6 +172,21 @@ pub enum Source<'a> {
         field: &'static FieldDef,
         parents: &'a [String],
     },
+}
+
+impl Source<'_> {
+    /// The type whose rows the list reads: the root type, or the relation's target.
+    pub fn target(&self) -> &'static TypeDef {
+        match *self {
+            Source::Root(ty) => ty,
+            Source::Related { field, .. } => match field.kind {
+                Kind::Refs { target, .. } | Kind::Reverse { target, .. } => {
+                    crate::model::content_type(target).expect("model checked")
+                }
+                _ => unreachable!("a relation list is read through a Refs or Reverse field"),
+            },
+        }
+    }
 }
 
 /// One row of a list with its place in the keyset.

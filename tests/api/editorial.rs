@@ -20,8 +20,9 @@ async fn public_title(s: &TestServer, slug: &str) -> Value {
     s.gql("query($s: String!) { project(slug: $s) { title } }", json!({ "s": slug }), None).await.ok()["project"]["title"].clone()
 }
 
-fn in_secs(n: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::seconds(n))
+/// A time `n` seconds from now by the server's clock.
+fn in_secs(s: &TestServer, n: i64) -> String {
+    (chrono::DateTime::from_timestamp_millis(s.hub.clock.now_ms()).unwrap() + chrono::Duration::seconds(n))
         .with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap())
         .to_rfc3339()
 }
@@ -48,7 +49,7 @@ async fn scheduled_publishing_happens_on_time_and_can_be_cancelled() {
         let s = TestServer::start_with(b, Default::default(), false).await;
         let editor = s.login_as(Role::Editor).await;
         let (id, v, slug) = project(&s, &editor, "Programmé").await;
-        let r = s.gql(PUBLISH_AT, json!({ "id": id, "v": v, "at": in_secs(2) }), Some(&editor)).await;
+        let r = s.gql(PUBLISH_AT, json!({ "id": id, "v": v, "at": in_secs(&s, 600) }), Some(&editor)).await;
         let d = r.ok()["publish"].clone();
         assert_eq!(d["workflowState"], "DRAFT", "{b:?}: nothing happens yet");
         assert_eq!(d["scheduledChanges"][0]["status"], "pending");
@@ -56,6 +57,8 @@ async fn scheduled_publishing_happens_on_time_and_can_be_cancelled() {
         assert_eq!(public_title(&s, &slug).await, Value::Null);
         let r = s.gql("{ scheduledChanges(status: \"pending\") { itemId action } }", json!({}), Some(&editor)).await;
         assert_eq!(r.ok()["scheduledChanges"], json!([{ "itemId": id, "action": "publish" }]));
+        // Ten minutes later, the scheduler (woken by the clock) publishes it.
+        s.hub.clock.advance(Duration::from_secs(600));
         assert!(
             wait_until(8, || async { public_title(&s, &slug).await == "Programmé" }).await,
             "{b:?}: published on time"
@@ -63,7 +66,7 @@ async fn scheduled_publishing_happens_on_time_and_can_be_cancelled() {
 
         // A second one, cancelled: nothing happens.
         let (id2, v2, slug2) = project(&s, &editor, "Annulé").await;
-        let r = s.gql(PUBLISH_AT, json!({ "id": id2, "v": v2, "at": in_secs(2) }), Some(&editor)).await;
+        let r = s.gql(PUBLISH_AT, json!({ "id": id2, "v": v2, "at": in_secs(&s, 600) }), Some(&editor)).await;
         let sched = r.ok()["publish"]["scheduledChanges"][0]["id"].as_str().unwrap().to_owned();
         let r = s
             .gql(
@@ -73,13 +76,14 @@ async fn scheduled_publishing_happens_on_time_and_can_be_cancelled() {
             )
             .await;
         assert_eq!(r.ok()["cancelScheduledChange"]["status"], "cancelled");
-        tokio::time::sleep(Duration::from_millis(3000)).await;
+        s.hub.clock.advance(Duration::from_secs(601));
+        assert_eq!(s.hub.content.run_due().await.unwrap(), 0, "{b:?}: nothing due once cancelled");
         assert_eq!(public_title(&s, &slug2).await, Value::Null);
         // In the past, or by a role that may not publish: refused.
-        let r = s.gql(PUBLISH_AT, json!({ "id": id2, "v": v2, "at": in_secs(-60) }), Some(&editor)).await;
+        let r = s.gql(PUBLISH_AT, json!({ "id": id2, "v": v2, "at": in_secs(&s, -60) }), Some(&editor)).await;
         assert_eq!(r.code(), "BAD_USER_INPUT");
         let author = s.login_as(Role::Author).await;
-        let r = s.gql(PUBLISH_AT, json!({ "id": id2, "v": v2, "at": in_secs(60) }), Some(&author)).await;
+        let r = s.gql(PUBLISH_AT, json!({ "id": id2, "v": v2, "at": in_secs(&s, 60) }), Some(&author)).await;
         assert_eq!(r.code(), "FORBIDDEN");
         s.finish().await;
     }
@@ -92,13 +96,14 @@ async fn a_change_due_while_the_server_was_down_happens_at_the_next_start() {
         let down = TestServer::start_opts(b, Options { demo: false, tasks: false, ..Default::default() }).await;
         let editor = down.login_as(Role::Editor).await;
         let (id, v, slug) = project(&down, &editor, "Pendant la panne").await;
-        down.gql(PUBLISH_AT, json!({ "id": id, "v": v, "at": in_secs(1) }), Some(&editor)).await.ok();
-        tokio::time::sleep(Duration::from_millis(2000)).await;
+        down.gql(PUBLISH_AT, json!({ "id": id, "v": v, "at": in_secs(&down, 600) }), Some(&editor)).await.ok();
+        down.hub.clock.advance(Duration::from_secs(1200));
         assert_eq!(public_title(&down, &slug).await, Value::Null, "{b:?}");
-        // The next start catches up.
+        // The next start (at the same time) catches up.
+        let clock = Some(down.hub.clock.clone());
         let up = TestServer::start_opts(
             b,
-            Options { demo: false, database: Some(down.db_url.clone()), ..Default::default() },
+            Options { demo: false, database: Some(down.db_url.clone()), clock, ..Default::default() },
         )
         .await;
         assert!(wait_until(5, || async { public_title(&up, &slug).await == "Pendant la panne" }).await, "{b:?}");
@@ -112,35 +117,47 @@ async fn two_servers_on_one_postgresql_carry_out_each_change_once() {
     if !backends().contains(&Backend::Postgres) {
         return;
     }
-    let a = TestServer::start_with(Backend::Postgres, Default::default(), false).await;
-    let b = TestServer::start_opts(
+    let mut a = TestServer::start_with(Backend::Postgres, Default::default(), false).await;
+    let clock = Some(a.hub.clock.clone());
+    let mut b = TestServer::start_opts(
         Backend::Postgres,
-        Options { demo: false, database: Some(a.db_url.clone()), ..Default::default() },
+        Options { demo: false, database: Some(a.db_url.clone()), clock, ..Default::default() },
     )
     .await;
     let editor = a.login_as(Role::Editor).await;
     let mut slugs = vec![];
     for i in 0..12 {
         let (id, v, slug) = project(&a, &editor, &format!("Double {i}")).await;
-        a.gql(PUBLISH_AT, json!({ "id": id, "v": v, "at": in_secs(2) }), Some(&editor)).await.ok();
+        a.gql(PUBLISH_AT, json!({ "id": id, "v": v, "at": in_secs(&a, 600) }), Some(&editor)).await.ok();
         slugs.push((id, slug));
     }
+    // Both schedulers wake as the ten minutes pass and race for the same changes.
+    a.hub.clock.advance(Duration::from_secs(600));
     for (_, slug) in &slugs {
         let slug = slug.clone();
         assert!(wait_until(10, || async { public_title(&b, &slug).await.is_string() }).await);
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let admin = a.login_as(Role::Admin).await;
+    // Both down, their schedulers done with whatever they had started; a third reads.
+    let url = a.db_url.clone();
+    a.stop_serving().await;
+    b.stop_serving().await;
+    let c = TestServer::start_opts(
+        Backend::Postgres,
+        Options { demo: false, tasks: false, database: Some(url), ..Default::default() },
+    )
+    .await;
+    let admin = c.login_as(Role::Admin).await;
     for (id, _) in &slugs {
         let q = "query($id: ID!) { auditLog(filter: { itemId: $id, action: \"publish\" }) { nodes { actorEmail } } project(id: $id, preview: true) { revisions { kind } } }";
-        let r = a.gql(q, json!({ "id": id }), Some(&admin)).await;
+        let r = c.gql(q, json!({ "id": id }), Some(&admin)).await;
         let d = r.ok();
         assert_eq!(d["auditLog"]["nodes"].as_array().unwrap().len(), 1, "published once");
         let publishes = d["project"]["revisions"].as_array().unwrap().iter().filter(|r| r["kind"] == "publish").count();
         assert_eq!(publishes, 1);
     }
-    let r = a.gql("{ scheduledChanges(status: \"done\") { id } }", json!({}), Some(&admin)).await;
+    let r = c.gql("{ scheduledChanges(status: \"done\") { id } }", json!({}), Some(&admin)).await;
     assert_eq!(r.ok()["scheduledChanges"].as_array().unwrap().len(), 12);
+    c.hub.store().close().await;
     b.hub.store().close().await;
     a.finish().await;
 }
@@ -245,7 +262,7 @@ async fn preview_links_open_one_draft_until_revoked_or_expired() {
         assert_eq!(s.gql(q, json!({ "s": slug, "t": token }), None).await.code(), "UNAUTHENTICATED");
         let short =
             s.gql(mk, json!({ "id": id, "t": 1 }), Some(&editor)).await.ok()["createPreviewLink"]["token"].clone();
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        s.hub.clock.advance(Duration::from_millis(1200));
         assert_eq!(s.gql(q, json!({ "s": slug, "t": short }), None).await.code(), "UNAUTHENTICATED", "expired");
         s.finish().await;
     }
@@ -291,7 +308,7 @@ async fn sessions_end_on_logout_and_failed_logins_slow_down() {
         let unknown = s.gql(login, json!({ "e": "nobody@example.org", "p": "whatever it is" }), None).await;
         assert_eq!(locked.code(), "UNAUTHENTICATED");
         assert_eq!(locked.body["errors"][0]["message"], unknown.body["errors"][0]["message"]);
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        s.hub.clock.advance(Duration::from_millis(1200));
         assert!(
             s.gql(login, json!({ "e": email, "p": "correct horse battery staple" }), None).await.body["data"]["login"]
                 ["token"]

@@ -191,10 +191,7 @@ async fn a_unique_clash_names_the_field_it_guards() {
         assert_eq!((e.code.as_str(), e.field.as_deref()), ("CONFLICT", Some("email")), "{b:?}: {e:?}");
         assert!(e.message.starts_with("email: "), "{b:?}: {}", e.message);
         // Through the service: the same answer, before the database is asked.
-        let e =
-            relais::domain::auth::create_user(s.store(), "Clash@example.org", Role::Editor, "a password 123".into())
-                .await
-                .unwrap_err();
+        let e = s.hub.users.create("Clash@example.org", Role::Editor, "a password 123".into()).await.unwrap_err();
         assert_eq!((e.code.as_str(), e.field.as_deref()), ("CONFLICT", Some("email")), "{b:?}: {e:?}");
         s.finish().await;
     }

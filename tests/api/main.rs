@@ -13,6 +13,8 @@ mod hardening;
 mod lists;
 mod matrix;
 mod media;
+mod migrations;
+mod model;
 mod partners;
 mod plans;
 mod richtext;

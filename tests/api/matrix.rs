@@ -266,14 +266,12 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                 (want, s.gql(q, json!({ "e": email }), token.as_deref()).await.body)
             }
             "acceptInvitation" => {
-                let inv = relais::domain::users::invite(
-                    s.store(),
-                    &env.admin,
-                    &format!("{}@example.org", uuid::Uuid::now_v7().simple()),
-                    Role::Author,
-                )
-                .await
-                .unwrap();
+                let inv = s
+                    .hub
+                    .users
+                    .invite(&env.admin, &format!("{}@example.org", uuid::Uuid::now_v7().simple()), Role::Author)
+                    .await
+                    .unwrap();
                 let q = "mutation($t: String!) { acceptInvitation(token: $t, password: \"a long new passphrase\") { token } }";
                 let want =
                     if matches!(who, Who::Expired | Who::Revoked) { Expect::Unauthenticated } else { Expect::Allowed };
@@ -298,14 +296,16 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                 )
             }
             "inviteUser" | "updateUserRole" | "deactivateUser" | "reactivateUser" | "deleteUser" => {
-                let victim = relais::domain::auth::create_user(
-                    s.store(),
-                    &format!("{}@example.org", uuid::Uuid::now_v7().simple()),
-                    Role::Author,
-                    "a fixture passphrase".into(),
-                )
-                .await
-                .unwrap();
+                let victim = s
+                    .hub
+                    .users
+                    .create(
+                        &format!("{}@example.org", uuid::Uuid::now_v7().simple()),
+                        Role::Author,
+                        "a fixture passphrase".into(),
+                    )
+                    .await
+                    .unwrap();
                 let q: String = match name {
                     "inviteUser" => {
                         "mutation { inviteUser(email: \"invited@example.org\", role: VIEWER) { token } }".into()
@@ -389,7 +389,7 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     active: false,
                 };
                 let hook = s.hub.webhooks.create(&env.admin, settings).await.unwrap();
-                let now = relais::store::now_ms();
+                let now = s.hub.clock.now_ms();
                 let delivery = relais::store::DeliveryRow {
                     id: uuid::Uuid::now_v7().to_string(),
                     webhook_id: hook.id.clone(),
@@ -403,7 +403,7 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     replay_of: None,
                 };
                 s.store()
-                    .insert_delivery(&delivery, &relais::domain::content::audit_row(&env.admin, "fixture", None, None))
+                    .insert_delivery(&delivery, &relais::domain::audit::entry(&env.admin, "fixture", None, None))
                     .await
                     .unwrap();
                 let q = match name {

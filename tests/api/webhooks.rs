@@ -90,8 +90,9 @@ const CREATE: &str = "mutation($i: WebhookInput!) { createWebhook(input: $i) { i
 async fn a_receiver_that_fails_twice_gets_it_on_the_third_try_across_a_restart() {
     for b in backends() {
         let (url, rec) = start_receiver(2).await;
-        let opts = || Options { demo: false, webhook_retry_ms: 300, ..Default::default() };
-        let mut a = TestServer::start_opts(b, opts()).await;
+        // Retries a minute, then two, apart: the test moves the clock.
+        let opts = || Options { demo: false, webhook_retry_ms: 60_000, ..Default::default() };
+        let a = TestServer::start_opts(b, opts()).await;
         let admin = a.login_as(Role::Admin).await;
         let editor = a.login_as(Role::Editor).await;
         let r = a
@@ -115,11 +116,22 @@ async fn a_receiver_that_fails_twice_gets_it_on_the_third_try_across_a_restart()
         .ok();
         let item = publish_project(&a, &editor, "Caravane de sensibilisation").await;
         wait_for(&rec, 1).await;
-        // The server goes down after the first failed try; another takes over.
-        a.tasks.take().unwrap().stop();
-        let b2 = TestServer::start_opts(b, Options { database: Some(a.db_url.clone()), ..opts() }).await;
+        // The server goes down once its first failed try is on record; another takes over.
+        let tries = "{ webhooks { deliveries { attemptCount } } }";
+        for _ in 0..100 {
+            if a.gql(tries, json!({}), Some(&admin)).await.ok()["webhooks"][0]["deliveries"][0]["attemptCount"] == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        a.tasks.iter().for_each(|t| t.abort());
+        let clock = Some(a.hub.clock.clone());
+        let b2 = TestServer::start_opts(b, Options { database: Some(a.db_url.clone()), clock, ..opts() }).await;
+        a.hub.clock.advance(Duration::from_secs(61));
+        wait_for(&rec, 2).await;
+        a.hub.clock.advance(Duration::from_secs(121));
         wait_for(&rec, 3).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(b2.hub.webhooks.run_due().await.unwrap(), 0, "{b:?}: nothing left to deliver");
         let calls = rec.calls.lock().unwrap().clone();
         assert_eq!(calls.len(), 3, "{b:?}: delivered once accepted: {calls:?}");
         let delivery = &calls[0].0;
@@ -170,8 +182,8 @@ async fn two_servers_deliver_each_change_once() {
         return;
     }
     let (url, rec) = start_receiver(0).await;
-    let a = TestServer::start_opts(Backend::Postgres, Options { demo: false, ..Default::default() }).await;
-    let b = TestServer::start_opts(
+    let mut a = TestServer::start_opts(Backend::Postgres, Options { demo: false, ..Default::default() }).await;
+    let mut b = TestServer::start_opts(
         Backend::Postgres,
         Options { demo: false, database: Some(a.db_url.clone()), ..Default::default() },
     )
@@ -186,7 +198,9 @@ async fn two_servers_deliver_each_change_once() {
         publish_project(s, &editor, &format!("Projet {i}")).await;
     }
     wait_for(&rec, 12).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Both down, their deliveries done with whatever they had started.
+    a.stop_serving().await;
+    b.stop_serving().await;
     let calls = rec.calls.lock().unwrap().clone();
     let mut ids: Vec<&String> = calls.iter().map(|c| &c.0).collect();
     ids.sort();

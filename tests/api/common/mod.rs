@@ -4,10 +4,11 @@
 #![allow(dead_code)]
 
 use relais::app::{Config, Hub, Limits};
-use relais::domain::{auth, import, permissions::Role};
+use relais::domain::{import, permissions::Role};
 use relais::graphql::plan::PlanMode;
 use relais::media::store::{ObjectStore, S3Settings};
 use relais::media::{Media, MediaLimits};
+use relais::startup::{Application, Startup};
 use relais::store::Store;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -87,6 +88,8 @@ pub struct Options {
     /// Compiled plans: checked unless a test says otherwise, so every query
     /// a plan answers is compared with the engine's answer.
     pub plans: PlanMode,
+    /// The clock to keep time by: another server's, so both see it moved.
+    pub clock: Option<relais::clock::Clock>,
 }
 
 impl Default for Options {
@@ -94,6 +97,7 @@ impl Default for Options {
         Options {
             limits: Limits::default(),
             plans: PlanMode::Checked,
+            clock: None,
             demo: true,
             media: MediaBackend::Local,
             media_limits: MediaLimits::default(),
@@ -119,11 +123,11 @@ pub struct TestServer {
     pub url: String,
     pub hub: Arc<Hub>,
     pub client: reqwest::Client,
-    /// The background tasks, stopped to simulate a server going down.
-    pub tasks: Option<relais::app::Tasks>,
+    /// Stop the background tasks at once, to simulate a server going down.
+    pub tasks: Vec<tokio::task::AbortHandle>,
     /// Starts the server's shutdown; `serving` ends when it is over.
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
-    pub serving: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    pub serving: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
     pg_db: Option<(String, String)>,
 }
@@ -182,7 +186,8 @@ impl TestServer {
             Some(u) => (u.clone(), None),
             None => database_url(backend, &dir).await,
         };
-        let store = Store::connect(&url).await.expect("connect");
+        let clock = o.clock.clone().unwrap_or_default();
+        let store = Store::connect_with_clock(&url, clock).await.expect("connect");
         let objects: std::sync::Arc<dyn ObjectStore> = match o.media {
             MediaBackend::Local => {
                 let folder = dir.path().join("media").display().to_string();
@@ -221,16 +226,16 @@ impl TestServer {
         if o.demo {
             import::import(&hub.content, import::DEMO).await.expect("demo content loads");
         }
-        let tasks = o.tasks.then(|| relais::app::start_tasks(&hub, 0));
+        let startup = Startup { server: o.server.clone(), tasks: o.tasks, media_sweep_secs: 0 };
+        let app = Application::build(hub.clone(), listener, None, startup).await.expect("application");
         // Ready as a load balancer would see it: hearing other instances'
         // changes (on PostgreSQL), so answers are cached from the first.
         let mut listening = hub.listening.subscribe();
         let heard = listening.wait_for(|l| *l != relais::app::Listening::Connecting);
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), heard).await;
-        let schema = relais::graphql::build(hub.clone()).expect("schema");
-        let app = relais::http::router(hub.clone(), schema);
+        let tasks = app.task_stoppers();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(relais::http::server::serve_on(listener, app, o.server.clone(), async move {
+        let serving = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
         TestServer {
@@ -326,7 +331,7 @@ impl TestServer {
     pub async fn user_as(&self, role: Role) -> (String, String, String) {
         let email = format!("{}-{}@example.org", role.as_str().to_lowercase(), uuid::Uuid::now_v7().simple());
         let password = "correct horse battery staple".to_owned();
-        auth::create_user(self.store(), &email, role, password.clone()).await.expect("create user");
+        self.hub.users.create(&email, role, password.clone()).await.expect("create user");
         let r = self
             .gql(
                 "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { role } } }",
@@ -337,6 +342,17 @@ impl TestServer {
         let token = r.ok()["login"]["token"].as_str().expect("token").to_owned();
         let user = self.store().user_by_email(&email).await.expect("user").expect("user");
         (user.id, token, email)
+    }
+
+    /// Stops serving and waits until the server is down: requests finished,
+    /// background tasks done with what they were doing.
+    pub async fn stop_serving(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(serving) = self.serving.take() {
+            serving.await.expect("server task").expect("server stopped cleanly");
+        }
     }
 
     /// Drops the PostgreSQL database made for this test.

@@ -6,7 +6,7 @@ CREATE INDEX audit_log_request_key ON audit_log (request_key) WHERE request_key 
 CREATE TABLE idempotent_requests (
     scope_key TEXT PRIMARY KEY,
     request_hash TEXT NOT NULL,
-    status INTEGER,
+    status INT,
     body TEXT,
     created_at BIGINT NOT NULL
 );
