@@ -10,7 +10,7 @@ pub mod known;
 use axum::body::Body;
 use axum::http::{Request, header};
 use relais::app::{Config, Hub, Limits};
-use relais::domain::{auth, import, permissions::Role};
+use relais::domain::{import, permissions::Role};
 use relais::media::store::S3Settings;
 use relais::media::{Media, MediaLimits};
 use relais::store::Store;
@@ -61,7 +61,7 @@ fn build() -> Env {
     let email = "fuzz-editor@example.org";
     let password = "correct horse battery staple fuzz";
     env.rt
-        .block_on(auth::create_user(env.hub.store(), email, Role::Editor, password.to_owned()))
+        .block_on(env.hub.users.create(email, Role::Editor, password.to_owned()))
         .expect("create the editor");
     let a = env.graphql(
         json!({
