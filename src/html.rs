@@ -21,3 +21,11 @@ pub fn escape(s: &str) -> String {
     escape_into(&mut out, s);
     out
 }
+
+const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "dv", "yi", "ku", "sd", "ug"];
+
+/// The writing direction of a locale's script: `RTL` or `LTR`.
+pub fn direction(locale: &str) -> &'static str {
+    let primary = locale.split('-').next().unwrap_or(locale);
+    if RTL.contains(&primary) { "RTL" } else { "LTR" }
+}

@@ -9,10 +9,9 @@ use std::path::Path;
 /// Layers, lowest first; a module may use the modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["error", "html", "metrics", "model", "secret", "shutdown", "clock"],
-    &["search"],
+    &["search", "feeds"],
     &["store", "media"],
     &["domain"],
-    &["feeds"],
     &["app"],
     &["graphql"],
     &["http"],

@@ -3,7 +3,8 @@
 use super::auth::Actor;
 use crate::error::Result;
 use crate::model::TypeDef;
-use crate::store::{AuditRow, Tx, new_id};
+use crate::model::records::AuditEntry;
+use crate::store::{Tx, new_id};
 use serde_json::Value as J;
 
 /// Records who did what to which item, from where, in the write's transaction.
@@ -18,8 +19,8 @@ pub async fn record(
 }
 
 /// The entry for an action; the store stamps its time as it writes it.
-pub fn entry(actor: &Actor, action: &str, item: Option<(&TypeDef, &str)>, detail: Option<J>) -> AuditRow {
-    AuditRow {
+pub fn entry(actor: &Actor, action: &str, item: Option<(&TypeDef, &str)>, detail: Option<J>) -> AuditEntry {
+    AuditEntry {
         id: new_id(),
         at: 0,
         actor_id: actor.viewer.as_ref().map(|v| v.id.clone()),

@@ -6,8 +6,9 @@ use super::locale::Locales;
 use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
+use crate::model::records::Revision;
 use crate::model::{Kind, TypeDef, WorkflowState};
-use crate::store::{Item, NewItem, Owner, RevisionRow, Stage, StateChange, Store, Tx, Val, new_id};
+use crate::store::{Item, NewItem, Owner, Stage, StateChange, Store, Tx, Val, new_id};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -642,7 +643,7 @@ async fn record(
         Vec::new()
     };
     let snapshot = values::export(&item, &links);
-    tx.insert_revision(&RevisionRow {
+    tx.insert_revision(&Revision {
         id: new_id(),
         item_id: id.to_owned(),
         item_type: ty.name.to_owned(),

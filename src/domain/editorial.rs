@@ -7,8 +7,9 @@ use super::content::{Content, Transition};
 use super::permissions::{Action, allowed};
 use super::values;
 use crate::error::{Error, Result};
+use crate::model::records::{Comment, Lock, PreviewLink, Revision, ScheduledChange};
 use crate::model::{Kind, TypeDef, content_type};
-use crate::store::{CommentRow, LockRow, PreviewRow, RevisionRow, ScheduleRow, new_id};
+use crate::store::new_id;
 use serde_json::{Map, Value as J, json};
 use std::collections::BTreeSet;
 
@@ -29,7 +30,7 @@ impl Content {
         version: i64,
         t: Transition,
         at: &str,
-    ) -> Result<ScheduleRow> {
+    ) -> Result<ScheduledChange> {
         let when = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| {
             Error::field("at", format!("{at:?} is not an RFC 3339 date-time such as 2026-12-01T09:00:00+01:00"))
         })?;
@@ -43,7 +44,7 @@ impl Content {
             _ => return Err(Error::bad_input("only publish and unpublish can be scheduled")),
         };
         self.guard(actor, action, ty, id, Some(version)).await?;
-        let row = ScheduleRow {
+        let row = ScheduledChange {
             id: new_id(),
             item_type: ty.name.to_owned(),
             item_id: id.to_owned(),
@@ -62,7 +63,7 @@ impl Content {
         Ok(row)
     }
 
-    pub async fn cancel_schedule(&self, actor: &Actor, schedule_id: &str) -> Result<ScheduleRow> {
+    pub async fn cancel_schedule(&self, actor: &Actor, schedule_id: &str) -> Result<ScheduledChange> {
         let row = self.store.schedule_by_id(schedule_id).await?.ok_or_else(|| Error::not_found("scheduled change"))?;
         let ty = content_type(&row.item_type).ok_or_else(|| Error::internal("schedule of an unknown type"))?;
         self.guard(actor, Action::Publish, ty, &row.item_id, None).await?;
@@ -165,7 +166,7 @@ impl Content {
         Ok(item)
     }
 
-    async fn revision(&self, id: &str, number: i64) -> Result<RevisionRow> {
+    async fn revision(&self, id: &str, number: i64) -> Result<Revision> {
         self.store.revisions(&[id.to_owned()]).await?.into_iter().find(|r| r.number == number).ok_or_else(|| {
             Error::field(
                 "revision",
@@ -231,7 +232,7 @@ impl Content {
         ty: &'static TypeDef,
         id: &str,
         ttl_secs: i64,
-    ) -> Result<(PreviewRow, String)> {
+    ) -> Result<(PreviewLink, String)> {
         if !(1..=30 * 24 * 3600).contains(&ttl_secs) {
             return Err(Error::field("expiresIn", "between 1 second and 30 days"));
         }
@@ -240,7 +241,7 @@ impl Content {
             use base64::Engine;
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
         };
-        let row = PreviewRow {
+        let row = PreviewLink {
             id: new_id(),
             item_type: ty.name.into(),
             item_id: id.into(),
@@ -287,13 +288,13 @@ impl Content {
         Ok(true)
     }
 
-    pub async fn add_comment(&self, actor: &Actor, ty: &'static TypeDef, id: &str, body: &str) -> Result<CommentRow> {
+    pub async fn add_comment(&self, actor: &Actor, ty: &'static TypeDef, id: &str, body: &str) -> Result<Comment> {
         self.guard(actor, Action::Comment, ty, id, None).await?;
         let body = body.trim();
         if body.is_empty() || body.len() > 10_000 {
             return Err(Error::field("body", "write between 1 and 10,000 bytes"));
         }
-        let c = CommentRow {
+        let c = Comment {
             id: new_id(),
             item_id: id.into(),
             author_id: actor.viewer.as_ref().map(|v| v.id.clone()),
@@ -309,7 +310,7 @@ impl Content {
 
     /// Says "I am editing this"; returns the lock that holds (maybe another's).
     /// A lock never blocks a write: the version check does.
-    pub async fn lock(&self, actor: &Actor, ty: &'static TypeDef, id: &str) -> Result<LockRow> {
+    pub async fn lock(&self, actor: &Actor, ty: &'static TypeDef, id: &str) -> Result<Lock> {
         self.guard(actor, Action::Update, ty, id, None).await?;
         self.store.take_lock(id, &viewer(actor)?.id, self.store.now_ms(), LOCK_TTL_MS).await
     }

@@ -11,8 +11,6 @@ pub struct Locales {
     pub fallbacks: HashMap<String, Vec<String>>,
 }
 
-const RTL: &[&str] = &["ar", "he", "fa", "ur", "ps", "dv", "yi", "ku", "sd", "ug"];
-
 impl Default for Locales {
     fn default() -> Self {
         Locales::parse("fr,en,ar", "ar:fr,en:fr").expect("default locales are valid")
@@ -108,10 +106,8 @@ impl Locales {
     }
 }
 
-pub fn direction(locale: &str) -> &'static str {
-    let primary = locale.split('-').next().unwrap_or(locale);
-    if RTL.contains(&primary) { "RTL" } else { "LTR" }
-}
+/// A locale's writing direction.
+pub use crate::html::direction;
 
 /// The first locale of `chain` for which `get` finds a value, with that value:
 /// the fallback rule of every read.

@@ -18,6 +18,7 @@ pub mod rate;
 pub mod reader;
 pub mod richtext;
 pub mod search;
+pub mod syndication;
 pub mod translation;
 pub mod users;
 pub mod values;

@@ -5,7 +5,7 @@ use super::audit;
 use super::auth::{Actor, Viewer};
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
-use crate::model::{TypeDef, content_type};
+use crate::model::{Kind, TypeDef, Via, content_type};
 use crate::store::{ApiKeyRow, Common, Filter, Op, Store, Target, Value, new_id};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -248,7 +248,7 @@ impl Partners {
     }
 
     /// The audit entry of a write to `key` (the version it leaves).
-    fn audit(actor: &Actor, action: &str, key: &ApiKey, version: i64) -> crate::store::AuditRow {
+    fn audit(actor: &Actor, action: &str, key: &ApiKey, version: i64) -> crate::model::records::AuditEntry {
         let detail = serde_json::json!({ "apiKey": key.id, "name": key.name, "version": version });
         audit::entry(actor, action, None, Some(detail))
     }
@@ -405,71 +405,61 @@ impl Partners {
     }
 }
 
-fn ty(name: &str) -> &'static TypeDef {
-    content_type(name).expect("model declares it")
+fn declared(t: &'static TypeDef, name: &str) -> &'static crate::model::FieldDef {
+    t.field(name).unwrap_or_else(|| panic!("the model declares {}.{name} for key restrictions", t.name))
 }
 
 fn any_of(t: &'static TypeDef, name: &str, ids: &[String]) -> Filter {
-    let target = Target::Field(t.field(name).expect("model declares the field"));
+    let target = Target::Field(declared(t, name));
     Filter::Cond { target, op: Op::In, value: Value::List(ids.iter().cloned().map(Value::Text).collect()) }
 }
 
-/// Whether a key's restrictions bear on `t`: they are about projects, events and news.
+/// Whether a key's restrictions bear on `t` (its declaration says how).
 pub fn restricted_type(t: &TypeDef) -> bool {
-    matches!(t.name, "Project" | "Event" | "NewsArticle")
+    t.reach.is_some()
 }
 
-/// Conditions on `t` (projects, events, news) that keep the items of these
-/// organisations, projects, axes and countries; `partners_only` keeps the
-/// items those organisations are partners of.
+/// The condition that keeps the items of `t` whose `via` is one of `ids`.
+fn within(t: &'static TypeDef, via: Via, ids: &[String]) -> Filter {
+    match via {
+        Via::Itself => Filter::Cond {
+            target: Target::Common(Common::Id),
+            op: Op::In,
+            value: Value::List(ids.iter().cloned().map(Value::Text).collect()),
+        },
+        Via::Field(name) => any_of(t, name, ids),
+        // One condition on the projects' links, however many projects match.
+        Via::Project { link, field } => {
+            let link = declared(t, link);
+            let project = match link.kind {
+                Kind::Ref(p) | Kind::Refs { target: p, .. } => content_type(p).expect("the model declares it"),
+                _ => panic!("{}.{}, a restriction's way to projects, is a reference", t.name, link.name),
+            };
+            Filter::LinkedThrough { field: link, link: declared(project, field), ids: ids.to_vec() }
+        }
+    }
+}
+
+/// Conditions on `t` that keep the items of these organisations, projects,
+/// axes and countries; `partners_only` keeps the items those organisations
+/// are partners of. None for a type the restrictions do not reach.
 pub fn restriction_filters(t: &'static TypeDef, r: &Restrictions, partners_only: &[String]) -> Vec<Filter> {
-    let (project, event, news) = (ty("Project"), ty("Event"), ty("NewsArticle"));
+    let Some(reach) = &t.reach else { return Vec::new() };
     let mut out = Vec::new();
-    // Items reached through a project: one condition on the project's links,
-    // however many projects match.
-    let through = |t: &'static TypeDef, field: &str, link: &str, ids: &[String]| Filter::LinkedThrough {
-        field: t.field(field).expect("model declares the field"),
-        link: project.field(link).expect("model declares the field"),
-        ids: ids.to_vec(),
-    };
     if !r.organisations.is_empty() {
-        let o = &r.organisations;
-        out.push(Filter::Or(match t.name {
-            "Project" => vec![any_of(t, "funders", o), any_of(t, "partners", o)],
-            "Event" => vec![any_of(t, "organisers", o), any_of(t, "partners", o)],
-            _ => vec![any_of(t, "organisations", o)],
-        }));
+        out.push(Filter::Or(reach.organisations.iter().map(|f| any_of(t, f, &r.organisations)).collect()));
     }
     if !partners_only.is_empty() {
-        out.push(if t.name == "NewsArticle" {
-            any_of(t, "organisations", partners_only)
-        } else {
-            any_of(t, "partners", partners_only)
-        });
+        out.push(any_of(t, reach.partners, partners_only));
     }
     if !r.projects.is_empty() {
-        out.push(match t.name {
-            "Project" => Filter::Cond {
-                target: Target::Common(Common::Id),
-                op: Op::In,
-                value: Value::List(r.projects.iter().cloned().map(Value::Text).collect()),
-            },
-            "Event" => any_of(event, "project", &r.projects),
-            _ => any_of(news, "projects", &r.projects),
-        });
+        out.push(within(t, reach.projects, &r.projects));
     }
     if !r.axes.is_empty() {
-        out.push(match t.name {
-            "Event" => through(event, "project", "thematicAxes", &r.axes),
-            _ => any_of(t, "thematicAxes", &r.axes),
-        });
+        out.push(within(t, reach.axes, &r.axes));
     }
     if !r.countries.is_empty() {
-        out.push(match t.name {
-            "Project" => any_of(t, "beneficiaryCountries", &r.countries),
-            "Event" => any_of(t, "country", &r.countries),
-            _ => through(news, "projects", "beneficiaryCountries", &r.countries),
-        });
+        out.push(within(t, reach.countries, &r.countries));
     }
     out
 }

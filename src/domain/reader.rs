@@ -11,10 +11,10 @@
 use crate::domain::auth::User;
 use crate::domain::partners::{ApiKey, restriction_filters};
 use crate::error::Result;
+use crate::model::records::{AuditEntry, Comment, Lock, Revision, ScheduledChange};
 use crate::model::{FieldDef, TypeDef};
 use crate::store::{
-    AuditQuery, AuditRow, Columns, CommentRow, Common, Filter, Item, ListSpec, LockRow, Op, Page, RevisionRow,
-    ScheduleRow, Source, Stage, Stamp, Store, Target, Value, Window,
+    AuditQuery, Columns, Common, Filter, Item, ListSpec, Op, Page, Source, Stage, Stamp, Store, Target, Value, Window,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -137,32 +137,32 @@ impl Reader {
 
     // Editorial reads: the GraphQL layer shows them to editors only.
 
-    pub async fn schedules(&self, status: Option<&str>) -> Result<Vec<ScheduleRow>> {
+    pub async fn schedules(&self, status: Option<&str>) -> Result<Vec<ScheduledChange>> {
         self.store.schedules(status, None).await
     }
-    pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditRow>, bool)> {
+    pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditEntry>, bool)> {
         self.store.audit(f).await
     }
     pub async fn audit_count(&self, f: &AuditQuery) -> Result<i64> {
         self.store.audit_count(f).await
     }
 
-    pub async fn revisions(&self, items: &[String]) -> Result<Vec<RevisionRow>> {
+    pub async fn revisions(&self, items: &[String]) -> Result<Vec<Revision>> {
         self.store.revisions(items).await
     }
     pub async fn users(&self, ids: &[String]) -> Result<Vec<User>> {
         self.store.users_by_ids(ids).await?.into_iter().map(User::of).collect::<Result<_>>()
     }
-    pub async fn comments(&self, items: &[String]) -> Result<Vec<CommentRow>> {
+    pub async fn comments(&self, items: &[String]) -> Result<Vec<Comment>> {
         self.store.comments(items).await
     }
-    pub async fn locks(&self, items: &[String]) -> Result<Vec<LockRow>> {
+    pub async fn locks(&self, items: &[String]) -> Result<Vec<Lock>> {
         self.store.locks(items, self.store.now_ms()).await
     }
-    pub async fn pending_schedules(&self, items: &[String]) -> Result<Vec<ScheduleRow>> {
+    pub async fn pending_schedules(&self, items: &[String]) -> Result<Vec<ScheduledChange>> {
         self.store.schedules(Some("pending"), Some(items)).await
     }
-    pub async fn review_steps(&self, items: &[String]) -> Result<Vec<AuditRow>> {
+    pub async fn review_steps(&self, items: &[String]) -> Result<Vec<AuditEntry>> {
         self.store.review_steps(items).await
     }
     pub async fn translation_stamps(&self, items: &[String]) -> Result<Vec<Stamp>> {

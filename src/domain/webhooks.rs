@@ -8,7 +8,8 @@ use super::auth::{Actor, Viewer};
 use super::permissions::{Action, allowed};
 use crate::error::{Error, Result};
 use crate::model::CONTENT_TYPES;
-use crate::store::{AttemptRow, DeliveryRow, Item, Store, Tx, WebhookRow, new_id};
+use crate::model::records::{Attempt, Delivery};
+use crate::store::{Item, Store, Tx, WebhookRow, new_id};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -202,7 +203,7 @@ pub async fn enqueue(tx: &mut Tx<'_>, event: &str, item: &Item) -> Result<()> {
             "version": item.version,
             "workflowState": item.state,
         });
-        tx.enqueue_delivery(&DeliveryRow {
+        tx.enqueue_delivery(&Delivery {
             id,
             webhook_id: h.id.clone(),
             event: event.to_owned(),
@@ -273,7 +274,7 @@ impl Webhooks {
         Ok(())
     }
 
-    fn audit(actor: &Actor, action: &str, h: &WebhookRow, version: i64) -> crate::store::AuditRow {
+    fn audit(actor: &Actor, action: &str, h: &WebhookRow, version: i64) -> crate::model::records::AuditEntry {
         let detail = json!({ "webhook": h.id, "url": h.url, "version": version });
         audit::entry(actor, action, None, Some(detail))
     }
@@ -351,7 +352,7 @@ impl Webhooks {
         viewer: Option<&Viewer>,
         webhook_id: &str,
         limit: i64,
-    ) -> Result<Vec<(DeliveryRow, Vec<AttemptRow>)>> {
+    ) -> Result<Vec<(Delivery, Vec<Attempt>)>> {
         admin(viewer)?;
         let list = self.store.deliveries(webhook_id, limit.clamp(1, 200)).await?;
         let ids: Vec<String> = list.iter().map(|d| d.id.clone()).collect();
@@ -367,7 +368,7 @@ impl Webhooks {
     }
 
     /// Sends a delivery again, as a new delivery with the same payload.
-    pub async fn replay(&self, actor: &Actor, delivery_id: &str) -> Result<DeliveryRow> {
+    pub async fn replay(&self, actor: &Actor, delivery_id: &str) -> Result<Delivery> {
         admin(actor.viewer.as_ref())?;
         let old = self
             .store
@@ -375,7 +376,7 @@ impl Webhooks {
             .await?
             .ok_or_else(|| Error::not_found(format!("Webhook delivery {delivery_id}")))?;
         let now = self.store.now_ms();
-        let d = DeliveryRow {
+        let d = Delivery {
             id: new_id(),
             status: "pending".into(),
             attempts: 0,
@@ -450,7 +451,7 @@ impl Webhooks {
         Ok(released)
     }
 
-    async fn attempt(&self, hook: &WebhookRow, d: &DeliveryRow) -> AttemptRow {
+    async fn attempt(&self, hook: &WebhookRow, d: &Delivery) -> Attempt {
         let ts = self.store.now_ms() / 1000;
         let started = Instant::now();
         if !self.allow_private && literal_ip(&hook.url).is_some_and(is_internal) {
@@ -484,14 +485,14 @@ impl Webhooks {
 }
 
 fn attempt_row(
-    d: &DeliveryRow,
+    d: &Delivery,
     at: i64,
     code: Option<i64>,
     latency: i64,
     error: Option<String>,
     excerpt: Option<String>,
-) -> AttemptRow {
-    AttemptRow {
+) -> Attempt {
+    Attempt {
         delivery_id: d.id.clone(),
         number: d.attempts + 1,
         at,

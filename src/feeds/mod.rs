@@ -21,7 +21,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::domain::locale::direction;
+use crate::html::direction;
 
 /// Media type of a JSON Feed, for `<link rel="alternate" type="..">` and the like.
 pub const JSON_FEED_TYPE: &str = "application/feed+json";

@@ -10,10 +10,9 @@ use crate::domain::content::{DraftReach, Transition};
 use crate::domain::permissions::{Action, Role, allowed};
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
+use crate::model::records::{AuditEntry, Comment, Lock, ScheduledChange};
 use crate::model::{CONTENT_TYPES, TypeDef, WorkflowState};
-use crate::store::{
-    AuditQuery, AuditRow, CommentRow, Filter, Item, ListSpec, LockRow, ScheduleRow, Source, Stage, Target, Window,
-};
+use crate::store::{AuditQuery, Filter, Item, ListSpec, Source, Stage, Target, Window};
 use async_graphql::Value;
 use async_graphql::dynamic::*;
 use std::sync::Arc;
@@ -42,7 +41,7 @@ fn parse_time(ctx: &ResolverContext<'_>, o: &ObjectAccessor<'_>, k: &str) -> asy
 
 /// A page of the audit log, and the query that selected it (for totalCount).
 struct AuditPage {
-    rows: Vec<AuditRow>,
+    rows: Vec<AuditEntry>,
     info: PageInfoVal,
     query: AuditQuery,
 }
@@ -64,17 +63,17 @@ fn user_field(name: &'static str, get: fn(&FieldValue<'_>) -> Option<String>) ->
 }
 
 pub fn types(b: SchemaBuilder) -> SchemaBuilder {
-    fn a<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a AuditRow> {
-        ctx.parent_value.try_downcast_ref::<AuditRow>()
+    fn a<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a AuditEntry> {
+        ctx.parent_value.try_downcast_ref::<AuditEntry>()
     }
-    fn sc<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ScheduleRow> {
-        ctx.parent_value.try_downcast_ref::<ScheduleRow>()
+    fn sc<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a ScheduledChange> {
+        ctx.parent_value.try_downcast_ref::<ScheduledChange>()
     }
-    fn cm<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a CommentRow> {
-        ctx.parent_value.try_downcast_ref::<CommentRow>()
+    fn cm<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Comment> {
+        ctx.parent_value.try_downcast_ref::<Comment>()
     }
-    fn lk<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a LockRow> {
-        ctx.parent_value.try_downcast_ref::<LockRow>()
+    fn lk<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Lock> {
+        ctx.parent_value.try_downcast_ref::<Lock>()
     }
     fn ch<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a crate::domain::editorial::FieldChange> {
         ctx.parent_value.try_downcast_ref::<crate::domain::editorial::FieldChange>()
@@ -228,7 +227,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             .field(super::field("error", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move { Ok(sc(&ctx)?.error.clone().map(Value::from)) })
             }))
-            .field(user_field("createdBy", |p| p.downcast_ref::<ScheduleRow>().and_then(|s| s.created_by.clone()))),
+            .field(user_field("createdBy", |p| p.downcast_ref::<ScheduledChange>().and_then(|s| s.created_by.clone()))),
     )
     .register(
         Object::new("FieldChange")
@@ -267,7 +266,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             .field(super::field("createdAt", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(ms(cm(&ctx)?.created_at))) })
             }))
-            .field(user_field("author", |p| p.downcast_ref::<CommentRow>().and_then(|c| c.author_id.clone()))),
+            .field(user_field("author", |p| p.downcast_ref::<Comment>().and_then(|c| c.author_id.clone()))),
     )
     .register(
         Object::new("EditLock")
@@ -278,7 +277,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             .field(super::field("expiresAt", TypeRef::named_nn("DateTime"), |ctx| {
                 FieldFuture::new(async move { Ok(Some(ms(lk(&ctx)?.expires_at))) })
             }))
-            .field(user_field("user", |p| p.downcast_ref::<LockRow>().map(|l| l.user_id.clone()))),
+            .field(user_field("user", |p| p.downcast_ref::<Lock>().map(|l| l.user_id.clone()))),
     )
     .register(
         Object::new("PreviewLink")
@@ -286,7 +285,11 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             .field(super::field("id", TypeRef::named_nn(TypeRef::ID), |ctx| {
                 FieldFuture::new(async move {
                     Ok(Some(Value::from(
-                        ctx.parent_value.try_downcast_ref::<(crate::store::PreviewRow, String)>()?.0.id.clone(),
+                        ctx.parent_value
+                            .try_downcast_ref::<(crate::model::records::PreviewLink, String)>()?
+                            .0
+                            .id
+                            .clone(),
                     )))
                 })
             }))
@@ -294,7 +297,10 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 super::field("token", TypeRef::named_nn(TypeRef::STRING), |ctx| {
                     FieldFuture::new(async move {
                         Ok(Some(Value::from(
-                            ctx.parent_value.try_downcast_ref::<(crate::store::PreviewRow, String)>()?.1.clone(),
+                            ctx.parent_value
+                                .try_downcast_ref::<(crate::model::records::PreviewLink, String)>()?
+                                .1
+                                .clone(),
                         )))
                     })
                 })
@@ -304,7 +310,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 FieldFuture::new(async move {
                     Ok(Some(ms(ctx
                         .parent_value
-                        .try_downcast_ref::<(crate::store::PreviewRow, String)>()?
+                        .try_downcast_ref::<(crate::model::records::PreviewLink, String)>()?
                         .0
                         .expires_at)))
                 })

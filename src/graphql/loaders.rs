@@ -4,8 +4,9 @@ use super::batch::{Batcher, Load};
 use crate::domain::auth::User;
 use crate::domain::reader::Reader;
 use crate::error::Result;
+use crate::model::records::Revision;
 use crate::model::{TypeDef, content_type};
-use crate::store::{ListSpec, Page, RevisionRow, Source, Stage};
+use crate::store::{ListSpec, Page, Source, Stage};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -137,10 +138,10 @@ impl Load for CountryLinks {
 pub struct Revisions(Arc<Reader>);
 impl Load for Revisions {
     type Key = String;
-    type Value = Vec<RevisionRow>;
-    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Vec<RevisionRow>>>> {
+    type Value = Vec<Revision>;
+    fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Vec<Revision>>>> {
         async move {
-            let mut out: HashMap<String, Vec<RevisionRow>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+            let mut out: HashMap<String, Vec<Revision>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
             for r in self.0.revisions(&keys).await? {
                 out.entry(r.item_id.clone()).or_default().push(r);
             }
@@ -163,7 +164,7 @@ impl Load for Users {
 pub struct Comments(Arc<Reader>);
 impl Load for Comments {
     type Key = String;
-    type Value = Vec<crate::store::CommentRow>;
+    type Value = Vec<crate::model::records::Comment>;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
         async move {
             let mut out: HashMap<String, Self::Value> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
@@ -179,7 +180,7 @@ impl Load for Comments {
 pub struct Locks(Arc<Reader>);
 impl Load for Locks {
     type Key = String;
-    type Value = crate::store::LockRow;
+    type Value = crate::model::records::Lock;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
         async move {
             let rows = self.0.locks(&keys).await?;
@@ -192,7 +193,7 @@ impl Load for Locks {
 pub struct Schedules(Arc<Reader>);
 impl Load for Schedules {
     type Key = String;
-    type Value = Vec<crate::store::ScheduleRow>;
+    type Value = Vec<crate::model::records::ScheduledChange>;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
         async move {
             let mut out: HashMap<String, Self::Value> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
@@ -208,7 +209,7 @@ impl Load for Schedules {
 pub struct ReviewSteps(Arc<Reader>);
 impl Load for ReviewSteps {
     type Key = String;
-    type Value = Vec<crate::store::AuditRow>;
+    type Value = Vec<crate::model::records::AuditEntry>;
     fn load(&self, keys: Vec<String>) -> BoxFuture<'_, Result<HashMap<String, Self::Value>>> {
         async move {
             let mut out: HashMap<String, Self::Value> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();

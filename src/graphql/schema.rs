@@ -958,8 +958,8 @@ fn user_type() -> Object {
 }
 
 fn revision_type() -> Object {
-    fn r<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a crate::store::RevisionRow> {
-        ctx.parent_value.try_downcast_ref::<crate::store::RevisionRow>()
+    fn r<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a crate::model::records::Revision> {
+        ctx.parent_value.try_downcast_ref::<crate::model::records::Revision>()
     }
     Object::new("Revision")
         .description("A recorded state of an item: every save and every publish.")

@@ -5,12 +5,12 @@ use super::{Req, gql_err};
 use crate::app::Hub;
 use crate::domain::values::format_datetime;
 use crate::domain::webhooks::{Webhook, WebhookSettings};
-use crate::store::{AttemptRow, DeliveryRow};
+use crate::model::records::{Attempt, Delivery};
 use async_graphql::Value;
 use async_graphql::dynamic::*;
 use std::sync::Arc;
 
-struct DeliveryVal(DeliveryRow, Vec<AttemptRow>);
+struct DeliveryVal(Delivery, Vec<Attempt>);
 
 fn parts<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<(&'a Arc<Hub>, &'a Req)> {
     let r = ctx.data::<Req>()?;
@@ -33,16 +33,16 @@ fn wf(name: &'static str, ty: TypeRef, desc: &'static str, get: fn(&Webhook) -> 
     .description(desc)
 }
 
-fn df(name: &'static str, ty: TypeRef, desc: &'static str, get: fn(&DeliveryRow) -> Option<Value>) -> Field {
+fn df(name: &'static str, ty: TypeRef, desc: &'static str, get: fn(&Delivery) -> Option<Value>) -> Field {
     super::field(name, ty, move |ctx| {
         FieldFuture::new(async move { Ok(get(&ctx.parent_value.try_downcast_ref::<DeliveryVal>()?.0)) })
     })
     .description(desc)
 }
 
-fn af(name: &'static str, ty: TypeRef, desc: &'static str, get: fn(&AttemptRow) -> Option<Value>) -> Field {
+fn af(name: &'static str, ty: TypeRef, desc: &'static str, get: fn(&Attempt) -> Option<Value>) -> Field {
     super::field(name, ty, move |ctx| {
-        FieldFuture::new(async move { Ok(get(ctx.parent_value.try_downcast_ref::<AttemptRow>()?)) })
+        FieldFuture::new(async move { Ok(get(ctx.parent_value.try_downcast_ref::<Attempt>()?)) })
     })
     .description(desc)
 }

@@ -2,6 +2,7 @@
 //! store, the GraphQL schema, the input parser and the demo loader all read
 //! these tables instead of repeating themselves per type.
 
+pub mod records;
 mod types;
 
 pub use types::{CONTENT_TYPES, EMBEDDED_TYPES, ENUMS};
@@ -140,6 +141,63 @@ pub struct TypeDef {
     /// The localised field a slug is made from.
     pub title_field: &'static str,
     pub fields: &'static [FieldDef],
+    /// Whether and how it is offered as a feed.
+    pub feed: Option<FeedDef>,
+    /// Whether and how a partner key's restrictions reach its items.
+    pub reach: Option<ReachDef>,
+}
+
+/// How a partner key's restrictions (organisations, projects, thematic
+/// axes, countries) and a feed's `?partner=` reach the items of a type.
+#[derive(Debug)]
+pub struct ReachDef {
+    /// Relations to organisations; an item linked through any of them is
+    /// within an organisation restriction.
+    pub organisations: &'static [&'static str],
+    /// The relation `?partner=` keeps the items of.
+    pub partners: &'static str,
+    pub projects: Via,
+    pub axes: Via,
+    pub countries: Via,
+}
+
+/// Where a restriction is read on an item.
+#[derive(Debug, Clone, Copy)]
+pub enum Via {
+    /// The item itself: its id.
+    Itself,
+    /// One of its own fields.
+    Field(&'static str),
+    /// A field of the project(s) it is linked to through `link`.
+    Project { link: &'static str, field: &'static str },
+}
+
+/// How a type is offered as a feed (`/feeds/{path}.{json|atom|rss}`): which
+/// of its fields make each entry.
+#[derive(Debug)]
+pub struct FeedDef {
+    /// The feed's name in its URL, and `{type}` in a key's page pattern.
+    pub path: &'static str,
+    /// The feed's title by locale; the first for any other locale.
+    pub headings: &'static [(&'static str, &'static str)],
+    /// Localised plain text shown as the entry's summary.
+    pub summary: &'static str,
+    /// Rich text shown as the entry's content.
+    pub body: &'static str,
+    /// A reference to the media asset shown as the entry's image.
+    pub image: &'static str,
+    /// The relation whose titles tag an entry.
+    pub tags: Option<&'static str>,
+    /// The relation whose titles are the entry's authors.
+    pub authors: &'static str,
+    /// The enum field `?kind=` filters on; with `kind_tags`, its value tags
+    /// the entry too.
+    pub kind: Option<&'static str>,
+    pub kind_tags: bool,
+    /// The instant `?upcoming=true` keeps the future of, soonest first.
+    pub upcoming: Option<&'static str>,
+    /// Fields carried in the JSON Feed's extension object, by its key.
+    pub extension: &'static [(&'static str, &'static str)],
 }
 
 impl TypeDef {
@@ -164,6 +222,11 @@ pub struct EnumDef {
     pub name: &'static str,
     pub description: &'static str,
     pub values: &'static [&'static str],
+}
+
+/// The type offered as the feed named `path`.
+pub fn feed_type(path: &str) -> Option<&'static TypeDef> {
+    CONTENT_TYPES.iter().find(|t| t.feed.as_ref().is_some_and(|f| f.path == path))
 }
 
 pub fn content_type(name: &str) -> Option<&'static TypeDef> {

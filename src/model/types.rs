@@ -1,6 +1,6 @@
 //! The nine content types of the design, their sub-items and enums.
 
-use super::{EmbeddedDef, EnumDef, FieldDef, Kind, Kind::*, TypeDef};
+use super::{EmbeddedDef, EnumDef, FeedDef, FieldDef, Kind, Kind::*, ReachDef, TypeDef, Via};
 
 const fn f(name: &'static str, kind: Kind, description: &'static str) -> FieldDef {
     FieldDef { name, kind, required: false, read_only: false, description }
@@ -218,6 +218,8 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("partnerProjects", Reverse { target: "Project", field: "partners" }, "Projects it is a partner of."),
             f("organisedEvents", Reverse { target: "Event", field: "organisers" }, "Events it organised."),
         ],
+        feed: None,
+        reach: None,
     },
     TypeDef {
         name: "Mission",
@@ -241,6 +243,8 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             ),
             f("projects", Reverse { target: "Project", field: "mission" }, "Its projects."),
         ],
+        feed: None,
+        reach: None,
     },
     TypeDef {
         name: "ThematicAxis",
@@ -257,6 +261,8 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("position", Int, "Order among the mission's axes."),
             f("projects", Reverse { target: "Project", field: "thematicAxes" }, "Projects on this axis."),
         ],
+        feed: None,
+        reach: None,
     },
     TypeDef {
         name: "Project",
@@ -300,6 +306,26 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("events", Reverse { target: "Event", field: "project" }, "Its events."),
             f("newsArticles", Reverse { target: "NewsArticle", field: "projects" }, "News about it."),
         ],
+        feed: Some(FeedDef {
+            path: "projects",
+            headings: &[("fr", "Projets"), ("en", "Projects"), ("ar", "المشاريع")],
+            summary: "summary",
+            body: "body",
+            image: "coverImage",
+            tags: Some("thematicAxes"),
+            authors: "partners",
+            kind: Some("status"),
+            kind_tags: false,
+            upcoming: None,
+            extension: &[],
+        }),
+        reach: Some(ReachDef {
+            organisations: &["funders", "partners"],
+            partners: "partners",
+            projects: Via::Itself,
+            axes: Via::Field("thematicAxes"),
+            countries: Via::Field("beneficiaryCountries"),
+        }),
     },
     TypeDef {
         name: "Event",
@@ -337,6 +363,33 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("gallery", Refs { target: "MediaAsset", role: false }, "Photos and films, in order."),
             f("newsArticles", Reverse { target: "NewsArticle", field: "events" }, "News about it."),
         ],
+        feed: Some(FeedDef {
+            path: "events",
+            headings: &[("fr", "Événements"), ("en", "Events"), ("ar", "الفعاليات")],
+            summary: "summary",
+            body: "body",
+            image: "coverImage",
+            tags: None,
+            authors: "organisers",
+            kind: Some("kind"),
+            kind_tags: true,
+            upcoming: Some("startsAt"),
+            extension: &[
+                ("starts_at", "startsAt"),
+                ("ends_at", "endsAt"),
+                ("all_day", "allDay"),
+                ("time_zone", "timeZone"),
+                ("city", "city"),
+                ("venue", "venue"),
+            ],
+        }),
+        reach: Some(ReachDef {
+            organisations: &["organisers", "partners"],
+            partners: "partners",
+            projects: Via::Field("project"),
+            axes: Via::Project { link: "project", field: "thematicAxes" },
+            countries: Via::Field("country"),
+        }),
     },
     TypeDef {
         name: "NewsArticle",
@@ -358,6 +411,26 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("thematicAxes", Refs { target: "ThematicAxis", role: false }, "Thematic axes."),
             f("organisations", Refs { target: "Organisation", role: false }, "Organisations named."),
         ],
+        feed: Some(FeedDef {
+            path: "news",
+            headings: &[("fr", "Actualités"), ("en", "News"), ("ar", "الأخبار")],
+            summary: "lead",
+            body: "body",
+            image: "coverImage",
+            tags: Some("thematicAxes"),
+            authors: "organisations",
+            kind: None,
+            kind_tags: false,
+            upcoming: None,
+            extension: &[],
+        }),
+        reach: Some(ReachDef {
+            organisations: &["organisations"],
+            partners: "organisations",
+            projects: Via::Field("projects"),
+            axes: Via::Field("thematicAxes"),
+            countries: Via::Project { link: "projects", field: "beneficiaryCountries" },
+        }),
     },
     TypeDef {
         name: "Person",
@@ -376,6 +449,8 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("headOf", Reverse { target: "Mission", field: "headOfMission" }, "Missions this person heads."),
             f("events", Reverse { target: "Event", field: "speakers" }, "Events where this person trained or spoke."),
         ],
+        feed: None,
+        reach: None,
     },
     TypeDef {
         name: "MediaAsset",
@@ -405,5 +480,7 @@ pub static CONTENT_TYPES: &[TypeDef] = &[
             f("externalUrl", Url, "For films and spots hosted elsewhere (YouTube, Vimeo)."),
             f("poster", Ref("MediaAsset"), "Poster image of a film."),
         ],
+        feed: None,
+        reach: None,
     },
 ];

@@ -4,6 +4,7 @@
 use super::sql::Sql;
 use super::{Dialect, Store, Tx, UserRow};
 use crate::error::Result;
+use crate::model::records::{Comment, Lock, PreviewLink, ScheduledChange};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -14,52 +15,11 @@ pub struct SessionUser {
     pub revoked_at: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ScheduleRow {
-    pub id: String,
-    pub item_type: String,
-    pub item_id: String,
-    pub action: String,
-    pub run_at: i64,
-    pub time_zone: Option<String>,
-    pub status: String,
-    pub created_by: Option<String>,
-    pub created_at: i64,
-    pub done_at: Option<i64>,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct PreviewRow {
-    pub id: String,
-    pub item_type: String,
-    pub item_id: String,
-    pub expires_at: i64,
-    pub revoked_at: Option<i64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CommentRow {
-    pub id: String,
-    pub item_id: String,
-    pub author_id: Option<String>,
-    pub body: String,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct LockRow {
-    pub item_id: String,
-    pub user_id: String,
-    pub since: i64,
-    pub expires_at: i64,
-}
-
 const SCHEDULE_COLS: &str =
     "id, item_type, item_id, action, run_at, time_zone, status, created_by, created_at, done_at, error";
 
-fn schedule(r: &AnyRow) -> Result<ScheduleRow> {
-    Ok(ScheduleRow {
+fn schedule(r: &AnyRow) -> Result<ScheduledChange> {
+    Ok(ScheduledChange {
         id: r.try_get(0)?,
         item_type: r.try_get(1)?,
         item_id: r.try_get(2)?,
@@ -158,7 +118,7 @@ impl Store {
         active: Option<bool>,
         password_hash: Option<&str>,
         at: i64,
-        audit: Option<&super::AuditRow>,
+        audit: Option<&super::AuditEntry>,
     ) -> Result<bool> {
         let mut q = Sql::new("UPDATE users SET version = version + 1, updated_at = ");
         q.arg(at);
@@ -205,7 +165,7 @@ impl Store {
 
     // ---- scheduled changes ----
 
-    pub async fn insert_schedule(&self, s: &ScheduleRow) -> Result<()> {
+    pub async fn insert_schedule(&self, s: &ScheduledChange) -> Result<()> {
         let mut q = Sql::new(&format!("INSERT INTO schedules ({SCHEDULE_COLS}) VALUES ("));
         q.arg(s.id.as_str()).push(", ").arg(s.item_type.as_str()).push(", ").arg(s.item_id.as_str());
         q.push(", ").arg(s.action.as_str()).push(", ").arg(s.run_at).push(", ").arg(s.time_zone.clone());
@@ -216,7 +176,7 @@ impl Store {
     }
 
     /// Scheduled changes, soonest first; `item_ids` narrows to some items.
-    pub async fn schedules(&self, status: Option<&str>, item_ids: Option<&[String]>) -> Result<Vec<ScheduleRow>> {
+    pub async fn schedules(&self, status: Option<&str>, item_ids: Option<&[String]>) -> Result<Vec<ScheduledChange>> {
         let mut q = Sql::new(&format!("SELECT {SCHEDULE_COLS} FROM schedules WHERE 1=1"));
         if let Some(s) = status {
             q.push(" AND status = ").arg(s);
@@ -228,7 +188,7 @@ impl Store {
         self.fetch_all(q).await?.iter().map(schedule).collect()
     }
 
-    pub async fn schedule_by_id(&self, id: &str) -> Result<Option<ScheduleRow>> {
+    pub async fn schedule_by_id(&self, id: &str) -> Result<Option<ScheduledChange>> {
         let mut q = Sql::new(&format!("SELECT {SCHEDULE_COLS} FROM schedules WHERE id = "));
         q.arg(id);
         self.fetch_optional(q).await?.map(|r| schedule(&r)).transpose()
@@ -250,7 +210,7 @@ impl Store {
     // ---- preview links ----
 
     /// Stores a preview link (its token only as a hash).
-    pub async fn insert_preview(&self, p: &PreviewRow, hash: &str, by: &str, at: i64) -> Result<()> {
+    pub async fn insert_preview(&self, p: &PreviewLink, hash: &str, by: &str, at: i64) -> Result<()> {
         let mut q = Sql::new(
             "INSERT INTO preview_tokens (id, token_hash, item_type, item_id, created_by, created_at, expires_at) VALUES (",
         );
@@ -266,12 +226,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn preview_by_hash(&self, hash: &str) -> Result<Option<PreviewRow>> {
+    pub async fn preview_by_hash(&self, hash: &str) -> Result<Option<PreviewLink>> {
         let mut q =
             Sql::new("SELECT id, item_type, item_id, expires_at, revoked_at FROM preview_tokens WHERE token_hash = ");
         q.arg(hash);
         let Some(r) = self.fetch_optional(q).await? else { return Ok(None) };
-        Ok(Some(PreviewRow {
+        Ok(Some(PreviewLink {
             id: r.try_get(0)?,
             item_type: r.try_get(1)?,
             item_id: r.try_get(2)?,
@@ -288,7 +248,7 @@ impl Store {
 
     // ---- comments ----
 
-    pub async fn insert_comment(&self, c: &CommentRow) -> Result<()> {
+    pub async fn insert_comment(&self, c: &Comment) -> Result<()> {
         let mut q = Sql::new("INSERT INTO comments (id, item_id, author_id, body, created_at) VALUES (");
         q.arg(c.id.as_str()).push(", ").arg(c.item_id.as_str()).push(", ").arg(c.author_id.clone());
         q.push(", ").arg(c.body.as_str()).push(", ").arg(c.created_at).push(")");
@@ -296,14 +256,14 @@ impl Store {
         Ok(())
     }
 
-    pub async fn comments(&self, item_ids: &[String]) -> Result<Vec<CommentRow>> {
+    pub async fn comments(&self, item_ids: &[String]) -> Result<Vec<Comment>> {
         let mut q = Sql::new("SELECT id, item_id, author_id, body, created_at FROM comments WHERE item_id IN (");
         q.list(item_ids.iter().map(String::as_str)).push(") ORDER BY created_at, id");
         self.fetch_all(q)
             .await?
             .iter()
             .map(|r| {
-                Ok(CommentRow {
+                Ok(Comment {
                     id: r.try_get(0)?,
                     item_id: r.try_get(1)?,
                     author_id: r.try_get(2)?,
@@ -318,7 +278,7 @@ impl Store {
 
     /// Takes or renews the lock of an item: the caller's, or an expired one.
     /// Returns the lock as it now stands (possibly someone else's).
-    pub async fn take_lock(&self, item_id: &str, user_id: &str, now: i64, ttl_ms: i64) -> Result<LockRow> {
+    pub async fn take_lock(&self, item_id: &str, user_id: &str, now: i64, ttl_ms: i64) -> Result<Lock> {
         let mut q = Sql::new("INSERT INTO locks (item_id, user_id, since, expires_at) VALUES (");
         q.arg(item_id).push(", ").arg(user_id).push(", ").arg(now).push(", ").arg(now + ttl_ms);
         q.push(") ON CONFLICT (item_id) DO UPDATE SET user_id = excluded.user_id, ");
@@ -337,14 +297,14 @@ impl Store {
     }
 
     /// Locks still in force.
-    pub async fn locks(&self, item_ids: &[String], now: i64) -> Result<Vec<LockRow>> {
+    pub async fn locks(&self, item_ids: &[String], now: i64) -> Result<Vec<Lock>> {
         let mut q = Sql::new("SELECT item_id, user_id, since, expires_at FROM locks WHERE item_id IN (");
         q.list(item_ids.iter().map(String::as_str)).push(") AND expires_at >= ").arg(now);
         self.fetch_all(q)
             .await?
             .iter()
             .map(|r| {
-                Ok(LockRow {
+                Ok(Lock {
                     item_id: r.try_get(0)?,
                     user_id: r.try_get(1)?,
                     since: r.try_get(2)?,
@@ -359,7 +319,7 @@ impl Tx<'_> {
     /// Claims the next due change for this transaction: on PostgreSQL with
     /// `FOR UPDATE SKIP LOCKED`, so several instances never take the same one;
     /// SQLite has a single writer, which this transaction already is.
-    pub async fn claim_due(&mut self, now: i64) -> Result<Option<ScheduleRow>> {
+    pub async fn claim_due(&mut self, now: i64) -> Result<Option<ScheduledChange>> {
         let mut q = Sql::new(&format!("SELECT {SCHEDULE_COLS} FROM schedules WHERE status = 'pending' AND run_at <= "));
         q.arg(now).push(" ORDER BY run_at, id LIMIT 1");
         if self.dialect() == Dialect::Postgres {

@@ -18,16 +18,17 @@ mod webhooks;
 pub use bulk::BulkRow;
 pub use content::{Item, LinkIn, NewItem, Owner, Stage, StateChange, Val, link_key};
 pub use dump::{Column, Keep, Snapshot};
-pub use editorial::{CommentRow, LockRow, PreviewRow, ScheduleRow, SessionUser};
+pub use editorial::SessionUser;
 pub use partners::ApiKeyRow;
 pub use query::*;
 pub use search::{Matches, SearchDoc, SearchHit, SearchSpec};
 pub use sql::{Arg, Sql};
 pub use translation::Stamp;
-pub use webhooks::{AttemptRow, DeliveryRow, WebhookRow};
+pub use webhooks::WebhookRow;
 
 use crate::error::{Error, Result};
 use crate::model::WorkflowState;
+use crate::model::records::{AuditEntry, Revision};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::sync::Arc;
@@ -107,24 +108,6 @@ pub struct UserRow {
     pub version: i64,
 }
 
-/// An audit log entry.
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    pub id: String,
-    /// Stamped by the store as the entry is written.
-    pub at: i64,
-    pub actor_id: Option<String>,
-    pub actor_email: Option<String>,
-    pub action: String,
-    pub item_type: Option<String>,
-    pub item_id: Option<String>,
-    pub detail: Option<String>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// The idempotency key of the request that wrote it (not read back).
-    pub request_key: Option<String>,
-}
-
 /// What became of an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyClaim {
@@ -158,22 +141,6 @@ pub struct AuditQuery {
     /// the oldest (a backward page, still returned newest first).
     pub first: usize,
     pub from_oldest: bool,
-}
-
-/// A revision row.
-#[derive(Debug, Clone)]
-pub struct RevisionRow {
-    pub id: String,
-    pub item_id: String,
-    pub item_type: String,
-    pub number: i64,
-    pub kind: String,
-    pub version: i64,
-    pub state: WorkflowState,
-    pub snapshot: String,
-    pub author_id: Option<String>,
-    pub message: Option<String>,
-    pub created_at: i64,
 }
 
 impl Store {
@@ -663,7 +630,7 @@ impl Store {
     /// One administrative write and its audit entry, in one transaction.
     /// `false`, with nothing written, when the write matched no row (the
     /// record is gone, or its version has moved on).
-    pub(crate) async fn write_audited(&self, sql: Sql, audit: &AuditRow) -> Result<bool> {
+    pub(crate) async fn write_audited(&self, sql: Sql, audit: &AuditEntry) -> Result<bool> {
         let mut tx = self.begin().await?;
         if tx.execute(sql).await? != 1 {
             return Ok(false);
@@ -674,13 +641,13 @@ impl Store {
     }
 
     /// Records an entry outside any write (logins, failed logins).
-    pub async fn insert_audit(&self, a: &AuditRow) -> Result<()> {
+    pub async fn insert_audit(&self, a: &AuditEntry) -> Result<()> {
         self.execute(audit_insert(a, self.now_ms())).await?;
         Ok(())
     }
 
     /// Review steps of items (submitted, sent back, published), oldest first.
-    pub async fn review_steps(&self, item_ids: &[String]) -> Result<Vec<AuditRow>> {
+    pub async fn review_steps(&self, item_ids: &[String]) -> Result<Vec<AuditEntry>> {
         let mut q = Sql::new(
             "SELECT id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent FROM audit_log WHERE item_id IN (",
         );
@@ -691,7 +658,7 @@ impl Store {
 
     /// Newest first; one more row than asked tells whether more follow (in
     /// the direction read).
-    pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditRow>, bool)> {
+    pub async fn audit(&self, f: &AuditQuery) -> Result<(Vec<AuditEntry>, bool)> {
         let mut q = Sql::new(
             "SELECT id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent FROM audit_log WHERE 1=1",
         );
@@ -704,7 +671,7 @@ impl Store {
         }
         q.push(if f.from_oldest { " ORDER BY id ASC LIMIT " } else { " ORDER BY id DESC LIMIT " });
         q.arg((f.first + 1) as i64);
-        let mut rows: Vec<AuditRow> = self.fetch_all(q).await?.iter().map(audit_row).collect::<Result<_>>()?;
+        let mut rows: Vec<AuditEntry> = self.fetch_all(q).await?.iter().map(audit_row).collect::<Result<_>>()?;
         let more = rows.len() > f.first;
         rows.truncate(f.first);
         if f.from_oldest {
@@ -750,7 +717,7 @@ fn audit_conditions(q: &mut Sql, f: &AuditQuery) {
 impl Store {
     // ---- revisions ----
 
-    pub async fn revisions(&self, item_ids: &[String]) -> Result<Vec<RevisionRow>> {
+    pub async fn revisions(&self, item_ids: &[String]) -> Result<Vec<Revision>> {
         let mut q = Sql::new(
             "SELECT id, item_id, item_type, number, kind, version, state, snapshot, author_id, message, created_at FROM revisions WHERE item_id IN (",
         );
@@ -759,7 +726,7 @@ impl Store {
             .await?
             .iter()
             .map(|r| {
-                Ok(RevisionRow {
+                Ok(Revision {
                     id: r.try_get(0)?,
                     item_id: r.try_get(1)?,
                     item_type: r.try_get(2)?,
@@ -793,8 +760,8 @@ pub(crate) fn user_row(r: &AnyRow) -> Result<UserRow> {
     })
 }
 
-fn audit_row(r: &AnyRow) -> Result<AuditRow> {
-    Ok(AuditRow {
+fn audit_row(r: &AnyRow) -> Result<AuditEntry> {
+    Ok(AuditEntry {
         id: r.try_get(0)?,
         at: r.try_get(1)?,
         actor_id: r.try_get(2)?,
@@ -810,7 +777,7 @@ fn audit_row(r: &AnyRow) -> Result<AuditRow> {
 }
 
 /// The entry as written, stamped `at` by the service's clock.
-fn audit_insert(a: &AuditRow, at: i64) -> Sql {
+fn audit_insert(a: &AuditEntry, at: i64) -> Sql {
     let mut q = Sql::new(
         "INSERT INTO audit_log (id, at, actor_id, actor_email, action, item_type, item_id, detail, ip, user_agent, request_key) VALUES (",
     );
@@ -970,12 +937,12 @@ impl Tx<'_> {
         self.store.dialect()
     }
 
-    pub async fn insert_audit(&mut self, a: &AuditRow) -> Result<()> {
+    pub async fn insert_audit(&mut self, a: &AuditEntry) -> Result<()> {
         self.execute(audit_insert(a, self.now_ms())).await?;
         Ok(())
     }
 
-    pub async fn insert_revision(&mut self, r: &RevisionRow) -> Result<()> {
+    pub async fn insert_revision(&mut self, r: &Revision) -> Result<()> {
         let mut q = Sql::new(
             "INSERT INTO revisions (id, item_id, item_type, number, kind, version, state, snapshot, author_id, message, created_at) VALUES (",
         );

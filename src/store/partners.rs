@@ -1,8 +1,9 @@
 //! Partner API keys.
 
+use super::Store;
 use super::sql::Sql;
-use super::{AuditRow, Store};
 use crate::error::Result;
+use crate::model::records::AuditEntry;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -53,7 +54,7 @@ fn row(r: &AnyRow) -> Result<ApiKeyRow> {
 }
 
 impl Store {
-    pub async fn insert_api_key(&self, k: &ApiKeyRow, audit: &AuditRow) -> Result<()> {
+    pub async fn insert_api_key(&self, k: &ApiKeyRow, audit: &AuditEntry) -> Result<()> {
         let mut q = Sql::new(&format!("INSERT INTO api_keys ({COLS}) VALUES ("));
         q.arg(k.id.as_str()).push(", ").arg(k.name.as_str()).push(", ").arg(k.prefix.as_str());
         q.push(", ").arg(k.secret_hash.as_str()).push(", ").arg(k.scopes.as_str());
@@ -67,7 +68,7 @@ impl Store {
 
     /// Rewrites what an admin may change (not the secret, not the usage), if
     /// the key is still at `k.version`; raises the version.
-    pub async fn update_api_key(&self, k: &ApiKeyRow, audit: &AuditRow) -> Result<bool> {
+    pub async fn update_api_key(&self, k: &ApiKeyRow, audit: &AuditEntry) -> Result<bool> {
         let mut q = Sql::new("UPDATE api_keys SET name = ");
         q.arg(k.name.as_str()).push(", scopes = ").arg(k.scopes.as_str());
         q.push(", restrictions = ").arg(k.restrictions.as_str()).push(", origins = ").arg(k.origins.as_str());
@@ -84,7 +85,7 @@ impl Store {
         version: i64,
         prefix: &str,
         hash: &str,
-        audit: &AuditRow,
+        audit: &AuditEntry,
     ) -> Result<bool> {
         let mut q = Sql::new("UPDATE api_keys SET prefix = ");
         q.arg(prefix).push(", secret_hash = ").arg(hash).push(", version = version + 1 WHERE id = ").arg(id);

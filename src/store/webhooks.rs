@@ -1,8 +1,9 @@
 //! Webhooks, their durable delivery queue and the log of attempts.
 
 use super::sql::Sql;
-use super::{AuditRow, Store, Tx};
+use super::{Store, Tx};
 use crate::error::Result;
+use crate::model::records::{Attempt, AuditEntry, Delivery};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -21,32 +22,6 @@ pub struct WebhookRow {
     pub created_at: i64,
     /// Raised by every administrative write.
     pub version: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct DeliveryRow {
-    pub id: String,
-    pub webhook_id: String,
-    pub event: String,
-    pub payload: String,
-    /// `pending`, `delivered` or `failed` (gave up).
-    pub status: String,
-    pub attempts: i64,
-    pub next_attempt_at: i64,
-    pub created_at: i64,
-    pub delivered_at: Option<i64>,
-    pub replay_of: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct AttemptRow {
-    pub delivery_id: String,
-    pub number: i64,
-    pub at: i64,
-    pub status_code: Option<i64>,
-    pub latency_ms: i64,
-    pub error: Option<String>,
-    pub response_excerpt: Option<String>,
 }
 
 const HOOK_COLS: &str = "id, url, secret, events, types, description, active, created_by, created_at, version";
@@ -68,8 +43,8 @@ fn hook(r: &AnyRow) -> Result<WebhookRow> {
     })
 }
 
-fn delivery(r: &AnyRow) -> Result<DeliveryRow> {
-    Ok(DeliveryRow {
+fn delivery(r: &AnyRow) -> Result<Delivery> {
+    Ok(Delivery {
         id: r.try_get(0)?,
         webhook_id: r.try_get(1)?,
         event: r.try_get(2)?,
@@ -83,7 +58,7 @@ fn delivery(r: &AnyRow) -> Result<DeliveryRow> {
     })
 }
 
-fn insert_delivery(d: &DeliveryRow) -> Sql {
+fn insert_delivery(d: &Delivery) -> Sql {
     let mut q = Sql::new(&format!("INSERT INTO webhook_deliveries ({DELIVERY_COLS}) VALUES ("));
     q.arg(d.id.as_str()).push(", ").arg(d.webhook_id.as_str()).push(", ").arg(d.event.as_str());
     q.push(", ").arg(d.payload.as_str()).push(", ").arg(d.status.as_str()).push(", ").arg(d.attempts);
@@ -99,14 +74,14 @@ impl Tx<'_> {
         self.fetch_all(q).await?.iter().map(hook).collect()
     }
 
-    pub async fn enqueue_delivery(&mut self, d: &DeliveryRow) -> Result<()> {
+    pub async fn enqueue_delivery(&mut self, d: &Delivery) -> Result<()> {
         self.execute(insert_delivery(d)).await?;
         Ok(())
     }
 }
 
 impl Store {
-    pub async fn insert_webhook(&self, h: &WebhookRow, audit: &AuditRow) -> Result<()> {
+    pub async fn insert_webhook(&self, h: &WebhookRow, audit: &AuditEntry) -> Result<()> {
         let mut q = Sql::new(&format!("INSERT INTO webhooks ({HOOK_COLS}) VALUES ("));
         q.arg(h.id.as_str()).push(", ").arg(h.url.as_str()).push(", ").arg(h.secret.as_str());
         q.push(", ").arg(h.events.as_str()).push(", ").arg(h.types.as_str()).push(", ").arg(h.description.clone());
@@ -117,7 +92,7 @@ impl Store {
     }
 
     /// Rewrites a webhook if it is still at `h.version`; raises the version.
-    pub async fn update_webhook(&self, h: &WebhookRow, audit: &AuditRow) -> Result<bool> {
+    pub async fn update_webhook(&self, h: &WebhookRow, audit: &AuditEntry) -> Result<bool> {
         let mut q = Sql::new("UPDATE webhooks SET url = ");
         q.arg(h.url.as_str()).push(", events = ").arg(h.events.as_str()).push(", types = ").arg(h.types.as_str());
         q.push(", description = ").arg(h.description.clone()).push(", active = ").arg(h.active as i64);
@@ -126,7 +101,7 @@ impl Store {
     }
 
     /// Removes a webhook if it is still at `version`.
-    pub async fn delete_webhook(&self, id: &str, version: i64, audit: &AuditRow) -> Result<bool> {
+    pub async fn delete_webhook(&self, id: &str, version: i64, audit: &AuditEntry) -> Result<bool> {
         let mut q = Sql::new("DELETE FROM webhooks WHERE id = ");
         q.arg(id).push(" AND version = ").arg(version);
         self.write_audited(q, audit).await
@@ -144,26 +119,26 @@ impl Store {
     }
 
     /// A delivery an admin asked for, with its audit entry.
-    pub async fn insert_delivery(&self, d: &DeliveryRow, audit: &AuditRow) -> Result<()> {
+    pub async fn insert_delivery(&self, d: &Delivery, audit: &AuditEntry) -> Result<()> {
         self.write_audited(insert_delivery(d), audit).await?;
         Ok(())
     }
 
     /// Deliveries of a webhook, newest first.
-    pub async fn deliveries(&self, webhook_id: &str, limit: i64) -> Result<Vec<DeliveryRow>> {
+    pub async fn deliveries(&self, webhook_id: &str, limit: i64) -> Result<Vec<Delivery>> {
         let mut q = Sql::new(&format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE webhook_id = "));
         q.arg(webhook_id).push(" ORDER BY created_at DESC, id DESC LIMIT ").arg(limit);
         self.fetch_all(q).await?.iter().map(delivery).collect()
     }
 
-    pub async fn delivery(&self, id: &str) -> Result<Option<DeliveryRow>> {
+    pub async fn delivery(&self, id: &str) -> Result<Option<Delivery>> {
         let mut q = Sql::new(&format!("SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE id = "));
         q.arg(id);
         self.fetch_optional(q).await?.as_ref().map(delivery).transpose()
     }
 
     /// Pending deliveries that are due and not held by another instance.
-    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
+    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<Delivery>> {
         let mut q = Sql::new(&format!(
             "SELECT {DELIVERY_COLS} FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= "
         ));
@@ -194,7 +169,7 @@ impl Store {
     }
 
     /// Records an attempt and what comes next, in one transaction.
-    pub async fn finish_attempt(&self, a: &AttemptRow, status: &str, next_attempt_at: i64) -> Result<()> {
+    pub async fn finish_attempt(&self, a: &Attempt, status: &str, next_attempt_at: i64) -> Result<()> {
         let mut tx = self.begin().await?;
         let mut q = Sql::new(
             "INSERT INTO webhook_attempts (delivery_id, number, at, status_code, latency_ms, error, response_excerpt) VALUES (",
@@ -215,7 +190,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn attempts(&self, delivery_ids: &[String]) -> Result<Vec<AttemptRow>> {
+    pub async fn attempts(&self, delivery_ids: &[String]) -> Result<Vec<Attempt>> {
         if delivery_ids.is_empty() {
             return Ok(vec![]);
         }
@@ -227,7 +202,7 @@ impl Store {
             .await?
             .iter()
             .map(|r| {
-                Ok(AttemptRow {
+                Ok(Attempt {
                     delivery_id: r.try_get(0)?,
                     number: r.try_get(1)?,
                     at: r.try_get(2)?,

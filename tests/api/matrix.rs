@@ -390,7 +390,7 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                 };
                 let hook = s.hub.webhooks.create(&env.admin, settings).await.unwrap();
                 let now = s.hub.clock.now_ms();
-                let delivery = relais::store::DeliveryRow {
+                let delivery = relais::model::records::Delivery {
                     id: uuid::Uuid::now_v7().to_string(),
                     webhook_id: hook.id.clone(),
                     event: "content.deleted".into(),
