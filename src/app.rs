@@ -298,7 +298,7 @@ impl Tasks {
             Ok(Ok(0)) => {}
             Ok(Ok(n)) => tracing::info!(deliveries = n, "gave back unfinished webhook deliveries"),
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, "could not give back webhook deliveries; due again when their claims expire")
+                tracing::warn!(error = %e.message, "could not give back webhook deliveries; due again when their claims expire")
             }
             Err(_) => {
                 tracing::warn!("could not give back webhook deliveries in time; due again when their claims expire")
@@ -306,7 +306,7 @@ impl Tasks {
         }
         match tokio::time::timeout(LAST_WRITES, hub.partners.flush_usage()).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "could not write API key usage"),
+            Ok(Err(e)) => tracing::warn!(error = %e.message, "could not write API key usage"),
             Err(_) => tracing::warn!("could not write API key usage in time"),
         }
     }
@@ -399,7 +399,7 @@ where
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while tick(&h.shutdown, &h.clock, &mut every).await {
             if let Err(e) = work(h.clone()).await {
-                tracing::warn!(error = %e, "{failed}");
+                tracing::warn!(error = %e.message, "{failed}");
             }
         }
     })

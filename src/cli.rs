@@ -271,10 +271,10 @@ impl Settings {
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Err(e) = Locales::parse(&self.locales, &self.locale_fallbacks) {
-            out.push(format!("RELAIS_LOCALES / RELAIS_LOCALE_FALLBACKS: {e}"));
+            out.push(format!("RELAIS_LOCALES / RELAIS_LOCALE_FALLBACKS: {}", e.message));
         }
         if let Err(e) = crate::app::Cidr::parse_list(&self.trusted_proxies) {
-            out.push(format!("RELAIS_TRUSTED_PROXIES: {e}"));
+            out.push(format!("RELAIS_TRUSTED_PROXIES: {}", e.message));
         }
         if crate::graphql::plan::PlanMode::parse(&self.compiled_plans).is_none() {
             out.push(format!("RELAIS_COMPILED_PLANS: {:?} is not on, off or checked", self.compiled_plans));
@@ -285,7 +285,7 @@ impl Settings {
         } else if db.starts_with("sqlite:")
             && let Err(e) = crate::store::check_sqlite_url(db)
         {
-            out.push(format!("RELAIS_DATABASE_URL: {e}"));
+            out.push(format!("RELAIS_DATABASE_URL: {}", e.message));
         }
         if let Some(secret) = &self.jwt_secret
             && secret.expose().len() < 32

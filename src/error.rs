@@ -104,6 +104,21 @@ pub struct Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An error and each of its sources, `a: b: c`.
+fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// What a client is told of an internal failure.
+const INTERNAL: &str = "Something went wrong on the server; it has been logged. Please try again later.";
+
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
         Error { code, message: message.into(), field: None }
@@ -134,17 +149,26 @@ impl Error {
     /// An internal failure: logged in full, reported to the client without detail.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Error::new(Code::Internal, "Something went wrong on the server; it has been logged. Please try again later.")
+        Error::new(Code::Internal, INTERNAL)
+    }
+    /// An internal failure from an error value: logged with its whole source
+    /// chain (`a: b: c`, for the log only), reported without detail.
+    pub fn failed(e: impl std::error::Error) -> Self {
+        let cause = cause_chain(&e);
+        tracing::error!(%cause, "internal error");
+        Error::new(Code::Internal, INTERNAL)
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+// Neither `Display` nor `std::error::Error`: async-graphql turns anything
+// displayable into an error without a code, so a resolver's `?` on our
+// error would lose it; this way it does not compile, and `gql_err` is the
+// one conversion. The CLI gets the message.
+impl From<Error> for anyhow::Error {
+    fn from(e: Error) -> Self {
+        anyhow::anyhow!(e.message)
     }
 }
-
-impl std::error::Error for Error {}
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
@@ -167,7 +191,7 @@ impl From<sqlx::Error> for Error {
                 "The database is not answering right now; nothing was changed. Try again in a moment.",
             );
         }
-        Error::internal(e)
+        Error::failed(e)
     }
 }
 
@@ -236,6 +260,34 @@ fn db_unavailable(e: &sqlx::Error) -> bool {
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
-        Error::internal(e)
+        Error::failed(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_failure_keeps_its_sources_for_the_log_and_tells_the_client_nothing() {
+        let inner = std::io::Error::other("disk on fire");
+        let outer = std::io::Error::other(Wrapped(inner));
+        assert_eq!(cause_chain(&outer), "writing the media file: disk on fire");
+        let e = Error::failed(outer);
+        assert_eq!(e.code, Code::Internal);
+        assert!(!e.message.contains("disk"), "{}", e.message);
+    }
+
+    #[derive(Debug)]
+    struct Wrapped(std::io::Error);
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("writing the media file")
+        }
+    }
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
     }
 }

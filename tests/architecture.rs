@@ -145,3 +145,87 @@ fn the_map_sees_every_kind_of_use() {
     let want: BTreeSet<String> = ["domain", "store", "error", "model"].into_iter().map(String::from).collect();
     assert_eq!(u, want);
 }
+
+/// The sibling modules a file of `dir/` names (`super::x`, `crate::dir::x`).
+fn sibling_uses(dir: &str, text: &str, siblings: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for prefix in ["super::".to_owned(), format!("crate::{dir}::")] {
+        for (i, _) in text.match_indices(prefix.as_str()) {
+            let name: String =
+                text[i + prefix.len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if siblings.contains(&name) {
+                out.insert(name);
+            }
+        }
+        // `use super::{a, b::c}`
+        for (i, _) in text.match_indices(format!("{prefix}{{").as_str()) {
+            let body = &text[i + prefix.len() + 1..];
+            let body = &body[..body.find('}').unwrap_or(body.len())];
+            for part in body.split(',') {
+                let name: String = part.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if siblings.contains(&name) {
+                    out.insert(name);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Inside each folder of `src/`, the files name each other without a cycle
+/// (the folder's `mod.rs`, which declares them, aside): `graphql/schema.rs`
+/// composes the other GraphQL modules and none of them reaches back into it.
+#[test]
+fn no_cycles_between_the_modules_of_a_folder() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut cycles = Vec::new();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let dir = e.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let files: BTreeMap<String, std::path::PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+            .map(|p| (p.file_stem().unwrap().to_string_lossy().to_string(), p))
+            .filter(|(m, _)| m != "mod")
+            .collect();
+        let siblings: BTreeSet<String> = files.keys().cloned().collect();
+        let graph: BTreeMap<String, BTreeSet<String>> = files
+            .iter()
+            .map(|(m, p)| {
+                let mut used = sibling_uses(&name, &code(p), &siblings);
+                used.remove(m);
+                (m.clone(), used)
+            })
+            .collect();
+        // Depth-first search for a way back to where it started.
+        fn path_back(
+            graph: &BTreeMap<String, BTreeSet<String>>,
+            to: &str,
+            at: &str,
+            seen: &mut BTreeSet<String>,
+        ) -> Option<Vec<String>> {
+            for next in &graph[at] {
+                if next == to {
+                    return Some(vec![next.clone()]);
+                }
+                if seen.insert(next.clone())
+                    && let Some(mut p) = path_back(graph, to, next, seen)
+                {
+                    p.insert(0, next.clone());
+                    return Some(p);
+                }
+            }
+            None
+        }
+        for m in graph.keys() {
+            if let Some(p) = path_back(&graph, m, m, &mut BTreeSet::new()) {
+                cycles.push(format!("{name}: {m} -> {}", p.join(" -> ")));
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "modules that name each other in a circle:\n{}", cycles.join("\n"));
+}

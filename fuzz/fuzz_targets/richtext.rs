@@ -34,7 +34,7 @@ fn round_trip(doc: &Document) {
     assert_eq!(&again, doc, "sanitise is not idempotent");
     let json = doc.to_json();
     let back = richtext::parse_input(&json, "body")
-        .unwrap_or_else(|e| panic!("the canonical JSON of an accepted document is refused: {e}\n{json}"));
+        .unwrap_or_else(|e| panic!("the canonical JSON of an accepted document is refused: {}\n{json}", e.message));
     assert_eq!(&back, doc, "the canonical JSON does not parse back to the same document\n{json}");
     let stored = richtext::stored(&json.to_string());
     assert_eq!(&stored, doc, "the stored form does not read back to the same document");

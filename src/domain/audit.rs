@@ -1,6 +1,6 @@
 //! The audit log's entries: who did what to which item, from where.
 
-use super::auth::Actor;
+use super::actor::Actor;
 use crate::error::Result;
 use crate::model::TypeDef;
 use crate::model::records::AuditEntry;

@@ -1,5 +1,6 @@
 //! Identity: argon2 password hashes and signed bearer tokens.
 
+pub use super::actor::{Actor, Viewer};
 use super::permissions::Role;
 use crate::error::{Error, Result};
 use crate::store::{Store, UserRow, new_id};
@@ -7,40 +8,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-
-/// Who is calling.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub id: String,
-    pub email: String,
-    pub role: Role,
-    /// The login session the token belongs to (none for the server itself).
-    pub session_id: Option<String>,
-}
-
-/// A viewer and where the request came from, carried into every write so the
-/// audit log can say who, and from where.
-#[derive(Debug, Clone, Default)]
-pub struct Actor {
-    pub viewer: Option<Viewer>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// The request's idempotency key (scoped to the caller), recorded with
-    /// each write it makes.
-    pub request_key: Option<String>,
-}
-
-impl Actor {
-    /// Writes the server makes itself (demo, import, scheduler).
-    pub fn system() -> Actor {
-        Actor {
-            viewer: Some(Viewer { id: "system".into(), email: "system".into(), role: Role::Admin, session_id: None }),
-            ip: None,
-            user_agent: None,
-            request_key: None,
-        }
-    }
-}
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -121,11 +88,11 @@ pub async fn hash_password(password: String) -> Result<String> {
     check_password_strength(&password)?;
     let _slot = argon_slot().await;
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(Error::internal)?;
-        argon().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(Error::internal)
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(Error::failed)?;
+        argon().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(Error::failed)
     })
     .await
-    .map_err(Error::internal)?
+    .map_err(Error::failed)?
 }
 
 pub fn check_password_strength(password: &str) -> Result<()> {
@@ -262,7 +229,7 @@ impl Auth {
             .insert_session(&sid, &user.id, now * 1000, exp * 1000, actor.ip.as_deref(), actor.user_agent.as_deref())
             .await?;
         let claims = Claims { sub: user.id.clone(), sid, role: user.role.as_str().to_owned(), iat: now, exp };
-        let token = jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).map_err(Error::internal)?;
+        let token = jsonwebtoken::encode(&Header::default(), &claims, &self.encoding).map_err(Error::failed)?;
         Ok(Session { token, expires_at: exp * 1000, user })
     }
 

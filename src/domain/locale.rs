@@ -3,6 +3,31 @@
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 
+/// A locale this server serves, parsed once at the edge
+/// (`Locales::locale`, `Locales::negotiate`): whoever holds one need not
+/// check it again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Locale(String);
+
+impl Locale {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Locale {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Locale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Locales {
     /// Configured locales, the default first.
@@ -54,12 +79,17 @@ impl Locales {
         &self.codes[0]
     }
 
+    /// Every served locale, the default first.
+    pub fn served(&self) -> impl Iterator<Item = Locale> + '_ {
+        self.codes.iter().map(|c| Locale(c.clone()))
+    }
+
     /// The chain a request for `locale` reads: itself, its fallbacks, the
     /// default. A localised value is read in the first locale of the chain
     /// that has one (`first_in`; the store's filters and sorts follow it too).
-    pub fn chain(&self, locale: &str) -> Vec<String> {
-        let mut out = vec![locale.to_owned()];
-        for l in self.fallbacks.get(locale).into_iter().flatten() {
+    pub fn chain(&self, locale: &Locale) -> Vec<String> {
+        let mut out = vec![locale.0.clone()];
+        for l in self.fallbacks.get(locale.as_str()).into_iter().flatten() {
             if !out.contains(l) {
                 out.push(l.clone());
             }
@@ -71,19 +101,20 @@ impl Locales {
         out
     }
 
-    pub fn check(&self, locale: &str) -> Result<()> {
-        if self.codes.iter().any(|c| c == locale) {
-            Ok(())
+    /// The served locale `code` names, or an error saying which are served.
+    pub fn locale(&self, code: &str) -> Result<Locale> {
+        if self.codes.iter().any(|c| c == code) {
+            Ok(Locale(code.to_owned()))
         } else {
             Err(Error::field(
                 "locale",
-                format!("unknown locale {locale:?}; this server serves {}", self.codes.join(", ")),
+                format!("unknown locale {code:?}; this server serves {}", self.codes.join(", ")),
             ))
         }
     }
 
     /// Best configured locale for an `Accept-Language` header, by q-value.
-    pub fn negotiate(&self, header: Option<&str>) -> String {
+    pub fn negotiate(&self, header: Option<&str>) -> Locale {
         let mut best: Option<(f32, usize, &str)> = None;
         for (pos, part) in header.unwrap_or("").split(',').enumerate() {
             let mut bits = part.trim().split(';');
@@ -102,7 +133,7 @@ impl Locales {
                 best = Some((q, pos, code));
             }
         }
-        best.map_or_else(|| self.default_locale().to_owned(), |(_, _, c)| c.to_owned())
+        Locale(best.map_or_else(|| self.default_locale().to_owned(), |(_, _, c)| c.to_owned()))
     }
 }
 
@@ -122,14 +153,14 @@ mod tests {
     #[test]
     fn chains_and_negotiation() {
         let l = Locales::default();
-        assert_eq!(l.chain("ar"), vec!["ar", "fr"]);
-        assert_eq!(l.chain("fr"), vec!["fr"]);
-        assert_eq!(l.negotiate(Some("en-GB,en;q=0.9,fr;q=0.8")), "en");
-        assert_eq!(l.negotiate(Some("de, ar;q=0.5")), "ar");
-        assert_eq!(l.negotiate(Some("de")), "fr");
-        assert_eq!(l.negotiate(None), "fr");
+        assert_eq!(l.chain(&l.locale("ar").unwrap()), vec!["ar", "fr"]);
+        assert_eq!(l.chain(&l.locale("fr").unwrap()), vec!["fr"]);
+        assert_eq!(l.negotiate(Some("en-GB,en;q=0.9,fr;q=0.8")).as_str(), "en");
+        assert_eq!(l.negotiate(Some("de, ar;q=0.5")).as_str(), "ar");
+        assert_eq!(l.negotiate(Some("de")).as_str(), "fr");
+        assert_eq!(l.negotiate(None).as_str(), "fr");
         assert_eq!(direction("ar"), "RTL");
-        assert!(l.check("de").unwrap_err().message.contains("fr, en, ar"));
+        assert!(l.locale("de").unwrap_err().message.contains("fr, en, ar"));
         assert!(Locales::parse("fr,en", "ar:fr").is_err());
     }
 }

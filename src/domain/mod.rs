@@ -1,6 +1,7 @@
 //! Domain services: workflow, permissions, validation, localisation. No HTTP
 //! or GraphQL types here.
 
+pub mod actor;
 pub mod archive;
 pub mod audit;
 pub mod auth;

@@ -31,9 +31,9 @@ pub fn documents(item: &Item, locales: &Locales) -> Vec<SearchDoc> {
         memo.push((lang, text.to_owned(), t.clone()));
         t
     };
-    for locale in &locales.codes {
-        let chain = locales.chain(locale);
-        let own = Lang::of_locale(locale);
+    for locale in locales.served() {
+        let chain = locales.chain(&locale);
+        let own = Lang::of_locale(&locale);
         let mut title = String::new();
         let mut title_terms = Vec::new();
         let mut body = Vec::new();
@@ -50,7 +50,7 @@ pub fn documents(item: &Item, locales: &Locales) -> Vec<SearchDoc> {
                 }
             }
         }
-        let doc = SearchDoc { locale: locale.clone(), title, body: body.join("\n"), title_terms, body_terms };
+        let doc = SearchDoc { locale: locale.to_string(), title, body: body.join("\n"), title_terms, body_terms };
         // Locales that read the same text (one has none of its own and falls
         // back) share a document: a third of the index for one-language content.
         match docs.iter_mut().find(|d: &&mut SearchDoc| {
@@ -61,7 +61,7 @@ pub fn documents(item: &Item, locales: &Locales) -> Vec<SearchDoc> {
         }) {
             Some(same) => {
                 same.locale.push(' ');
-                same.locale.push_str(locale);
+                same.locale.push_str(&locale);
             }
             None => docs.push(doc),
         }
@@ -190,7 +190,7 @@ impl Content {
         first: i64,
         offset: i64,
     ) -> Result<SearchPage> {
-        let chain = self.locales.chain(locale);
+        let chain = self.locales.chain(&self.locales.locale(locale)?);
         let mut langs: Vec<Lang> = Vec::new();
         for l in &chain {
             let lang = Lang::of_locale(l);

@@ -4,7 +4,7 @@
 //! The HTTP layer parses the request and writes the bytes.
 
 use super::content::Content;
-use super::locale::{direction, first_in};
+use super::locale::{Locale, direction, first_in};
 use super::partners::{ApiKey, Restrictions, restriction_filters};
 use super::reader::Reader;
 use super::{ids, richtext};
@@ -21,9 +21,9 @@ use std::sync::Arc;
 pub const MAX_ITEMS: usize = 100;
 
 /// A feed as asked for: the query parameters, unparsed.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FeedQuery {
-    pub locale: String,
+    pub locale: Locale,
     pub limit: usize,
     /// Slugs or global ids, comma-separated.
     pub organisation: Option<String>,
@@ -119,7 +119,7 @@ fn choices(t: &'static TypeDef, feed: &FeedDef, q: &FeedQuery, now: i64) -> Resu
     let order = match feed.upcoming.filter(|_| q.upcoming) {
         Some(at) => {
             let at = Target::Field(declared(t, at));
-            all.push(Filter::Cond { target: at.clone(), op: Op::Gte, value: Value::Int(now) });
+            all.push(Filter::Cond { target: at, op: Op::Gte, value: Value::Int(now) });
             vec![OrderBy { target: at, desc: false }]
         }
         None => vec![OrderBy { target: Target::Common(Common::PublishedAt), desc: true }],
@@ -197,7 +197,7 @@ pub async fn read(
     let mut entries = Vec::with_capacity(items.len());
     let mut newest = 0;
     for i in &items {
-        let (title_locale, title) = pick(i, t.title_field, &chain).unwrap_or((locale.clone(), i.slug.clone()));
+        let (title_locale, title) = pick(i, t.title_field, &chain).unwrap_or((locale.to_string(), i.slug.clone()));
         let mut item_tags = tags.get(&i.id).cloned().unwrap_or_default();
         if feed.kind_tags
             && let Some(k) = feed.kind.and_then(|f| i.value(f).as_text())
@@ -224,17 +224,17 @@ pub async fn read(
             updated_ms: i.updated_at.max(i.published_at.unwrap_or(0)),
             tags: item_tags,
             authors: authors.get(&i.id).cloned().unwrap_or_default(),
-            language: (title_locale != *locale).then_some(title_locale),
+            language: (title_locale != locale.as_str()).then_some(title_locale),
             extension: (!feed.extension.is_empty()).then(|| extension(t, feed, i, &chain)),
         });
     }
-    let heading = feed.headings.iter().find(|(l, _)| l == locale).unwrap_or(&feed.headings[0]).1;
+    let heading = feed.headings.iter().find(|(l, _)| *l == locale.as_str()).unwrap_or(&feed.headings[0]).1;
     Ok(Feed {
         title: format!("{heading} — {}", key.as_ref().map_or("Relais", |k| k.name.as_str())),
         description: None,
         home_url: public_url.to_owned(),
         feed_url,
-        language: locale.clone(),
+        language: locale.to_string(),
         rtl: direction(locale) == "RTL",
         updated_ms: newest,
         generator: "Relais".into(),

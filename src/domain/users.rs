@@ -146,7 +146,7 @@ impl Users {
         let user = self.target(&v.id).await?;
         let ok = {
             let (pw, hash) = (current.to_owned(), user.password_hash);
-            tokio::task::spawn_blocking(move || super::auth::verify_hash(&pw, &hash)).await.map_err(Error::internal)?
+            tokio::task::spawn_blocking(move || super::auth::verify_hash(&pw, &hash)).await.map_err(Error::failed)?
         };
         if !ok {
             return Err(Error::field("currentPassword", "is not your current password"));

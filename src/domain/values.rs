@@ -251,7 +251,7 @@ impl Parser<'_> {
     fn local_patch(&self, path: &str, v: &J) -> Result<BTreeMap<String, Option<String>>> {
         let mut out = BTreeMap::new();
         let mut put = |loc: &str, val: &J| -> Result<()> {
-            self.locales.check(loc).map_err(|_| {
+            self.locales.locale(loc).map_err(|_| {
                 Error::field(path, format!("unknown locale {loc:?}; use one of {}", self.locales.codes.join(", ")))
             })?;
             let s = match val {
@@ -320,7 +320,7 @@ impl Parser<'_> {
         let media = crate::model::content_type("MediaAsset").expect("model declares MediaAsset");
         let mut out = BTreeMap::new();
         for (loc, val) in entries {
-            self.locales.check(&loc).map_err(|_| {
+            self.locales.locale(&loc).map_err(|_| {
                 Error::field(path, format!("unknown locale {loc:?}; use one of {}", self.locales.codes.join(", ")))
             })?;
             let p = format!("{path}.{loc}");

@@ -251,7 +251,7 @@ fn translation(locales: &Locales, v: &Arg<'_>) -> Result<Filter> {
         .get("locale")
         .and_then(|l| l.string().ok().map(str::to_owned))
         .ok_or_else(|| Error::field("filter.translation.locale", "is required"))?;
-    if locales.check(&locale).is_err() {
+    if locales.locale(&locale).is_err() {
         return Err(Error::field(
             "filter.translation.locale",
             format!("unknown locale {locale:?}; this server serves {}", locales.codes.join(", ")),

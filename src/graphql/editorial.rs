@@ -1,10 +1,9 @@
 //! The editor's side in GraphQL: audit log, scheduling, revision diff and
 //! restore, preview links, comments, soft locks, review queues and users.
 
-use super::schema::{LoginVal, PageInfoVal};
+use super::context::{LoginVal, PageInfoVal, hub, item_value, req, scope};
+use super::gql_err;
 use super::values::{ItemVal, Scope};
-use super::{Req, gql_err};
-use crate::app::Hub;
 use crate::domain::auth::{Session, User};
 use crate::domain::content::{DraftReach, Transition};
 use crate::domain::permissions::{Action, Role, allowed};
@@ -17,15 +16,6 @@ use async_graphql::Value;
 use async_graphql::dynamic::*;
 use std::sync::Arc;
 
-type ItemValueFn = fn(Arc<Item>, Arc<Scope>) -> FieldValue<'static>;
-type ScopeFn = fn(&ResolverContext<'_>, Stage) -> async_graphql::Result<Arc<Scope>>;
-
-fn hub<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Arc<Hub>> {
-    ctx.data::<Arc<Hub>>()
-}
-fn req<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Req> {
-    ctx.data::<Req>()
-}
 fn ms(v: i64) -> Value {
     Value::from(dv::format_datetime(v))
 }
@@ -615,7 +605,7 @@ fn role_arg(ctx: &ResolverContext<'_>) -> async_graphql::Result<Role> {
     Role::parse(arg.enum_name()?).ok_or_else(|| gql_err(Error::field("role", "unknown role")))
 }
 
-pub fn mutations(m: Object, item_value: ItemValueFn, scope: ScopeFn) -> Object {
+pub fn mutations(m: Object) -> Object {
     let typed = move |item: Item, ctx: &ResolverContext<'_>| -> async_graphql::Result<FieldValue<'static>> {
         let name = item.ty.name;
         Ok(item_value(Arc::new(item), scope(ctx, Stage::Draft)?).with_type(name))

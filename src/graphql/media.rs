@@ -1,6 +1,7 @@
 //! Media in GraphQL: image URLs and srcsets on `MediaAsset`, and uploads per
 //! the GraphQL multipart request spec.
 
+use super::context::{hub, item_value, scope};
 use super::values::{ItemVal, Scope};
 use super::{Req, gql_err};
 use crate::app::Hub;
@@ -28,10 +29,6 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
                 .field(super::input("quality", TypeRef::named(TypeRef::INT)).default_value(75))
                 .field(super::input("dpr", TypeRef::named(TypeRef::INT)).default_value(1).description("Device pixel ratio, 1 to 3.")),
         )
-}
-
-fn hub<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a Arc<Hub>> {
-    ctx.data::<Arc<Hub>>()
 }
 
 fn format_of(name: &str) -> OutFormat {
@@ -159,7 +156,7 @@ fn use_type() -> Object {
             super::field("node", TypeRef::named_nn("Content"), |ctx| {
                 FieldFuture::new(async move {
                     let u = u(&ctx)?;
-                    Ok(Some(super::schema::typed_item_value(u.item.clone(), u.scope.clone())))
+                    Ok(Some(super::context::typed_item_value(u.item.clone(), u.scope.clone())))
                 })
             })
             .description("The item."),
@@ -280,12 +277,7 @@ fn upload_of(ctx: &ResolverContext<'_>) -> async_graphql::Result<dm::UploadedFil
     Ok(dm::UploadedFile { name: up.filename, bytes: up.content })
 }
 
-pub fn mutations(
-    m: Object,
-    ty: &'static TypeDef,
-    item_value: fn(Arc<Item>, Arc<Scope>) -> FieldValue<'static>,
-    scope: fn(&ResolverContext<'_>, Stage) -> async_graphql::Result<Arc<Scope>>,
-) -> Object {
+pub fn mutations(m: Object, ty: &'static TypeDef) -> Object {
     m.field(
         super::field("uploadMedia", TypeRef::named_nn(ty.name), move |ctx| {
             FieldFuture::new(async move {

@@ -3,6 +3,8 @@
 
 mod args;
 mod batch;
+mod content;
+mod context;
 mod editorial;
 pub mod limits;
 mod loaders;
@@ -29,7 +31,7 @@ pub struct Req {
     /// Who is calling, and from where.
     pub actor: Actor,
     /// The locale negotiated from Accept-Language.
-    pub accept_locale: String,
+    pub accept_locale: crate::domain::locale::Locale,
     pub loaders: Loaders,
     /// What the answer depends on (`T:Type`, `I:id`), for the response cache.
     pub deps: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
@@ -63,7 +65,11 @@ pub enum SessionCookie {
 }
 
 impl Req {
-    pub fn new(actor: Actor, accept_locale: String, reader: std::sync::Arc<crate::domain::reader::Reader>) -> Req {
+    pub fn new(
+        actor: Actor,
+        accept_locale: crate::domain::locale::Locale,
+        reader: std::sync::Arc<crate::domain::reader::Reader>,
+    ) -> Req {
         Req {
             actor,
             accept_locale,

@@ -14,7 +14,7 @@
 
 use super::Req;
 use super::args::{self, Obj};
-use super::schema::{PageInfoVal, root_scope};
+use super::context::{PageInfoVal, root_scope};
 use super::values::{Scope, parse_local};
 use crate::app::Hub;
 pub use crate::app::PlanMode;

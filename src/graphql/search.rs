@@ -1,6 +1,6 @@
 //! `search`: ranked full-text matches across content types, as a connection.
 
-use super::schema::{PageInfoVal, read_scope, typed_item_value};
+use super::context::{PageInfoVal, read_scope, typed_item_value};
 use super::values::Scope;
 use super::{Req, gql_err};
 use crate::app::Hub;

@@ -131,11 +131,7 @@ pub fn subscription() -> Subscription {
                     }
                 }
                 let locale = match ctx.args.get("locale").filter(|v| !v.is_null()) {
-                    Some(v) => {
-                        let l = v.string()?.to_owned();
-                        hub.content.locales.check(&l).map_err(gql_err)?;
-                        l
-                    }
+                    Some(v) => hub.content.locales.locale(v.string()?).map_err(gql_err)?,
                     None => r.accept_locale.clone(),
                 };
                 let scope = Arc::new(Scope {

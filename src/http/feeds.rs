@@ -22,6 +22,10 @@ fn http_date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/feeds/{file}", axum::routing::get(feed))
+}
+
 pub async fn feed(
     State(s): State<AppState>,
     Path(file): Path<String>,
@@ -59,12 +63,9 @@ async fn build(
     }
     let locales = &hub.content.locales;
     let locale = match params.get("locale") {
-        Some(l) => {
-            locales
-                .check(l)
-                .map_err(|_| bad("locale", format!("unknown locale {l:?}; use one of {}", locales.codes.join(", "))))?;
-            l.clone()
-        }
+        Some(l) => locales
+            .locale(l)
+            .map_err(|_| bad("locale", format!("unknown locale {l:?}; use one of {}", locales.codes.join(", "))))?,
         None => locales.negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())),
     };
     let limit = match params.get("limit") {

@@ -64,7 +64,7 @@ pub(super) async fn keep(s: &AppState, scope: &str, answer: Response) -> Respons
     if parts.status != StatusCode::SERVICE_UNAVAILABLE {
         let text = String::from_utf8_lossy(&bytes);
         if let Err(e) = s.hub.ops.answer_key(scope, parts.status.as_u16(), &text).await {
-            tracing::warn!(error = %e, "could not keep the answer of an idempotent request");
+            tracing::warn!(error = %e.message, "could not keep the answer of an idempotent request");
         }
     }
     running(s).remove(scope);

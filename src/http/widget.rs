@@ -32,6 +32,14 @@ const PARAMS: [&str; 12] = [
     "type",
 ];
 
+pub fn router() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/widget.js", get(script))
+        .route("/widget/embed", get(embed))
+        .route("/widget/demo", get(demo))
+}
+
 /// `GET /widget.js`.
 pub async fn script(headers: HeaderMap) -> Response {
     let etag = SCRIPT_ETAG.as_str();
@@ -130,20 +138,24 @@ pub async fn embed(
 ) -> Response {
     let hub = &s.hub;
     let kind = query.get("type").map_or("projects", String::as_str);
-    if !["projects", "events", "news"].contains(&kind) {
-        return plain(StatusCode::BAD_REQUEST, format!("type must be projects, events or news, not {kind:?}"));
+    if crate::model::feed_type(kind).is_none() {
+        let feeds: Vec<&str> =
+            crate::model::CONTENT_TYPES.iter().filter_map(|t| t.feed.as_ref().map(|f| f.path)).collect();
+        return plain(StatusCode::BAD_REQUEST, format!("type must be one of {}, not {kind:?}", feeds.join(", ")));
     }
     let locale = match query.get("locale") {
-        Some(l) if hub.content.locales.check(l).is_err() => {
-            return plain(
-                StatusCode::BAD_REQUEST,
-                format!("unknown locale {l:?}; use one of {}", hub.content.locales.codes.join(", ")),
-            );
-        }
-        Some(l) => l.clone(),
+        Some(l) => match hub.content.locales.locale(l) {
+            Ok(l) => l,
+            Err(_) => {
+                return plain(
+                    StatusCode::BAD_REQUEST,
+                    format!("unknown locale {l:?}; use one of {}", hub.content.locales.codes.join(", ")),
+                );
+            }
+        },
         None => hub.content.locales.negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())),
     };
-    let mut params: Vec<(&str, String)> = vec![("type", kind.to_owned()), ("locale", locale.clone())];
+    let mut params: Vec<(&str, String)> = vec![("type", kind.to_owned()), ("locale", locale.to_string())];
     for p in PARAMS {
         if let Some(v) = query.get(p).filter(|v| !v.is_empty() && p != "type" && p != "locale") {
             params.push((p, v.clone()));

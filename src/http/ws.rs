@@ -122,7 +122,7 @@ async fn init(
     url_key: Option<Arc<crate::domain::partners::ApiKey>>,
     ip: Option<String>,
     user_agent: Option<String>,
-    locale: String,
+    locale: crate::domain::locale::Locale,
 ) -> async_graphql::Result<async_graphql::Data> {
     let field = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let token = field("Authorization")

@@ -374,12 +374,12 @@ fn encode(img: &DynamicImage, format: OutFormat, quality: u8) -> Result<Vec<u8>>
             let mut out = Vec::new();
             image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
                 .encode_image(&rgb)
-                .map_err(Error::internal)?;
+                .map_err(Error::failed)?;
             Ok(out)
         }
         OutFormat::Png => {
             let mut out = Cursor::new(Vec::new());
-            img.write_to(&mut out, ImageFormat::Png).map_err(Error::internal)?;
+            img.write_to(&mut out, ImageFormat::Png).map_err(Error::failed)?;
             Ok(out.into_inner())
         }
     }
@@ -427,7 +427,7 @@ mod tests {
     fn a_jpeg_that_makes_the_decoder_panic_is_refused_as_corrupt() {
         let bytes = include_bytes!("../../fuzz/regressions/image/zune-jpeg-upsampler-panic.jpg");
         let e = decode(bytes, ImageFormat::Jpeg, &ImageLimits::default()).unwrap_err();
-        assert_eq!(e.code, Code::BadUserInput, "{e}");
+        assert_eq!(e.code, Code::BadUserInput, "{}", e.message);
     }
 
     #[test]

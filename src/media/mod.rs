@@ -234,7 +234,7 @@ impl Media {
         let wait = std::time::Duration::from_secs(5);
         let need = mib(memory).clamp(1, mib(self.limits.image.memory).max(1));
         let _memory = match tokio::time::timeout(wait, self.budget.acquire_many(need)).await {
-            Ok(p) => p.map_err(Error::internal)?,
+            Ok(p) => p.map_err(Error::failed)?,
             Err(_) => {
                 return Err(Error::new(
                     crate::error::Code::ServerBusy,
@@ -242,8 +242,8 @@ impl Media {
                 ));
             }
         };
-        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
-        tokio::task::spawn_blocking(f).await.map_err(Error::internal)?
+        let _permit = self.permits.acquire().await.map_err(Error::failed)?;
+        tokio::task::spawn_blocking(f).await.map_err(Error::failed)?
     }
 
     /// Sniffs, checks and measures an upload; nothing is stored.
@@ -384,26 +384,26 @@ mod tests {
         let media = Media::new(objects, limits);
         // More than the whole budget: refused from the header, before any allocation.
         let e = media.inspect(png(2000, 2000)).await.unwrap_err();
-        assert_eq!(e.code, crate::error::Code::BadUserInput, "{e}");
-        assert!(e.message.contains("too large"), "{e}");
+        assert_eq!(e.code, crate::error::Code::BadUserInput, "{}", e.message);
+        assert!(e.message.contains("too large"), "{}", e.message);
         // The budget spent by other images: turned away to retry, not queued without end.
         let spent = media.budget.acquire_many(8).await.unwrap();
         let e = media.inspect(png(100, 100)).await.unwrap_err();
-        assert_eq!(e.code, crate::error::Code::ServerBusy, "{e}");
+        assert_eq!(e.code, crate::error::Code::ServerBusy, "{}", e.message);
         drop(spent);
         let ok = media.inspect(png(100, 100)).await.unwrap();
         assert_eq!(ok.image.map(|i| (i.width, i.height)), Some((100, 100)));
         // A file cut short is refused, not stored half grey.
         let whole = png(300, 200);
         let e = media.inspect(whole.slice(..whole.len() / 3)).await.unwrap_err();
-        assert_eq!(e.code, crate::error::Code::BadUserInput, "{e}");
+        assert_eq!(e.code, crate::error::Code::BadUserInput, "{}", e.message);
         let mut jpeg = Vec::new();
         ::image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
             .encode_image(&::image::RgbImage::from_fn(300, 200, |x, y| ::image::Rgb([x as u8, y as u8, 7])))
             .unwrap();
         let cut = Bytes::from(jpeg[..jpeg.len() / 3].to_vec());
         let e = media.inspect(cut).await.unwrap_err();
-        assert!(e.code == crate::error::Code::BadUserInput && e.message.contains("truncated"), "{e}");
+        assert!(e.code == crate::error::Code::BadUserInput && e.message.contains("truncated"), "{}", e.message);
         assert!(media.inspect(Bytes::from(jpeg)).await.is_ok());
     }
 

@@ -72,10 +72,10 @@ impl ObjectStore for LocalStore {
         Box::pin(async move {
             let path = self.path(key)?;
             let dir = path.parent().ok_or_else(|| Error::internal("media key without folder"))?;
-            tokio::fs::create_dir_all(dir).await.map_err(Error::internal)?;
+            tokio::fs::create_dir_all(dir).await.map_err(Error::failed)?;
             // Write beside, then rename: a reader never sees half a file.
             let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::now_v7().simple()));
-            tokio::fs::write(&tmp, &bytes).await.map_err(Error::internal)?;
+            tokio::fs::write(&tmp, &bytes).await.map_err(Error::failed)?;
             if let Err(e) = tokio::fs::rename(&tmp, &path).await {
                 let _ = tokio::fs::remove_file(&tmp).await;
                 return Err(Error::internal(e));
@@ -118,8 +118,8 @@ impl ObjectStore for LocalStore {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                     Err(e) => return Err(Error::internal(e)),
                 };
-                while let Some(entry) = rd.next_entry().await.map_err(Error::internal)? {
-                    let meta = entry.metadata().await.map_err(Error::internal)?;
+                while let Some(entry) = rd.next_entry().await.map_err(Error::failed)? {
+                    let meta = entry.metadata().await.map_err(Error::failed)?;
                     let path = entry.path();
                     if meta.is_dir() {
                         stack.push(path);
