@@ -6,9 +6,10 @@ use super::locale::Locales;
 use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
+use crate::model::item::{Item, Owner, Stage, Val};
 use crate::model::records::Revision;
 use crate::model::{Kind, TypeDef, WorkflowState};
-use crate::store::{Item, NewItem, Owner, Stage, StateChange, Store, Tx, Val, new_id};
+use crate::store::{NewItem, StateChange, Store, Tx, new_id};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
 

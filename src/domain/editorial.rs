@@ -133,7 +133,7 @@ impl Content {
         id: &str,
         version: i64,
         number: i64,
-    ) -> Result<crate::store::Item> {
+    ) -> Result<crate::model::item::Item> {
         self.guard(actor, Action::Update, ty, id, Some(version)).await?;
         let rev = self.revision(id, number).await?;
         let snap: J = serde_json::from_str(&rev.snapshot)?;

@@ -8,8 +8,10 @@ use super::content::{Content, CreateOpts, Transition, new_values};
 use super::ids;
 use super::values;
 use crate::error::{Error, Result};
+use crate::model::item::{Item, Stage};
+use crate::model::query::{ListSpec, Source, Window};
 use crate::model::{CONTENT_TYPES, WorkflowState, content_type};
-use crate::store::{BulkRow, Item, ListSpec, NewItem, Source, Stage, Window, new_id};
+use crate::store::{BulkRow, NewItem, new_id};
 use serde_json::{Value as J, json};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read};
@@ -132,7 +134,7 @@ pub async fn export(content: &Content) -> Result<J> {
                 window: Window { first: Some(500), last: None, after: after.clone(), before: None },
                 locales: vec![content.locales.default_locale().to_owned()],
                 want_total: false,
-                columns: crate::store::Columns::ALL,
+                columns: crate::model::query::Columns::ALL,
             };
             let mut pages = content.store.list(Source::Root(ty), Stage::Draft, &spec).await?;
             let page = pages.remove(&None).unwrap_or_default();
@@ -174,7 +176,7 @@ pub async fn load_demo_if_empty(content: &Content) -> Result<bool> {
         window: Window { first: Some(1), last: None, after: None, before: None },
         locales: vec![content.locales.default_locale().to_owned()],
         want_total: false,
-        columns: crate::store::Columns::ALL,
+        columns: crate::model::query::Columns::ALL,
     };
     let has = content.store.list(Source::Root(org), Stage::Draft, &spec).await?.values().any(|p| !p.edges.is_empty());
     if has {
@@ -400,7 +402,7 @@ fn bulk_row(
         created_by: Some(viewer.id.clone()),
         updated_by: Some(viewer.id.clone()),
         values,
-        fetched: crate::store::Columns::ALL,
+        fetched: crate::model::query::Columns::ALL,
     };
     let docs = super::search::documents(&saved, &content.locales);
     let stamps = content.new_stamps(ty, &saved.id, &saved.values, now);

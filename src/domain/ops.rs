@@ -4,7 +4,8 @@
 //! through here.
 
 use crate::error::Result;
-use crate::store::{KeyClaim, Store};
+use crate::model::records::KeyClaim;
+use crate::store::Store;
 
 pub struct Ops {
     store: Store,

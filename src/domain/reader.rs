@@ -11,11 +11,12 @@
 use crate::domain::auth::User;
 use crate::domain::partners::{ApiKey, restriction_filters};
 use crate::error::Result;
+use crate::model::item::{Item, Stage};
+use crate::model::query::{AuditQuery, Columns, Common, Filter, ListSpec, Op, Page, Source, Target, Value, Window};
+use crate::model::records::Stamp;
 use crate::model::records::{AuditEntry, Comment, Lock, Revision, ScheduledChange};
 use crate::model::{FieldDef, TypeDef};
-use crate::store::{
-    AuditQuery, Columns, Common, Filter, Item, ListSpec, Op, Page, Source, Stage, Stamp, Store, Target, Value, Window,
-};
+use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
 

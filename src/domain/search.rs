@@ -4,9 +4,10 @@
 use super::content::Content;
 use super::locale::Locales;
 use crate::error::{Error, Result};
+use crate::model::item::{Item, Stage, Val};
 use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef};
 use crate::search::{Lang, QueryPlan, index_terms};
-use crate::store::{Item, SearchDoc, SearchHit, SearchSpec, Stage, Tx, Val};
+use crate::store::{SearchDoc, SearchHit, SearchSpec, Tx};
 use serde_json::Value as J;
 use std::collections::HashMap;
 

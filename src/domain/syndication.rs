@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 use crate::feeds::{Entry, Feed, Image};
 use crate::media::Transform;
 use crate::media::image::OutFormat;
+use crate::model::item::{Item, Stage};
+use crate::model::query::{Columns, Common, Filter, ListSpec, Op, OrderBy, Source, Target, Value, Window};
 use crate::model::{FeedDef, Kind, TypeDef, content_type};
-use crate::store::{Columns, Common, Filter, Item, ListSpec, Op, OrderBy, Source, Stage, Target, Value, Window};
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -12,8 +12,10 @@
 use super::content::Content;
 use super::locale::Locales;
 use crate::error::Result;
+use crate::model::item::{Item, Stage, Val};
+use crate::model::records::Stamp;
 use crate::model::{CONTENT_TYPES, Kind, TypeDef, embedded_type};
-use crate::store::{Item, Stage, Stamp, Tx, Val};
+use crate::store::Tx;
 use serde_json::{Map, Value as J};
 use std::collections::BTreeMap;
 

@@ -5,8 +5,9 @@
 use super::ids;
 use super::locale::Locales;
 use crate::error::{Error, Result};
+use crate::model::item::{Item, Val};
 use crate::model::{CONTENT_TYPES, EmbeddedDef, FieldDef, Kind, TypeDef, embedded_type, enum_def};
-use crate::store::{Item, LinkIn, Val};
+use crate::store::LinkIn;
 use serde_json::{Map, Value as J, json};
 use std::collections::{BTreeMap, HashSet};
 

@@ -6,10 +6,11 @@ use super::gql_err;
 use crate::domain::ids;
 use crate::domain::locale::Locales;
 use crate::error::{Error, Result};
-use crate::model::{FieldDef, Kind, TypeDef, content_type, order_name};
-use crate::store::{
-    Columns, Common, Filter, KeyVal, ListSpec, Op, OrderBy, Stage, Target, TranslationState, Value, Window,
+use crate::model::item::Stage;
+use crate::model::query::{
+    Columns, Common, Filter, KeyVal, ListSpec, Op, OrderBy, Target, TranslationState, Value, Window,
 };
+use crate::model::{FieldDef, Kind, TypeDef, content_type, order_name};
 use async_graphql::SelectionField;
 use async_graphql::dynamic::ResolverContext;
 use async_graphql::{Name, indexmap::IndexMap};

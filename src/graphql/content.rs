@@ -11,10 +11,10 @@ use crate::domain::auth::User;
 use crate::domain::content::Transition;
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
+use crate::model::item::{Stage, Val};
 use crate::model::{
     CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, WorkflowState, content_type, order_name,
 };
-use crate::store::{Stage, Val};
 use async_graphql::dynamic::*;
 use async_graphql::{Name, Value};
 use std::sync::Arc;
@@ -1029,7 +1029,7 @@ pub(crate) fn content_types(
                     let spec = args::list_spec(&ctx, ty, &scope.chain, scope.stage, page_size)?;
                     let mut pages = req(&ctx)?
                         .reader
-                        .list(crate::store::Source::Root(ty), scope.stage, &spec)
+                        .list(crate::model::query::Source::Root(ty), scope.stage, &spec)
                         .await
                         .map_err(gql_err)?;
                     Ok(Some(conn_value(Arc::new(pages.remove(&None).unwrap_or_default()), scope)))

@@ -8,7 +8,8 @@ use super::{Req, gql_err};
 use crate::app::Hub;
 use crate::domain::auth::User;
 use crate::error::Error;
-use crate::store::{Page, Stage};
+use crate::model::item::Stage;
+use crate::model::query::Page;
 use async_graphql::dynamic::*;
 use std::sync::Arc;
 
@@ -55,12 +56,12 @@ pub(crate) fn root_scope(hub: &Hub, req: &Req, args: Obj<'_>) -> crate::error::R
     stage_scope(hub, req, args, stage)
 }
 
-pub(crate) fn item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>) -> FieldValue<'static> {
+pub(crate) fn item_value(item: Arc<crate::model::item::Item>, scope: Arc<Scope>) -> FieldValue<'static> {
     FieldValue::owned_any(ItemVal { item, scope })
 }
 
 /// An item where the schema expects an interface (`Node`, `Content`).
-pub(crate) fn typed_item_value(item: Arc<crate::store::Item>, scope: Arc<Scope>) -> FieldValue<'static> {
+pub(crate) fn typed_item_value(item: Arc<crate::model::item::Item>, scope: Arc<Scope>) -> FieldValue<'static> {
     let name = item.ty.name;
     item_value(item, scope).with_type(name)
 }

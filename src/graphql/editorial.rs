@@ -9,9 +9,10 @@ use crate::domain::content::{DraftReach, Transition};
 use crate::domain::permissions::{Action, Role, allowed};
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
+use crate::model::item::{Item, Stage};
+use crate::model::query::{AuditQuery, Filter, ListSpec, Source, Target, Window};
 use crate::model::records::{AuditEntry, Comment, Lock, ScheduledChange};
 use crate::model::{CONTENT_TYPES, TypeDef, WorkflowState};
-use crate::store::{AuditQuery, Filter, Item, ListSpec, Source, Stage, Target, Window};
 use async_graphql::Value;
 use async_graphql::dynamic::*;
 use std::sync::Arc;
@@ -426,27 +427,27 @@ fn items_of_state(
             let own = own || stage.owner().is_some();
             let scope = Arc::new(Scope { stage, chain: hub.content.locales.chain(&r.accept_locale) });
             let mut filter = vec![Filter::Cond {
-                target: Target::Common(crate::store::Common::State),
-                op: crate::store::Op::Eq,
-                value: crate::store::Value::Text(state.as_str().into()),
+                target: Target::Common(crate::model::query::Common::State),
+                op: crate::model::query::Op::Eq,
+                value: crate::model::query::Value::Text(state.as_str().into()),
             }];
             if own {
                 filter.push(Filter::Cond {
-                    target: Target::Common(crate::store::Common::CreatedBy),
-                    op: crate::store::Op::Eq,
-                    value: crate::store::Value::Text(v.id.clone()),
+                    target: Target::Common(crate::model::query::Common::CreatedBy),
+                    op: crate::model::query::Op::Eq,
+                    value: crate::model::query::Value::Text(v.id.clone()),
                 });
             }
             let spec = ListSpec {
                 filter: Some(Filter::And(filter)),
-                order: vec![crate::store::OrderBy {
-                    target: Target::Common(crate::store::Common::UpdatedAt),
+                order: vec![crate::model::query::OrderBy {
+                    target: Target::Common(crate::model::query::Common::UpdatedAt),
                     desc: true,
                 }],
                 window: Window { first: Some(100), last: None, after: None, before: None },
                 locales: scope.chain.clone(),
                 want_total: false,
-                columns: crate::store::Columns::ALL,
+                columns: crate::model::query::Columns::ALL,
             };
             let mut out = Vec::new();
             for ty in CONTENT_TYPES {

@@ -4,9 +4,10 @@ use super::batch::{Batcher, Load};
 use crate::domain::auth::User;
 use crate::domain::reader::Reader;
 use crate::error::Result;
+use crate::model::item::Stage;
+use crate::model::query::{ListSpec, Page, Source};
 use crate::model::records::Revision;
 use crate::model::{TypeDef, content_type};
-use crate::store::{ListSpec, Page, Source, Stage};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -48,7 +49,7 @@ impl Hash for SpecKey {
 pub struct Items(Arc<Reader>);
 impl Load for Items {
     type Key = (&'static str, Stage, String);
-    type Value = Arc<crate::store::Item>;
+    type Value = Arc<crate::model::item::Item>;
     fn load(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<HashMap<Self::Key, Self::Value>>> {
         async move {
             let mut groups: HashMap<(&'static str, Stage), Vec<String>> = HashMap::new();
@@ -229,7 +230,7 @@ impl Load for ReviewSteps {
 pub struct TranslationStamps(Arc<Reader>);
 impl Load for TranslationStamps {
     type Key = (String, i64);
-    type Value = Vec<crate::store::Stamp>;
+    type Value = Vec<crate::model::records::Stamp>;
     fn load(&self, keys: Vec<Self::Key>) -> BoxFuture<'_, Result<HashMap<Self::Key, Self::Value>>> {
         async move {
             let mut ids: Vec<String> = keys.iter().map(|(id, _)| id.clone()).collect();

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::media::image::{Fit, OutFormat};
 use crate::media::{Transform, WIDTHS};
 use crate::model::TypeDef;
-use crate::store::{Item, Stage, Val};
+use crate::model::item::{Item, Stage, Val};
 use async_graphql::Value;
 use async_graphql::dynamic::*;
 use std::sync::Arc;

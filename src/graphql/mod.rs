@@ -54,7 +54,7 @@ pub struct Req {
     specs: std::sync::Mutex<SpecCache>,
 }
 
-type SpecCache = std::collections::HashMap<(usize, crate::store::Stage), Vec<(Vec<String>, loaders::SpecKey)>>;
+type SpecCache = std::collections::HashMap<(usize, crate::model::item::Stage), Vec<(Vec<String>, loaders::SpecKey)>>;
 
 /// A change to the session cookie, asked for by `login(cookie: true)`,
 /// `refreshToken` and `logout`; the HTTP layer writes it as `Set-Cookie`.
@@ -90,7 +90,7 @@ impl Req {
         &self,
         field: usize,
         scope: &values::Scope,
-        make: impl FnOnce() -> async_graphql::Result<crate::store::ListSpec>,
+        make: impl FnOnce() -> async_graphql::Result<crate::model::query::ListSpec>,
     ) -> async_graphql::Result<loaders::SpecKey> {
         let key = (field, scope.stage);
         if let Some(hit) = self

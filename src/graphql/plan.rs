@@ -19,8 +19,9 @@ use super::values::{Scope, parse_local};
 use crate::app::Hub;
 pub use crate::app::PlanMode;
 use crate::domain::{ids, values as dv};
+use crate::model::item::{Item, Stage, Val};
+use crate::model::query::{Columns, Page, Source};
 use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, WorkflowState, content_type};
-use crate::store::{Columns, Item, Page, Source, Stage, Val};
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, OperationType, Selection, SelectionSet, VariableDefinition,
 };

@@ -7,7 +7,7 @@ use crate::app::Hub;
 use crate::domain::ids;
 use crate::domain::richtext::{self, Document, MediaEmbed};
 use crate::model::content_type;
-use crate::store::Val;
+use crate::model::item::Val;
 use async_graphql::dynamic::*;
 use async_graphql::{Name, Value};
 use std::collections::HashMap;

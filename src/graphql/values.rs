@@ -2,7 +2,8 @@
 //! (stage and locale chain), connections, embedded sub-items.
 
 use crate::domain::locale;
-use crate::store::{Edge, Item, Page, Stage};
+use crate::model::item::{Item, Stage};
+use crate::model::query::{Edge, Page};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -8,7 +8,7 @@
 
 use super::{AppState, error_response, json_response};
 use crate::error::Error;
-use crate::store::KeyClaim;
+use crate::model::records::KeyClaim;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;

@@ -2,6 +2,8 @@
 //! store, the GraphQL schema, the input parser and the demo loader all read
 //! these tables instead of repeating themselves per type.
 
+pub mod item;
+pub mod query;
 pub mod records;
 mod types;
 

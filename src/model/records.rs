@@ -109,3 +109,30 @@ pub struct Attempt {
     pub error: Option<String>,
     pub response_excerpt: Option<String>,
 }
+
+/// What became of an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// New: the request runs now.
+    Taken,
+    /// Answered before: the same answer again.
+    Answered { status: u16, body: String },
+    /// Sent before with another request.
+    OtherRequest,
+    /// Its writes were made, but the answer was lost (the server stopped).
+    Applied,
+    /// Taken, with no write made and no answer: still running, or stopped
+    /// before anything was written.
+    Unfinished,
+}
+
+/// When one locale of one field of an item last changed (translation status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub item_id: String,
+    /// The field's GraphQL name.
+    pub field: String,
+    pub locale: String,
+    /// Unix milliseconds.
+    pub changed_at: i64,
+}

@@ -8,22 +8,22 @@ mod editorial;
 mod fts;
 mod migrations;
 mod partners;
-pub mod query;
 mod search;
 mod sql;
 mod sqlite_init;
 mod translation;
 mod webhooks;
 
+pub use crate::model::item::{Item, Owner, Stage, Val};
+pub use crate::model::query::*;
+pub use crate::model::records::{KeyClaim, Stamp};
 pub use bulk::BulkRow;
-pub use content::{Item, LinkIn, NewItem, Owner, Stage, StateChange, Val, link_key};
+pub use content::{LinkIn, NewItem, StateChange, link_key};
 pub use dump::{Column, Keep, Snapshot};
 pub use editorial::SessionUser;
 pub use partners::ApiKeyRow;
-pub use query::*;
 pub use search::{Matches, SearchDoc, SearchHit, SearchSpec};
 pub use sql::{Arg, Sql};
-pub use translation::Stamp;
 pub use webhooks::WebhookRow;
 
 use crate::error::{Error, Result};
@@ -106,41 +106,6 @@ pub struct UserRow {
     pub created_at: i64,
     /// Raised by every write to the account.
     pub version: i64,
-}
-
-/// What became of an idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyClaim {
-    /// New: the request runs now.
-    Taken,
-    /// Answered before: the same answer again.
-    Answered { status: u16, body: String },
-    /// Sent before with another request.
-    OtherRequest,
-    /// Its writes were made, but the answer was lost (the server stopped).
-    Applied,
-    /// Taken, with no write made and no answer: still running, or stopped
-    /// before anything was written.
-    Unfinished,
-}
-
-/// Which audit entries to list.
-#[derive(Debug, Clone, Default)]
-pub struct AuditQuery {
-    pub actor_id: Option<String>,
-    pub action: Option<String>,
-    pub item_id: Option<String>,
-    pub item_type: Option<String>,
-    pub since: Option<i64>,
-    pub until: Option<i64>,
-    /// Entries older than this id (ids are time-ordered): the page after a cursor.
-    pub older_than: Option<String>,
-    /// Entries newer than this id: the page before a cursor.
-    pub newer_than: Option<String>,
-    /// How many: the newest `first` of what is left, or with `from_oldest`
-    /// the oldest (a backward page, still returned newest first).
-    pub first: usize,
-    pub from_oldest: bool,
 }
 
 impl Store {

@@ -2,11 +2,11 @@
 //! on SQLite and by a GIN-indexed `tsvector` on PostgreSQL. The terms come
 //! from `crate::search`; only indexing and ranking happen here.
 
-use super::content::Stage;
 use super::sql::Sql;
 use super::{Dialect, Store, Tx};
 use crate::error::Result;
 use crate::model::TypeDef;
+use crate::model::item::Stage;
 use crate::search::QueryPlan;
 use sqlx::Row;
 

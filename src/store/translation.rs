@@ -5,18 +5,9 @@
 use super::sql::Sql;
 use super::{Dialect, Store, Tx};
 use crate::error::Result;
+use crate::model::records::Stamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
-    pub item_id: String,
-    /// The field's GraphQL name.
-    pub field: String,
-    pub locale: String,
-    /// Unix milliseconds.
-    pub changed_at: i64,
-}
 
 /// Rows per insert: four values each (plain `?` on SQLite, see `Sql::rows`).
 fn rows_per_statement(d: Dialect) -> usize {

@@ -405,7 +405,8 @@ async fn lists_read_only_what_their_nodes_select_and_answer_as_a_whole_read() {
 /// selection did not name.
 #[tokio::test]
 async fn reading_a_field_that_was_not_fetched_is_caught() {
-    use relais::store::{Columns, ListSpec, Source, Stage, Window};
+    use relais::model::item::Stage;
+    use relais::model::query::{Columns, ListSpec, Source, Window};
     let s = TestServer::start(backends()[0]).await;
     let ty = relais::model::content_type("Project").unwrap();
     let title = ty.fields.iter().position(|f| f.name == "title").unwrap();
@@ -420,7 +421,11 @@ async fn reading_a_field_that_was_not_fetched_is_caught() {
     let pages = s.store().list(Source::Root(ty), Stage::Live, &spec).await.unwrap();
     let item = pages[&None].edges[0].item.clone();
     assert!(item.value("title").as_text().is_some());
-    assert_eq!(item.values.iter().filter(|v| **v != relais::store::Val::Null).count(), 1, "only the title was read");
+    assert_eq!(
+        item.values.iter().filter(|v| **v != relais::model::item::Val::Null).count(),
+        1,
+        "only the title was read"
+    );
     let read = std::panic::catch_unwind(|| item.value("summary").clone());
     assert!(read.is_err(), "reading an unfetched field must not pass unnoticed");
     s.finish().await;

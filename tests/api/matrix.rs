@@ -9,8 +9,8 @@ use relais::domain::auth::{Actor, Viewer};
 use relais::domain::content::Transition;
 use relais::domain::ids;
 use relais::domain::permissions::{Action, Role, Subject, allowed};
+use relais::model::item::Stage;
 use relais::model::{CONTENT_TYPES, TypeDef, content_type};
-use relais::store::Stage;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -189,7 +189,7 @@ fn transition_of(name: &str) -> Option<(Transition, Action, State)> {
 }
 
 async fn audit_count(s: &TestServer) -> usize {
-    let q = relais::store::AuditQuery { first: 10_000, ..Default::default() };
+    let q = relais::model::query::AuditQuery { first: 10_000, ..Default::default() };
     s.store().audit(&q).await.unwrap().0.len()
 }
 
@@ -199,7 +199,7 @@ async fn admin_write_recorded(s: &TestServer, name: &str, before: usize, body: &
     let after = audit_count(s).await;
     if outcome(body) == Expect::Allowed {
         assert!(after > before, "{name} as {who:?} went through without an audit entry");
-        let q = relais::store::AuditQuery { first: 1, ..Default::default() };
+        let q = relais::model::query::AuditQuery { first: 1, ..Default::default() };
         let last = s.store().audit(&q).await.unwrap().0.remove(0);
         let actor = last.actor_id.unwrap_or_default();
         assert!(!actor.is_empty(), "{name}: the audit entry names who did it: {}", last.action);

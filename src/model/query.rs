@@ -2,6 +2,7 @@
 //! a window of the keyset, and where the rows come from (a root list or the
 //! items related to a batch of parents).
 
+pub use super::item::Columns;
 use crate::model::{FieldDef, Kind, TypeDef};
 
 /// A column every content type has.
@@ -137,30 +138,6 @@ pub struct ListSpec {
     pub columns: Columns,
 }
 
-/// Which fields of a type a read fetches: bit `i` stands for `ty.fields[i]`
-/// (the model keeps at most 64 fields a type). Fields without a column (links,
-/// reverse relations) need no bit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Columns(u64);
-
-impl Columns {
-    pub const ALL: Columns = Columns(u64::MAX);
-    pub const NONE: Columns = Columns(0);
-
-    pub fn with(self, field: usize) -> Columns {
-        Columns(self.0 | 1 << field)
-    }
-    pub fn has(self, field: usize) -> bool {
-        self.0 >> field & 1 == 1
-    }
-}
-
-impl Default for Columns {
-    fn default() -> Self {
-        Columns::ALL
-    }
-}
-
 /// Where the rows of a list come from.
 #[derive(Debug, Clone, Copy)]
 pub enum Source<'a> {
@@ -192,7 +169,7 @@ impl Source<'_> {
 /// One row of a list with its place in the keyset.
 #[derive(Debug, Clone)]
 pub struct Edge {
-    pub item: std::sync::Arc<super::Item>,
+    pub item: std::sync::Arc<super::item::Item>,
     pub key: Vec<KeyVal>,
     pub parent: Option<String>,
     pub role: Option<String>,
@@ -204,4 +181,23 @@ pub struct Page {
     pub has_next: bool,
     pub has_prev: bool,
     pub total: Option<i64>,
+}
+
+/// Which audit entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub item_id: Option<String>,
+    pub item_type: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    /// Entries older than this id (ids are time-ordered): the page after a cursor.
+    pub older_than: Option<String>,
+    /// Entries newer than this id: the page before a cursor.
+    pub newer_than: Option<String>,
+    /// How many: the newest `first` of what is left, or with `from_oldest`
+    /// the oldest (a backward page, still returned newest first).
+    pub first: usize,
+    pub from_oldest: bool,
 }
