@@ -184,8 +184,6 @@ pub struct Hub {
     pub auth: Auth,
     pub users: crate::domain::users::Users,
     pub ops: crate::domain::ops::Ops,
-    /// The service's clock (tests move it).
-    pub clock: crate::clock::Clock,
     pub media: Arc<Media>,
     pub limits: Limits,
     pub public_url: String,
@@ -226,7 +224,6 @@ impl Hub {
             queries: crate::domain::queries::PersistedQueries::new(store.clone(), config.caching.allowlist_only),
             users: crate::domain::users::Users::new(store.clone(), auth.clone()),
             ops: crate::domain::ops::Ops::new(store.clone()),
-            clock: store.clock().clone(),
             content: Content {
                 store,
                 locales: config.locales,
@@ -253,6 +250,11 @@ impl Hub {
     pub fn store(&self) -> &Store {
         &self.content.store
     }
+
+    /// The service's clock (tests move it).
+    pub fn clock(&self) -> &crate::clock::Clock {
+        self.content.store.clock()
+    }
 }
 
 /// The background tasks of one server, to stop them (a test's "restart") or
@@ -271,13 +273,6 @@ impl Tasks {
     /// Handles that stop them at once, wherever they are.
     pub fn stoppers(&self) -> Vec<tokio::task::AbortHandle> {
         self.0.iter().map(|t| t.abort_handle()).collect()
-    }
-
-    /// Stops them at once, wherever they are.
-    pub fn stop(self) {
-        for t in self.0 {
-            t.abort();
-        }
     }
 
     /// Once the hub's shutdown has begun (this begins it too): lets each loop
@@ -369,7 +364,7 @@ pub fn start_tasks(hub: &Arc<Hub>, sweep_secs: u64) -> Tasks {
     // The scheduler: at once (changes due while the server was down), then every second.
     tasks.push(every(hub, (secs(0), secs(1)), "scheduled changes failed; retrying", |h| async move {
         match h.store().next_due().await? {
-            Some(t) if t <= h.clock.now_ms() => h.content.run_due_until(&h.shutdown).await.map(drop),
+            Some(t) if t <= h.clock().now_ms() => h.content.run_due_until(&h.shutdown).await.map(drop),
             _ => Ok(()),
         }
     }));
@@ -397,7 +392,7 @@ where
     tokio::spawn(async move {
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + after, period);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while tick(&h.shutdown, &h.clock, &mut every).await {
+        while tick(&h.shutdown, h.clock(), &mut every).await {
             if let Err(e) = work(h.clone()).await {
                 tracing::warn!(error = %e.message, "{failed}");
             }

@@ -406,12 +406,8 @@ impl Partners {
     }
 }
 
-fn declared(t: &'static TypeDef, name: &str) -> &'static crate::model::FieldDef {
-    t.field(name).unwrap_or_else(|| panic!("the model declares {}.{name} for key restrictions", t.name))
-}
-
 fn any_of(t: &'static TypeDef, name: &str, ids: &[String]) -> Filter {
-    let target = Target::Field(declared(t, name));
+    let target = Target::Field(t.declared(name));
     Filter::Cond { target, op: Op::In, value: Value::List(ids.iter().cloned().map(Value::Text).collect()) }
 }
 
@@ -431,12 +427,12 @@ fn within(t: &'static TypeDef, via: Via, ids: &[String]) -> Filter {
         Via::Field(name) => any_of(t, name, ids),
         // One condition on the projects' links, however many projects match.
         Via::Project { link, field } => {
-            let link = declared(t, link);
+            let link = t.declared(link);
             let project = match link.kind {
                 Kind::Ref(p) | Kind::Refs { target: p, .. } => content_type(p).expect("the model declares it"),
                 _ => panic!("{}.{}, a restriction's way to projects, is a reference", t.name, link.name),
             };
-            Filter::LinkedThrough { field: link, link: declared(project, field), ids: ids.to_vec() }
+            Filter::LinkedThrough { field: link, link: project.declared(field), ids: ids.to_vec() }
         }
     }
 }

@@ -37,23 +37,16 @@ pub struct FeedQuery {
     pub upcoming: bool,
 }
 
-fn bad(param: &str, msg: impl Into<String>) -> Error {
-    Error::field(param, msg)
-}
-
-fn declared(t: &'static TypeDef, name: &str) -> &'static crate::model::FieldDef {
-    t.field(name).unwrap_or_else(|| panic!("the model declares {}.{name} for its feed", t.name))
-}
-
 /// The value of a localised field in the first locale of `chain` that has one.
 fn pick(item: &Item, name: &str, chain: &[String]) -> Option<(String, String)> {
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(item.value(name).as_text()?).ok()?;
     first_in(chain, |l| map.get(l).and_then(|v| v.as_str())).map(|(l, s)| (l.to_owned(), s.to_owned()))
 }
 
-/// Internal ids of the target of `t.field` named by a parameter: slugs or
-/// global ids, comma-separated.
-async fn resolve(reader: &Reader, t: &'static TypeDef, param: &str, raw: &str) -> Result<Vec<String>> {
+/// Internal ids of items of type `ty` named by a parameter: slugs or global
+/// ids, comma-separated.
+async fn resolve(reader: &Reader, ty: &str, param: &str, raw: &str) -> Result<Vec<String>> {
+    let t = content_type(ty).expect("feed parameters name declared types");
     let mut out = Vec::new();
     for v in raw.split(',').map(str::trim).filter(|v| !v.is_empty()) {
         if let Ok(id) = ids::decode_as(v, t, param) {
@@ -62,7 +55,7 @@ async fn resolve(reader: &Reader, t: &'static TypeDef, param: &str, raw: &str) -
         }
         match reader.by_slug(t, Stage::Live, v).await? {
             Some(i) => out.push(i.id.clone()),
-            None => return Err(bad(param, format!("no published {} has the slug or id {v:?}", t.name))),
+            None => return Err(Error::field(param, format!("no published {} has the slug or id {v:?}", t.name))),
         }
     }
     Ok(out)
@@ -76,7 +69,7 @@ async fn linked_names(
     items: &[String],
     chain: &[String],
 ) -> Result<HashMap<String, Vec<String>>> {
-    let f = declared(owner, name);
+    let f = owner.declared(name);
     let Kind::Refs { target, .. } = f.kind else { return Ok(HashMap::new()) };
     let target = content_type(target).expect("the model declares relation targets");
     let links = reader.link_targets(owner, f, Stage::Live, items).await?;
@@ -92,11 +85,6 @@ async fn linked_names(
     Ok(out)
 }
 
-/// The type named by its relation target, as the feed's filters need it.
-fn type_of(owner: &'static TypeDef) -> impl Fn(&str) -> &'static TypeDef {
-    move |name| content_type(name).unwrap_or_else(|| panic!("{} feeds name an undeclared type {name}", owner.name))
-}
-
 /// The filters of the request's own choice (`?kind=`, `?upcoming=`), and the order.
 fn choices(t: &'static TypeDef, feed: &FeedDef, q: &FeedQuery, now: i64) -> Result<(Vec<Filter>, Vec<OrderBy>)> {
     let mut all = Vec::new();
@@ -106,20 +94,23 @@ fn choices(t: &'static TypeDef, feed: &FeedDef, q: &FeedQuery, now: i64) -> Resu
                 .iter()
                 .filter_map(|t| t.feed.as_ref().filter(|f| f.kind.is_some()).map(|f| f.path))
                 .collect();
-            return Err(bad("kind", format!("the {} feed has no kind; use it with {}", feed.path, with.join(" or "))));
+            return Err(Error::field(
+                "kind",
+                format!("the {} feed has no kind; use it with {}", feed.path, with.join(" or ")),
+            ));
         };
-        let f = declared(t, fname);
+        let f = t.declared(fname);
         let Kind::Enum(e) = f.kind else { panic!("{}.{fname}, a feed's kind, is an enum", t.name) };
         let values = crate::model::enum_def(e).values;
         let kind = kind.to_ascii_uppercase();
         if !values.contains(&kind.as_str()) {
-            return Err(bad("kind", format!("must be one of {}", values.join(", "))));
+            return Err(Error::field("kind", format!("must be one of {}", values.join(", "))));
         }
         all.push(Filter::Cond { target: Target::Field(f), op: Op::Eq, value: Value::Text(kind) });
     }
     let order = match feed.upcoming.filter(|_| q.upcoming) {
         Some(at) => {
-            let at = Target::Field(declared(t, at));
+            let at = Target::Field(t.declared(at));
             all.push(Filter::Cond { target: at, op: Op::Gte, value: Value::Int(now) });
             vec![OrderBy { target: at, desc: false }]
         }
@@ -144,22 +135,21 @@ pub async fn read(
     // The key's restrictions hold on every read below.
     let reader = content.reader(key.clone());
     let chain = content.locales.chain(&q.locale);
-    let ty = type_of(t);
 
     // What the request asks for, then what the key allows: both must hold.
     let mut asked = Restrictions::default();
     let mut partners = Vec::new();
     if let Some(v) = &q.organisation {
-        asked.organisations = resolve(&reader, ty("Organisation"), "organisation", v).await?;
+        asked.organisations = resolve(&reader, "Organisation", "organisation", v).await?;
     }
     if let Some(v) = &q.partner {
-        partners = resolve(&reader, ty("Organisation"), "partner", v).await?;
+        partners = resolve(&reader, "Organisation", "partner", v).await?;
     }
     if let Some(v) = &q.project {
-        asked.projects = resolve(&reader, ty("Project"), "project", v).await?;
+        asked.projects = resolve(&reader, "Project", "project", v).await?;
     }
     if let Some(v) = &q.axis {
-        asked.axes = resolve(&reader, ty("ThematicAxis"), "axis", v).await?;
+        asked.axes = resolve(&reader, "ThematicAxis", "axis", v).await?;
     }
     if let Some(v) = &q.country {
         asked.countries = v.split(',').map(|c| c.trim().to_ascii_uppercase()).filter(|c| !c.is_empty()).collect();
@@ -185,8 +175,8 @@ pub async fn read(
     };
     let authors = linked_names(&reader, t, feed.authors, &ids, &chain).await?;
     let images: Vec<String> = items.iter().filter_map(|i| i.value(feed.image).as_text().map(str::to_owned)).collect();
-    let media_type = match declared(t, feed.image).kind {
-        Kind::Ref(m) => ty(m),
+    let media_type = match t.declared(feed.image).kind {
+        Kind::Ref(m) => content_type(m).expect("the model declares reference targets"),
         _ => panic!("{}.{}, a feed's image, is a reference", t.name, feed.image),
     };
     let media: HashMap<String, Arc<Item>> =
@@ -265,7 +255,7 @@ fn extension(t: &'static TypeDef, feed: &FeedDef, i: &Item, chain: &[String]) ->
     let mut out = serde_json::Map::new();
     for (key, name) in feed.extension {
         let v = i.value(name);
-        let value = match declared(t, name).kind {
+        let value = match t.declared(name).kind {
             Kind::DateTime => v.as_int().map(super::values::format_datetime).into(),
             Kind::Bool => v.as_int().map(|b| b != 0).into(),
             Kind::LocalText => pick(i, name, chain).map(|(_, s)| s).into(),

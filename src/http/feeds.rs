@@ -14,10 +14,6 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 
-fn bad(param: &str, msg: impl Into<String>) -> Error {
-    Error::field(param, msg)
-}
-
 fn http_date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
@@ -63,9 +59,9 @@ async fn build(
     }
     let locales = &hub.content.locales;
     let locale = match params.get("locale") {
-        Some(l) => locales
-            .locale(l)
-            .map_err(|_| bad("locale", format!("unknown locale {l:?}; use one of {}", locales.codes.join(", "))))?,
+        Some(l) => locales.locale(l).map_err(|_| {
+            Error::field("locale", format!("unknown locale {l:?}; use one of {}", locales.codes.join(", ")))
+        })?,
         None => locales.negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())),
     };
     let limit = match params.get("limit") {
@@ -74,7 +70,7 @@ async fn build(
             .parse::<usize>()
             .ok()
             .filter(|n| (1..=MAX_ITEMS).contains(n))
-            .ok_or_else(|| bad("limit", format!("must be a whole number from 1 to {MAX_ITEMS}")))?,
+            .ok_or_else(|| Error::field("limit", format!("must be a whole number from 1 to {MAX_ITEMS}")))?,
     };
     let q = FeedQuery {
         locale,

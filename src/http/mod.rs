@@ -327,7 +327,7 @@ async fn metrics(State(s): State<AppState>) -> Response {
         ("state=\"used\"".to_owned(), size.saturating_sub(idle as u32) as f64),
     ];
     values(&mut out, "relais_db_pool_connections", "gauge", "Database connections open, by state.", &pool);
-    let now = s.hub.clock.now_ms();
+    let now = s.hub.clock().now_ms();
     match ops.queues(now).await {
         Ok(Queues { scheduled: (due, oldest_due), deliveries: (pending, oldest_pending) }) => {
             let lag =
@@ -967,7 +967,7 @@ fn different_answer(planned: &str, engine: Option<&str>, gql: bool) -> Option<Re
 
 fn set_cookie(hub: &Hub, r: &mut Response, change: &crate::graphql::SessionCookie) {
     let secure = hub.public_url.starts_with("https://");
-    if let Some(v) = session::header_value(change, secure, hub.clock.now_ms()) {
+    if let Some(v) = session::header_value(change, secure, hub.clock().now_ms()) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
 }

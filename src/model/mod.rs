@@ -206,6 +206,11 @@ impl TypeDef {
     pub fn field(&self, name: &str) -> Option<&'static FieldDef> {
         self.fields.iter().find(|f| f.name == name)
     }
+    /// A field another declaration names (a feed's, a restriction's): its
+    /// absence is a mistake in the model, which the model's tests catch.
+    pub fn declared(&self, name: &str) -> &'static FieldDef {
+        self.field(name).unwrap_or_else(|| panic!("the model names {}.{name}, which it does not declare", self.name))
+    }
     pub fn columns(&self) -> impl Iterator<Item = &'static FieldDef> + '_ {
         self.fields.iter().filter(|f| f.kind.has_column())
     }

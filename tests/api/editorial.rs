@@ -22,7 +22,7 @@ async fn public_title(s: &TestServer, slug: &str) -> Value {
 
 /// A time `n` seconds from now by the server's clock.
 fn in_secs(s: &TestServer, n: i64) -> String {
-    (chrono::DateTime::from_timestamp_millis(s.hub.clock.now_ms()).unwrap() + chrono::Duration::seconds(n))
+    (chrono::DateTime::from_timestamp_millis(s.hub.clock().now_ms()).unwrap() + chrono::Duration::seconds(n))
         .with_timezone(&chrono::FixedOffset::east_opt(3600).unwrap())
         .to_rfc3339()
 }
@@ -58,7 +58,7 @@ async fn scheduled_publishing_happens_on_time_and_can_be_cancelled() {
         let r = s.gql("{ scheduledChanges(status: \"pending\") { itemId action } }", json!({}), Some(&editor)).await;
         assert_eq!(r.ok()["scheduledChanges"], json!([{ "itemId": id, "action": "publish" }]));
         // Ten minutes later, the scheduler (woken by the clock) publishes it.
-        s.hub.clock.advance(Duration::from_secs(600));
+        s.hub.clock().advance(Duration::from_secs(600));
         assert!(
             wait_until(8, || async { public_title(&s, &slug).await == "Programmé" }).await,
             "{b:?}: published on time"
@@ -76,7 +76,7 @@ async fn scheduled_publishing_happens_on_time_and_can_be_cancelled() {
             )
             .await;
         assert_eq!(r.ok()["cancelScheduledChange"]["status"], "cancelled");
-        s.hub.clock.advance(Duration::from_secs(601));
+        s.hub.clock().advance(Duration::from_secs(601));
         assert_eq!(s.hub.content.run_due().await.unwrap(), 0, "{b:?}: nothing due once cancelled");
         assert_eq!(public_title(&s, &slug2).await, Value::Null);
         // In the past, or by a role that may not publish: refused.
@@ -97,10 +97,10 @@ async fn a_change_due_while_the_server_was_down_happens_at_the_next_start() {
         let editor = down.login_as(Role::Editor).await;
         let (id, v, slug) = project(&down, &editor, "Pendant la panne").await;
         down.gql(PUBLISH_AT, json!({ "id": id, "v": v, "at": in_secs(&down, 600) }), Some(&editor)).await.ok();
-        down.hub.clock.advance(Duration::from_secs(1200));
+        down.hub.clock().advance(Duration::from_secs(1200));
         assert_eq!(public_title(&down, &slug).await, Value::Null, "{b:?}");
         // The next start (at the same time) catches up.
-        let clock = Some(down.hub.clock.clone());
+        let clock = Some(down.hub.clock().clone());
         let up = TestServer::start_opts(
             b,
             Options { demo: false, database: Some(down.db_url.clone()), clock, ..Default::default() },
@@ -118,7 +118,7 @@ async fn two_servers_on_one_postgresql_carry_out_each_change_once() {
         return;
     }
     let mut a = TestServer::start_with(Backend::Postgres, Default::default(), false).await;
-    let clock = Some(a.hub.clock.clone());
+    let clock = Some(a.hub.clock().clone());
     let mut b = TestServer::start_opts(
         Backend::Postgres,
         Options { demo: false, database: Some(a.db_url.clone()), clock, ..Default::default() },
@@ -132,7 +132,7 @@ async fn two_servers_on_one_postgresql_carry_out_each_change_once() {
         slugs.push((id, slug));
     }
     // Both schedulers wake as the ten minutes pass and race for the same changes.
-    a.hub.clock.advance(Duration::from_secs(600));
+    a.hub.clock().advance(Duration::from_secs(600));
     for (_, slug) in &slugs {
         let slug = slug.clone();
         assert!(wait_until(10, || async { public_title(&b, &slug).await.is_string() }).await);
@@ -262,7 +262,7 @@ async fn preview_links_open_one_draft_until_revoked_or_expired() {
         assert_eq!(s.gql(q, json!({ "s": slug, "t": token }), None).await.code(), "UNAUTHENTICATED");
         let short =
             s.gql(mk, json!({ "id": id, "t": 1 }), Some(&editor)).await.ok()["createPreviewLink"]["token"].clone();
-        s.hub.clock.advance(Duration::from_millis(1200));
+        s.hub.clock().advance(Duration::from_millis(1200));
         assert_eq!(s.gql(q, json!({ "s": slug, "t": short }), None).await.code(), "UNAUTHENTICATED", "expired");
         s.finish().await;
     }
@@ -308,7 +308,7 @@ async fn sessions_end_on_logout_and_failed_logins_slow_down() {
         let unknown = s.gql(login, json!({ "e": "nobody@example.org", "p": "whatever it is" }), None).await;
         assert_eq!(locked.code(), "UNAUTHENTICATED");
         assert_eq!(locked.body["errors"][0]["message"], unknown.body["errors"][0]["message"]);
-        s.hub.clock.advance(Duration::from_millis(1200));
+        s.hub.clock().advance(Duration::from_millis(1200));
         assert!(
             s.gql(login, json!({ "e": email, "p": "correct horse battery staple" }), None).await.body["data"]["login"]
                 ["token"]

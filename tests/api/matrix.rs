@@ -389,7 +389,7 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     active: false,
                 };
                 let hook = s.hub.webhooks.create(&env.admin, settings).await.unwrap();
-                let now = s.hub.clock.now_ms();
+                let now = s.hub.clock().now_ms();
                 let delivery = relais::model::records::Delivery {
                     id: uuid::Uuid::now_v7().to_string(),
                     webhook_id: hook.id.clone(),

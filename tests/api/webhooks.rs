@@ -125,11 +125,11 @@ async fn a_receiver_that_fails_twice_gets_it_on_the_third_try_across_a_restart()
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         a.tasks.iter().for_each(|t| t.abort());
-        let clock = Some(a.hub.clock.clone());
+        let clock = Some(a.hub.clock().clone());
         let b2 = TestServer::start_opts(b, Options { database: Some(a.db_url.clone()), clock, ..opts() }).await;
-        a.hub.clock.advance(Duration::from_secs(61));
+        a.hub.clock().advance(Duration::from_secs(61));
         wait_for(&rec, 2).await;
-        a.hub.clock.advance(Duration::from_secs(121));
+        a.hub.clock().advance(Duration::from_secs(121));
         wait_for(&rec, 3).await;
         assert_eq!(b2.hub.webhooks.run_due().await.unwrap(), 0, "{b:?}: nothing left to deliver");
         let calls = rec.calls.lock().unwrap().clone();
