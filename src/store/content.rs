@@ -1,13 +1,13 @@
 //! Generic SQL for every content type, driven by the model's `TypeDef`s.
 
 use super::sql::{Arg, Sql};
+use super::sqlite_read::Row;
 use super::{Dialect, Store, Tx};
 use crate::error::Result;
 use crate::model::item::{Item, Stage, Val};
 use crate::model::query::*;
 use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, WorkflowState, column_name};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::Row as _;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -96,8 +96,7 @@ pub(super) fn write_cols(ty: &TypeDef) -> Vec<String> {
     v
 }
 
-fn decode_item(ty: &'static TypeDef, row: &AnyRow, fetch: Columns) -> Result<Item> {
-    let stage: String = row.try_get(1)?;
+fn decode_item(ty: &'static TypeDef, row: &dyn Row, fetch: Columns) -> Result<Item> {
     let mut values = Vec::with_capacity(ty.fields.len());
     let mut i = COMMON_COUNT;
     for (n, f) in ty.fields.iter().enumerate() {
@@ -106,37 +105,42 @@ fn decode_item(ty: &'static TypeDef, row: &AnyRow, fetch: Columns) -> Result<Ite
             continue;
         }
         let v = match f.kind {
-            Kind::Int | Kind::DateTime | Kind::Bool => row.try_get::<Option<i64>, _>(i)?.map_or(Val::Null, Val::Int),
-            Kind::Float => row.try_get::<Option<f64>, _>(i)?.map_or(Val::Null, Val::Float),
+            Kind::Int | Kind::DateTime | Kind::Bool => row.int(i)?.map_or(Val::Null, Val::Int),
+            Kind::Float => row.float(i)?.map_or(Val::Null, Val::Float),
             Kind::Money => {
-                let amount = row.try_get::<Option<i64>, _>(i)?;
+                let amount = row.int(i)?;
                 i += 1;
-                let cur = row.try_get::<Option<String>, _>(i)?;
-                match (amount, cur) {
+                match (amount, row.text(i)?) {
                     (Some(a), Some(c)) => Val::Money(a, c),
                     _ => Val::Null,
                 }
             }
-            _ => row.try_get::<Option<String>, _>(i)?.map_or(Val::Null, Val::Text),
+            _ => row.text(i)?.map_or(Val::Null, Val::Text),
         };
         values.push(v);
         i += 1;
     }
+    let stage = row.text(1)?.unwrap_or_default();
     Ok(Item {
         ty,
-        id: row.try_get(0)?,
+        id: need(row.text(0)?)?,
         stage: if stage == "live" { Stage::Live } else { Stage::Draft },
-        slug: row.try_get(2)?,
-        state: super::stored_state(&row.try_get::<String, _>(3)?)?,
-        version: row.try_get(4)?,
-        created_at: row.try_get(5)?,
-        updated_at: row.try_get(6)?,
-        published_at: row.try_get(7)?,
-        created_by: row.try_get(8)?,
-        updated_by: row.try_get(9)?,
+        slug: need(row.text(2)?)?,
+        state: super::stored_state(&need(row.text(3)?)?)?,
+        version: need(row.int(4)?)?,
+        created_at: need(row.int(5)?)?,
+        updated_at: need(row.int(6)?)?,
+        published_at: row.int(7)?,
+        created_by: row.text(8)?,
+        updated_by: row.text(9)?,
         values,
         fetched: fetch,
     })
+}
+
+/// A value of a NOT NULL column.
+fn need<T>(v: Option<T>) -> Result<T> {
+    v.ok_or_else(|| crate::error::Error::internal("a NOT NULL column read NULL"))
 }
 
 fn column_count(ty: &TypeDef, fetch: Columns) -> usize {
@@ -669,34 +673,39 @@ impl Store {
             push_order(&mut sql);
             sql.push(" LIMIT ").arg((limit + 1) as i64);
         }
-        let rows = self.fetch_all(sql).await?;
-
         let ncols = column_count(ty, spec.columns);
+        let columns = spec.columns;
+        let keys: Vec<KeyType> = order.iter().map(|o| Exprs::key_type(o.target)).collect();
+        let with_total = spec.want_total && cursor.is_none();
+        let rows = self
+            .read_rows(sql, move |row| {
+                let item = Arc::new(decode_item(ty, row, columns)?);
+                let mut key = Vec::with_capacity(keys.len());
+                for (i, k) in keys.iter().enumerate() {
+                    let idx = ncols + i;
+                    key.push(match k {
+                        KeyType::Int => KeyVal::Int(need(row.int(idx)?)?),
+                        KeyType::Float => KeyVal::Float(need(row.float(idx)?)?),
+                        KeyType::Text => KeyVal::Text(need(row.text(idx)?)?),
+                    });
+                }
+                let base = ncols + keys.len();
+                let (parent, role, total) = if nested {
+                    let total = if with_total { Some(need(row.int(base + 3)?)?) } else { None };
+                    (Some(need(row.text(base)?)?), row.text(base + 1)?, total)
+                } else {
+                    (None, None, None)
+                };
+                Ok((Edge { item, key, parent, role }, total))
+            })
+            .await?;
         let mut pages: HashMap<Option<String>, Page> = HashMap::new();
-        for row in &rows {
-            let item = Arc::new(decode_item(ty, row, spec.columns)?);
-            let mut key = Vec::with_capacity(order.len());
-            for (i, o) in order.iter().enumerate() {
-                let idx = ncols + i;
-                key.push(match Exprs::key_type(o.target) {
-                    KeyType::Int => KeyVal::Int(row.try_get(idx)?),
-                    KeyType::Float => KeyVal::Float(row.try_get(idx)?),
-                    KeyType::Text => KeyVal::Text(row.try_get(idx)?),
-                });
-            }
-            let base = ncols + order.len();
-            let (parent, role, total) = if nested {
-                let total =
-                    if spec.want_total && cursor.is_none() { Some(row.try_get::<i64, _>(base + 3)?) } else { None };
-                (Some(row.try_get::<String, _>(base)?), row.try_get::<Option<String>, _>(base + 1)?, total)
-            } else {
-                (None, None, None)
-            };
-            let page = pages.entry(parent.clone()).or_default();
+        for (edge, total) in rows {
+            let page = pages.entry(edge.parent.clone()).or_default();
             if total.is_some() {
                 page.total = total;
             }
-            page.edges.push(Edge { item, key, parent, role });
+            page.edges.push(edge);
         }
         if !nested {
             pages.entry(None).or_default();
@@ -720,9 +729,8 @@ impl Store {
             if let Some(p) = &from.parent {
                 q.push(&format!(" GROUP BY {p}"));
             }
-            for row in self.fetch_all(q).await? {
-                let parent: Option<String> = row.try_get(0)?;
-                pages.entry(parent).or_default().total = Some(row.try_get(1)?);
+            for (parent, total) in self.read_rows(q, |row| Ok((row.text(0)?, need(row.int(1)?)?))).await? {
+                pages.entry(parent).or_default().total = Some(total);
             }
         }
         for page in pages.values_mut() {
@@ -738,7 +746,7 @@ impl Store {
         q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE ", ty.table));
         stage.push_cond(&mut q, "t");
         q.push(" AND t.id IN (").list(ids.iter().map(String::as_str)).push(")");
-        self.fetch_all(q).await?.iter().map(|r| decode_item(ty, r, Columns::ALL)).collect()
+        self.read_rows(q, move |r| decode_item(ty, r, Columns::ALL)).await
     }
 
     pub async fn by_slug(&self, ty: &'static TypeDef, stage: Stage, slug: &str) -> Result<Option<Item>> {
@@ -746,7 +754,7 @@ impl Store {
         q.push(&select_cols(ty)).push(&format!(" FROM {} t WHERE ", ty.table));
         stage.push_cond(&mut q, "t");
         q.push(" AND t.slug = ").arg(slug);
-        self.fetch_optional(q).await?.map(|r| decode_item(ty, &r, Columns::ALL)).transpose()
+        Ok(self.read_rows(q, move |r| decode_item(ty, r, Columns::ALL)).await?.pop())
     }
 
     /// Where a media asset is used at `stage`: (type, item id, field) for

@@ -11,6 +11,7 @@ mod partners;
 mod search;
 mod sql;
 mod sqlite_init;
+mod sqlite_read;
 mod translation;
 mod webhooks;
 
@@ -67,6 +68,8 @@ struct Inner {
     /// promised two seconds instead of waiting the full time for each.
     unreachable: std::sync::atomic::AtomicBool,
     clock: crate::clock::Clock,
+    /// Content reads on SQLite (`sqlite_read`); `None` on PostgreSQL.
+    readers: Option<Arc<sqlite_read::Readers>>,
 }
 
 /// A pooled connection idle this long is pinged before it is used again.
@@ -129,7 +132,8 @@ impl Store {
                 url.split(':').next().unwrap_or("")
             )));
         };
-        let (url, synchronous) = if dialect == Dialect::Sqlite { sqlite_url(url)? } else { (url.to_owned(), "") };
+        let (url, path, synchronous) =
+            if dialect == Dialect::Sqlite { sqlite_url(url)? } else { (url.to_owned(), String::new(), "") };
         if dialect == Dialect::Sqlite {
             sqlite_init::register();
         }
@@ -169,6 +173,8 @@ impl Store {
             opts
         };
         let pool = opts.connect(&url).await.map_err(|e| Error::bad_input(format!("cannot open the database: {e}")))?;
+        // The pool has made the file by now.
+        let readers = if dialect == Dialect::Sqlite { Some(sqlite_read::Readers::new(&path)?) } else { None };
         let store = Store {
             inner: Arc::new(Inner {
                 pool,
@@ -180,6 +186,7 @@ impl Store {
                 events: tokio::sync::broadcast::channel(1024).0,
                 unreachable: std::sync::atomic::AtomicBool::new(false),
                 clock,
+                readers,
             }),
         };
         store.migrate().await?;
@@ -294,6 +301,23 @@ impl Store {
             tracing::debug!(sql = %text, "statement failed");
             e.into()
         })
+    }
+
+    /// Runs a read and decodes its rows: on SQLite through our own read
+    /// connections (`sqlite_read`), on PostgreSQL through the pool.
+    pub(crate) async fn read_rows<T: Send + 'static>(
+        &self,
+        sql: Sql,
+        decode: impl Fn(&dyn sqlite_read::Row) -> Result<T> + Send + 'static,
+    ) -> Result<Vec<T>> {
+        let Some(readers) = &self.inner.readers else {
+            return self.fetch_all(sql).await?.iter().map(|r| decode(r)).collect();
+        };
+        self.count();
+        let t = std::time::Instant::now();
+        let out = readers.read(sql, decode).await;
+        self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
+        out
     }
 
     pub(crate) async fn fetch_optional(&self, sql: Sql) -> Result<Option<AnyRow>> {
@@ -762,7 +786,8 @@ pub fn check_sqlite_url(url: &str) -> Result<()> {
     sqlite_url(url).map(|_| ())
 }
 
-fn sqlite_url(url: &str) -> Result<(String, &'static str)> {
+/// sqlx's URL, the file's path and the `synchronous` level.
+fn sqlite_url(url: &str) -> Result<(String, String, &'static str)> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
     let mut synchronous = "FULL";
@@ -798,7 +823,7 @@ fn sqlite_url(url: &str) -> Result<(String, &'static str)> {
     } else {
         format!("{params}&mode=rwc")
     };
-    Ok((format!("sqlite://{path}?{params}"), synchronous))
+    Ok((format!("sqlite://{path}?{params}"), path.to_owned(), synchronous))
 }
 
 async fn load_countries(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
@@ -929,9 +954,9 @@ mod url_tests {
     fn sqlite_urls_take_a_synchronous_level_and_full_is_the_default() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/db.sqlite").display().to_string();
-        let (url, sync) = super::sqlite_url(&format!("sqlite:{path}")).unwrap();
+        let (url, _, sync) = super::sqlite_url(&format!("sqlite:{path}")).unwrap();
         assert_eq!((url, sync), (format!("sqlite://{path}?mode=rwc"), "FULL"));
-        let (url, sync) = super::sqlite_url(&format!("sqlite:{path}?synchronous=normal&cache=shared")).unwrap();
+        let (url, _, sync) = super::sqlite_url(&format!("sqlite:{path}?synchronous=normal&cache=shared")).unwrap();
         assert_eq!((url, sync), (format!("sqlite://{path}?cache=shared&mode=rwc"), "NORMAL"));
         assert!(super::sqlite_url(&format!("sqlite:{path}?synchronous=off")).is_err());
     }
