@@ -277,6 +277,22 @@ impl Guarded {
         request.set_parsed_query(doc);
         Ok(())
     }
+
+    /// The limits on a document parsed before (a compiled plan's), with this
+    /// request's variables.
+    pub fn check(
+        &self,
+        doc: &async_graphql::parser::types::ExecutableDocument,
+        variables: &async_graphql::Variables,
+    ) -> Result<(), async_graphql::ServerError> {
+        self.limits.check(doc, variables).map_err(|e| {
+            let mut s = async_graphql::ServerError::new(e.message, None);
+            let mut ext = async_graphql::ErrorExtensionValues::default();
+            ext.set("code", e.code.as_str());
+            s.extensions = Some(ext);
+            s
+        })
+    }
 }
 
 impl async_graphql::Executor for Guarded {

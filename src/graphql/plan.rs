@@ -96,6 +96,9 @@ impl Plans {
 
 /// A compiled document.
 pub struct Plan {
+    /// The document it was made from: a request it answers is not parsed
+    /// again (its limits are checked on this).
+    pub document: Arc<ExecutableDocument>,
     vars: Vec<Var>,
     roots: Vec<(Name, Root)>,
     /// Relation lists, numbered through the whole plan.
@@ -302,7 +305,7 @@ pub(crate) fn compile(doc: &ExecutableDocument, operation: Option<&str>) -> Opti
         };
         roots.push((key(f), root));
     }
-    Some(Plan { vars, roots, rels: c.rels })
+    Some(Plan { document: Arc::new(doc.clone()), vars, roots, rels: c.rels })
 }
 
 fn var(v: &VariableDefinition) -> Option<Var> {
@@ -615,8 +618,10 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 fn write_key(out: &mut Vec<u8>, k: &Name) {
-    write_str(out, k.as_str());
-    out.push(b':');
+    // A GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`) needs no escaping.
+    out.push(b'"');
+    out.extend_from_slice(k.as_bytes());
+    out.extend_from_slice(b"\":");
 }
 
 fn write_int(out: &mut Vec<u8>, i: i64) {

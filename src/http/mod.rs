@@ -694,15 +694,28 @@ async fn execute(
     if let Some(hit) = key.and_then(|k| s.cache.get(k)) {
         return cached_response(hit.body.clone(), &hit.etag, if_none_match.as_deref(), hub.caching.max_age, true, gql);
     }
+    // A document answered before may have a compiled plan (graphql::plan),
+    // which keeps the document parsed: only its limits are checked again.
+    let known = s.plans.lookup(&request.query, request.operation_name.as_deref());
     // Parsed and checked against the limits once, here; the engine takes the
-    // parsed document as it is.
-    if let Err(e) = s.guard.prepare(&mut request) {
-        return request_error(vec![e], gql);
-    }
+    // parsed document as it is. Kept to put the answer back in the
+    // selection's order (see graphql::order).
+    let document = match &known {
+        crate::graphql::plan::Known::Plan(plan) => {
+            if let Err(e) = s.guard.check(&plan.document, &request.variables) {
+                return request_error(vec![e], gql);
+            }
+            Some(plan.document.clone())
+        }
+        _ => {
+            if let Err(e) = s.guard.prepare(&mut request) {
+                return request_error(vec![e], gql);
+            }
+            request.parsed_query().ok().map(|d| Arc::new(d.clone()))
+        }
+    };
     let operation = request.operation_name.clone();
-    let parsed = request.parsed_query().ok();
-    // Kept to put the answer back in the selection's order (see graphql::order).
-    let document = parsed.cloned();
+    let parsed = document.as_deref();
     // For the request log: the operation asked for, or the document's only one.
     let op_name = operation.clone().or_else(|| {
         let doc = document.as_ref()?;
@@ -748,12 +761,7 @@ async fn execute(
     let codes: std::sync::Mutex<Vec<String>> = Default::default();
     // What the answer does to the session cookie (login, logout), set by resolvers.
     let cookie_change: Arc<std::sync::Mutex<Option<crate::graphql::SessionCookie>>> = Default::default();
-    // A document answered before may have a compiled plan (graphql::plan).
-    let known = if is_query && held_key.is_none() {
-        s.plans.lookup(&request.query, operation.as_deref())
-    } else {
-        crate::graphql::plan::Known::Engine
-    };
+    let known = if is_query && held_key.is_none() { known } else { crate::graphql::plan::Known::Engine };
     let checked = s.plans.mode == crate::graphql::plan::PlanMode::Checked;
     let answer = async {
         let make_req = || {
@@ -803,7 +811,7 @@ async fn execute(
             (Some(body), true) => {
                 let mut again = async_graphql::Request::new(request.query.clone()).variables(request.variables.clone());
                 again.operation_name = operation.clone();
-                let engine = engine_body(s, document.as_ref(), operation.as_deref(), again, make_req()).await;
+                let engine = engine_body(s, document.as_deref(), operation.as_deref(), again, make_req()).await;
                 if let Some(r) = different_answer(&body, engine.as_deref(), gql) {
                     return r;
                 }
@@ -825,6 +833,11 @@ async fn execute(
         // What a plan is made from, once the engine has answered.
         let learn = matches!(known, crate::graphql::plan::Known::New)
             .then(|| (request.query.clone(), request.variables.clone()));
+        // A plan that gave way to the engine skipped the parse: the engine
+        // takes the plan's document.
+        if let (crate::graphql::plan::Known::Plan(plan), Err(_)) = (&known, request.parsed_query()) {
+            request.set_parsed_query(plan.document.as_ref().clone());
+        }
         // Queries run within a time budget; a mutation, once started, finishes.
         let run = s.schema.execute(request.data(req));
         let mut response = if is_query {

@@ -150,3 +150,24 @@ async fn plans_keep_drafts_to_those_who_may_read_them() {
         s.finish().await;
     }
 }
+
+/// A document answered by a plan is not parsed again, but its limits are
+/// checked with each request's variables: pages that make it too costly are
+/// refused as the engine refuses them.
+#[tokio::test]
+async fn a_planned_document_is_held_to_the_limits_with_each_requests_variables() {
+    const Q: &str = "query($n: Int) { projects(first: $n) { nodes { id thematicAxes(first: $n) { nodes { id projects(first: $n) { nodes { id } } } } } } }";
+    for b in backends() {
+        let s = TestServer::start_opts(b, plans_on()).await;
+        let token = s.login_as(Role::Editor).await;
+        for _ in 0..2 {
+            let (status, body) = raw(&s, Q, json!({ "n": 2 }), &token).await;
+            assert_eq!(status, 200, "{body}");
+        }
+        assert_eq!(s.metric("relais_graphql_planned_total").await, 1, "{b:?}: the plan answers the second");
+        let r = s.gql(Q, json!({ "n": 100 }), Some(&token)).await;
+        assert_eq!(r.code(), "QUERY_TOO_COMPLEX", "{b:?}: {}", r.body);
+        assert_eq!(s.metric("relais_graphql_planned_total").await, 1, "{b:?}");
+        s.finish().await;
+    }
+}
