@@ -4,9 +4,9 @@
 //! statement to it and every row back over a channel, copying each value
 //! into its row and again into `AnyRow`; for a page of twenty projects with
 //! their relations that was a third of the request's CPU (the README's API
-//! benchmark). Here a read is one hop to a blocking thread, where the
-//! statement (prepared once per connection) steps and each row is decoded
-//! straight into what the caller keeps.
+//! benchmark). Here a statement (prepared once per connection) steps on the
+//! calling thread, or on a blocking thread when it runs long, and each row
+//! is decoded straight into what the caller keeps.
 //!
 //! Only reads come here (the connections are `query_only`); writes,
 //! transactions and the rest stay on the sqlx pool. Every statement is its
@@ -48,6 +48,9 @@ const READERS: usize = 4;
 const STATEMENTS: usize = 256;
 /// SQLite calls the progress handler every this many virtual-machine steps.
 const PROGRESS_STEPS: c_int = 1000;
+/// Progress calls a read may take on an async worker (100,000 steps, well
+/// under a millisecond) before it moves to a blocking thread.
+const INLINE_STEPS: u32 = 100;
 
 /// The read connections of one SQLite file.
 pub(crate) struct Readers {
@@ -67,13 +70,26 @@ impl Readers {
         Ok(Arc::new(readers))
     }
 
-    /// Runs `sql` and decodes each of its rows. A caller that goes away
+    /// Runs `sql` and decodes each of its rows. A short read runs on the
+    /// calling thread: handing each statement to another thread and back
+    /// cost a fifth of a home query's CPU in switches. One that runs past
+    /// `INLINE_STEPS` is stopped and run again on a blocking thread, so no
+    /// read holds an async worker for long; there, a caller that goes away
     /// (a request past its time budget) interrupts the statement.
     pub(crate) async fn read<T: Send + 'static>(
         self: &Arc<Self>,
         sql: Sql,
         decode: impl Fn(&dyn Row) -> Result<T> + Send + 'static,
     ) -> Result<Vec<T>> {
+        if let Ok(permit) = self.permits.clone().try_acquire_owned() {
+            let mut conn = self.take()?;
+            let out = conn.run(&sql, &Progress::inline(), &decode);
+            self.put(conn);
+            drop(permit);
+            if let Some(rows) = out? {
+                return Ok(rows);
+            }
+        }
         let permit = self.permits.clone().acquire_owned().await.map_err(Error::failed)?;
         let stop = Arc::new(AtomicBool::new(false));
         let _stop_on_drop = StopOnDrop(stop.clone());
@@ -81,9 +97,9 @@ impl Readers {
         let run = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut conn = me.take()?;
-            let out = conn.run(&sql, &stop, &decode);
+            let out = conn.run(&sql, &Progress::until(&stop), &decode);
             me.put(conn);
-            out
+            out?.ok_or_else(|| Error::internal("a read without a step budget ran out of steps"))
         });
         run.await.map_err(Error::failed)?
     }
@@ -192,16 +208,22 @@ impl Conn {
         Ok(stmt)
     }
 
-    fn run<T>(&mut self, sql: &Sql, stop: &AtomicBool, decode: &dyn Fn(&dyn Row) -> Result<T>) -> Result<Vec<T>> {
+    /// The rows, or `None` when the read ran past its step budget.
+    fn run<T>(
+        &mut self,
+        sql: &Sql,
+        progress: &Progress,
+        decode: &dyn Fn(&dyn Row) -> Result<T>,
+    ) -> Result<Option<Vec<T>>> {
         let stmt = self.prepare(&sql.text)?;
-        // SAFETY: `stop` outlives the statement's run: the handler is removed
-        // before this function returns.
+        // SAFETY: `progress` outlives the statement's run: the handler is
+        // removed before this function returns.
         unsafe {
             ffi::sqlite3_progress_handler(
                 self.db,
                 PROGRESS_STEPS,
-                Some(stop_requested),
-                stop as *const AtomicBool as *mut c_void,
+                Some(progress_made),
+                progress as *const Progress as *mut c_void,
             )
         };
         let out = self.step_all(stmt, &sql.args, decode);
@@ -212,7 +234,10 @@ impl Conn {
             ffi::sqlite3_clear_bindings(stmt);
             ffi::sqlite3_progress_handler(self.db, 0, None, std::ptr::null_mut());
         }
-        out
+        match out {
+            Err(_) if progress.over.get() => Ok(None),
+            out => out.map(Some),
+        }
     }
 
     fn step_all<T>(
@@ -261,11 +286,44 @@ impl Conn {
     }
 }
 
+/// What a read may still do, asked by SQLite every `PROGRESS_STEPS` steps.
+struct Progress<'a> {
+    /// Set when the caller has gone.
+    stop: Option<&'a AtomicBool>,
+    /// Progress calls left (`None`: no limit).
+    left: std::cell::Cell<Option<u32>>,
+    /// Set when the budget ran out (the read is to be run elsewhere).
+    over: std::cell::Cell<bool>,
+}
+
+impl<'a> Progress<'a> {
+    fn inline() -> Progress<'a> {
+        Progress { stop: None, left: Some(INLINE_STEPS).into(), over: false.into() }
+    }
+    fn until(stop: &'a AtomicBool) -> Progress<'a> {
+        Progress { stop: Some(stop), left: None.into(), over: false.into() }
+    }
+}
+
 /// SQLite's progress handler: a non-zero answer interrupts the statement.
-unsafe extern "C" fn stop_requested(flag: *mut c_void) -> c_int {
-    // SAFETY: `run` passes a pointer to an `AtomicBool` that outlives the run.
-    let stop = unsafe { &*(flag as *const AtomicBool) };
-    stop.load(Ordering::Relaxed) as c_int
+unsafe extern "C" fn progress_made(p: *mut c_void) -> c_int {
+    // SAFETY: `run` passes a `Progress` that outlives the run, used on this
+    // thread only.
+    let p = unsafe { &*(p as *const Progress) };
+    if p.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        return 1;
+    }
+    match p.left.get() {
+        Some(0) => {
+            p.over.set(true);
+            1
+        }
+        Some(n) => {
+            p.left.set(Some(n - 1));
+            0
+        }
+        None => 0,
+    }
 }
 
 /// The current row of a statement that has just stepped to it.
@@ -339,5 +397,95 @@ fn sqlite_error(db: *mut ffi::sqlite3, rc: c_int) -> Error {
         // Only ever asked for by a caller that has gone (`Readers::read`).
         ffi::SQLITE_INTERRUPT => Error::new(Code::Timeout, "The read was stopped: its request ended."),
         _ => Error::internal(format!("SQLite read failed ({rc}): {msg}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file with a table of `n` numbered rows, made through a plain
+    /// connection (the readers only read).
+    fn numbers(dir: &std::path::Path, n: i64) -> String {
+        let path = dir.join("numbers.db").to_str().unwrap().to_owned();
+        let c = CString::new(path.clone()).unwrap();
+        // SAFETY: a private connection, closed before the end.
+        unsafe {
+            let mut db = std::ptr::null_mut();
+            assert_eq!(ffi::sqlite3_open(c.as_ptr(), &mut db), ffi::SQLITE_OK);
+            let sql = CString::new(format!(
+                "PRAGMA journal_mode=WAL; CREATE TABLE t (n INTEGER, s TEXT);
+                 WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < {n})
+                 INSERT INTO t SELECT n, 'row ' || n FROM k;"
+            ))
+            .unwrap();
+            let rc = ffi::sqlite3_exec(db, sql.as_ptr(), None, std::ptr::null_mut(), std::ptr::null_mut());
+            assert_eq!(rc, ffi::SQLITE_OK);
+            ffi::sqlite3_close(db);
+        }
+        path
+    }
+
+    fn count_of(text: &str) -> Sql {
+        let mut q = Sql::new("SELECT COUNT(*), MAX(s) FROM t WHERE s LIKE ");
+        q.arg(text);
+        q
+    }
+
+    /// A read too long for an async worker is stopped there and run again on
+    /// a blocking thread, with the same answer as a short one.
+    #[tokio::test]
+    async fn a_long_read_moves_off_the_worker_and_answers_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let readers = Readers::new(&numbers(dir.path(), 200_000)).unwrap();
+        let decode = |r: &dyn Row| Ok((r.int(0)?.unwrap(), r.text(1)?));
+        // Past the inline budget on its own.
+        let mut conn = readers.take().unwrap();
+        assert!(conn.run(&count_of("%9%"), &Progress::inline(), &decode).unwrap().is_none());
+        readers.put(conn);
+        let rows = readers.read(count_of("%9%"), decode).await.unwrap();
+        let want = (1..=200_000).filter(|n: &i64| n.to_string().contains('9')).count() as i64;
+        assert_eq!(rows, vec![(want, Some("row 99999".to_owned()))]);
+        // A short one, on the worker.
+        let mut q = Sql::new("SELECT n, s FROM t WHERE n = ");
+        q.arg(7i64);
+        let rows = readers.read(q, decode).await.unwrap();
+        assert_eq!(rows, vec![(7, Some("row 7".to_owned()))]);
+    }
+
+    /// A caller that goes away stops its statement: the connection is free
+    /// again at once, not when an endless read would have ended.
+    #[tokio::test]
+    async fn a_read_whose_caller_goes_away_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let readers = Readers::new(&numbers(dir.path(), 10)).unwrap();
+        let endless = Sql::new(
+            "WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 9000000000000) SELECT COUNT(*) FROM k",
+        );
+        let read = readers.read(endless, |r: &dyn Row| r.int(0));
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(200), read).await.is_err());
+        let t = std::time::Instant::now();
+        while readers.permits.available_permits() < READERS {
+            assert!(t.elapsed() < std::time::Duration::from_secs(5), "the statement still runs");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Values come back typed as stored; asking for another type is an
+    /// error, not a conversion.
+    #[tokio::test]
+    async fn values_come_back_as_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let readers = Readers::new(&numbers(dir.path(), 3)).unwrap();
+        let q = || Sql::new("SELECT n, s, NULL, 1.5 FROM t ORDER BY n LIMIT 1");
+        let rows = readers
+            .read(q(), |r: &dyn Row| Ok((r.int(0)?, r.text(1)?, r.text(2)?, r.int(2)?, r.float(3)?, r.float(0)?)))
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![(Some(1), Some("row 1".into()), None, None, Some(1.5), Some(1.0))]);
+        assert!(readers.read(q(), |r: &dyn Row| r.int(1)).await.is_err());
+        assert!(readers.read(q(), |r: &dyn Row| r.text(0)).await.is_err());
+        // A placeholder without its argument is refused before it runs.
+        assert!(readers.read(Sql::new("SELECT n FROM t WHERE n = $1"), |r: &dyn Row| r.int(0)).await.is_err());
     }
 }
