@@ -537,7 +537,7 @@ impl From {
     }
 
     /// ` FROM … WHERE …` selecting the rows of `stage` (and of the parents).
-    fn push(&self, sql: &mut Sql, source: &Source<'_>, stage: Stage) {
+    fn push(&self, sql: &mut Sql, parents: Parents<'_>, stage: Stage) {
         let table = self.ty.table;
         match (&self.link, &self.parent) {
             (Some(key), Some(parent)) => {
@@ -549,12 +549,12 @@ impl From {
                 if let Some(o) = stage.owner() {
                     sql.push(" AND t.created_by = ").arg(o);
                 }
-                sql.push(&format!(" AND {parent} IN ("));
+                sql.push(&format!(" AND {parent}"));
             }
             (None, Some(parent)) => {
                 sql.push(&format!(" FROM {table} t WHERE "));
                 stage.push_cond(sql, "t");
-                sql.push(&format!(" AND {parent} IN ("));
+                sql.push(&format!(" AND {parent}"));
             }
             _ => {
                 sql.push(&format!(" FROM {table} t WHERE "));
@@ -562,11 +562,24 @@ impl From {
                 return;
             }
         }
-        if let Source::Related { parents, .. } = source {
-            sql.list(parents.iter().map(String::as_str));
+        match parents {
+            Parents::In(ids) => {
+                sql.push(" IN (").list(ids.iter().map(String::as_str)).push(")");
+            }
+            Parents::Lateral => {
+                sql.push(" = p.id");
+            }
         }
-        sql.push(")");
     }
+}
+
+/// The parents a nested list's rows are read for.
+#[derive(Clone, Copy)]
+enum Parents<'a> {
+    In(&'a [String]),
+    /// The parent of the enclosing `unnest(…) p(id)` (PostgreSQL's
+    /// `LATERAL` read per parent).
+    Lateral,
 }
 
 impl Store {
@@ -643,23 +656,25 @@ impl Store {
             }
         };
         // The rows' FROM and WHERE (without the keyset).
-        let push_from = |sql: &mut Sql, source: &Source| {
-            from.push(sql, source, stage);
+        let push_from = |sql: &mut Sql, parents: Parents| {
+            from.push(sql, parents, stage);
             if let Some(f) = &spec.filter {
                 sql.push(" AND ");
                 ex.push_filter(sql, ty, f);
             }
         };
-        let per_parent = match &source {
-            Source::Related { parents, .. } => {
-                self.dialect() == Dialect::Sqlite
-                    && cursor.is_none()
-                    && from.link.is_none()
-                    && parents.len() <= PER_PARENT_READS
-            }
-            Source::Root(_) => false,
+        let parents = match &source {
+            Source::Related { parents, .. } => Parents::In(parents),
+            Source::Root(_) => Parents::In(&[]),
         };
-        let sql = if per_parent {
+        let per_parent = match &source {
+            Source::Related { parents, .. } if cursor.is_none() => match self.dialect() {
+                Dialect::Sqlite => from.link.is_none() && parents.len() <= PER_PARENT_READS,
+                Dialect::Postgres => true,
+            },
+            _ => false,
+        };
+        let sql = if per_parent && self.dialect() == Dialect::Sqlite {
             // First pages of a list of items that reference their parent
             // (events of a project) on SQLite: one `LIMIT`ed index read per
             // parent, in one statement, where SQLite's window numbers and sorts
@@ -668,22 +683,46 @@ impl Store {
             // window: one read per parent, even in the order of an index on
             // (source, position, target), cost more there. Each part keeps the
             // window form's columns (`_rn` unused, `_total` counted per parent).
-            let Source::Related { owner, field, parents } = &source else { unreachable!("nested") };
+            let Source::Related { parents, .. } = &source else { unreachable!("nested") };
             let mut sql = Sql::rows(Dialect::Sqlite, "");
             for (n, p) in parents.iter().enumerate() {
-                let one = Source::Related { owner, field, parents: std::slice::from_ref(p) };
+                let one = Parents::In(std::slice::from_ref(p));
                 sql.push(if n == 0 { "SELECT * FROM (SELECT " } else { " UNION ALL SELECT * FROM (SELECT " });
                 push_columns(&mut sql);
                 sql.push(", NULL AS _rn");
                 if spec.want_total {
                     sql.push(", (SELECT COUNT(*)");
-                    push_from(&mut sql, &one);
+                    push_from(&mut sql, one);
                     sql.push(") AS _total");
                 }
-                push_from(&mut sql, &one);
+                push_from(&mut sql, one);
                 sql.push(" ORDER BY ");
                 push_order(&mut sql);
                 sql.push(" LIMIT ").arg((limit + 1) as i64).push(")");
+            }
+            sql
+        } else if per_parent {
+            // The same on PostgreSQL, as a `LATERAL` read per parent: a third
+            // of the window's execution time for the events of twenty
+            // projects (EXPLAIN ANALYZE), which sorted them all.
+            let Source::Related { parents, .. } = &source else { unreachable!("nested") };
+            let mut sql = Sql::new("SELECT x.* FROM unnest(CAST(ARRAY[");
+            sql.list(parents.iter().map(String::as_str));
+            sql.push("] AS TEXT[])) WITH ORDINALITY p(id, o) CROSS JOIN LATERAL (SELECT ");
+            push_columns(&mut sql);
+            sql.push(", NULL AS _rn");
+            if spec.want_total {
+                sql.push(", (SELECT COUNT(*)");
+                push_from(&mut sql, Parents::Lateral);
+                sql.push(") AS _total");
+            }
+            push_from(&mut sql, Parents::Lateral);
+            sql.push(" ORDER BY ");
+            push_order(&mut sql);
+            sql.push(" LIMIT ").arg((limit + 1) as i64).push(") x ORDER BY p.o");
+            // Each parent's rows in the list's order, by their never-NULL keys.
+            for (i, o) in order.iter().enumerate() {
+                sql.push(&format!(", x._k{i}{}", if o.desc == forward { " DESC" } else { " ASC" }));
             }
             sql
         } else {
@@ -697,7 +736,7 @@ impl Store {
                     sql.push(&format!(", COUNT(*) OVER (PARTITION BY {parent}) AS _total"));
                 }
             }
-            push_from(&mut sql, &source);
+            push_from(&mut sql, parents);
             if let Some(key) = cursor {
                 sql.push(" AND ");
                 ex.push_keyset(&mut sql, &order, key, forward);
@@ -768,7 +807,7 @@ impl Store {
         if spec.want_total && (!nested || cursor.is_some()) {
             let mut q = Sql::new("SELECT ");
             q.push(from.parent.as_deref().unwrap_or("NULL")).push(", COUNT(*)");
-            push_from(&mut q, &source);
+            push_from(&mut q, parents);
             if let Some(p) = &from.parent {
                 q.push(&format!(" GROUP BY {p}"));
             }

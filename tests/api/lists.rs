@@ -510,48 +510,38 @@ async fn a_sort_on_a_date_some_items_lack_puts_them_first_and_pages_cover_it() {
     }
 }
 
-/// A nested list's first page, read for many parents in one statement, is
-/// the start of each parent's whole list, with its total and whether more
-/// follow: for a list of items that reference their parent (events of a
+/// A nested list's first (and last) page, read for many parents in one
+/// statement, is the start (and end) of each parent's whole list, with its
+/// total and whether more follow: for a list of items that reference their parent (events of a
 /// project, read one index read per parent on SQLite) and for links.
 #[tokio::test]
 async fn nested_first_pages_are_the_start_of_each_parents_whole_list() {
-    let page = |first: i64| {
+    let page = |window: &str| {
         format!(
-            "events(first: {first}, orderBy: [{{ field: STARTS_AT, direction: DESC }}]) {{ totalCount pageInfo {{ hasNextPage }} nodes {{ id }} }}
-             partners(first: {first}) {{ totalCount pageInfo {{ hasNextPage }} nodes {{ id }} }}"
+            "events({window}, orderBy: [{{ field: STARTS_AT, direction: DESC }}]) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage }} nodes {{ id }} }}
+             partners({window}) {{ totalCount pageInfo {{ hasNextPage hasPreviousPage }} nodes {{ id }} }}"
         )
     };
     for b in backends() {
         let s = TestServer::start(b).await;
-        let q = |first| format!("{{ projects(first: 30) {{ nodes {{ slug {} }} }} }}", page(first));
-        let whole = s.gql(&q(60), json!({}), None).await;
-        let short = s.gql(&q(1), json!({}), None).await;
-        let (whole, short) =
-            (whole.ok()["projects"]["nodes"].as_array().unwrap(), short.ok()["projects"]["nodes"].as_array().unwrap());
-        assert_eq!(whole.len(), short.len());
+        let q = |window| format!("{{ projects(first: 30) {{ nodes {{ slug {} }} }} }}", page(window));
+        let read = |r: crate::common::Reply| r.ok()["projects"]["nodes"].as_array().unwrap().clone();
+        let whole = read(s.gql(&q("first: 60"), json!({}), None).await);
+        let first = read(s.gql(&q("first: 1"), json!({}), None).await);
+        let last = read(s.gql(&q("last: 1"), json!({}), None).await);
+        assert_eq!(whole.len(), first.len());
         let mut with_more = 0;
-        for (w, s1) in whole.iter().zip(short) {
+        for ((w, f), l) in whole.iter().zip(&first).zip(&last) {
             for list in ["events", "partners"] {
+                let what = format!("{b:?}: {list} of {}", w["slug"]);
                 let all = w[list]["nodes"].as_array().unwrap();
-                assert!(
-                    !w[list]["pageInfo"]["hasNextPage"].as_bool().unwrap(),
-                    "{b:?}: {list} of {} fits in 60",
-                    w["slug"]
-                );
-                assert_eq!(
-                    s1[list]["totalCount"].as_u64().unwrap() as usize,
-                    all.len(),
-                    "{b:?}: {list} of {}",
-                    w["slug"]
-                );
-                assert_eq!(
-                    s1[list]["nodes"].as_array().unwrap()[..],
-                    all[..all.len().min(1)],
-                    "{b:?}: {list} of {}",
-                    w["slug"]
-                );
-                assert_eq!(s1[list]["pageInfo"]["hasNextPage"].as_bool().unwrap(), all.len() > 1);
+                assert!(!w[list]["pageInfo"]["hasNextPage"].as_bool().unwrap(), "{what} fits in 60");
+                for (one, end) in [(f, &all[..all.len().min(1)]), (l, &all[all.len().saturating_sub(1)..])] {
+                    assert_eq!(one[list]["totalCount"].as_u64().unwrap() as usize, all.len(), "{what}");
+                    assert_eq!(one[list]["nodes"].as_array().unwrap()[..], *end, "{what}");
+                }
+                assert_eq!(f[list]["pageInfo"]["hasNextPage"].as_bool().unwrap(), all.len() > 1, "{what}");
+                assert_eq!(l[list]["pageInfo"]["hasPreviousPage"].as_bool().unwrap(), all.len() > 1, "{what}");
                 with_more += usize::from(all.len() > 1);
             }
         }
