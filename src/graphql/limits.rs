@@ -259,13 +259,6 @@ pub struct Guarded {
 impl Guarded {
     /// Parses the request's document and checks it against the limits.
     pub fn prepare(&self, request: &mut async_graphql::Request) -> Result<(), async_graphql::ServerError> {
-        let coded = |e: Error| {
-            let mut s = async_graphql::ServerError::new(e.message, None);
-            let mut ext = async_graphql::ErrorExtensionValues::default();
-            ext.set("code", e.code.as_str());
-            s.extensions = Some(ext);
-            s
-        };
         check_nesting(&request.query).map_err(coded)?;
         let doc = async_graphql::parser::parse_query(&request.query).map_err(|e| match e {
             async_graphql::parser::Error::RecursionLimitExceeded => {
@@ -273,26 +266,29 @@ impl Guarded {
             }
             e => async_graphql::ServerError::from(e),
         })?;
-        self.limits.check(&doc, &request.variables).map_err(coded)?;
+        self.check(&doc, &request.variables)?;
         request.set_parsed_query(doc);
         Ok(())
     }
 
-    /// The limits on a document parsed before (a compiled plan's), with this
-    /// request's variables.
+    /// The limits on a parsed document (a compiled plan's keeps its own),
+    /// with this request's variables.
     pub fn check(
         &self,
         doc: &async_graphql::parser::types::ExecutableDocument,
         variables: &async_graphql::Variables,
     ) -> Result<(), async_graphql::ServerError> {
-        self.limits.check(doc, variables).map_err(|e| {
-            let mut s = async_graphql::ServerError::new(e.message, None);
-            let mut ext = async_graphql::ErrorExtensionValues::default();
-            ext.set("code", e.code.as_str());
-            s.extensions = Some(ext);
-            s
-        })
+        self.limits.check(doc, variables).map_err(coded)
     }
+}
+
+/// Our error as a request error the engine reports, with its code.
+fn coded(e: Error) -> async_graphql::ServerError {
+    let mut s = async_graphql::ServerError::new(e.message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", e.code.as_str());
+    s.extensions = Some(ext);
+    s
 }
 
 impl async_graphql::Executor for Guarded {

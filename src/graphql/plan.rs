@@ -82,7 +82,7 @@ impl Plans {
     }
 
     /// Compiles the document the engine has just answered without an error.
-    pub fn learn(&self, query: &str, operation: Option<&str>, doc: &ExecutableDocument) -> Option<Arc<Plan>> {
+    pub fn learn(&self, query: &str, operation: Option<&str>, doc: &Arc<ExecutableDocument>) -> Option<Arc<Plan>> {
         let plan = compile(doc, operation).map(Arc::new);
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         if known.len() >= MAX_PLANS {
@@ -273,7 +273,7 @@ fn list_args(f: &Field, root: bool) -> Option<Args> {
         .collect()
 }
 
-pub(crate) fn compile(doc: &ExecutableDocument, operation: Option<&str>) -> Option<Plan> {
+pub(crate) fn compile(doc: &Arc<ExecutableDocument>, operation: Option<&str>) -> Option<Plan> {
     let op = match operation {
         Some(name) => doc.operations.iter().find(|(n, _)| n.is_some_and(|n| n.as_str() == name))?.1,
         None => {
@@ -305,7 +305,7 @@ pub(crate) fn compile(doc: &ExecutableDocument, operation: Option<&str>) -> Opti
         };
         roots.push((key(f), root));
     }
-    Some(Plan { document: Arc::new(doc.clone()), vars, roots, rels: c.rels })
+    Some(Plan { document: doc.clone(), vars, roots, rels: c.rels })
 }
 
 fn var(v: &VariableDefinition) -> Option<Var> {

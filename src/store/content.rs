@@ -1,7 +1,6 @@
 //! Generic SQL for every content type, driven by the model's `TypeDef`s.
 
-use super::sql::{Arg, Sql};
-use super::sqlite_read::Row;
+use super::sql::{Arg, Row, Sql};
 use super::{Dialect, Store, Tx};
 use crate::error::Result;
 use crate::model::item::{Item, Stage, Val};
@@ -674,6 +673,22 @@ impl Store {
             },
             _ => false,
         };
+        // One parent's first page, as a subquery: the window form's columns
+        // (`_rn` unused, `_total` counted for this parent), its order, its limit.
+        let push_first_page = |sql: &mut Sql, parents: Parents| {
+            sql.push("(SELECT ");
+            push_columns(sql);
+            sql.push(", NULL AS _rn");
+            if spec.want_total {
+                sql.push(", (SELECT COUNT(*)");
+                push_from(sql, parents);
+                sql.push(") AS _total");
+            }
+            push_from(sql, parents);
+            sql.push(" ORDER BY ");
+            push_order(sql);
+            sql.push(" LIMIT ").arg((limit + 1) as i64).push(")");
+        };
         let sql = if per_parent && self.dialect() == Dialect::Sqlite {
             // First pages of a list of items that reference their parent
             // (events of a project) on SQLite: one `LIMIT`ed index read per
@@ -681,24 +696,12 @@ impl Store {
             // every related row of every parent (three times the work, and
             // 0.1 ms of a home query's CPU: bench/ab.sh). Link lists keep the
             // window: one read per parent, even in the order of an index on
-            // (source, position, target), cost more there. Each part keeps the
-            // window form's columns (`_rn` unused, `_total` counted per parent).
+            // (source, position, target), cost more there.
             let Source::Related { parents, .. } = &source else { unreachable!("nested") };
             let mut sql = Sql::rows(Dialect::Sqlite, "");
             for (n, p) in parents.iter().enumerate() {
-                let one = Parents::In(std::slice::from_ref(p));
-                sql.push(if n == 0 { "SELECT * FROM (SELECT " } else { " UNION ALL SELECT * FROM (SELECT " });
-                push_columns(&mut sql);
-                sql.push(", NULL AS _rn");
-                if spec.want_total {
-                    sql.push(", (SELECT COUNT(*)");
-                    push_from(&mut sql, one);
-                    sql.push(") AS _total");
-                }
-                push_from(&mut sql, one);
-                sql.push(" ORDER BY ");
-                push_order(&mut sql);
-                sql.push(" LIMIT ").arg((limit + 1) as i64).push(")");
+                sql.push(if n == 0 { "SELECT * FROM " } else { " UNION ALL SELECT * FROM " });
+                push_first_page(&mut sql, Parents::In(std::slice::from_ref(p)));
             }
             sql
         } else if per_parent {
@@ -708,18 +711,9 @@ impl Store {
             let Source::Related { parents, .. } = &source else { unreachable!("nested") };
             let mut sql = Sql::new("SELECT x.* FROM unnest(CAST(ARRAY[");
             sql.list(parents.iter().map(String::as_str));
-            sql.push("] AS TEXT[])) WITH ORDINALITY p(id, o) CROSS JOIN LATERAL (SELECT ");
-            push_columns(&mut sql);
-            sql.push(", NULL AS _rn");
-            if spec.want_total {
-                sql.push(", (SELECT COUNT(*)");
-                push_from(&mut sql, Parents::Lateral);
-                sql.push(") AS _total");
-            }
-            push_from(&mut sql, Parents::Lateral);
-            sql.push(" ORDER BY ");
-            push_order(&mut sql);
-            sql.push(" LIMIT ").arg((limit + 1) as i64).push(") x ORDER BY p.o");
+            sql.push("] AS TEXT[])) WITH ORDINALITY p(id, o) CROSS JOIN LATERAL ");
+            push_first_page(&mut sql, Parents::Lateral);
+            sql.push(" x ORDER BY p.o");
             // Each parent's rows in the list's order, by their never-NULL keys.
             for (i, o) in order.iter().enumerate() {
                 sql.push(&format!(", x._k{i}{}", if o.desc == forward { " DESC" } else { " ASC" }));

@@ -24,6 +24,7 @@ pub use dump::{Column, Keep, Snapshot};
 pub use editorial::SessionUser;
 pub use partners::ApiKeyRow;
 pub use search::{Matches, SearchDoc, SearchHit, SearchSpec};
+
 pub use sql::{Arg, Sql};
 pub use webhooks::WebhookRow;
 
@@ -308,7 +309,7 @@ impl Store {
     pub(crate) async fn read_rows<T: Send + 'static>(
         &self,
         sql: Sql,
-        decode: impl Fn(&dyn sqlite_read::Row) -> Result<T> + Send + 'static,
+        decode: impl Fn(&dyn sql::Row) -> Result<T> + Send + 'static,
     ) -> Result<Vec<T>> {
         let Some(readers) = &self.inner.readers else {
             return self.fetch_all(sql).await?.iter().map(|r| decode(r)).collect();

@@ -2,6 +2,7 @@
 //! which both SQLite and PostgreSQL accept through the `Any` driver, or
 //! SQLite's plain `?` for statements with thousands of them (see `rows`).
 
+use crate::error::Result;
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::Query;
 
@@ -112,5 +113,25 @@ impl Sql {
             };
         }
         q
+    }
+}
+
+/// A row being read, from the pool (`AnyRow`) or from `sqlite_read`: values
+/// by column position, typed as asked.
+pub(crate) trait Row {
+    fn int(&self, i: usize) -> Result<Option<i64>>;
+    fn float(&self, i: usize) -> Result<Option<f64>>;
+    fn text(&self, i: usize) -> Result<Option<String>>;
+}
+
+impl Row for sqlx::any::AnyRow {
+    fn int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(sqlx::Row::try_get(self, i)?)
+    }
+    fn float(&self, i: usize) -> Result<Option<f64>> {
+        Ok(sqlx::Row::try_get(self, i)?)
+    }
+    fn text(&self, i: usize) -> Result<Option<String>> {
+        Ok(sqlx::Row::try_get(self, i)?)
     }
 }

@@ -13,32 +13,13 @@
 //! own read transaction, as on the pool, so a read sees every commit made
 //! before it started.
 
-use super::sql::{Arg, Sql};
+use super::sql::{Arg, Row, Sql};
 use crate::error::{Code, Error, Result};
 use libsqlite3_sys as ffi;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// A row being read: values by column position, typed as asked.
-pub(crate) trait Row {
-    fn int(&self, i: usize) -> Result<Option<i64>>;
-    fn float(&self, i: usize) -> Result<Option<f64>>;
-    fn text(&self, i: usize) -> Result<Option<String>>;
-}
-
-impl Row for sqlx::any::AnyRow {
-    fn int(&self, i: usize) -> Result<Option<i64>> {
-        Ok(sqlx::Row::try_get(self, i)?)
-    }
-    fn float(&self, i: usize) -> Result<Option<f64>> {
-        Ok(sqlx::Row::try_get(self, i)?)
-    }
-    fn text(&self, i: usize) -> Result<Option<String>> {
-        Ok(sqlx::Row::try_get(self, i)?)
-    }
-}
 
 /// Reads at once: as many as the machine has cores to run them, and a few
 /// more to keep them busy while others wait.
