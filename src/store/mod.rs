@@ -68,9 +68,15 @@ struct Inner {
     /// so a request of several statements reports DB_UNAVAILABLE within the
     /// promised two seconds instead of waiting the full time for each.
     unreachable: std::sync::atomic::AtomicBool,
+    /// When it was last found unreachable (both pools ping a connection idle
+    /// since then before handing it out).
+    outage: Arc<Outage>,
     clock: crate::clock::Clock,
     /// Content reads on SQLite (`sqlite_read`); `None` on PostgreSQL.
     readers: Option<Arc<sqlite_read::Readers>>,
+    /// Content reads on PostgreSQL, through its own driver: rows decoded
+    /// from the wire without the `Any` driver's copy. `None` on SQLite.
+    pg_reads: Option<sqlx::PgPool>,
 }
 
 /// A pooled connection idle this long is pinged before it is used again.
@@ -90,6 +96,54 @@ const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3600 * 1000;
 pub(crate) fn stored_state(name: &str) -> Result<WorkflowState> {
     WorkflowState::parse(name)
         .ok_or_else(|| Error::internal(format!("the database holds an unknown workflow state {name:?}")))
+}
+
+/// When the database was last found unreachable: a pooled connection idle
+/// since then may have been cut by the outage, though it looks whole.
+struct Outage {
+    origin: std::time::Instant,
+    /// Milliseconds since `origin`; `u64::MAX` for never.
+    at: AtomicU64,
+}
+
+impl Outage {
+    fn new() -> Self {
+        Outage { origin: std::time::Instant::now(), at: AtomicU64::new(u64::MAX) }
+    }
+    fn now(&self) {
+        self.at.store(self.origin.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+    /// Whether a connection idle this long has been idle since the outage.
+    fn predates(&self, idle_for: Duration) -> bool {
+        let at = self.at.load(Ordering::Relaxed);
+        at != u64::MAX && idle_for.as_millis() as u64 + at >= self.origin.elapsed().as_millis() as u64
+    }
+}
+
+/// A pool's settings, the same for every pool we open.
+fn pool_options<DB: sqlx::Database>(max: u32, outage: &Arc<Outage>) -> sqlx::pool::PoolOptions<DB> {
+    let outage = outage.clone();
+    sqlx::pool::PoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        // A database that does not answer is reported (DB_UNAVAILABLE) well
+        // within two seconds, instead of holding the request.
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A ping before every statement doubled the round trips of a read;
+        // only a connection idle for a while or since an outage is pinged
+        // (the database may have restarted meanwhile), and a failed one is
+        // replaced.
+        .test_before_acquire(false)
+        .before_acquire(move |conn: &mut DB::Connection, meta| {
+            let stale = meta.idle_for >= Duration::from_secs(IDLE_PING_SECS) || outage.predates(meta.idle_for);
+            Box::pin(async move {
+                if !stale {
+                    return Ok(true);
+                }
+                use sqlx::Connection;
+                Ok(conn.ping().await.is_ok())
+            })
+        })
 }
 
 static COUNTRIES: &str = include_str!("countries.tsv");
@@ -138,25 +192,8 @@ impl Store {
         if dialect == Dialect::Sqlite {
             sqlite_init::register();
         }
-        let opts = AnyPoolOptions::new()
-            .max_connections(if dialect == Dialect::Sqlite { 8 } else { 16 })
-            .min_connections(1)
-            // A database that does not answer is reported (DB_UNAVAILABLE) well
-            // within two seconds, instead of holding the request.
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            // A ping before every statement doubled the round trips of a read;
-            // only a connection idle for a while is pinged (the database may
-            // have restarted meanwhile), and a failed one is replaced.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for < Duration::from_secs(IDLE_PING_SECS) {
-                        return Ok(true);
-                    }
-                    use sqlx::Connection;
-                    Ok(conn.ping().await.is_ok())
-                })
-            });
+        let outage = Arc::new(Outage::new());
+        let opts: AnyPoolOptions = pool_options(if dialect == Dialect::Sqlite { 8 } else { 16 }, &outage);
         let opts = if dialect == Dialect::Sqlite {
             opts.after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -173,7 +210,16 @@ impl Store {
         } else {
             opts
         };
-        let pool = opts.connect(&url).await.map_err(|e| Error::bad_input(format!("cannot open the database: {e}")))?;
+        let cannot_open = |e: sqlx::Error| Error::bad_input(format!("cannot open the database: {e}"));
+        // Both PostgreSQL pools open their first connection at once: the
+        // first answer waits for one TLS handshake, not two in a row.
+        let (pool, pg_reads) = if dialect == Dialect::Sqlite {
+            (opts.connect(&url).await.map_err(cannot_open)?, None)
+        } else {
+            let (pool, reads) =
+                tokio::join!(opts.connect(&url), pool_options::<sqlx::Postgres>(16, &outage).connect(&url));
+            (pool.map_err(cannot_open)?, Some(reads.map_err(cannot_open)?))
+        };
         // The pool has made the file by now.
         let readers = if dialect == Dialect::Sqlite { Some(sqlite_read::Readers::new(&path)?) } else { None };
         let store = Store {
@@ -186,8 +232,10 @@ impl Store {
                 url: (dialect == Dialect::Postgres).then(|| url.clone()),
                 events: tokio::sync::broadcast::channel(1024).0,
                 unreachable: std::sync::atomic::AtomicBool::new(false),
+                outage,
                 clock,
                 readers,
+                pg_reads,
             }),
         };
         store.migrate().await?;
@@ -214,6 +262,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.inner.pool.close().await;
+        if let Some(pg) = &self.inner.pg_reads {
+            pg.close().await;
+        }
     }
 
     pub(crate) async fn execute(&self, sql: Sql) -> Result<u64> {
@@ -255,7 +306,10 @@ impl Store {
 
     /// A connection from the pool; see `Inner::unreachable`.
     pub(crate) async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
-        let pool = &self.inner.pool;
+        self.acquire_from(&self.inner.pool).await
+    }
+
+    async fn acquire_from<DB: sqlx::Database>(&self, pool: &sqlx::Pool<DB>) -> Result<sqlx::pool::PoolConnection<DB>> {
         let r = if self.inner.unreachable.load(Ordering::Relaxed) {
             match tokio::time::timeout(ACQUIRE_TIMEOUT_UNREACHABLE, pool.acquire()).await {
                 Ok(r) => r,
@@ -268,9 +322,14 @@ impl Store {
         // may have been idle since before an outage): only a statement clears.
         Ok(r.inspect_err(|e| {
             if crate::error::unreachable(e) {
-                self.inner.unreachable.store(true, Ordering::Relaxed);
+                self.went_away();
             }
         })?)
+    }
+
+    fn went_away(&self) {
+        self.inner.unreachable.store(true, Ordering::Relaxed);
+        self.inner.outage.now();
     }
 
     /// Notes whether the database answered (see `Inner::unreachable`).
@@ -281,7 +340,7 @@ impl Store {
                     self.inner.unreachable.store(false, Ordering::Relaxed);
                 }
             }
-            Err(e) if crate::error::unreachable(e) => self.inner.unreachable.store(true, Ordering::Relaxed),
+            Err(e) if crate::error::unreachable(e) => self.went_away(),
             Err(_) => {}
         }
         r
@@ -312,7 +371,15 @@ impl Store {
         decode: impl Fn(&dyn sql::Row) -> Result<T> + Send + 'static,
     ) -> Result<Vec<T>> {
         let Some(readers) = &self.inner.readers else {
-            return self.fetch_all(sql).await?.iter().map(|r| decode(r)).collect();
+            let Some(pg) = &self.inner.pg_reads else {
+                return self.fetch_all(sql).await?.iter().map(|r| decode(r)).collect();
+            };
+            self.count();
+            let t = std::time::Instant::now();
+            let mut conn = self.acquire_from(pg).await?;
+            let rows = self.seen(sql.bound::<sqlx::Postgres>().fetch_all(&mut *conn).await);
+            self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
+            return rows?.iter().map(|r| decode(r)).collect();
         };
         self.count();
         let t = std::time::Instant::now();
@@ -973,5 +1040,39 @@ mod build_tests {
         let rows = store.fetch_all(super::Sql::new("PRAGMA compile_options")).await.unwrap();
         let options: Vec<String> = rows.iter().map(|r| sqlx::Row::try_get(r, 0).unwrap()).collect();
         assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+
+    /// A pooled PostgreSQL connection goes back without a round trip (no
+    /// ping), yet settles what it owes first: an abandoned transaction's
+    /// rollback reaches the server as the connection returns (its locks are
+    /// free for others), and a statement dropped midway does not leak its
+    /// answer into the next one.
+    #[tokio::test]
+    async fn a_released_postgres_connection_settles_what_it_owes() {
+        let Ok(url) = std::env::var("RELAIS_TEST_POSTGRES_URL") else {
+            return; // the PostgreSQL half (CI sets the URL)
+        };
+        let outage = std::sync::Arc::new(super::Outage::new());
+        let pool = super::pool_options::<sqlx::Postgres>(2, &outage).connect(&url).await.unwrap();
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("SELECT pg_advisory_xact_lock(724242)").execute(&mut *tx).await.unwrap();
+        drop(tx);
+        let mut other = pool.acquire().await.unwrap();
+        let mut free = false;
+        for _ in 0..100 {
+            free = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(724242)").fetch_one(&mut *other).await.unwrap();
+            if free {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        drop(other);
+        assert!(free, "the abandoned transaction still holds its lock");
+
+        let pool = super::pool_options::<sqlx::Postgres>(1, &outage).connect(&url).await.unwrap();
+        let slow = sqlx::query_scalar::<_, i32>("SELECT 7 FROM pg_sleep(0.3)").fetch_one(&pool);
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(50), slow).await.is_err());
+        let v: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&pool).await.unwrap();
+        assert_eq!(v, 1);
     }
 }

@@ -5,6 +5,7 @@
 use crate::error::Result;
 use sqlx::any::{Any, AnyArguments};
 use sqlx::query::Query;
+use sqlx::{Database, Encode, Type};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
@@ -101,7 +102,20 @@ impl Sql {
     }
 
     pub fn query(self) -> Query<'static, Any, AnyArguments> {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(self.text));
+        self.bound()
+    }
+
+    /// The statement for a database's own driver (PostgreSQL content reads).
+    pub(super) fn bound<DB: Database>(self) -> Query<'static, DB, <DB as Database>::Arguments>
+    where
+        String: for<'t> Encode<'t, DB> + Type<DB>,
+        i64: for<'t> Encode<'t, DB> + Type<DB>,
+        f64: for<'t> Encode<'t, DB> + Type<DB>,
+        Option<String>: for<'t> Encode<'t, DB> + Type<DB>,
+        Option<i64>: for<'t> Encode<'t, DB> + Type<DB>,
+        Option<f64>: for<'t> Encode<'t, DB> + Type<DB>,
+    {
+        let mut q = sqlx::query::<DB>(sqlx::AssertSqlSafe(self.text));
         for a in self.args {
             q = match a {
                 Arg::Text(s) => q.bind(s),
@@ -116,7 +130,8 @@ impl Sql {
     }
 }
 
-/// A row being read, from the pool (`AnyRow`) or from `sqlite_read`: values
+/// A row being read, from the pool (`AnyRow`), PostgreSQL's driver or
+/// `sqlite_read`: values
 /// by column position, typed as asked.
 pub(crate) trait Row {
     fn int(&self, i: usize) -> Result<Option<i64>>;
@@ -127,6 +142,24 @@ pub(crate) trait Row {
 impl Row for sqlx::any::AnyRow {
     fn int(&self, i: usize) -> Result<Option<i64>> {
         Ok(sqlx::Row::try_get(self, i)?)
+    }
+    fn float(&self, i: usize) -> Result<Option<f64>> {
+        Ok(sqlx::Row::try_get(self, i)?)
+    }
+    fn text(&self, i: usize) -> Result<Option<String>> {
+        Ok(sqlx::Row::try_get(self, i)?)
+    }
+}
+
+/// Decoded from the wire bytes straight into the value asked for (the `Any`
+/// driver first copies every value of a row into its own form). Our integer
+/// columns are `BIGINT`; an `INT` from an expression is widened.
+impl Row for sqlx::postgres::PgRow {
+    fn int(&self, i: usize) -> Result<Option<i64>> {
+        match sqlx::Row::try_get::<Option<i64>, _>(self, i) {
+            Err(sqlx::Error::ColumnDecode { .. }) => Ok(sqlx::Row::try_get::<Option<i32>, _>(self, i)?.map(i64::from)),
+            r => Ok(r?),
+        }
     }
     fn float(&self, i: usize) -> Result<Option<f64>> {
         Ok(sqlx::Row::try_get(self, i)?)

@@ -13,6 +13,9 @@ use crate::error::Error;
 use super::inner::{is_beyond_max_lifetime, DecrementSizeGuard, PoolInner};
 use crate::pool::options::PoolConnectionMetadata;
 
+/// How long a released connection may take to settle (see `return_to_pool`).
+const RELEASE_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+
 const CLOSE_ON_DROP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connection managed by a [`Pool`][crate::pool::Pool].
@@ -304,26 +307,30 @@ impl<DB: Database> Floating<DB, Live<DB>> {
             }
         }
 
-        // test the connection on-release to ensure it is still viable,
-        // and flush anything time-sensitive like transaction rollbacks
-        // if an Executor future/stream is dropped during an `.await` call, the connection
-        // is likely to be left in an inconsistent state, in which case it should not be
-        // returned to the pool; also of course, if it was dropped due to an error
-        // this is simply a band-aid as SQLx-next connections should be able
-        // to recover from cancellations
-        if let Err(error) = self.raw.ping().await {
-            tracing::warn!(
-                %error,
-                "error occurred while testing the connection on-release",
-            );
-
-            // Connection is broken, don't try to gracefully close.
-            self.close_hard().await;
-            false
-        } else {
-            // if the connection is still viable, release it to the pool
-            self.release();
-            true
+        // Relais: upstream pings the connection here, a round trip to the
+        // database on every release (one per statement). What the ping was
+        // for is to finish what the connection still owes: writes left in
+        // its buffer (a transaction's rollback) and, on PostgreSQL, the
+        // answers of a statement whose future was dropped midway.
+        // `Connection::flush` does exactly that and returns at once for a
+        // clean connection. Bounded, so that a peer gone silent cannot hold
+        // the pool's permit (upstream #4349).
+        match crate::rt::timeout(RELEASE_FLUSH_TIMEOUT, self.raw.flush()).await {
+            Ok(Ok(())) => {
+                self.release();
+                true
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "error occurred while flushing the connection on-release");
+                // Connection is broken, don't try to gracefully close.
+                self.close_hard().await;
+                false
+            }
+            Err(_) => {
+                tracing::warn!("the connection did not settle on-release in time");
+                self.close_hard().await;
+                false
+            }
         }
     }
 
