@@ -217,7 +217,7 @@ function prepareDatabase(db, scale) {
     if (db === 'sqlite') {
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${dir}/bench-${scale}.db${suffix}`, { force: true });
     } else {
-      sh('psql', [pgAdmin, '-qc', `DROP DATABASE IF EXISTS relais_bench_${scale}`]);
+      sh('psql', [pgAdmin, '-qc', `DROP DATABASE IF EXISTS relais_bench_${scale} WITH (FORCE)`]);
       sh('psql', [pgAdmin, '-qc', `CREATE DATABASE relais_bench_${scale}`]);
     }
     log(`loading scale ${scale} into ${db}`);

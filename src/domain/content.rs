@@ -643,7 +643,7 @@ async fn record(
     } else {
         Vec::new()
     };
-    let snapshot = values::export(&item, &links);
+    let snapshot = values::export(&item, &links)?;
     tx.insert_revision(&Revision {
         id: new_id(),
         item_id: id.to_owned(),

@@ -150,7 +150,7 @@ pub async fn export(content: &Content) -> Result<J> {
                 }
             }
             for e in &page.edges {
-                let mut j = values::export(&e.item, links.get(&e.item.id).map(Vec::as_slice).unwrap_or(&[]));
+                let mut j = values::export(&e.item, links.get(&e.item.id).map(Vec::as_slice).unwrap_or(&[]))?;
                 j["publish"] = J::Bool(e.item.state == WorkflowState::Published);
                 if let Some(at) = e.item.published_at.filter(|_| e.item.state == WorkflowState::Published) {
                     let at = chrono::DateTime::from_timestamp_millis(at).unwrap_or_default();

@@ -501,7 +501,9 @@ pub fn slugify(text: &str) -> String {
 }
 
 /// Writes a working copy out in the input shape (exports, revision snapshots).
-pub fn export(item: &Item, links: &[(String, String, Option<String>)]) -> J {
+/// A stored value that does not parse stops it: an export never drops data
+/// silently.
+pub fn export(item: &Item, links: &[(String, String, Option<String>)]) -> Result<J> {
     let mut fields = Map::new();
     for (f, v) in item.ty.fields.iter().zip(&item.values) {
         let out = match f.kind {
@@ -512,12 +514,12 @@ pub fn export(item: &Item, links: &[(String, String, Option<String>)]) -> J {
                     .filter(|(k, _, _)| *k == key)
                     .map(|(_, t, role)| {
                         let gid = J::String(ids::encode(target, t));
-                        match role {
-                            Some(r) => json!({ "id": gid, "role": serde_json::from_str::<J>(r).unwrap_or(J::Null) }),
+                        Ok(match role {
+                            Some(r) => json!({ "id": gid, "role": super::stored_json::<J>("relation roles", r)? }),
                             None => gid,
-                        }
+                        })
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 if list.is_empty() {
                     continue;
                 } else {
@@ -534,32 +536,31 @@ pub fn export(item: &Item, links: &[(String, String, Option<String>)]) -> J {
                     J::Array(list)
                 }
             }
-            _ => match export_value(f, v) {
+            _ => match export_value(f, v)? {
                 Some(j) => j,
                 None => continue,
             },
         };
         fields.insert(f.name.to_owned(), out);
     }
-    json!({ "type": item.ty.name, "id": ids::encode(item.ty.name, &item.id), "slug": item.slug, "fields": fields })
+    Ok(json!({ "type": item.ty.name, "id": ids::encode(item.ty.name, &item.id), "slug": item.slug, "fields": fields }))
 }
 
-fn export_value(f: &FieldDef, v: &Val) -> Option<J> {
-    Some(match (f.kind, v) {
-        (_, Val::Null) => return None,
+fn export_value(f: &FieldDef, v: &Val) -> Result<Option<J>> {
+    Ok(Some(match (f.kind, v) {
+        (_, Val::Null) => return Ok(None),
         (Kind::Money, Val::Money(a, c)) => json!({ "amount": format_money(*a, c), "currency": c }),
         (Kind::DateTime, Val::Int(ms)) => J::String(format_datetime(*ms)),
         (Kind::Bool, Val::Int(b)) => J::Bool(*b != 0),
         (Kind::Ref(t), Val::Text(id)) => J::String(ids::encode(t, id)),
-        (Kind::LocalText | Kind::LocalTextList, Val::Text(s)) => serde_json::from_str(s).ok()?,
+        (Kind::LocalText | Kind::LocalTextList, Val::Text(s)) => super::stored_json("localised values", s)?,
         (Kind::RichText, Val::Text(s)) => {
-            let map: BTreeMap<String, String> = serde_json::from_str(s).ok()?;
+            let map: BTreeMap<String, String> = super::stored_json("rich-text values", s)?;
             J::Object(map.into_iter().map(|(k, d)| (k, super::richtext::stored(&d).to_json())).collect())
         }
         (Kind::Embedded(e) | Kind::Object(e), Val::Text(s)) => {
-            let stored: J = serde_json::from_str(s).ok()?;
             let def = embedded_type(e);
-            match stored {
+            match super::stored_json::<J>("embedded values", s)? {
                 J::Array(items) => J::Array(items.iter().map(|i| export_embedded(def, i)).collect()),
                 other => export_embedded(def, &other),
             }
@@ -567,8 +568,8 @@ fn export_value(f: &FieldDef, v: &Val) -> Option<J> {
         (_, Val::Text(s)) => J::String(s.clone()),
         (_, Val::Int(i)) => json!(i),
         (_, Val::Float(x)) => json!(x),
-        (_, Val::Money(..)) => return None,
-    })
+        (_, Val::Money(..)) => return Ok(None),
+    }))
 }
 
 fn export_embedded(def: &EmbeddedDef, stored: &J) -> J {

@@ -108,19 +108,9 @@ pub struct Image {
 // Shared helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Whether a character may appear in the output: XML 1.0 `Char` minus the control characters
-/// (C0 other than tab/LF/CR, DEL, C1) and the non-characters U+FFFE / U+FFFF.
-fn allowed_char(c: char) -> bool {
-    match c {
-        '\t' | '\n' | '\r' => true,
-        '\u{FFFE}' | '\u{FFFF}' => false,
-        c => !c.is_control(),
-    }
-}
-
-/// `s` without the characters that [`allowed_char`] rejects.
+/// `s` without the characters XML does not allow ([`crate::html::xml_char`]).
 fn clean(s: &str) -> String {
-    s.chars().filter(|&c| allowed_char(c)).collect()
+    s.chars().filter(|&c| crate::html::xml_char(c)).collect()
 }
 
 /// Escapes `s` for XML character data and attribute values (either quote style): `& < > " '`
@@ -130,26 +120,8 @@ fn clean(s: &str) -> String {
 /// markup, so `]]>` or `<script>` in the input come out inert.
 pub fn escape_xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 8);
-    push_escaped(&mut out, s, true);
+    crate::html::escape_as(&mut out, s, crate::html::Markup::XmlAttr);
     out
-}
-
-/// Appends `s` escaped; `attr` also escapes LF and tab (they are fine in character data).
-fn push_escaped(out: &mut String, s: &str, attr: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\t' if attr => out.push_str("&#9;"),
-            c if allowed_char(c) => out.push(c),
-            _ => {}
-        }
-    }
 }
 
 /// The trimmed-non-empty content of an optional string.
@@ -325,7 +297,7 @@ impl Xml {
             self.out.push(' ');
             self.out.push_str(key);
             self.out.push_str("=\"");
-            push_escaped(&mut self.out, value, true);
+            crate::html::escape_as(&mut self.out, value, crate::html::Markup::XmlAttr);
             self.out.push('"');
         }
     }
@@ -351,7 +323,7 @@ impl Xml {
     fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         self.start_tag(name, attrs);
         self.out.push('>');
-        push_escaped(&mut self.out, text, false);
+        crate::html::escape_as(&mut self.out, text, crate::html::Markup::XmlText);
         self.out.push_str("</");
         self.out.push_str(name);
         self.out.push_str(">\n");

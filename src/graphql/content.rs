@@ -120,10 +120,10 @@ fn value_field(owner: Option<&'static TypeDef>, f: &'static FieldDef, embedded: 
             FieldFuture::new(async move {
                 let (map, scope) = if embedded {
                     let p = ctx.parent_value.try_downcast_ref::<EmbVal>()?;
-                    (local_from_json(p.json.get(name)), field_scope(&ctx, &p.scope)?)
+                    (local_from_json(p.json.get(name)).map_err(gql_err)?, field_scope(&ctx, &p.scope)?)
                 } else {
                     let p = ctx.parent_value.try_downcast_ref::<ItemVal>()?;
-                    (parse_local(p.item.value(name).as_text()), field_scope(&ctx, &p.scope)?)
+                    (parse_local(p.item.value(name).as_text()).map_err(gql_err)?, field_scope(&ctx, &p.scope)?)
                 };
                 Ok((!map.is_empty()).then(|| FieldValue::owned_any(LocalVal { map, scope })))
             })
@@ -145,12 +145,15 @@ fn value_field(owner: Option<&'static TypeDef>, f: &'static FieldDef, embedded: 
                     } else {
                         let p = ctx.parent_value.try_downcast_ref::<ItemVal>()?;
                         let list: Vec<serde_json::Value> =
-                            p.item.value(name).as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+                            stored_list(p.item.value(name).as_text()).map_err(gql_err)?;
                         (list, field_scope(&ctx, &p.scope)?)
                     };
-                    Ok(Some(FieldValue::list(list.iter().map(|entry| {
-                        FieldValue::owned_any(LocalVal { map: local_from_json(Some(entry)), scope: scope.clone() })
-                    }))))
+                    let maps = list.iter().map(|entry| local_from_json(Some(entry))).collect::<Result<Vec<_>, _>>();
+                    Ok(Some(FieldValue::list(
+                        maps.map_err(gql_err)?
+                            .into_iter()
+                            .map(|map| FieldValue::owned_any(LocalVal { map, scope: scope.clone() })),
+                    )))
                 })
             })
             .argument(locale_arg())
@@ -192,15 +195,11 @@ async fn resolve_item_field(
     let scope = &field_scope(ctx, &p.scope)?;
     Ok(match f.kind {
         Kind::LocalText => {
-            let map = parse_local(v.as_text());
+            let map = parse_local(v.as_text()).map_err(gql_err)?;
             scope.pick(&map).map(|(_, s)| FieldValue::value(s.to_owned()))
         }
-        Kind::LocalTextList => {
-            let list: Vec<serde_json::Value> =
-                v.as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
-            Some(local_list(&list, scope))
-        }
-        Kind::RichText => super::richtext::value(v, scope),
+        Kind::LocalTextList => Some(local_list(&stored_list(v.as_text()).map_err(gql_err)?, scope)?),
+        Kind::RichText => super::richtext::value(v, scope)?,
         Kind::Money => match v {
             Val::Money(minor, currency) => {
                 Some(FieldValue::owned_any(MoneyVal { minor: *minor, currency: currency.clone() }))
@@ -240,15 +239,16 @@ async fn resolve_item_field(
             Some(conn_value(page, scope.clone()))
         }
         Kind::Embedded(_) => {
-            let list: Vec<serde_json::Value> =
-                v.as_text().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+            let list = stored_list(v.as_text()).map_err(gql_err)?;
             Some(FieldValue::list(
                 list.into_iter().map(|json| FieldValue::owned_any(EmbVal { json, scope: scope.clone() })),
             ))
         }
         Kind::Object(_) => v
             .as_text()
-            .and_then(|s| serde_json::from_str(s).ok())
+            .map(|s| crate::domain::stored_json("embedded values", s))
+            .transpose()
+            .map_err(gql_err)?
             .map(|json| FieldValue::owned_any(EmbVal { json, scope: scope.clone() })),
         Kind::DateTime => v.as_int().map(|ms| FieldValue::value(dv::format_datetime(ms))),
         Kind::Bool => v.as_int().map(|b| FieldValue::value(b != 0)),
@@ -262,15 +262,20 @@ async fn resolve_item_field(
     })
 }
 
-fn local_list(list: &[serde_json::Value], scope: &Arc<Scope>) -> FieldValue<'static> {
-    let strings: Vec<FieldValue> = list
-        .iter()
-        .filter_map(|j| {
-            let map = local_from_json(Some(j));
-            scope.pick(&map).map(|(_, s)| FieldValue::value(s.to_owned()))
-        })
-        .collect();
-    FieldValue::list(strings)
+/// A stored JSON list (none is empty).
+fn stored_list(text: Option<&str>) -> crate::error::Result<Vec<serde_json::Value>> {
+    text.map_or_else(|| Ok(Vec::new()), |s| crate::domain::stored_json("list values", s))
+}
+
+fn local_list(list: &[serde_json::Value], scope: &Arc<Scope>) -> async_graphql::Result<FieldValue<'static>> {
+    let mut strings = Vec::with_capacity(list.len());
+    for j in list {
+        let map = local_from_json(Some(j)).map_err(gql_err)?;
+        if let Some((_, s)) = scope.pick(&map) {
+            strings.push(FieldValue::value(s.to_owned()));
+        }
+    }
+    Ok(FieldValue::list(strings))
 }
 
 async fn resolve_embedded(
@@ -288,10 +293,10 @@ async fn resolve_embedded(
     };
     Ok(match f.kind {
         Kind::LocalText => {
-            let map = local_from_json(Some(v));
+            let map = local_from_json(Some(v)).map_err(gql_err)?;
             scope.pick(&map).map(|(_, s)| FieldValue::value(s.to_owned()))
         }
-        Kind::LocalTextList => Some(local_list(v.as_array().map(Vec::as_slice).unwrap_or(&[]), scope)),
+        Kind::LocalTextList => Some(local_list(v.as_array().map(Vec::as_slice).unwrap_or(&[]), scope)?),
         Kind::Ref(target) => match v.as_str() {
             Some(id) => load_ref(ctx, target, id, scope).await?,
             None => None,
@@ -362,7 +367,7 @@ fn common_fields(obj: Object, ty: &'static TypeDef) -> Object {
                 let mut present = std::collections::BTreeSet::new();
                 for (f, v) in i.ty.fields.iter().zip(&i.values) {
                     if matches!(f.kind, Kind::LocalText | Kind::RichText) {
-                        present.extend(parse_local(v.as_text()).into_keys());
+                        present.extend(parse_local(v.as_text()).map_err(gql_err)?.into_keys());
                     }
                 }
                 let codes = &hub(&ctx)?.content.locales.codes;
@@ -421,7 +426,7 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
             super::field("role", TypeRef::named(TypeRef::STRING), |ctx| {
                 FieldFuture::new(async move {
                     let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
-                    let map = parse_local(e.edge.role.as_deref());
+                    let map = parse_local(e.edge.role.as_deref()).map_err(gql_err)?;
                     Ok(field_scope(&ctx, &e.scope)?.pick(&map).map(|(_, s)| Value::from(s.to_owned())))
                 })
             })
@@ -432,7 +437,7 @@ fn connection_types(ty: &'static TypeDef) -> (Object, Object) {
             super::field("roleLocalized", TypeRef::named("LocalizedString"), |ctx| {
                 FieldFuture::new(async move {
                     let e = ctx.parent_value.try_downcast_ref::<EdgeVal>()?;
-                    let map = parse_local(e.edge.role.as_deref());
+                    let map = parse_local(e.edge.role.as_deref()).map_err(gql_err)?;
                     let scope = field_scope(&ctx, &e.scope)?;
                     Ok((!map.is_empty()).then(|| FieldValue::owned_any(LocalVal { map, scope })))
                 })

@@ -476,6 +476,9 @@ impl Compiler<'_> {
 /// page per parent item.
 struct Loaded {
     rels: Vec<HashMap<String, Arc<Page>>>,
+    /// A stored value that did not parse: the engine answers instead, with
+    /// the error in its place.
+    fault: std::cell::Cell<bool>,
 }
 
 impl Plan {
@@ -484,7 +487,7 @@ impl Plan {
     pub async fn run(&self, hub: &Hub, req: &Req, variables: &Variables) -> Option<String> {
         let vars = self.bind(variables)?;
         let mut roots: Vec<(Arc<Scope>, Page)> = Vec::with_capacity(self.roots.len());
-        let mut loaded = Loaded { rels: vec![HashMap::new(); self.rels] };
+        let mut loaded = Loaded { rels: vec![HashMap::new(); self.rels], fault: Default::default() };
         for (_, root) in &self.roots {
             let Root::List { ty, args, conn } = root else { continue };
             let args = bind_args(args, &vars)?;
@@ -524,6 +527,9 @@ impl Plan {
             }
         }
         out.extend_from_slice(b"}}");
+        if loaded.fault.get() {
+            return None;
+        }
         String::from_utf8(out).ok()
     }
 
@@ -713,7 +719,7 @@ fn write_node(
             out,
             item.stage == Stage::Draft && item.published_at.is_some() && item.state != WorkflowState::Published,
         ),
-        NodeSel::Value(f) => write_value(out, item.ty.fields[*f].kind, &item.values[*f], scope),
+        NodeSel::Value(f) => write_value(out, item.ty.fields[*f].kind, &item.values[*f], scope, &loaded.fault),
         NodeSel::Money(f, sels) => match &item.values[*f] {
             Val::Money(minor, currency) => write_object(out, sels, |out, s| match s {
                 MoneySel::Typename => write_str(out, "Money"),
@@ -732,12 +738,15 @@ fn write_node(
 }
 
 /// A plain field's value, as `schema::resolve_item_field` gives it.
-fn write_value(out: &mut Vec<u8>, kind: Kind, v: &Val, scope: &Scope) {
+fn write_value(out: &mut Vec<u8>, kind: Kind, v: &Val, scope: &Scope, fault: &std::cell::Cell<bool>) {
     match kind {
-        Kind::LocalText => {
-            let map = parse_local(v.as_text());
-            write_opt_str(out, scope.pick(&map).map(|(_, s)| s));
-        }
+        Kind::LocalText => match parse_local(v.as_text()) {
+            Ok(map) => write_opt_str(out, scope.pick(&map).map(|(_, s)| s)),
+            Err(_) => {
+                fault.set(true);
+                out.extend_from_slice(b"null");
+            }
+        },
         Kind::DateTime => write_opt_str(out, v.as_int().map(dv::format_datetime).as_deref()),
         Kind::Bool => match v.as_int() {
             Some(b) => write_bool(out, b != 0),

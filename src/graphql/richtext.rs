@@ -20,14 +20,14 @@ struct RichVal {
 }
 
 /// The value of a rich-text field as stored (locale → document JSON text).
-pub fn value(stored: &Val, scope: &Arc<Scope>) -> Option<FieldValue<'static>> {
-    let map = parse_local(stored.as_text());
-    let (locale, text) = scope.pick(&map)?;
-    Some(FieldValue::owned_any(RichVal {
+pub fn value(stored: &Val, scope: &Arc<Scope>) -> async_graphql::Result<Option<FieldValue<'static>>> {
+    let map = parse_local(stored.as_text()).map_err(gql_err)?;
+    let Some((locale, text)) = scope.pick(&map) else { return Ok(None) };
+    Ok(Some(FieldValue::owned_any(RichVal {
         locale: locale.to_owned(),
         doc: richtext::stored(text),
         scope: scope.clone(),
-    }))
+    })))
 }
 
 fn rich<'a>(ctx: &ResolverContext<'a>) -> async_graphql::Result<&'a RichVal> {
@@ -51,7 +51,7 @@ async fn embeds(ctx: &ResolverContext<'_>, r: &RichVal) -> async_graphql::Result
     let items = futures_util::future::join_all(loads).await;
     for ((raw, _), item) in wanted.into_iter().zip(items) {
         if let Some(item) = item.map_err(gql_err)? {
-            let alt = parse_local(item.value("altText").as_text());
+            let alt = parse_local(item.value("altText").as_text()).map_err(gql_err)?;
             let alt = r.scope.pick(&alt).map(|(_, a)| a.to_owned()).unwrap_or_default();
             if let Some(e) = super::media::embed(hub, &item, alt) {
                 out.insert(raw, e);

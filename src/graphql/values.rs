@@ -2,6 +2,7 @@
 //! (stage and locale chain), connections, embedded sub-items.
 
 use crate::domain::locale;
+use crate::error::{Error, Result};
 use crate::model::item::{Item, Stage};
 use crate::model::query::{Edge, Page};
 use serde_json::Value as J;
@@ -62,12 +63,18 @@ pub struct MoneyVal {
     pub currency: String,
 }
 
-pub fn parse_local(text: Option<&str>) -> BTreeMap<String, String> {
-    text.and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default()
+/// A localised text as stored (locale → text); none is empty.
+pub fn parse_local(text: Option<&str>) -> Result<BTreeMap<String, String>> {
+    text.map_or_else(|| Ok(BTreeMap::new()), |s| crate::domain::stored_json("localised values", s))
 }
 
-pub fn local_from_json(j: Option<&J>) -> BTreeMap<String, String> {
-    j.and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default()
+/// A localised text inside embedded JSON; none (or `null`) is empty.
+pub fn local_from_json(j: Option<&J>) -> Result<BTreeMap<String, String>> {
+    match j {
+        None | Some(J::Null) => Ok(BTreeMap::new()),
+        Some(v) => serde::Deserialize::deserialize(v)
+            .map_err(|e| Error::internal(format!("a stored localised value is not a map of texts: {e}"))),
+    }
 }
 
 pub fn dir(locale: &str) -> &'static str {

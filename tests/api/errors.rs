@@ -196,3 +196,36 @@ async fn a_unique_clash_names_the_field_it_guards() {
         s.finish().await;
     }
 }
+
+/// A stored value that no longer parses (a hand edit of the database, a bad
+/// restore) is reported with its code wherever it is read, by the compiled
+/// plan and the engine alike, never served as if the field were empty; the
+/// rest of the answer stands.
+#[tokio::test]
+async fn a_stored_value_that_does_not_parse_is_an_internal_error_not_an_empty_one() {
+    for b in backends() {
+        let s = TestServer::start(b).await;
+        let q = "{ projects(first: 100) { nodes { slug title } } }";
+        let r = s.gql(q, json!({}), None).await;
+        let slug = r.ok()["projects"]["nodes"][0]["slug"].as_str().unwrap().to_owned();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&s.db_url).await.unwrap();
+        sqlx::query("UPDATE projects SET title = 'not json' WHERE slug = $1")
+            .bind(&slug)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        // Asked twice: once more after the plan has been learnt.
+        let q = "{ projects(first: 100) { nodes { slug title summary } } }";
+        for _ in 0..2 {
+            let r = s.gql(q, json!({}), None).await;
+            assert_eq!(r.code(), "INTERNAL", "{b:?}: {}", r.body);
+            let message = r.body["errors"][0]["message"].as_str().unwrap();
+            assert!(!message.contains("not json"), "the cause stays in the log: {message}");
+            let nodes = r.body["data"]["projects"]["nodes"].as_array().unwrap();
+            let broken = nodes.iter().find(|n| n["slug"] == slug.as_str()).unwrap();
+            assert!(broken["title"].is_null(), "{broken}");
+            assert!(nodes.iter().filter(|n| n["slug"] != slug.as_str()).all(|n| n["title"].is_string()), "{nodes:?}");
+        }
+        s.finish().await;
+    }
+}
