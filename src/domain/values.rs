@@ -252,9 +252,7 @@ impl Parser<'_> {
     fn local_patch(&self, path: &str, v: &J) -> Result<BTreeMap<String, Option<String>>> {
         let mut out = BTreeMap::new();
         let mut put = |loc: &str, val: &J| -> Result<()> {
-            self.locales.locale(loc).map_err(|_| {
-                Error::field(path, format!("unknown locale {loc:?}; use one of {}", self.locales.codes.join(", ")))
-            })?;
+            self.known_locale(path, loc)?;
             let s = match val {
                 J::Null => None,
                 J::String(s) if s.trim().is_empty() => None,
@@ -272,17 +270,20 @@ impl Parser<'_> {
             }
             J::Array(items) => {
                 for item in items {
-                    let loc = item
-                        .get("locale")
-                        .and_then(J::as_str)
-                        .ok_or_else(|| Error::field(path, "each entry needs a locale"))?;
-                    put(loc, item.get("value").unwrap_or(&J::Null))?;
+                    put(entry_locale(item, path)?, item.get("value").unwrap_or(&J::Null))?;
                 }
             }
             J::String(_) => return Err(Error::field(path, "is localised: give [{locale, value}]")),
             _ => return Err(Error::field(path, "must be a list of {locale, value}")),
         }
         Ok(out)
+    }
+
+    /// `loc` is one of the configured locales, or the field's error names them.
+    fn known_locale(&self, path: &str, loc: &str) -> Result<()> {
+        self.locales.locale(loc).map(|_| ()).map_err(|_| {
+            Error::field(path, format!("unknown locale {loc:?}; use one of {}", self.locales.codes.join(", ")))
+        })
     }
 
     /// Per-locale rich-text documents, each kept as its canonical JSON text.
@@ -299,10 +300,7 @@ impl Parser<'_> {
             J::Object(o) => entries.extend(o.iter().map(|(k, v)| (k.clone(), v.clone()))),
             J::Array(items) => {
                 for item in items {
-                    let loc = item
-                        .get("locale")
-                        .and_then(J::as_str)
-                        .ok_or_else(|| Error::field(path, "each entry needs a locale"))?;
+                    let loc = entry_locale(item, path)?;
                     let given: Vec<&str> = ["markdown", "document", "value"]
                         .into_iter()
                         .filter(|k| item.get(*k).is_some_and(|x| !x.is_null()))
@@ -321,9 +319,7 @@ impl Parser<'_> {
         let media = crate::model::content_type("MediaAsset").expect("model declares MediaAsset");
         let mut out = BTreeMap::new();
         for (loc, val) in entries {
-            self.locales.locale(&loc).map_err(|_| {
-                Error::field(path, format!("unknown locale {loc:?}; use one of {}", self.locales.codes.join(", ")))
-            })?;
+            self.known_locale(path, &loc)?;
             let p = format!("{path}.{loc}");
             let doc = match &val {
                 J::Null => None,
@@ -590,6 +586,11 @@ fn export_embedded(def: &EmbeddedDef, stored: &J) -> J {
         out.insert(f.name.to_owned(), val);
     }
     J::Object(out)
+}
+
+/// The `locale` of one `{locale, …}` entry of a localised input.
+fn entry_locale<'j>(item: &'j J, path: &str) -> Result<&'j str> {
+    item.get("locale").and_then(J::as_str).ok_or_else(|| Error::field(path, "each entry needs a locale"))
 }
 
 /// All declared content types, for exports.

@@ -193,7 +193,10 @@ impl Store {
             sqlite_init::register();
         }
         let outage = Arc::new(Outage::new());
-        let opts: AnyPoolOptions = pool_options(if dialect == Dialect::Sqlite { 8 } else { 16 }, &outage);
+        // PostgreSQL's connections are split between content reads and the
+        // rest, 16 in all per instance as before the split (its default of
+        // 100 serves five instances with their listeners).
+        let opts: AnyPoolOptions = pool_options(8, &outage);
         let opts = if dialect == Dialect::Sqlite {
             opts.after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -217,7 +220,7 @@ impl Store {
             (opts.connect(&url).await.map_err(cannot_open)?, None)
         } else {
             let (pool, reads) =
-                tokio::join!(opts.connect(&url), pool_options::<sqlx::Postgres>(16, &outage).connect(&url));
+                tokio::join!(opts.connect(&url), pool_options::<sqlx::Postgres>(8, &outage).connect(&url));
             (pool.map_err(cannot_open)?, Some(reads.map_err(cannot_open)?))
         };
         // The pool has made the file by now.
