@@ -284,9 +284,15 @@ impl Store {
         &self.inner.sql_seconds
     }
 
-    /// Connections open and idle in the pool, for `/metrics`.
+    /// Connections open and idle in the pools (PostgreSQL's two together),
+    /// for `/metrics`.
     pub fn pool_state(&self) -> (u32, usize) {
-        (self.inner.pool.size(), self.inner.pool.num_idle())
+        let (mut open, mut idle) = (self.inner.pool.size(), self.inner.pool.num_idle());
+        if let Some(pg) = &self.inner.pg_reads {
+            open += pg.size();
+            idle += pg.num_idle();
+        }
+        (open, idle)
     }
 
     /// Scheduled changes due and not yet done, webhook deliveries due and not
