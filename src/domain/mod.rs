@@ -48,3 +48,11 @@ pub(crate) fn moved(what: &str, sent: i64, current: i64) -> Error {
 pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> crate::error::Result<T> {
     serde_json::from_str(text).map_err(|e| Error::internal(format!("the stored {what} do not parse: {e}")))
 }
+
+/// As `stored_json`, for a column that may be NULL (read as empty).
+pub(crate) fn stored_json_or_empty<T: serde::de::DeserializeOwned + Default>(
+    what: &str,
+    text: Option<&str>,
+) -> crate::error::Result<T> {
+    text.map_or_else(|| Ok(T::default()), |s| stored_json(what, s))
+}

@@ -144,8 +144,7 @@ fn value_field(owner: Option<&'static TypeDef>, f: &'static FieldDef, embedded: 
                         )
                     } else {
                         let p = ctx.parent_value.try_downcast_ref::<ItemVal>()?;
-                        let list: Vec<serde_json::Value> =
-                            stored_list(p.item.value(name).as_text()).map_err(gql_err)?;
+                        let list = stored_list(p.item.value(name).as_text())?;
                         (list, field_scope(&ctx, &p.scope)?)
                     };
                     let maps = list.iter().map(|entry| local_from_json(Some(entry))).collect::<Result<Vec<_>, _>>();
@@ -198,7 +197,7 @@ async fn resolve_item_field(
             let map = parse_local(v.as_text()).map_err(gql_err)?;
             scope.pick(&map).map(|(_, s)| FieldValue::value(s.to_owned()))
         }
-        Kind::LocalTextList => Some(local_list(&stored_list(v.as_text()).map_err(gql_err)?, scope)?),
+        Kind::LocalTextList => Some(local_list(&stored_list(v.as_text())?, scope)?),
         Kind::RichText => super::richtext::value(v, scope)?,
         Kind::Money => match v {
             Val::Money(minor, currency) => {
@@ -239,7 +238,7 @@ async fn resolve_item_field(
             Some(conn_value(page, scope.clone()))
         }
         Kind::Embedded(_) => {
-            let list = stored_list(v.as_text()).map_err(gql_err)?;
+            let list = stored_list(v.as_text())?;
             Some(FieldValue::list(
                 list.into_iter().map(|json| FieldValue::owned_any(EmbVal { json, scope: scope.clone() })),
             ))
@@ -262,9 +261,9 @@ async fn resolve_item_field(
     })
 }
 
-/// A stored JSON list (none is empty).
-fn stored_list(text: Option<&str>) -> crate::error::Result<Vec<serde_json::Value>> {
-    text.map_or_else(|| Ok(Vec::new()), |s| crate::domain::stored_json("list values", s))
+/// A stored JSON list (a NULL column is empty).
+fn stored_list(text: Option<&str>) -> async_graphql::Result<Vec<serde_json::Value>> {
+    crate::domain::stored_json_or_empty("list values", text).map_err(gql_err)
 }
 
 fn local_list(list: &[serde_json::Value], scope: &Arc<Scope>) -> async_graphql::Result<FieldValue<'static>> {

@@ -65,7 +65,7 @@ pub struct MoneyVal {
 
 /// A localised text as stored (locale → text); none is empty.
 pub fn parse_local(text: Option<&str>) -> Result<BTreeMap<String, String>> {
-    text.map_or_else(|| Ok(BTreeMap::new()), |s| crate::domain::stored_json("localised values", s))
+    crate::domain::stored_json_or_empty("localised values", text)
 }
 
 /// A localised text inside embedded JSON; none (or `null`) is empty.

@@ -72,11 +72,16 @@ struct Inner {
     /// since then before handing it out).
     outage: Arc<Outage>,
     clock: crate::clock::Clock,
-    /// Content reads on SQLite (`sqlite_read`); `None` on PostgreSQL.
-    readers: Option<Arc<sqlite_read::Readers>>,
-    /// Content reads on PostgreSQL, through its own driver: rows decoded
-    /// from the wire without the `Any` driver's copy. `None` on SQLite.
-    pg_reads: Option<sqlx::PgPool>,
+    reads: Reads,
+}
+
+/// Where content reads go: rows decoded straight into items, without the
+/// `Any` driver's copy of every value.
+enum Reads {
+    /// Our own read connections (`sqlite_read`).
+    Sqlite(Arc<sqlite_read::Readers>),
+    /// A pool of PostgreSQL's own driver.
+    Postgres(sqlx::PgPool),
 }
 
 /// A pooled connection idle this long is pinged before it is used again.
@@ -216,15 +221,15 @@ impl Store {
         let cannot_open = |e: sqlx::Error| Error::bad_input(format!("cannot open the database: {e}"));
         // Both PostgreSQL pools open their first connection at once: the
         // first answer waits for one TLS handshake, not two in a row.
-        let (pool, pg_reads) = if dialect == Dialect::Sqlite {
-            (opts.connect(&url).await.map_err(cannot_open)?, None)
+        let (pool, reads) = if dialect == Dialect::Sqlite {
+            let pool = opts.connect(&url).await.map_err(cannot_open)?;
+            // The pool has made the file by now.
+            (pool, Reads::Sqlite(sqlite_read::Readers::new(&path)?))
         } else {
             let (pool, reads) =
                 tokio::join!(opts.connect(&url), pool_options::<sqlx::Postgres>(8, &outage).connect(&url));
-            (pool.map_err(cannot_open)?, Some(reads.map_err(cannot_open)?))
+            (pool.map_err(cannot_open)?, Reads::Postgres(reads.map_err(cannot_open)?))
         };
-        // The pool has made the file by now.
-        let readers = if dialect == Dialect::Sqlite { Some(sqlite_read::Readers::new(&path)?) } else { None };
         let store = Store {
             inner: Arc::new(Inner {
                 pool,
@@ -237,8 +242,7 @@ impl Store {
                 unreachable: std::sync::atomic::AtomicBool::new(false),
                 outage,
                 clock,
-                readers,
-                pg_reads,
+                reads,
             }),
         };
         store.migrate().await?;
@@ -265,7 +269,7 @@ impl Store {
 
     pub async fn close(&self) {
         self.inner.pool.close().await;
-        if let Some(pg) = &self.inner.pg_reads {
+        if let Reads::Postgres(pg) = &self.inner.reads {
             pg.close().await;
         }
     }
@@ -288,7 +292,7 @@ impl Store {
     /// for `/metrics`.
     pub fn pool_state(&self) -> (u32, usize) {
         let (mut open, mut idle) = (self.inner.pool.size(), self.inner.pool.num_idle());
-        if let Some(pg) = &self.inner.pg_reads {
+        if let Reads::Postgres(pg) = &self.inner.reads {
             open += pg.size();
             idle += pg.num_idle();
         }
@@ -373,26 +377,24 @@ impl Store {
     }
 
     /// Runs a read and decodes its rows: on SQLite through our own read
-    /// connections (`sqlite_read`), on PostgreSQL through the pool.
+    /// connections (`sqlite_read`), on PostgreSQL through its own driver.
     pub(crate) async fn read_rows<T: Send + 'static>(
         &self,
         sql: Sql,
         decode: impl Fn(&dyn sql::Row) -> Result<T> + Send + 'static,
     ) -> Result<Vec<T>> {
-        let Some(readers) = &self.inner.readers else {
-            let Some(pg) = &self.inner.pg_reads else {
-                return self.fetch_all(sql).await?.iter().map(|r| decode(r)).collect();
-            };
-            self.count();
-            let t = std::time::Instant::now();
-            let mut conn = self.acquire_from(pg).await?;
-            let rows = self.seen(sql.bound::<sqlx::Postgres>().fetch_all(&mut *conn).await);
-            self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
-            return rows?.iter().map(|r| decode(r)).collect();
-        };
         self.count();
         let t = std::time::Instant::now();
-        let out = readers.read(sql, decode).await;
+        let out = match &self.inner.reads {
+            Reads::Sqlite(readers) => readers.read(sql, decode).await,
+            Reads::Postgres(pg) => match self.acquire_from(pg).await {
+                Ok(mut conn) => self
+                    .seen(sql.bound::<sqlx::Postgres>().fetch_all(&mut *conn).await)
+                    .map_err(Into::into)
+                    .and_then(|rows| rows.iter().map(|r| decode(r)).collect()),
+                Err(e) => Err(e),
+            },
+        };
         self.inner.sql_seconds.observe(t.elapsed().as_secs_f64());
         out
     }
@@ -1050,7 +1052,10 @@ mod build_tests {
         let options: Vec<String> = rows.iter().map(|r| sqlx::Row::try_get(r, 0).unwrap()).collect();
         assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
     }
+}
 
+#[cfg(test)]
+mod pool_tests {
     /// A pooled PostgreSQL connection goes back without a round trip (no
     /// ping), yet settles what it owes first: an abandoned transaction's
     /// rollback reaches the server as the connection returns (its locks are
