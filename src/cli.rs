@@ -359,7 +359,8 @@ impl Settings {
     }
 
     pub async fn hub(&self, addr: &str) -> anyhow::Result<Arc<Hub>> {
-        let store = Store::connect(&self.database_url).await?;
+        let budget = std::time::Duration::from_millis(self.query_timeout_ms.max(1));
+        let store = Store::open(&self.database_url, crate::clock::Clock::default(), Some(budget)).await?;
         let objects = crate::media::store::open(&self.media_url, &self.s3_settings()).await?;
         let media_limits = MediaLimits {
             max_file_bytes: self.max_upload_bytes,

@@ -184,6 +184,15 @@ impl From<sqlx::Error> for Error {
                 "The database cannot write: its disk is full. Nothing was changed; try again once space is freed.",
             );
         }
+        if let sqlx::Error::Database(db) = &e
+            && db.code().as_deref() == Some("57014")
+        {
+            // PostgreSQL cancelled a read that ran past its request's budget.
+            return Error::new(
+                Code::Timeout,
+                "This query took too long and was stopped: ask for less (smaller pages, fewer nested lists, more words).",
+            );
+        }
         if db_unavailable(&e) {
             tracing::warn!(cause = %e, "database unavailable");
             return Error::new(

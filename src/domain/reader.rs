@@ -17,6 +17,7 @@ use crate::model::records::Stamp;
 use crate::model::records::{AuditEntry, Comment, Lock, Revision, ScheduledChange};
 use crate::model::{FieldDef, TypeDef};
 use crate::store::Store;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -55,15 +56,32 @@ impl Reader {
         stage: Stage,
         spec: &ListSpec,
     ) -> Result<HashMap<Option<String>, Page>> {
-        let Some(limit) = self.restriction(source.target()) else {
-            return self.store.list(source, stage, spec).await;
-        };
+        let spec = self.within(source.target(), spec);
+        self.store.list(source, stage, &spec).await
+    }
+
+    /// Several lists at once (the relations of one level of a query), as
+    /// `list` reads each: the store may read them in one statement.
+    pub async fn list_many(
+        &self,
+        stage: Stage,
+        reads: &[(Source<'_>, &ListSpec)],
+    ) -> Result<Vec<HashMap<Option<String>, Page>>> {
+        let specs: Vec<Cow<ListSpec>> = reads.iter().map(|(source, spec)| self.within(source.target(), spec)).collect();
+        let reads: Vec<(Source<'_>, &ListSpec)> =
+            reads.iter().zip(&specs).map(|((source, _), spec)| (*source, spec.as_ref())).collect();
+        self.store.list_many(stage, &reads).await
+    }
+
+    /// `spec` with what the key adds to a read of `ty`.
+    fn within<'s>(&self, ty: &'static TypeDef, spec: &'s ListSpec) -> Cow<'s, ListSpec> {
+        let Some(limit) = self.restriction(ty) else { return Cow::Borrowed(spec) };
         let mut spec = spec.clone();
         spec.filter = Some(match spec.filter.take() {
             Some(f) => Filter::And(vec![f, limit]),
             None => limit,
         });
-        self.store.list(source, stage, &spec).await
+        Cow::Owned(spec)
     }
 
     /// The items of `ids` the caller may see, in no particular order.

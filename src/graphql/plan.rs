@@ -20,7 +20,7 @@ use crate::app::Hub;
 pub use crate::app::PlanMode;
 use crate::domain::{ids, values as dv};
 use crate::model::item::{Item, Stage, Val};
-use crate::model::query::{Columns, Page, Source};
+use crate::model::query::{Columns, ListSpec, Page, Source};
 use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, WorkflowState, content_type};
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, OperationType, Selection, SelectionSet, VariableDefinition,
@@ -582,6 +582,9 @@ fn load_rels<'a>(
         if parents.is_empty() {
             return Some(());
         }
+        // One read for the whole level: the store may answer every relation
+        // of it in one statement.
+        let mut specs = Vec::with_capacity(conn.rels.len());
         for rel in &conn.rels {
             let target = rel.conn.ty;
             let args = bind_args(&rel.args, vars)?;
@@ -597,8 +600,17 @@ fn load_rels<'a>(
             .ok()?;
             spec.columns = rel.conn.columns;
             req.depends_on(format!("T:{}", target.name));
-            let source = Source::Related { owner: rel.owner, field: rel.field, parents: &parents };
-            let mut read = req.reader.list(source, scope.stage, &spec).await.ok()?;
+            specs.push(spec);
+        }
+        let reads: Vec<(Source, &ListSpec)> = conn
+            .rels
+            .iter()
+            .zip(&specs)
+            .map(|(rel, spec)| (Source::Related { owner: rel.owner, field: rel.field, parents: &parents }, spec))
+            .collect();
+        let read = req.reader.list_many(scope.stage, &reads).await.ok()?;
+        let mut levels = Vec::with_capacity(conn.rels.len());
+        for ((rel, spec), mut read) in conn.rels.iter().zip(&specs).zip(read) {
             let mut pages = HashMap::with_capacity(parents.len());
             for p in &parents {
                 let mut page = read.remove(&Some(p.clone())).unwrap_or_default();
@@ -609,6 +621,9 @@ fn load_rels<'a>(
             }
             let below: Vec<Arc<Page>> = pages.values().cloned().collect();
             loaded.rels[rel.id] = pages;
+            levels.push((rel, below));
+        }
+        for (rel, below) in levels {
             let refs: Vec<&Page> = below.iter().map(|p| p.as_ref()).collect();
             load_rels(hub, req, vars, &rel.conn, &refs, scope, loaded).await?;
         }

@@ -94,6 +94,10 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 /// further statements do not add a full wait each.
 const ACQUIRE_TIMEOUT_UNREACHABLE: Duration = Duration::from_millis(200);
 
+/// How long after its request's budget a content read is cancelled on
+/// PostgreSQL: the request gives up first and reports the budget.
+const READ_TIMEOUT_MARGIN: Duration = Duration::from_millis(500);
+
 /// How long an idempotency key and its answer are kept.
 const IDEMPOTENCY_KEY_TTL_MS: i64 = 24 * 3600 * 1000;
 
@@ -175,12 +179,15 @@ impl Store {
     /// Connects, creating the SQLite file and its folder if needed, and applies
     /// the embedded migrations.
     pub async fn connect(url: &str) -> Result<Store> {
-        Self::connect_with_clock(url, crate::clock::Clock::default()).await
+        Self::open(url, crate::clock::Clock::default(), None).await
     }
 
     /// As `connect`, keeping time by `clock` (several test servers on one
-    /// database share theirs).
-    pub async fn connect_with_clock(url: &str, clock: crate::clock::Clock) -> Result<Store> {
+    /// database share theirs), for queries that run within a `budget`: on
+    /// PostgreSQL a content read still running just after it is cancelled by
+    /// the server (`statement_timeout`), not left holding a connection after
+    /// its request has given up.
+    pub async fn open(url: &str, clock: crate::clock::Clock, budget: Option<Duration>) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Dialect::Postgres
@@ -226,8 +233,13 @@ impl Store {
             // The pool has made the file by now.
             (pool, Reads::Sqlite(sqlite_read::Readers::new(&path)?))
         } else {
+            let read_opts: sqlx::postgres::PgConnectOptions = url.parse().map_err(cannot_open)?;
+            let read_opts = match budget {
+                Some(b) => read_opts.options([("statement_timeout", (b + READ_TIMEOUT_MARGIN).as_millis())]),
+                None => read_opts,
+            };
             let (pool, reads) =
-                tokio::join!(opts.connect(&url), pool_options::<sqlx::Postgres>(8, &outage).connect(&url));
+                tokio::join!(opts.connect(&url), pool_options::<sqlx::Postgres>(8, &outage).connect_with(read_opts));
             (pool.map_err(cannot_open)?, Reads::Postgres(reads.map_err(cannot_open)?))
         };
         let store = Store {
@@ -1056,6 +1068,35 @@ mod build_tests {
 
 #[cfg(test)]
 mod pool_tests {
+    /// A content read still running just past its request's budget is
+    /// cancelled by PostgreSQL itself (`TIMEOUT`), rather than left holding a
+    /// connection after its request has given up; the pool serves on.
+    #[tokio::test]
+    async fn a_postgres_read_past_its_budget_is_cancelled_by_the_server() {
+        use sqlx::Connection;
+        let Ok(admin) = std::env::var("RELAIS_TEST_POSTGRES_URL") else {
+            return; // the PostgreSQL half (CI sets the URL)
+        };
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let budget = std::time::Duration::from_millis(100);
+        let store = super::Store::open(&format!("{base}/{name}"), Default::default(), Some(budget)).await.unwrap();
+        let started = std::time::Instant::now();
+        let sleep = super::sql::Sql::new("SELECT 1 FROM pg_sleep(60)");
+        let e = store.read_rows(sleep, |r| r.int(0)).await.unwrap_err();
+        assert_eq!(e.code, crate::error::Code::Timeout, "{e:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "cancelled, not slept out");
+        let after = store.read_rows(super::sql::Sql::new("SELECT 5"), |r| r.int(0)).await.unwrap();
+        assert_eq!(after, vec![Some(5)]);
+        store.close().await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
     /// A pooled PostgreSQL connection goes back without a round trip (no
     /// ping), yet settles what it owes first: an abandoned transaction's
     /// rollback reaches the server as the connection returns (its locks are

@@ -2,13 +2,13 @@
 //! on SQLite and by a GIN-indexed `tsvector` on PostgreSQL. The terms come
 //! from `crate::search`; only indexing and ranking happen here.
 
-use super::sql::Sql;
+use super::sql::{Row, Sql};
 use super::{Dialect, Store, Tx};
 use crate::error::Result;
 use crate::model::TypeDef;
 use crate::model::item::Stage;
 use crate::search::QueryPlan;
-use sqlx::Row;
+use sqlx::Row as _;
 
 /// One locale's document of an item.
 #[derive(Debug, Clone)]
@@ -74,6 +74,18 @@ fn search_hit(r: &sqlx::any::AnyRow) -> Result<SearchHit> {
         title: r.try_get(2)?,
         body: r.try_get(3)?,
         score: r.try_get(4)?,
+    })
+}
+
+/// The same, from a content read (`Store::read_rows`).
+fn decode_hit(r: &dyn Row) -> Result<SearchHit> {
+    let text = |i| r.text(i)?.ok_or_else(|| crate::error::Error::internal("a NOT NULL column read NULL"));
+    Ok(SearchHit {
+        item_type: text(0)?,
+        item_id: text(1)?,
+        title: text(2)?,
+        body: text(3)?,
+        score: r.float(4)?.unwrap_or(0.0),
     })
 }
 
@@ -176,8 +188,15 @@ impl Tx<'_> {
 impl Store {
     /// A page of matches, best first, and how many there are in all.
     pub async fn search(&self, spec: &SearchSpec<'_>) -> Result<Matches> {
-        if self.dialect() == Dialect::Sqlite && spec.stage == Stage::Live {
-            return self.search_live_sqlite(spec).await;
+        if spec.stage == Stage::Live {
+            match self.dialect() {
+                Dialect::Sqlite => return self.search_live_sqlite(spec).await,
+                Dialect::Postgres => {
+                    if let Some(m) = self.search_live_postgres(spec).await? {
+                        return Ok(m);
+                    }
+                }
+            }
         }
         let mut q = match self.dialect() {
             Dialect::Sqlite => {
@@ -280,6 +299,36 @@ impl Store {
         q.push(") m JOIN search_docs d ON d.id = m.rid ORDER BY m.score DESC, m.rid");
         let hits = self.fetch_all(q).await?.iter().map(search_hit).collect::<Result<Vec<_>>>()?;
         Ok(Matches { hits, total: found.min(spec.window), exact })
+    }
+
+    /// Published content on PostgreSQL, as on SQLite: matches are counted up
+    /// to one past the window, and when more match, only the newest `window`
+    /// of them (by id, which grows with time) are ranked, read in the order
+    /// of the primary key. `None` when no more than the window match: the
+    /// common path ranks them all and counts exactly.
+    async fn search_live_postgres(&self, spec: &SearchSpec<'_>) -> Result<Option<Matches>> {
+        let matching = |q: &mut Sql| {
+            q.push(" FROM search_docs d WHERE d.stage = 'live' AND d.terms @@ CAST(");
+            q.arg(spec.plan.tsquery()).push(" AS tsquery) AND ' ' || d.locale || ' ' LIKE ");
+            q.arg(format!("% {} %", spec.locale));
+            if !spec.types.is_empty() {
+                q.push(" AND d.item_type IN (").list(spec.types.iter().copied()).push(")");
+            }
+        };
+        let mut count = Sql::new("SELECT COUNT(*) FROM (SELECT 1");
+        matching(&mut count);
+        count.push(" LIMIT ").arg(spec.window + 1).push(") c");
+        let found = self.read_rows(count, |r| Ok(r.int(0)?.unwrap_or(0))).await?.pop().unwrap_or(0);
+        if found <= spec.window {
+            return Ok(None);
+        }
+        let mut q = Sql::new("SELECT d.item_type, d.item_id, d.title, d.body, CAST(ts_rank(d.terms, CAST(");
+        q.arg(spec.plan.tsquery()).push(" AS tsquery), 1) AS DOUBLE PRECISION) AS score FROM (SELECT d.*");
+        matching(&mut q);
+        q.push(" ORDER BY d.item_id DESC LIMIT ").arg(spec.window);
+        q.push(") d ORDER BY score DESC, d.item_id LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
+        let hits = self.read_rows(q, decode_hit).await?;
+        Ok(Some(Matches { hits, total: spec.window, exact: false }))
     }
 
     /// The FTS5 expression of a plan on SQLite, with the document count of

@@ -187,7 +187,7 @@ impl TestServer {
             None => database_url(backend, &dir).await,
         };
         let clock = o.clock.clone().unwrap_or_default();
-        let store = Store::connect_with_clock(&url, clock).await.expect("connect");
+        let store = Store::open(&url, clock, Some(o.limits.query_timeout)).await.expect("connect");
         let objects: std::sync::Arc<dyn ObjectStore> = match o.media {
             MediaBackend::Local => {
                 let folder = dir.path().join("media").display().to_string();
