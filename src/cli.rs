@@ -110,7 +110,7 @@ pub struct Settings {
     /// Requests per minute per IP without an API key or a login (0: no limit).
     #[arg(long, env = "RELAIS_ANONYMOUS_RATE_LIMIT", default_value_t = 1200, global = true)]
     pub anonymous_rate_limit: i64,
-    /// Deepest search result reached: pages stop there, and on SQLite a search
+    /// Deepest search result reached: pages stop there, and a published search
     /// matching more ranks only the newest this many matches and counts "at least".
     #[arg(long, env = "RELAIS_SEARCH_WINDOW", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..=1_000_000), global = true)]
     pub search_window: i64,

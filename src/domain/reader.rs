@@ -12,13 +12,12 @@ use crate::domain::auth::User;
 use crate::domain::partners::{ApiKey, restriction_filters};
 use crate::error::Result;
 use crate::model::item::{Item, Stage};
-use crate::model::query::{AuditQuery, Columns, Common, Filter, ListSpec, Op, Page, Source, Target, Value, Window};
+use crate::model::query::{AuditQuery, Columns, Common, Filter, ListSpec, Op, Pages, Source, Target, Value, Window};
 use crate::model::records::Stamp;
 use crate::model::records::{AuditEntry, Comment, Lock, Revision, ScheduledChange};
 use crate::model::{FieldDef, TypeDef};
 use crate::store::Store;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct Reader {
@@ -50,27 +49,38 @@ impl Reader {
 
     /// A page of `ty` (one page, keyed `None`) or of a relation's items per
     /// parent (keyed by parent), among the items the caller may see.
-    pub async fn list(
-        &self,
-        source: Source<'_>,
-        stage: Stage,
-        spec: &ListSpec,
-    ) -> Result<HashMap<Option<String>, Page>> {
+    pub async fn list(&self, source: Source<'_>, stage: Stage, spec: &ListSpec) -> Result<Pages> {
         let spec = self.within(source.target(), spec);
         self.store.list(source, stage, &spec).await
     }
 
     /// Several lists at once (the relations of one level of a query), as
     /// `list` reads each: the store may read them in one statement.
-    pub async fn list_many(
-        &self,
-        stage: Stage,
-        reads: &[(Source<'_>, &ListSpec)],
-    ) -> Result<Vec<HashMap<Option<String>, Page>>> {
+    pub async fn list_many(&self, stage: Stage, reads: &[(Source<'_>, &ListSpec)]) -> Result<Vec<Pages>> {
         let specs: Vec<Cow<ListSpec>> = reads.iter().map(|(source, spec)| self.within(source.target(), spec)).collect();
         let reads: Vec<(Source<'_>, &ListSpec)> =
             reads.iter().zip(&specs).map(|((source, _), spec)| (*source, spec.as_ref())).collect();
         self.store.list_many(stage, &reads).await
+    }
+
+    /// A root list of `ty` and the first pages of its relations `rels`
+    /// (owner, field, spec) for each of its items, as `list` and
+    /// `list_many` read them: the store may read them all in one statement.
+    pub async fn list_tree(
+        &self,
+        stage: Stage,
+        ty: &'static TypeDef,
+        spec: &ListSpec,
+        rels: &[(&'static TypeDef, &'static FieldDef, &ListSpec)],
+    ) -> Result<(Pages, Vec<Pages>)> {
+        let spec = self.within(ty, spec);
+        let specs: Vec<Cow<ListSpec>> = rels
+            .iter()
+            .map(|&(owner, field, spec)| self.within(Source::Related { owner, field, parents: &[] }.target(), spec))
+            .collect();
+        let rels: Vec<(&'static TypeDef, &'static FieldDef, &ListSpec)> =
+            rels.iter().zip(&specs).map(|(&(owner, field, _), spec)| (owner, field, spec.as_ref())).collect();
+        self.store.list_tree(stage, ty, &spec, &rels).await
     }
 
     /// `spec` with what the key adds to a read of `ty`.

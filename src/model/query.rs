@@ -175,6 +175,10 @@ pub struct Edge {
     pub role: Option<String>,
 }
 
+/// A list's pages: one keyed `None` for a root list, one per parent for a
+/// relation read over many parents.
+pub type Pages = std::collections::HashMap<Option<String>, Page>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub edges: Vec<Edge>,

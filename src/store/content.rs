@@ -764,11 +764,16 @@ impl<'a> ListPlan<'a> {
 
     /// PostgreSQL's read per parent: ` FROM unnest(…) p(id, o) CROSS JOIN
     /// LATERAL (first page) x`, to be ordered by `p.o` and the keys.
-    fn push_lateral(&self, sql: &mut Sql) {
-        let Source::Related { parents, .. } = self.source else { unreachable!("nested") };
-        sql.push(" FROM unnest(CAST(ARRAY[");
-        sql.list(parents.iter().map(String::as_str));
-        sql.push("] AS TEXT[])) WITH ORDINALITY p(id, o) CROSS JOIN LATERAL ");
+    fn push_lateral(&self, sql: &mut Sql, from_root: bool) {
+        if from_root {
+            // The rows of the root list read in the same statement (`r`).
+            sql.push(" FROM (SELECT id, ROW_NUMBER() OVER () AS o FROM r) p CROSS JOIN LATERAL ");
+        } else {
+            let Source::Related { parents, .. } = self.source else { unreachable!("nested") };
+            sql.push(" FROM unnest(CAST(ARRAY[");
+            sql.list(parents.iter().map(String::as_str));
+            sql.push("] AS TEXT[])) WITH ORDINALITY p(id, o) CROSS JOIN LATERAL ");
+        }
         self.push_first_page(sql, Parents::Lateral);
         sql.push(" x");
     }
@@ -801,7 +806,7 @@ impl<'a> ListPlan<'a> {
             // of the window's execution time for the events of twenty
             // projects (EXPLAIN ANALYZE), which sorted them all.
             let mut sql = Sql::new("SELECT x.*");
-            self.push_lateral(&mut sql);
+            self.push_lateral(&mut sql, false);
             sql.push(" ORDER BY p.o");
             // Each parent's rows in the list's order, by their never-NULL keys.
             for i in 0..self.order.len() {
@@ -850,9 +855,10 @@ impl<'a> ListPlan<'a> {
         }
     }
 
-    /// The SQL types of the per-parent form's columns (`x.*`), for the NULLs
-    /// that stand for them in the other lists' rows of a shared statement.
-    fn lateral_types(&self) -> Vec<&'static str> {
+    /// The SQL types of the columns a row of this list has (a root list's,
+    /// or the per-parent form's `x.*`), for the NULLs that stand for them in
+    /// the other lists' rows of a shared statement.
+    fn block_types(&self) -> Vec<&'static str> {
         const TEXT: &str = "TEXT";
         const INT: &str = "BIGINT";
         const FLOAT: &str = "DOUBLE PRECISION";
@@ -877,10 +883,12 @@ impl<'a> ListPlan<'a> {
                 KeyType::Text => TEXT,
             });
         }
-        // _parent, _role, _rn (NULL, resolved as text) and _total.
-        v.extend([TEXT, TEXT, TEXT]);
-        if self.spec.want_total {
-            v.push(INT);
+        if self.nested() {
+            // _parent, _role, _rn (NULL, resolved as text) and _total.
+            v.extend([TEXT, TEXT, TEXT]);
+            if self.spec.want_total {
+                v.push(INT);
+            }
         }
         v
     }
@@ -900,8 +908,8 @@ impl<'a> ListPlan<'a> {
     }
 
     /// The decoded rows as pages, keyed by parent (`None` for a root list).
-    fn pages(&self, rows: Vec<(Edge, Option<i64>)>) -> HashMap<Option<String>, Page> {
-        let mut pages: HashMap<Option<String>, Page> = HashMap::new();
+    fn pages(&self, rows: Vec<(Edge, Option<i64>)>) -> Pages {
+        let mut pages: Pages = HashMap::new();
         for (edge, total) in rows {
             let page = pages.entry(edge.parent.clone()).or_default();
             if total.is_some() {
@@ -931,12 +939,7 @@ impl<'a> ListPlan<'a> {
 impl Store {
     /// Reads one page of a list, for a root list or batched over many parents
     /// (one statement either way, plus one for totals when a cursor is given).
-    pub async fn list(
-        &self,
-        source: Source<'_>,
-        stage: Stage,
-        spec: &ListSpec,
-    ) -> Result<HashMap<Option<String>, Page>> {
+    pub async fn list(&self, source: Source<'_>, stage: Stage, spec: &ListSpec) -> Result<Pages> {
         let mut out = self.list_many(stage, &[(source, spec)]).await?;
         Ok(out.pop().unwrap_or_default())
     }
@@ -946,11 +949,7 @@ impl Store {
     /// and events of twenty projects) share one statement, a `UNION ALL` of
     /// their reads per parent, each list's columns in a block of their own:
     /// every statement saved is a round trip to the server and back.
-    pub async fn list_many(
-        &self,
-        stage: Stage,
-        reads: &[(Source<'_>, &ListSpec)],
-    ) -> Result<Vec<HashMap<Option<String>, Page>>> {
+    pub async fn list_many(&self, stage: Stage, reads: &[(Source<'_>, &ListSpec)]) -> Result<Vec<Pages>> {
         let dialect = self.dialect();
         let plans = reads
             .iter()
@@ -967,68 +966,137 @@ impl Store {
             rows[i] = self.read_rows(plan.statement(), move |row| decoder.decode(row, 0)).await?;
         }
         if !shared.is_empty() {
-            let types: Vec<Vec<&'static str>> = shared.iter().map(|&i| plans[i].lateral_types()).collect();
-            let width: usize = types.iter().map(Vec::len).sum();
-            // Column 1 says which list a row is of, column 2 its parent's place.
+            let lists: Vec<&ListPlan> = shared.iter().map(|&i| &plans[i]).collect();
             let mut sql = Sql::new("");
-            let mut starts = Vec::with_capacity(shared.len());
-            let mut start = 2;
-            for (b, &i) in shared.iter().enumerate() {
-                sql.push(if b == 0 { "SELECT " } else { " UNION ALL SELECT " });
-                sql.push(&format!("{b}, p.o"));
-                let pad = |sql: &mut Sql, ts: &[&str]| {
-                    for t in ts {
-                        sql.push(&format!(", CAST(NULL AS {t})"));
-                    }
-                };
-                let before: Vec<&str> = types[..b].iter().flatten().copied().collect();
-                let after: Vec<&str> = types[b + 1..].iter().flatten().copied().collect();
-                pad(&mut sql, &before);
-                sql.push(", x.*");
-                pad(&mut sql, &after);
-                plans[i].push_lateral(&mut sql);
-                starts.push(start);
-                start += types[b].len();
-            }
-            debug_assert_eq!(start, 2 + width);
-            // Each list's rows together, each parent's in the list's order.
-            sql.push(" ORDER BY 1, 2");
-            for (b, &i) in shared.iter().enumerate() {
-                let keys = starts[b] + plans[i].decoder().ncols;
-                for k in 0..plans[i].order.len() {
-                    sql.push(&format!(", {}{}", keys + k + 1, plans[i].direction(k)));
-                }
-            }
-            let decoders: Vec<(Decoder, usize)> =
-                shared.iter().zip(&starts).map(|(&i, &s)| (plans[i].decoder(), s)).collect();
-            let read = self
-                .read_rows(sql, move |row| {
-                    let b = need(row.int(0)?)? as usize;
-                    let (d, start) =
-                        decoders.get(b).ok_or_else(|| crate::error::Error::internal("a row of no list"))?;
-                    Ok((b, d.decode(row, *start)?))
-                })
-                .await?;
-            for (b, edge) in read {
+            for (b, edge) in self.read_union(&mut sql, &lists, false).await? {
                 rows[shared[b]].push(edge);
             }
         }
         let mut out = Vec::with_capacity(plans.len());
         for (plan, rows) in plans.iter().zip(rows) {
-            let mut pages = plan.pages(rows);
-            if let Some(q) = plan.totals() {
-                for (parent, total) in self.read_rows(q, |row| Ok((row.text(0)?, need(row.int(1)?)?))).await? {
-                    pages.entry(parent).or_default().total = Some(total);
-                }
-            }
-            if plan.spec.want_total {
-                for page in pages.values_mut() {
-                    page.total.get_or_insert(0);
-                }
-            }
-            out.push(pages);
+            out.push(self.finish(plan, rows).await?);
         }
         Ok(out)
+    }
+
+    /// A root list and the first pages of its relations for each of its
+    /// items (`list_many` over the root's items). On PostgreSQL, when every
+    /// relation is read per parent, it is one statement: the root's read as a
+    /// `WITH`, and the relations' reads per parent over its rows.
+    pub async fn list_tree(
+        &self,
+        stage: Stage,
+        ty: &'static TypeDef,
+        spec: &ListSpec,
+        rels: &[(&'static TypeDef, &'static FieldDef, &ListSpec)],
+    ) -> Result<(Pages, Vec<Pages>)> {
+        let dialect = self.dialect();
+        let root = ListPlan::new(dialect, Source::Root(ty), stage, spec)?;
+        let plans = rels
+            .iter()
+            .map(|&(owner, field, spec)| {
+                ListPlan::new(dialect, Source::Related { owner, field, parents: &[] }, stage, spec)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if dialect == Dialect::Sqlite || plans.is_empty() || !plans.iter().all(ListPlan::lateral) {
+            let read = self.read_rows(root.statement(), {
+                let d = root.decoder();
+                move |row| d.decode(row, 0)
+            });
+            let pages = self.finish(&root, read.await?).await?;
+            let parents: Vec<String> =
+                pages.get(&None).map(|p| p.edges.iter().map(|e| e.item.id.clone()).collect()).unwrap_or_default();
+            if parents.is_empty() {
+                return Ok((pages, vec![Pages::new(); rels.len()]));
+            }
+            let reads: Vec<(Source, &ListSpec)> = rels
+                .iter()
+                .map(|&(owner, field, spec)| (Source::Related { owner, field, parents: &parents }, spec))
+                .collect();
+            return Ok((pages, self.list_many(stage, &reads).await?));
+        }
+        let mut sql = root.statement();
+        sql.text.insert_str(0, "WITH r AS (");
+        sql.push(")");
+        let lists: Vec<&ListPlan> = std::iter::once(&root).chain(&plans).collect();
+        let mut rows: Vec<Vec<(Edge, Option<i64>)>> = vec![Vec::new(); lists.len()];
+        for (b, edge) in self.read_union(&mut sql, &lists, true).await? {
+            rows[b].push(edge);
+        }
+        let mut rows = rows.into_iter();
+        let pages = self.finish(&root, rows.next().unwrap_or_default()).await?;
+        let mut below = Vec::with_capacity(plans.len());
+        for (plan, rows) in plans.iter().zip(rows) {
+            below.push(self.finish(plan, rows).await?);
+        }
+        Ok((pages, below))
+    }
+
+    /// Reads several lists in one statement appended to `sql`: a `UNION ALL`
+    /// of their reads, each list's columns in a block of their own (NULLs of
+    /// the same types in the others' rows). Nested lists are read per parent,
+    /// over the rows of `r` when `with_root` (the first list is then the
+    /// root's, read from `r`). Rows come back with the list they are of.
+    async fn read_union(
+        &self,
+        sql: &mut Sql,
+        lists: &[&ListPlan<'_>],
+        with_root: bool,
+    ) -> Result<Vec<(usize, (Edge, Option<i64>))>> {
+        let types: Vec<Vec<&'static str>> = lists.iter().map(|p| p.block_types()).collect();
+        // Column 1 says which list a row is of, column 2 its parent's place.
+        let mut starts = Vec::with_capacity(lists.len());
+        let mut start = 2;
+        for (b, plan) in lists.iter().enumerate() {
+            sql.push(if b == 0 { " SELECT " } else { " UNION ALL SELECT " });
+            let root = with_root && b == 0;
+            sql.push(&format!("{b}, {}", if root { "CAST(0 AS BIGINT)" } else { "p.o" }));
+            for t in types[..b].iter().flatten() {
+                sql.push(&format!(", CAST(NULL AS {t})"));
+            }
+            sql.push(if root { ", r.*" } else { ", x.*" });
+            for t in types[b + 1..].iter().flatten() {
+                sql.push(&format!(", CAST(NULL AS {t})"));
+            }
+            if root {
+                sql.push(" FROM r");
+            } else {
+                plan.push_lateral(sql, with_root);
+            }
+            starts.push(start);
+            start += types[b].len();
+        }
+        // Each list's rows together, each parent's in the list's order.
+        sql.push(" ORDER BY 1, 2");
+        for (plan, start) in lists.iter().zip(&starts) {
+            let keys = start + plan.decoder().ncols;
+            for k in 0..plan.order.len() {
+                sql.push(&format!(", {}{}", keys + k + 1, plan.direction(k)));
+            }
+        }
+        let decoders: Vec<(Decoder, usize)> = lists.iter().zip(&starts).map(|(p, &s)| (p.decoder(), s)).collect();
+        self.read_rows(std::mem::take(sql), move |row| {
+            let b = need(row.int(0)?)? as usize;
+            let (d, start) = decoders.get(b).ok_or_else(|| crate::error::Error::internal("a row of no list"))?;
+            Ok((b, d.decode(row, *start)?))
+        })
+        .await
+    }
+
+    /// A list's rows as its pages, with their totals.
+    async fn finish(&self, plan: &ListPlan<'_>, rows: Vec<(Edge, Option<i64>)>) -> Result<Pages> {
+        let mut pages = plan.pages(rows);
+        if let Some(q) = plan.totals() {
+            for (parent, total) in self.read_rows(q, |row| Ok((row.text(0)?, need(row.int(1)?)?))).await? {
+                pages.entry(parent).or_default().total = Some(total);
+            }
+        }
+        if plan.spec.want_total {
+            for page in pages.values_mut() {
+                page.total.get_or_insert(0);
+            }
+        }
+        Ok(pages)
     }
 
     pub async fn by_ids(&self, ty: &'static TypeDef, stage: Stage, ids: &[String]) -> Result<Vec<Item>> {
