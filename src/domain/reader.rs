@@ -63,26 +63,6 @@ impl Reader {
         self.store.list_many(stage, &reads).await
     }
 
-    /// A root list of `ty` and the first pages of its relations `rels`
-    /// (owner, field, spec) for each of its items, as `list` and
-    /// `list_many` read them: the store may read them all in one statement.
-    pub async fn list_tree(
-        &self,
-        stage: Stage,
-        ty: &'static TypeDef,
-        spec: &ListSpec,
-        rels: &[(&'static TypeDef, &'static FieldDef, &ListSpec)],
-    ) -> Result<(Pages, Vec<Pages>)> {
-        let spec = self.within(ty, spec);
-        let specs: Vec<Cow<ListSpec>> = rels
-            .iter()
-            .map(|&(owner, field, spec)| self.within(Source::Related { owner, field, parents: &[] }.target(), spec))
-            .collect();
-        let rels: Vec<(&'static TypeDef, &'static FieldDef, &ListSpec)> =
-            rels.iter().zip(&specs).map(|(&(owner, field, _), spec)| (owner, field, spec.as_ref())).collect();
-        self.store.list_tree(stage, ty, &spec, &rels).await
-    }
-
     /// `spec` with what the key adds to a read of `ty`.
     fn within<'s>(&self, ty: &'static TypeDef, spec: &'s ListSpec) -> Cow<'s, ListSpec> {
         let Some(limit) = self.restriction(ty) else { return Cow::Borrowed(spec) };

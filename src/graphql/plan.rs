@@ -20,7 +20,7 @@ use crate::app::Hub;
 pub use crate::app::PlanMode;
 use crate::domain::{ids, values as dv};
 use crate::model::item::{Item, Stage, Val};
-use crate::model::query::{Columns, ListSpec, Page, Pages, Source};
+use crate::model::query::{Columns, ListSpec, Page, Source};
 use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, WorkflowState, content_type};
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, OperationType, Selection, SelectionSet, VariableDefinition,
@@ -505,17 +505,9 @@ impl Plan {
             )
             .ok()?;
             spec.columns = conn.columns;
-            // The root and the level below it together: on PostgreSQL one statement.
-            let (page, below) = if conn.rels.is_empty() {
-                let mut pages = req.reader.list(Source::Root(ty), scope.stage, &spec).await.ok()?;
-                (pages.remove(&None).unwrap_or_default(), None)
-            } else {
-                let specs = rel_specs(hub, req, &vars, conn, &scope)?;
-                let rels: Vec<_> = conn.rels.iter().zip(&specs).map(|(r, s)| (r.owner, r.field, s)).collect();
-                let (mut pages, below) = req.reader.list_tree(scope.stage, ty, &spec, &rels).await.ok()?;
-                (pages.remove(&None).unwrap_or_default(), Some((specs, below)))
-            };
-            load_rels(hub, req, &vars, conn, &[&page], &scope, &mut loaded, below).await?;
+            let mut pages = req.reader.list(Source::Root(ty), scope.stage, &spec).await.ok()?;
+            let page = pages.remove(&None).unwrap_or_default();
+            load_rels(hub, req, &vars, conn, &[&page], &scope, &mut loaded).await?;
             roots.push((scope, page));
         }
         let mut out = Vec::with_capacity(16 * 1024);
@@ -596,8 +588,7 @@ fn rel_specs(
 
 /// Reads the relation lists below `conn` for every item of `pages`, a level
 /// at a time: one read for all the relation fields of a level, whatever the
-/// number of parents (`read` when that level was read with its parents).
-#[allow(clippy::too_many_arguments)]
+/// number of parents.
 fn load_rels<'a>(
     hub: &'a Hub,
     req: &'a Req,
@@ -606,7 +597,6 @@ fn load_rels<'a>(
     pages: &'a [&'a Page],
     scope: &'a Arc<Scope>,
     loaded: &'a mut Loaded,
-    read: Option<(Vec<ListSpec>, Vec<Pages>)>,
 ) -> futures_util::future::BoxFuture<'a, Option<()>> {
     Box::pin(async move {
         if conn.rels.is_empty() {
@@ -622,22 +612,16 @@ fn load_rels<'a>(
         if parents.is_empty() {
             return Some(());
         }
-        let (specs, read) = match read {
-            Some(r) => r,
-            None => {
-                let specs = rel_specs(hub, req, vars, conn, scope)?;
-                let reads: Vec<(Source, &ListSpec)> = conn
-                    .rels
-                    .iter()
-                    .zip(&specs)
-                    .map(|(rel, spec)| {
-                        (Source::Related { owner: rel.owner, field: rel.field, parents: &parents }, spec)
-                    })
-                    .collect();
-                let read = req.reader.list_many(scope.stage, &reads).await.ok()?;
-                (specs, read)
-            }
-        };
+        // One read for the whole level: the store may answer every relation
+        // of it in one statement.
+        let specs = rel_specs(hub, req, vars, conn, scope)?;
+        let reads: Vec<(Source, &ListSpec)> = conn
+            .rels
+            .iter()
+            .zip(&specs)
+            .map(|(rel, spec)| (Source::Related { owner: rel.owner, field: rel.field, parents: &parents }, spec))
+            .collect();
+        let read = req.reader.list_many(scope.stage, &reads).await.ok()?;
         let mut levels = Vec::with_capacity(conn.rels.len());
         for ((rel, spec), mut read) in conn.rels.iter().zip(&specs).zip(read) {
             let mut pages = HashMap::with_capacity(parents.len());
@@ -654,7 +638,7 @@ fn load_rels<'a>(
         }
         for (rel, below) in levels {
             let refs: Vec<&Page> = below.iter().map(|p| p.as_ref()).collect();
-            load_rels(hub, req, vars, &rel.conn, &refs, scope, loaded, None).await?;
+            load_rels(hub, req, vars, &rel.conn, &refs, scope, loaded).await?;
         }
         Some(())
     })

@@ -764,16 +764,11 @@ impl<'a> ListPlan<'a> {
 
     /// PostgreSQL's read per parent: ` FROM unnest(…) p(id, o) CROSS JOIN
     /// LATERAL (first page) x`, to be ordered by `p.o` and the keys.
-    fn push_lateral(&self, sql: &mut Sql, from_root: bool) {
-        if from_root {
-            // The rows of the root list read in the same statement (`r`).
-            sql.push(" FROM (SELECT id, ROW_NUMBER() OVER () AS o FROM r) p CROSS JOIN LATERAL ");
-        } else {
-            let Source::Related { parents, .. } = self.source else { unreachable!("nested") };
-            sql.push(" FROM unnest(CAST(ARRAY[");
-            sql.list(parents.iter().map(String::as_str));
-            sql.push("] AS TEXT[])) WITH ORDINALITY p(id, o) CROSS JOIN LATERAL ");
-        }
+    fn push_lateral(&self, sql: &mut Sql) {
+        let Source::Related { parents, .. } = self.source else { unreachable!("nested") };
+        sql.push(" FROM unnest(CAST(ARRAY[");
+        sql.list(parents.iter().map(String::as_str));
+        sql.push("] AS TEXT[])) WITH ORDINALITY p(id, o) CROSS JOIN LATERAL ");
         self.push_first_page(sql, Parents::Lateral);
         sql.push(" x");
     }
@@ -806,7 +801,7 @@ impl<'a> ListPlan<'a> {
             // of the window's execution time for the events of twenty
             // projects (EXPLAIN ANALYZE), which sorted them all.
             let mut sql = Sql::new("SELECT x.*");
-            self.push_lateral(&mut sql, false);
+            self.push_lateral(&mut sql);
             sql.push(" ORDER BY p.o");
             // Each parent's rows in the list's order, by their never-NULL keys.
             for i in 0..self.order.len() {
@@ -855,9 +850,8 @@ impl<'a> ListPlan<'a> {
         }
     }
 
-    /// The SQL types of the columns a row of this list has (a root list's,
-    /// or the per-parent form's `x.*`), for the NULLs that stand for them in
-    /// the other lists' rows of a shared statement.
+    /// The SQL types of the per-parent form's columns (`x.*`), for the NULLs
+    /// that stand for them in the other lists' rows of a shared statement.
     fn block_types(&self) -> Vec<&'static str> {
         const TEXT: &str = "TEXT";
         const INT: &str = "BIGINT";
@@ -883,12 +877,10 @@ impl<'a> ListPlan<'a> {
                 KeyType::Text => TEXT,
             });
         }
-        if self.nested() {
-            // _parent, _role, _rn (NULL, resolved as text) and _total.
-            v.extend([TEXT, TEXT, TEXT]);
-            if self.spec.want_total {
-                v.push(INT);
-            }
+        // _parent, _role, _rn (NULL, resolved as text) and _total.
+        v.extend([TEXT, TEXT, TEXT]);
+        if self.spec.want_total {
+            v.push(INT);
         }
         v
     }
@@ -968,7 +960,7 @@ impl Store {
         if !shared.is_empty() {
             let lists: Vec<&ListPlan> = shared.iter().map(|&i| &plans[i]).collect();
             let mut sql = Sql::new("");
-            for (b, edge) in self.read_union(&mut sql, &lists, false).await? {
+            for (b, edge) in self.read_union(&mut sql, &lists).await? {
                 rows[shared[b]].push(edge);
             }
         }
@@ -979,90 +971,26 @@ impl Store {
         Ok(out)
     }
 
-    /// A root list and the first pages of its relations for each of its
-    /// items (`list_many` over the root's items). On PostgreSQL, when every
-    /// relation is read per parent, it is one statement: the root's read as a
-    /// `WITH`, and the relations' reads per parent over its rows.
-    pub async fn list_tree(
-        &self,
-        stage: Stage,
-        ty: &'static TypeDef,
-        spec: &ListSpec,
-        rels: &[(&'static TypeDef, &'static FieldDef, &ListSpec)],
-    ) -> Result<(Pages, Vec<Pages>)> {
-        let dialect = self.dialect();
-        let root = ListPlan::new(dialect, Source::Root(ty), stage, spec)?;
-        let plans = rels
-            .iter()
-            .map(|&(owner, field, spec)| {
-                ListPlan::new(dialect, Source::Related { owner, field, parents: &[] }, stage, spec)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        if dialect == Dialect::Sqlite || plans.is_empty() || !plans.iter().all(ListPlan::lateral) {
-            let read = self.read_rows(root.statement(), {
-                let d = root.decoder();
-                move |row| d.decode(row, 0)
-            });
-            let pages = self.finish(&root, read.await?).await?;
-            let parents: Vec<String> =
-                pages.get(&None).map(|p| p.edges.iter().map(|e| e.item.id.clone()).collect()).unwrap_or_default();
-            if parents.is_empty() {
-                return Ok((pages, vec![Pages::new(); rels.len()]));
-            }
-            let reads: Vec<(Source, &ListSpec)> = rels
-                .iter()
-                .map(|&(owner, field, spec)| (Source::Related { owner, field, parents: &parents }, spec))
-                .collect();
-            return Ok((pages, self.list_many(stage, &reads).await?));
-        }
-        let mut sql = root.statement();
-        sql.text.insert_str(0, "WITH r AS (");
-        sql.push(")");
-        let lists: Vec<&ListPlan> = std::iter::once(&root).chain(&plans).collect();
-        let mut rows: Vec<Vec<(Edge, Option<i64>)>> = vec![Vec::new(); lists.len()];
-        for (b, edge) in self.read_union(&mut sql, &lists, true).await? {
-            rows[b].push(edge);
-        }
-        let mut rows = rows.into_iter();
-        let pages = self.finish(&root, rows.next().unwrap_or_default()).await?;
-        let mut below = Vec::with_capacity(plans.len());
-        for (plan, rows) in plans.iter().zip(rows) {
-            below.push(self.finish(plan, rows).await?);
-        }
-        Ok((pages, below))
-    }
-
-    /// Reads several lists in one statement appended to `sql`: a `UNION ALL`
-    /// of their reads, each list's columns in a block of their own (NULLs of
-    /// the same types in the others' rows). Nested lists are read per parent,
-    /// over the rows of `r` when `with_root` (the first list is then the
-    /// root's, read from `r`). Rows come back with the list they are of.
-    async fn read_union(
-        &self,
-        sql: &mut Sql,
-        lists: &[&ListPlan<'_>],
-        with_root: bool,
-    ) -> Result<Vec<(usize, (Edge, Option<i64>))>> {
+    /// Reads several nested lists in one statement appended to `sql`: a
+    /// `UNION ALL` of their reads per parent, each list's columns in a block
+    /// of their own (NULLs of the same types in the others' rows). Rows come
+    /// back with the list they are of.
+    async fn read_union(&self, sql: &mut Sql, lists: &[&ListPlan<'_>]) -> Result<Vec<(usize, (Edge, Option<i64>))>> {
         let types: Vec<Vec<&'static str>> = lists.iter().map(|p| p.block_types()).collect();
         // Column 1 says which list a row is of, column 2 its parent's place.
         let mut starts = Vec::with_capacity(lists.len());
         let mut start = 2;
         for (b, plan) in lists.iter().enumerate() {
             sql.push(if b == 0 { " SELECT " } else { " UNION ALL SELECT " });
-            let root = with_root && b == 0;
-            sql.push(&format!("{b}, {}", if root { "CAST(0 AS BIGINT)" } else { "p.o" }));
+            sql.push(&format!("{b}, p.o"));
             for t in types[..b].iter().flatten() {
                 sql.push(&format!(", CAST(NULL AS {t})"));
             }
-            sql.push(if root { ", r.*" } else { ", x.*" });
+            sql.push(", x.*");
             for t in types[b + 1..].iter().flatten() {
                 sql.push(&format!(", CAST(NULL AS {t})"));
             }
-            if root {
-                sql.push(" FROM r");
-            } else {
-                plan.push_lateral(sql, with_root);
-            }
+            plan.push_lateral(sql);
             starts.push(start);
             start += types[b].len();
         }
