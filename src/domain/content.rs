@@ -370,21 +370,10 @@ impl Content {
         Ok(saved)
     }
 
-    pub async fn update(
-        &self,
-        actor: &Actor,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
-        input: &J,
-        resolve: Resolver<'_>,
-    ) -> Result<Item> {
-        self.update_with(actor, ty, id, version, input, resolve, false).await
-    }
-
-    /// An update that may set read-only fields (a replaced file's facts).
+    /// Saves changes to a working copy; `trusted` lets them set read-only
+    /// fields (a replaced file's facts), which clients cannot.
     #[allow(clippy::too_many_arguments)]
-    pub async fn update_with(
+    pub async fn update(
         &self,
         actor: &Actor,
         ty: &'static TypeDef,

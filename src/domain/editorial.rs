@@ -160,7 +160,7 @@ impl Content {
             input.insert("slug".into(), J::from(slug));
         }
         let resolve = |t: &'static TypeDef, raw: &str, path: &str| values::by_global_id(t, raw, path);
-        let item = self.update_with(actor, ty, id, version, &J::Object(input), &resolve, true).await?;
+        let item = self.update(actor, ty, id, version, &J::Object(input), &resolve, true).await?;
         let detail = json!({ "revision": number });
         self.store.insert_audit(&audit::entry(actor, "restoreRevision", Some((ty, id)), Some(detail))).await?;
         Ok(item)

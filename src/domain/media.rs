@@ -90,7 +90,7 @@ pub async fn replace(
     let facts = media.inspect(file.bytes.clone()).await?;
     let fields = file_fields(&facts, &file.name);
     media.put_original(&facts.sha, file.bytes, facts.sniffed.mime()).await?;
-    content.update_with(actor, ty, id, version, &J::Object(fields), resolve, true).await
+    content.update(actor, ty, id, version, &J::Object(fields), resolve, true).await
 }
 
 /// What a sweep did.

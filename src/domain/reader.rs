@@ -13,8 +13,8 @@ use crate::domain::partners::{ApiKey, restriction_filters};
 use crate::error::Result;
 use crate::model::item::{Item, Stage};
 use crate::model::query::{AuditQuery, Columns, Common, Filter, ListSpec, Op, Pages, Source, Target, Value, Window};
-use crate::model::records::Stamp;
 use crate::model::records::{AuditEntry, Comment, Lock, Revision, ScheduledChange};
+use crate::model::records::{MediaUse, Stamp};
 use crate::model::{FieldDef, TypeDef};
 use crate::store::Store;
 use std::borrow::Cow;
@@ -134,14 +134,11 @@ impl Reader {
         self.store.events()
     }
 
-    /// Where a media asset is used: (type, item id, field) of each use.
-    pub async fn media_uses(
-        &self,
-        media_id: &str,
-        spellings: &[String],
-        stage: Stage,
-    ) -> Result<Vec<(String, String, String)>> {
-        self.store.media_uses(media_id, spellings, stage).await
+    /// Where a media asset is used: the items that name it, by id or by
+    /// its global id (as clients write it in bodies).
+    pub async fn media_uses(&self, media_id: &str, stage: Stage) -> Result<Vec<MediaUse>> {
+        let spellings = [media_id.to_owned(), crate::domain::ids::encode("MediaAsset", media_id)];
+        self.store.media_uses(media_id, &spellings, stage).await
     }
 
     // Editorial reads: the GraphQL layer shows them to editors only.

@@ -1122,7 +1122,7 @@ pub(crate) fn content_types(
                         let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
                         let item = hub(&ctx)?
                             .content
-                            .update(&r.actor, ty, &id, version, &input, &resolve)
+                            .update(&r.actor, ty, &id, version, &input, &resolve, false)
                             .await
                             .map_err(gql_err)?;
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))

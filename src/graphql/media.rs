@@ -11,6 +11,7 @@ use crate::media::image::{Fit, OutFormat};
 use crate::media::{Transform, WIDTHS};
 use crate::model::TypeDef;
 use crate::model::item::{Item, Stage, Val};
+use crate::model::records::MediaUse;
 use async_graphql::Value;
 use async_graphql::dynamic::*;
 use std::sync::Arc;
@@ -180,16 +181,12 @@ pub fn fields(obj: Object) -> Object {
                     r.depends_on(format!("T:{}", t.name));
                 }
                 let stage = p.scope.stage;
-                let id = &p.item.id;
-                let spellings = [id.clone(), ids::encode("MediaAsset", id)];
-                let uses = r.reader.media_uses(id, &spellings, stage).await.map_err(gql_err)?;
+                let uses = r.reader.media_uses(&p.item.id, stage).await.map_err(gql_err)?;
                 // Loaded together: one statement per type, not per use.
-                let uses: Vec<_> =
-                    uses.into_iter().filter_map(|(ty, id, f)| crate::model::content_type(&ty).map(|t| (t, id, f))).collect();
-                let loads = uses.iter().map(|(t, id, _)| r.loaders.items.load((t.name, stage, id.clone())));
+                let loads = uses.iter().map(|u| r.loaders.items.load((u.ty.name, stage, u.item_id.clone())));
                 let items = futures_util::future::join_all(loads).await;
                 let mut out = Vec::with_capacity(uses.len());
-                for ((_, _, field), item) in uses.into_iter().zip(items) {
+                for (MediaUse { field, .. }, item) in uses.into_iter().zip(items) {
                     if let Some(item) = item.map_err(gql_err)? {
                         out.push(FieldValue::owned_any(UseVal { field, item, scope: p.scope.clone() }));
                     }

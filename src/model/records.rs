@@ -136,3 +136,12 @@ pub struct Stamp {
     /// Unix milliseconds.
     pub changed_at: i64,
 }
+
+/// An item that names a media asset (`MediaAsset.usedIn`), and the field
+/// that names it.
+#[derive(Debug, Clone)]
+pub struct MediaUse {
+    pub ty: &'static super::TypeDef,
+    pub item_id: String,
+    pub field: String,
+}

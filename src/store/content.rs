@@ -5,6 +5,7 @@ use super::{Dialect, Store, Tx};
 use crate::error::Result;
 use crate::model::item::{Item, Stage, Val};
 use crate::model::query::*;
+use crate::model::records::MediaUse;
 use crate::model::{CONTENT_TYPES, FieldDef, Kind, TypeDef, WorkflowState, column_name};
 use sqlx::Row as _;
 use std::collections::HashMap;
@@ -1047,12 +1048,7 @@ impl Store {
     /// every reference, ordered relation, sub-item and rich-text body that
     /// names it, one statement over every content type. Stored JSON (bodies,
     /// sub-items) names it in any of `spellings` (its id as clients write it).
-    pub async fn media_uses(
-        &self,
-        media_id: &str,
-        spellings: &[String],
-        stage: Stage,
-    ) -> Result<Vec<(String, String, String)>> {
+    pub async fn media_uses(&self, media_id: &str, spellings: &[String], stage: Stage) -> Result<Vec<MediaUse>> {
         // Ids are UUIDs (or encodings of one): found anywhere in the JSON (bodies
         // are stored as JSON text inside JSON, quotes escaped), it is that media.
         let quoted: Vec<String> = spellings.iter().map(|s| format!("%{}%", like_escape(s))).collect();
@@ -1099,7 +1095,15 @@ impl Store {
             return Ok(Vec::new());
         }
         q.push(" ORDER BY 1, 2, 3");
-        self.fetch_all(q).await?.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))).collect()
+        let mut uses = Vec::new();
+        for r in self.fetch_all(q).await? {
+            let ty: String = r.try_get(0)?;
+            // The names are the model's own, written by the statement above.
+            if let Some(ty) = crate::model::content_type(&ty) {
+                uses.push(MediaUse { ty, item_id: r.try_get(1)?, field: r.try_get(2)? });
+            }
+        }
+        Ok(uses)
     }
 
     /// Ordered link targets (ids or country codes) of `field` for a batch of items.
