@@ -6,7 +6,7 @@ use super::locale::Locales;
 use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
 use crate::error::{Code, Error, Result};
-use crate::model::item::{Item, Owner, Stage, Val};
+use crate::model::item::{Item, Owner, Stage, Val, Versioned};
 use crate::model::records::Revision;
 use crate::model::{Kind, TypeDef, WorkflowState};
 use crate::store::{NewItem, StateChange, Store, Tx, new_id};
@@ -372,17 +372,15 @@ impl Content {
 
     /// Saves changes to a working copy; `trusted` lets them set read-only
     /// fields (a replaced file's facts), which clients cannot.
-    #[allow(clippy::too_many_arguments)]
     pub async fn update(
         &self,
         actor: &Actor,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
+        at: Versioned<'_>,
         input: &J,
         resolve: Resolver<'_>,
         trusted: bool,
     ) -> Result<Item> {
+        let Versioned { ty, id, version } = at;
         let viewer = need_viewer(actor.viewer.as_ref())?;
         let mut tx = self.store.begin().await?;
         let current = Self::load_draft(&mut tx, ty, id).await?;
@@ -465,32 +463,28 @@ impl Content {
     pub async fn transition(
         &self,
         actor: &Actor,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
+        at: Versioned<'_>,
         t: Transition,
         comment: Option<&str>,
     ) -> Result<Item> {
         let mut tx = self.store.begin().await?;
-        let item = self.transition_in(&mut tx, actor, ty, id, version, t, comment).await?;
+        let item = self.transition_in(&mut tx, actor, at, t, comment).await?;
         tx.commit().await?;
         if t.changes_live() {
-            let _ = self.changes.send(LiveChange::item(ty, id));
+            let _ = self.changes.send(LiveChange::item(at.ty, at.id));
         }
         Ok(item)
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub async fn transition_in(
         &self,
         tx: &mut Tx<'_>,
         actor: &Actor,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
+        at: Versioned<'_>,
         t: Transition,
         comment: Option<&str>,
     ) -> Result<Item> {
+        let Versioned { ty, id, version } = at;
         let viewer = need_viewer(actor.viewer.as_ref())?;
         let current = Self::load_draft(tx, ty, id).await?;
         check_action(viewer, t.action(), Some(&current))?;

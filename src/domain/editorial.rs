@@ -7,6 +7,7 @@ use super::content::{Content, Transition};
 use super::permissions::{Action, allowed};
 use super::values;
 use crate::error::{Error, Result};
+use crate::model::item::Versioned;
 use crate::model::records::{Comment, Lock, PreviewLink, Revision, ScheduledChange};
 use crate::model::{Kind, TypeDef, content_type};
 use crate::store::new_id;
@@ -25,12 +26,11 @@ impl Content {
     pub async fn schedule(
         &self,
         actor: &Actor,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
+        item: Versioned<'_>,
         t: Transition,
         at: &str,
     ) -> Result<ScheduledChange> {
+        let Versioned { ty, id, version } = item;
         let when = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| {
             Error::field("at", format!("{at:?} is not an RFC 3339 date-time such as 2026-12-01T09:00:00+01:00"))
         })?;
@@ -102,9 +102,15 @@ impl Content {
                         if let Some(v) = actor.viewer.as_mut() {
                             v.email = format!("scheduler (for {})", job.created_by.as_deref().unwrap_or("?"));
                         }
-                        self.transition_in(&mut tx, &actor, ty, &job.item_id, item.version, t, Some("scheduled"))
-                            .await
-                            .map(|_| ())
+                        self.transition_in(
+                            &mut tx,
+                            &actor,
+                            Versioned { ty, id: &job.item_id, version: item.version },
+                            t,
+                            Some("scheduled"),
+                        )
+                        .await
+                        .map(|_| ())
                     }
                     None => Err(Error::not_found("the item (deleted since)")),
                 },
@@ -129,11 +135,10 @@ impl Content {
     pub async fn restore_revision(
         &self,
         actor: &Actor,
-        ty: &'static TypeDef,
-        id: &str,
-        version: i64,
+        at: Versioned<'_>,
         number: i64,
     ) -> Result<crate::model::item::Item> {
+        let Versioned { ty, id, version } = at;
         self.guard(actor, Action::Update, ty, id, Some(version)).await?;
         let rev = self.revision(id, number).await?;
         let snap: J = serde_json::from_str(&rev.snapshot)?;
@@ -160,7 +165,7 @@ impl Content {
             input.insert("slug".into(), J::from(slug));
         }
         let resolve = |t: &'static TypeDef, raw: &str, path: &str| values::by_global_id(t, raw, path);
-        let item = self.update(actor, ty, id, version, &J::Object(input), &resolve, true).await?;
+        let item = self.update(actor, at, &J::Object(input), &resolve, true).await?;
         let detail = json!({ "revision": number });
         self.store.insert_audit(&audit::entry(actor, "restoreRevision", Some((ty, id)), Some(detail))).await?;
         Ok(item)

@@ -8,7 +8,7 @@ use super::content::{Content, CreateOpts, Transition, new_values};
 use super::ids;
 use super::values;
 use crate::error::{Error, Result};
-use crate::model::item::{Item, Stage};
+use crate::model::item::{Item, Stage, Versioned};
 use crate::model::query::{ListSpec, Source, Window};
 use crate::model::{CONTENT_TYPES, WorkflowState, content_type};
 use crate::store::{BulkRow, NewItem, new_id};
@@ -101,7 +101,13 @@ pub async fn import_items(content: &Content, items: &[J]) -> Result<usize> {
             .map_err(at)?;
         if item.get("publish").and_then(J::as_bool).unwrap_or(false) {
             content
-                .transition_in(&mut tx, &actor, ty, &created.id, created.version, Transition::Publish, None)
+                .transition_in(
+                    &mut tx,
+                    &actor,
+                    Versioned { ty, id: &created.id, version: created.version },
+                    Transition::Publish,
+                    None,
+                )
                 .await
                 .map_err(at)?;
             // The source's own publication date, when the file gives one.

@@ -8,7 +8,7 @@ use super::values::Resolver;
 use crate::error::{Error, Result};
 use crate::media::{Inspected, Media};
 use crate::model::content_type;
-use crate::model::item::Item;
+use crate::model::item::{Item, Versioned};
 use crate::store::Store;
 use bytes::Bytes;
 use serde_json::{Map, Value as J, json};
@@ -90,7 +90,7 @@ pub async fn replace(
     let facts = media.inspect(file.bytes.clone()).await?;
     let fields = file_fields(&facts, &file.name);
     media.put_original(&facts.sha, file.bytes, facts.sniffed.mime()).await?;
-    content.update(actor, ty, id, version, &J::Object(fields), resolve, true).await
+    content.update(actor, Versioned { ty, id, version }, &J::Object(fields), resolve, true).await
 }
 
 /// What a sweep did.

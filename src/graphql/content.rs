@@ -11,7 +11,7 @@ use crate::domain::auth::User;
 use crate::domain::content::Transition;
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
-use crate::model::item::{Stage, Val};
+use crate::model::item::{Stage, Val, Versioned};
 use crate::model::{
     CONTENT_TYPES, EMBEDDED_TYPES, ENUMS, FieldDef, Kind, TypeDef, WorkflowState, content_type, order_name,
 };
@@ -1122,7 +1122,7 @@ pub(crate) fn content_types(
                         let resolve = |t: &'static TypeDef, raw: &str, path: &str| dv::by_global_id(t, raw, path);
                         let item = hub(&ctx)?
                             .content
-                            .update(&r.actor, ty, &id, version, &input, &resolve, false)
+                            .update(&r.actor, Versioned { ty, id: &id, version }, &input, &resolve, false)
                             .await
                             .map_err(gql_err)?;
                         Ok(Some(item_value(Arc::new(item), write_scope(&ctx)?)))
@@ -1276,7 +1276,7 @@ pub(crate) fn content_types(
                     Some(at) => super::editorial::scheduled(&ctx, ty, &id, version, t, &at).await?,
                     None => hub(&ctx)?
                         .content
-                        .transition(&req(&ctx)?.actor, ty, &id, version, t, comment.as_deref())
+                        .transition(&req(&ctx)?.actor, Versioned { ty, id: &id, version }, t, comment.as_deref())
                         .await
                         .map_err(gql_err)?,
                 };

@@ -9,7 +9,7 @@ use crate::domain::content::{DraftReach, Transition};
 use crate::domain::permissions::{Action, Role, allowed};
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
-use crate::model::item::{Item, Stage};
+use crate::model::item::{Item, Stage, Versioned};
 use crate::model::query::{AuditQuery, Filter, ListSpec, Source, Target, Window};
 use crate::model::records::{AuditEntry, Comment, Lock, ScheduledChange};
 use crate::model::{CONTENT_TYPES, TypeDef, WorkflowState};
@@ -635,7 +635,7 @@ pub fn mutations(m: Object) -> Object {
                 let (ty, id) = content_id(&ctx)?;
                 let version = ctx.args.try_get("version")?.i64()?;
                 let number = ctx.args.try_get("revision")?.i64()?;
-                let item = hub(&ctx)?.content.restore_revision(&req(&ctx)?.actor, ty, &id, version, number).await.map_err(gql_err)?;
+                let item = hub(&ctx)?.content.restore_revision(&req(&ctx)?.actor, Versioned { ty, id: &id, version }, number).await.map_err(gql_err)?;
                 typed(item, &ctx).map(Some)
             })
         })
@@ -833,7 +833,7 @@ pub async fn scheduled(
     at: &str,
 ) -> async_graphql::Result<Item> {
     let h = hub(ctx)?;
-    h.content.schedule(&req(ctx)?.actor, ty, id, version, t, at).await.map_err(gql_err)?;
+    h.content.schedule(&req(ctx)?.actor, Versioned { ty, id, version }, t, at).await.map_err(gql_err)?;
     let item = req(ctx)?.reader.items(ty, Stage::Draft, &[id.to_owned()]).await.map_err(gql_err)?.pop();
     item.map(Arc::unwrap_or_clone).ok_or_else(|| gql_err(Error::not_found("item")))
 }

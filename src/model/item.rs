@@ -84,6 +84,15 @@ impl Val {
     }
 }
 
+/// A working copy as a write names it: its type, its id, and the version
+/// the writer last read (a write to an item that changed since is refused).
+#[derive(Debug, Clone, Copy)]
+pub struct Versioned<'a> {
+    pub ty: &'static super::TypeDef,
+    pub id: &'a str,
+    pub version: i64,
+}
+
 /// One stage of one item.
 #[derive(Debug, Clone)]
 pub struct Item {

@@ -9,7 +9,7 @@ use relais::domain::auth::{Actor, Viewer};
 use relais::domain::content::Transition;
 use relais::domain::ids;
 use relais::domain::permissions::{Action, Role, Subject, allowed};
-use relais::model::item::Stage;
+use relais::model::item::{Stage, Versioned};
 use relais::model::{CONTENT_TYPES, TypeDef, content_type};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -132,7 +132,7 @@ impl Env {
             State::Published => (Transition::Publish, self.admin.clone()),
             State::Archived => (Transition::Archive, self.admin.clone()),
         };
-        let it = c.transition(&to.1, ty, &id, v, to.0, Some("fixture")).await.unwrap();
+        let it = c.transition(&to.1, Versioned { ty, id: &id, version: v }, to.0, Some("fixture")).await.unwrap();
         (id, it.version)
     }
 
@@ -499,7 +499,12 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
             "cancelScheduledChange" => {
                 let (id, v) = env.item(project, State::Draft).await;
                 let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-                let row = s.hub.content.schedule(&env.admin, project, &id, v, Transition::Publish, &at).await.unwrap();
+                let row = s
+                    .hub
+                    .content
+                    .schedule(&env.admin, Versioned { ty: project, id: &id, version: v }, Transition::Publish, &at)
+                    .await
+                    .unwrap();
                 let body = s
                     .gql(
                         "mutation($id: ID!) { cancelScheduledChange(id: $id) { status } }",
