@@ -70,18 +70,8 @@ struct Fts5Match {
     counts: String,
 }
 
-/// A match from a row of `item_type, item_id, title, body, score, …`.
-fn search_hit(r: &sqlx::any::AnyRow) -> Result<SearchHit> {
-    Ok(SearchHit {
-        item_type: r.try_get(0)?,
-        item_id: r.try_get(1)?,
-        title: r.try_get(2)?,
-        body: r.try_get(3)?,
-        score: r.try_get(4)?,
-    })
-}
-
-/// The same, from a content read (`Store::read_rows`).
+/// A match from a row of `item_type, item_id, title, body, score, …` (the
+/// pool's or a content read's).
 fn decode_hit(r: &dyn Row) -> Result<SearchHit> {
     let text = |i| r.text(i)?.ok_or_else(|| crate::error::Error::internal("a NOT NULL column read NULL"));
     Ok(SearchHit {
@@ -254,7 +244,7 @@ impl Store {
         let mut hits = Vec::with_capacity(rows.len());
         for r in &rows {
             total = r.try_get::<i64, _>(5)?;
-            hits.push(search_hit(r)?);
+            hits.push(decode_hit(r)?);
         }
         if rows.is_empty() && spec.offset > 0 {
             // Past the last page: the window count saw no rows, so count apart.
@@ -301,7 +291,7 @@ impl Store {
         }
         q.push(") ORDER BY score DESC, rid LIMIT ").arg(spec.limit).push(" OFFSET ").arg(spec.offset);
         q.push(") m JOIN search_docs d ON d.id = m.rid ORDER BY m.score DESC, m.rid");
-        let hits = self.fetch_all(q).await?.iter().map(search_hit).collect::<Result<Vec<_>>>()?;
+        let hits = self.fetch_all(q).await?.iter().map(|r| decode_hit(r)).collect::<Result<Vec<_>>>()?;
         Ok(Matches { hits, total: found.min(spec.window), exact })
     }
 
