@@ -5,89 +5,16 @@ use super::auth::{Actor, Viewer};
 use super::locale::Locales;
 use super::permissions::{Action, Subject, allowed};
 use super::values::{self, Change, Parser, Resolver};
+use super::workflow::Transition;
 use crate::error::{Code, Error, Result};
 use crate::model::item::{Item, Owner, Stage, Val, Versioned};
 use crate::model::records::Revision;
 use crate::model::{Kind, TypeDef, WorkflowState};
+
 use crate::store::{NewItem, StateChange, Store, Tx, new_id};
+use WorkflowState::{Draft, Published};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-use WorkflowState::{Archived, Draft, InReview, Published};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transition {
-    SubmitForReview,
-    RequestChanges,
-    Publish,
-    Unpublish,
-    Archive,
-    Unarchive,
-}
-
-impl Transition {
-    pub fn name(self) -> &'static str {
-        match self {
-            Transition::SubmitForReview => "submitForReview",
-            Transition::RequestChanges => "requestChanges",
-            Transition::Publish => "publish",
-            Transition::Unpublish => "unpublish",
-            Transition::Archive => "archive",
-            Transition::Unarchive => "unarchive",
-        }
-    }
-    pub fn parse(name: &str) -> Option<Transition> {
-        [
-            Transition::SubmitForReview,
-            Transition::RequestChanges,
-            Transition::Publish,
-            Transition::Unpublish,
-            Transition::Archive,
-            Transition::Unarchive,
-        ]
-        .into_iter()
-        .find(|t| t.name() == name)
-    }
-    /// Whether it changes what the public sees.
-    pub fn changes_live(self) -> bool {
-        matches!(self, Transition::Publish | Transition::Unpublish | Transition::Archive)
-    }
-    fn action(self) -> Action {
-        match self {
-            Transition::SubmitForReview => Action::SubmitForReview,
-            Transition::RequestChanges => Action::RequestChanges,
-            Transition::Publish => Action::Publish,
-            Transition::Unpublish => Action::Unpublish,
-            Transition::Archive => Action::Archive,
-            Transition::Unarchive => Action::Unarchive,
-        }
-    }
-    /// The state it leads to from `from`, or why it cannot be taken.
-    fn target(self, from: WorkflowState, live: bool) -> Result<WorkflowState> {
-        let to = match (self, from) {
-            (Transition::SubmitForReview, Draft) => InReview,
-            (Transition::RequestChanges, InReview) => Draft,
-            (Transition::Publish, Draft | InReview) => Published,
-            (Transition::Unpublish, _) if live && from != Archived => Draft,
-            (Transition::Archive, Draft | InReview | Published) => Archived,
-            (Transition::Unarchive, Archived) => Draft,
-            _ => {
-                let why = match self {
-                    Transition::SubmitForReview => "only a DRAFT can be submitted for review",
-                    Transition::RequestChanges => "changes can only be requested on an item IN_REVIEW",
-                    Transition::Publish => {
-                        "it is already published with no pending changes, or archived (unarchive it first)"
-                    }
-                    Transition::Unpublish => "it has no published version",
-                    Transition::Archive => "it is already archived",
-                    Transition::Unarchive => "it is not archived",
-                };
-                return Err(Error::bad_input(format!("This item is {from}: {why}.")));
-            }
-        };
-        Ok(to)
-    }
-}
 
 /// Country reference data, held in memory (it changes only with a migration).
 #[derive(Debug, Default)]
@@ -487,7 +414,7 @@ impl Content {
         let Versioned { ty, id, version } = at;
         let viewer = need_viewer(actor.viewer.as_ref())?;
         let current = Self::load_draft(tx, ty, id).await?;
-        check_action(viewer, t.action(), Some(&current))?;
+        check_action(viewer, Action::Workflow(t), Some(&current))?;
         if current.version != version {
             return Err(stale(&current, version));
         }

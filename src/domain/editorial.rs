@@ -3,9 +3,10 @@
 
 use super::audit;
 use super::auth::Actor;
-use super::content::{Content, Transition};
+use super::content::Content;
 use super::permissions::{Action, allowed};
 use super::values;
+use super::workflow::Transition;
 use crate::error::{Error, Result};
 use crate::model::item::Versioned;
 use crate::model::records::{Comment, Lock, PreviewLink, Revision, ScheduledChange};
@@ -38,12 +39,10 @@ impl Content {
         if run_at <= self.store.now_ms() {
             return Err(Error::field("at", "is in the past; leave it out to act now"));
         }
-        let action = match t {
-            Transition::Publish => Action::Publish,
-            Transition::Unpublish => Action::Unpublish,
-            _ => return Err(Error::bad_input("only publish and unpublish can be scheduled")),
-        };
-        self.guard(actor, action, ty, id, Some(version)).await?;
+        if !matches!(t, Transition::Publish | Transition::Unpublish) {
+            return Err(Error::bad_input("only publish and unpublish can be scheduled"));
+        }
+        self.guard(actor, Action::Workflow(t), ty, id, Some(version)).await?;
         let row = ScheduledChange {
             id: new_id(),
             item_type: ty.name.to_owned(),
@@ -66,7 +65,7 @@ impl Content {
     pub async fn cancel_schedule(&self, actor: &Actor, schedule_id: &str) -> Result<ScheduledChange> {
         let row = self.store.schedule_by_id(schedule_id).await?.ok_or_else(|| Error::not_found("scheduled change"))?;
         let ty = content_type(&row.item_type).ok_or_else(|| Error::internal("schedule of an unknown type"))?;
-        self.guard(actor, Action::Publish, ty, &row.item_id, None).await?;
+        self.guard(actor, Action::Workflow(Transition::Publish), ty, &row.item_id, None).await?;
         if !self.store.cancel_schedule(schedule_id, self.store.now_ms()).await? {
             return Err(Error::bad_input(format!(
                 "This change is {} already; only pending changes can be cancelled.",

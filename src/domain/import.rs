@@ -4,9 +4,10 @@
 
 use super::auth::Actor;
 use super::auth::Viewer;
-use super::content::{Content, CreateOpts, Transition, new_values};
+use super::content::{Content, CreateOpts, new_values};
 use super::ids;
 use super::values;
+use super::workflow::Transition;
 use crate::error::{Error, Result};
 use crate::model::item::{Item, Stage, Versioned};
 use crate::model::query::{ListSpec, Source, Window};

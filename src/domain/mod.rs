@@ -24,6 +24,7 @@ pub mod translation;
 pub mod users;
 pub mod values;
 pub mod webhooks;
+pub mod workflow;
 
 use crate::error::Error;
 

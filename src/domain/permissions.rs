@@ -1,5 +1,6 @@
 //! Who may do what: one table, read by every mutation and by preview reads.
 
+use super::workflow::Transition;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,12 +39,8 @@ pub enum Action {
     Create,
     Update,
     Delete,
-    SubmitForReview,
-    RequestChanges,
-    Publish,
-    Unpublish,
-    Archive,
-    Unarchive,
+    /// Move an item through the workflow.
+    Workflow(Transition),
     /// Make a preview link to a draft.
     CreatePreview,
     RevokePreview,
@@ -58,12 +55,7 @@ impl Action {
             Action::Create => "create content",
             Action::Update => "edit this item",
             Action::Delete => "delete this item",
-            Action::SubmitForReview => "submit this item for review",
-            Action::RequestChanges => "send this item back to its author",
-            Action::Publish => "publish",
-            Action::Unpublish => "unpublish",
-            Action::Archive => "archive",
-            Action::Unarchive => "take this item out of the archive",
+            Action::Workflow(t) => t.describe(),
             Action::CreatePreview => "make a preview link to this item",
             Action::RevokePreview => "revoke preview links",
             Action::Comment => "comment on this item",
@@ -91,6 +83,7 @@ pub enum Reach {
 use Action::*;
 use Reach::*;
 use Role::*;
+use Transition::*;
 
 /// The permission matrix. Anything not listed is refused.
 pub static GRANTS: &[(Role, Action, Reach)] = &[
@@ -98,12 +91,12 @@ pub static GRANTS: &[(Role, Action, Reach)] = &[
     (Admin, Create, Any),
     (Admin, Update, Any),
     (Admin, Delete, Any),
-    (Admin, SubmitForReview, Any),
-    (Admin, RequestChanges, Any),
-    (Admin, Publish, Any),
-    (Admin, Unpublish, Any),
-    (Admin, Archive, Any),
-    (Admin, Unarchive, Any),
+    (Admin, Workflow(SubmitForReview), Any),
+    (Admin, Workflow(RequestChanges), Any),
+    (Admin, Workflow(Publish), Any),
+    (Admin, Workflow(Unpublish), Any),
+    (Admin, Workflow(Archive), Any),
+    (Admin, Workflow(Unarchive), Any),
     (Admin, CreatePreview, Any),
     (Admin, RevokePreview, Any),
     (Admin, Comment, Any),
@@ -112,12 +105,12 @@ pub static GRANTS: &[(Role, Action, Reach)] = &[
     (Editor, Create, Any),
     (Editor, Update, Any),
     (Editor, Delete, Any),
-    (Editor, SubmitForReview, Any),
-    (Editor, RequestChanges, Any),
-    (Editor, Publish, Any),
-    (Editor, Unpublish, Any),
-    (Editor, Archive, Any),
-    (Editor, Unarchive, Any),
+    (Editor, Workflow(SubmitForReview), Any),
+    (Editor, Workflow(RequestChanges), Any),
+    (Editor, Workflow(Publish), Any),
+    (Editor, Workflow(Unpublish), Any),
+    (Editor, Workflow(Archive), Any),
+    (Editor, Workflow(Unarchive), Any),
     (Editor, CreatePreview, Any),
     (Editor, RevokePreview, Any),
     (Editor, Comment, Any),
@@ -126,7 +119,7 @@ pub static GRANTS: &[(Role, Action, Reach)] = &[
     (Author, Create, Any),
     (Author, Update, OwnEditable),
     (Author, Delete, OwnUnpublished),
-    (Author, SubmitForReview, OwnDraft),
+    (Author, Workflow(SubmitForReview), OwnDraft),
     (Author, CreatePreview, OwnEditable),
     (Author, Comment, Any),
     (Viewer, ReadDrafts, Any),

@@ -8,7 +8,7 @@ use super::gql_err;
 use super::loaders::RelKey;
 use super::values::*;
 use crate::domain::auth::User;
-use crate::domain::content::Transition;
+use crate::domain::workflow::Transition;
 use crate::domain::{ids, values as dv};
 use crate::error::Error;
 use crate::model::item::{Stage, Val, Versioned};
@@ -1256,15 +1256,16 @@ pub(crate) fn content_types(
             "Exchanges credentials for a session: a bearer token, or with `cookie: true` an HttpOnly session cookie.",
         ),
     );
-    for (name, t, text) in [
-        ("submitForReview", Transition::SubmitForReview, "DRAFT → IN_REVIEW."),
-        ("requestChanges", Transition::RequestChanges, "IN_REVIEW → DRAFT, with a comment for the author."),
-        ("publish", Transition::Publish, "Makes the working draft the live version (from DRAFT or IN_REVIEW)."),
-        ("unpublish", Transition::Unpublish, "Takes the live version down; the draft stays."),
-        ("archive", Transition::Archive, "Takes the item down and files it away."),
-        ("unarchive", Transition::Unarchive, "ARCHIVED → DRAFT."),
-    ] {
-        let mut f = Field::new(name, TypeRef::named_nn("Content"), move |ctx| {
+    for t in Transition::ALL {
+        let text = match t {
+            Transition::SubmitForReview => "DRAFT → IN_REVIEW.",
+            Transition::RequestChanges => "IN_REVIEW → DRAFT, with a comment for the author.",
+            Transition::Publish => "Makes the working draft the live version (from DRAFT or IN_REVIEW).",
+            Transition::Unpublish => "Takes the live version down; the draft stays.",
+            Transition::Archive => "Takes the item down and files it away.",
+            Transition::Unarchive => "ARCHIVED → DRAFT.",
+        };
+        let mut f = Field::new(t.name(), TypeRef::named_nn("Content"), move |ctx| {
             FieldFuture::new(async move {
                 let gid = ctx.args.try_get("id")?.string()?;
                 let (ty, id) = ids::decode(gid).map_err(gql_err)?;

@@ -10,7 +10,7 @@ mod types;
 pub use types::{CONTENT_TYPES, EMBEDDED_TYPES, ENUMS};
 
 /// Where an item's working copy stands in the editorial workflow
-/// (`domain::content::Transition` moves it). Stored and served by name.
+/// (`domain::workflow::Transition` moves it). Stored and served by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkflowState {
     Draft,

@@ -6,9 +6,9 @@
 
 use crate::common::{Backend, TestServer, backends};
 use relais::domain::auth::{Actor, Viewer};
-use relais::domain::content::Transition;
 use relais::domain::ids;
 use relais::domain::permissions::{Action, Role, Subject, allowed};
+use relais::domain::workflow::Transition;
 use relais::model::item::{Stage, Versioned};
 use relais::model::{CONTENT_TYPES, TypeDef, content_type};
 use serde_json::{Value, json};
@@ -176,16 +176,15 @@ fn outcome(r: &Value) -> Expect {
     }
 }
 
-fn transition_of(name: &str) -> Option<(Transition, Action, State)> {
-    Some(match name {
-        "submitForReview" => (Transition::SubmitForReview, Action::SubmitForReview, State::Draft),
-        "requestChanges" => (Transition::RequestChanges, Action::RequestChanges, State::InReview),
-        "publish" => (Transition::Publish, Action::Publish, State::Draft),
-        "unpublish" => (Transition::Unpublish, Action::Unpublish, State::Published),
-        "archive" => (Transition::Archive, Action::Archive, State::Draft),
-        "unarchive" => (Transition::Unarchive, Action::Unarchive, State::Archived),
-        _ => return None,
-    })
+fn transition_of(name: &str) -> Option<(Action, State)> {
+    let t = Transition::parse(name)?;
+    let from = match t {
+        Transition::RequestChanges => State::InReview,
+        Transition::Unpublish => State::Published,
+        Transition::Unarchive => State::Archived,
+        Transition::SubmitForReview | Transition::Publish | Transition::Archive => State::Draft,
+    };
+    Some((Action::Workflow(t), from))
 }
 
 async fn audit_count(s: &TestServer) -> usize {
@@ -247,7 +246,7 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
             env.expect(who, Some((Action::Delete, Some(env.subject(who, State::Draft))))),
             s.gql(&q, vars, token.as_deref()).await.body,
         )
-    } else if let Some((_, action, state)) = transition_of(name) {
+    } else if let Some((action, state)) = transition_of(name) {
         let (id, v) = env.item(project, state).await;
         item = Some((project, id.clone(), state));
         before = env.state_of(project, &id).await;
@@ -513,7 +512,8 @@ async fn check(env: &Env, who: Who, name: &str) -> (Expect, Expect, Option<Strin
                     )
                     .await
                     .body;
-                let want = env.expect(who, Some((Action::Publish, Some(env.subject(who, State::Draft)))));
+                let want = env
+                    .expect(who, Some((Action::Workflow(Transition::Publish), Some(env.subject(who, State::Draft)))));
                 let got = outcome(&body);
                 let status = s.store().schedule_by_id(&row.id).await.unwrap().unwrap().status;
                 let changed = (got != Expect::Allowed && status != "pending").then(|| format!("status {status}"));
