@@ -54,17 +54,9 @@ impl Restrictions {
 #[derive(Debug, Clone)]
 pub struct ApiKey {
     pub id: String,
-    pub name: String,
     pub prefix: String,
-    pub scopes: Vec<KeyScope>,
-    pub restrictions: Restrictions,
-    /// Exact origins (`https://partner.example`) whose pages may call with it; `*` for any.
-    pub origins: Vec<String>,
-    pub rate_per_minute: i64,
-    /// Where the partner shows an item: `https://partner.example/projets/{slug}`
-    /// (`{slug}`, `{id}`, `{type}` and `{locale}` are filled in).
-    pub page_pattern: Option<String>,
-    pub expires_at: Option<i64>,
+    /// What an admin set: its name, scopes, restrictions, origins, rate…
+    pub settings: KeySettings,
     pub revoked_at: Option<i64>,
     pub created_by: Option<String>,
     pub created_at: i64,
@@ -76,16 +68,19 @@ pub struct ApiKey {
 
 impl ApiKey {
     fn from_row(r: ApiKeyRow) -> Result<ApiKey> {
-        Ok(ApiKey {
-            id: r.id,
+        let settings = KeySettings {
             name: r.name,
-            prefix: r.prefix,
             scopes: super::stored_json("key scopes", &r.scopes)?,
             restrictions: super::stored_json("key restrictions", &r.restrictions)?,
             origins: super::stored_json("key origins", &r.origins)?,
             rate_per_minute: r.rate_per_minute,
             page_pattern: r.page_pattern,
             expires_at: r.expires_at,
+        };
+        Ok(ApiKey {
+            id: r.id,
+            prefix: r.prefix,
+            settings,
             revoked_at: r.revoked_at,
             created_by: r.created_by,
             created_at: r.created_at,
@@ -96,17 +91,18 @@ impl ApiKey {
     }
 
     fn to_row(&self, secret_hash: String) -> ApiKeyRow {
+        let s = &self.settings;
         ApiKeyRow {
             id: self.id.clone(),
-            name: self.name.clone(),
+            name: s.name.clone(),
             prefix: self.prefix.clone(),
             secret_hash,
-            scopes: serde_json::to_string(&self.scopes).unwrap_or_default(),
-            restrictions: serde_json::to_string(&self.restrictions).unwrap_or_default(),
-            origins: serde_json::to_string(&self.origins).unwrap_or_default(),
-            rate_per_minute: self.rate_per_minute,
-            page_pattern: self.page_pattern.clone(),
-            expires_at: self.expires_at,
+            scopes: serde_json::to_string(&s.scopes).unwrap_or_default(),
+            restrictions: serde_json::to_string(&s.restrictions).unwrap_or_default(),
+            origins: serde_json::to_string(&s.origins).unwrap_or_default(),
+            rate_per_minute: s.rate_per_minute,
+            page_pattern: s.page_pattern.clone(),
+            expires_at: s.expires_at,
             revoked_at: self.revoked_at,
             created_by: self.created_by.clone(),
             created_at: self.created_at,
@@ -117,13 +113,13 @@ impl ApiKey {
     }
 
     pub fn has(&self, scope: KeyScope) -> bool {
-        self.scopes.contains(&scope)
+        self.settings.scopes.contains(&scope)
     }
 
     /// Whether this key may see only part of `t`'s items.
     /// Whether the key sees only part of the content.
     pub fn limited(&self) -> bool {
-        !self.restrictions.is_empty()
+        !self.settings.restrictions.is_empty()
     }
 
     pub fn restricts(&self, t: &TypeDef) -> bool {
@@ -132,14 +128,14 @@ impl ApiKey {
 
     /// Whether a page on `origin` may read the answers (CORS).
     pub fn allows_origin(&self, origin: &str) -> bool {
-        self.origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+        self.settings.origins.iter().any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
     }
 
     /// Why the key cannot be used now, if it cannot.
     fn unusable(&self, now: i64) -> Option<&'static str> {
         if self.revoked_at.is_some() {
             Some("This API key was revoked; ask the site's administrators for a new one.")
-        } else if self.expires_at.is_some_and(|e| e <= now) {
+        } else if self.settings.expires_at.is_some_and(|e| e <= now) {
             Some("This API key has expired; ask the site's administrators to renew it.")
         } else {
             None
@@ -153,8 +149,11 @@ pub struct KeySettings {
     pub name: String,
     pub scopes: Vec<KeyScope>,
     pub restrictions: Restrictions,
+    /// Exact origins (`https://partner.example`) whose pages may call with it; `*` for any.
     pub origins: Vec<String>,
     pub rate_per_minute: i64,
+    /// Where the partner shows an item: `https://partner.example/projets/{slug}`
+    /// (`{slug}`, `{id}`, `{type}` and `{locale}` are filled in).
     pub page_pattern: Option<String>,
     pub expires_at: Option<i64>,
 }
@@ -250,7 +249,7 @@ impl Partners {
 
     /// The audit entry of a write to `key` (the version it leaves).
     fn audit(actor: &Actor, action: &str, key: &ApiKey, version: i64) -> crate::model::records::AuditEntry {
-        let detail = serde_json::json!({ "apiKey": key.id, "name": key.name, "version": version });
+        let detail = serde_json::json!({ "apiKey": key.id, "name": key.settings.name, "version": version });
         audit::entry(actor, action, None, Some(detail))
     }
 
@@ -261,14 +260,8 @@ impl Partners {
         let (secret, prefix) = Self::new_secret();
         let key = ApiKey {
             id: new_id(),
-            name: s.name.trim().to_owned(),
             prefix,
-            scopes: s.scopes,
-            restrictions: s.restrictions,
-            origins: s.origins,
-            rate_per_minute: s.rate_per_minute,
-            page_pattern: s.page_pattern,
-            expires_at: s.expires_at,
+            settings: KeySettings { name: s.name.trim().to_owned(), ..s },
             revoked_at: None,
             created_by: Some(v.id.clone()),
             created_at: self.store.now_ms(),
@@ -320,7 +313,7 @@ impl Partners {
 
     async fn moved(&self, key: &ApiKey) -> Error {
         match self.store.api_key(&key.id).await {
-            Ok(Some(now)) => super::moved(&format!("The API key {:?}", key.name), key.version, now.version),
+            Ok(Some(now)) => super::moved(&format!("The API key {:?}", key.settings.name), key.version, now.version),
             Ok(None) => Error::not_found(format!("API key {}", key.id)),
             Err(e) => e,
         }
@@ -330,13 +323,7 @@ impl Partners {
         admin(actor.viewer.as_ref())?;
         s.check()?;
         let (mut key, h) = self.load(id, version).await?;
-        key.name = s.name.trim().to_owned();
-        key.scopes = s.scopes;
-        key.restrictions = s.restrictions;
-        key.origins = s.origins;
-        key.rate_per_minute = s.rate_per_minute;
-        key.page_pattern = s.page_pattern;
-        key.expires_at = s.expires_at;
+        key.settings = KeySettings { name: s.name.trim().to_owned(), ..s };
         self.save(actor, "apiKey.update", &mut key, &h).await?;
         Ok(key)
     }

@@ -44,7 +44,7 @@ impl Reader {
     /// What the key adds to a read of `ty`, if anything.
     fn restriction(&self, ty: &'static TypeDef) -> Option<Filter> {
         let k = self.key.as_ref().filter(|k| k.restricts(ty))?;
-        Some(Filter::And(restriction_filters(ty, &k.restrictions, &[])))
+        Some(Filter::And(restriction_filters(ty, &k.settings.restrictions, &[])))
     }
 
     /// A page of `ty` (one page, keyed `None`) or of a relation's items per

@@ -182,8 +182,10 @@ pub async fn read(
     let media: HashMap<String, Arc<Item>> =
         reader.items(media_type, Stage::Live, &images).await?.into_iter().map(|i| (i.id.clone(), i)).collect();
 
-    let pattern =
-        key.as_ref().and_then(|k| k.page_pattern.clone()).unwrap_or_else(|| format!("{public_url}/{{type}}/{{slug}}"));
+    let pattern = key
+        .as_ref()
+        .and_then(|k| k.settings.page_pattern.clone())
+        .unwrap_or_else(|| format!("{public_url}/{{type}}/{{slug}}"));
     let locale = &q.locale;
     let mut entries = Vec::with_capacity(items.len());
     let mut newest = 0;
@@ -221,7 +223,7 @@ pub async fn read(
     }
     let heading = feed.headings.iter().find(|(l, _)| *l == locale.as_str()).unwrap_or(&feed.headings[0]).1;
     Ok(Feed {
-        title: format!("{heading} — {}", key.as_ref().map_or("Relais", |k| k.name.as_str())),
+        title: format!("{heading} — {}", key.as_ref().map_or("Relais", |k| k.settings.name.as_str())),
         description: None,
         home_url: public_url.to_owned(),
         feed_url,

@@ -47,7 +47,7 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
         .field(kf("id", TypeRef::named_nn(TypeRef::ID), "The key's id (not its secret).", |k| {
             Some(Value::from(k.id.clone()))
         }))
-        .field(kf("name", TypeRef::named_nn(TypeRef::STRING), "Who it is for.", |k| Some(Value::from(k.name.clone()))))
+        .field(kf("name", TypeRef::named_nn(TypeRef::STRING), "Who it is for.", |k| Some(Value::from(k.settings.name.clone()))))
         .field(kf(
             "prefix",
             TypeRef::named_nn(TypeRef::STRING),
@@ -55,48 +55,48 @@ pub fn types(b: SchemaBuilder) -> SchemaBuilder {
             |k| Some(Value::from(k.prefix.clone())),
         ))
         .field(kf("scopes", nn_list("ApiKeyScope"), "What it may read.", |k| {
-            Some(Value::List(k.scopes.iter().map(|s| Value::Enum(Name::new(scope_name(*s)))).collect()))
+            Some(Value::List(k.settings.scopes.iter().map(|s| Value::Enum(Name::new(scope_name(*s)))).collect()))
         }))
         .field(kf(
             "organisations",
             nn_list(TypeRef::ID),
             "It sees only the projects, events and news these organisations fund, partner, organise or are named in (none: no limit).",
-            |k| Some(global_ids("Organisation", &k.restrictions.organisations)),
+            |k| Some(global_ids("Organisation", &k.settings.restrictions.organisations)),
         ))
         .field(kf(
             "projects",
             nn_list(TypeRef::ID),
             "It sees only these projects, their events and news (none: no limit).",
-            |k| Some(global_ids("Project", &k.restrictions.projects)),
+            |k| Some(global_ids("Project", &k.settings.restrictions.projects)),
         ))
         .field(kf("thematicAxes", nn_list(TypeRef::ID), "It sees only projects, events and news on these axes (none: no limit).", |k| {
-            Some(global_ids("ThematicAxis", &k.restrictions.axes))
+            Some(global_ids("ThematicAxis", &k.settings.restrictions.axes))
         }))
         .field(kf(
             "countries",
             nn_list(TypeRef::STRING),
             "It sees only projects, events and news about these countries (none: no limit).",
-            |k| Some(Value::List(k.restrictions.countries.iter().map(|c| Value::from(c.clone())).collect())),
+            |k| Some(Value::List(k.settings.restrictions.countries.iter().map(|c| Value::from(c.clone())).collect())),
         ))
         .field(kf(
             "origins",
             nn_list(TypeRef::STRING),
             "Origins whose pages may call with it (CORS); `*` for any.",
-            |k| Some(Value::List(k.origins.iter().map(|c| Value::from(c.clone())).collect())),
+            |k| Some(Value::List(k.settings.origins.iter().map(|c| Value::from(c.clone())).collect())),
         ))
         .field(kf(
             "rateLimitPerMinute",
             TypeRef::named_nn(TypeRef::INT),
             "Requests a minute; more get 429 with Retry-After.",
-            |k| Some(Value::from(k.rate_per_minute)),
+            |k| Some(Value::from(k.settings.rate_per_minute)),
         ))
         .field(kf(
             "pagePattern",
             TypeRef::named(TypeRef::STRING),
             "Where the partner shows an item, for feed links: {slug}, {id}, {type}, {locale} are filled in.",
-            |k| k.page_pattern.clone().map(Value::from),
+            |k| k.settings.page_pattern.clone().map(Value::from),
         ))
-        .field(kf("expiresAt", TypeRef::named("DateTime"), "When it stops working; null: never.", |k| ms(k.expires_at)))
+        .field(kf("expiresAt", TypeRef::named("DateTime"), "When it stops working; null: never.", |k| ms(k.settings.expires_at)))
         .field(kf("revokedAt", TypeRef::named("DateTime"), "When it was revoked.", |k| ms(k.revoked_at)))
         .field(kf("createdAt", TypeRef::named_nn("DateTime"), "When it was created.", |k| ms(Some(k.created_at))))
         .field(kf("lastUsedAt", TypeRef::named("DateTime"), "When it was last used.", |k| ms(k.last_used_at)))

@@ -170,8 +170,8 @@ pub async fn gate(State(s): State<AppState>, mut req: Request, next: Next) -> Re
     let partners = &s.hub.partners;
     let rate = match &key {
         // 0: a key without a limit (a site's own server-side renderer).
-        Some(k) if k.rate_per_minute == 0 => None,
-        Some(k) => Some(partners.count(&format!("k:{}", k.id), k.rate_per_minute)),
+        Some(k) if k.settings.rate_per_minute == 0 => None,
+        Some(k) => Some(partners.count(&format!("k:{}", k.id), k.settings.rate_per_minute)),
         // Signed-in editors are limited by their sessions, not per address; a
         // credential that does not hold counts as anonymous.
         None if signed_in => None,

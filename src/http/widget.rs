@@ -163,9 +163,9 @@ pub async fn embed(
     }
     let ancestors = match key_of(&extensions) {
         None => "*".to_owned(),
-        Some(k) if k.origins.iter().any(|o| o == "*") => "*".to_owned(),
+        Some(k) if k.settings.origins.iter().any(|o| o == "*") => "*".to_owned(),
         Some(k) => {
-            let list: Vec<&str> = k.origins.iter().filter_map(|o| csp_origin(o)).collect();
+            let list: Vec<&str> = k.settings.origins.iter().filter_map(|o| csp_origin(o)).collect();
             if list.is_empty() { "'none'".to_owned() } else { list.join(" ") }
         }
     };
