@@ -343,6 +343,17 @@ impl Store {
         } else {
             pool.acquire().await
         };
+        if matches!(r, Err(sqlx::Error::PoolTimedOut))
+            && pool.num_idle() == 0
+            && pool.size() >= pool.options().get_max_connections()
+        {
+            // Every connection is lent out to other requests: the database
+            // answers, it is only busy (no shortened waits, no outage).
+            return Err(Error::new(
+                crate::error::Code::ServerBusy,
+                "Every database connection is busy with other requests; try again in a moment.",
+            ));
+        }
         // A connection handed out is no proof that the database answers (it
         // may have been idle since before an outage): only a statement clears.
         Ok(r.inspect_err(|e| {
@@ -1095,6 +1106,43 @@ mod pool_tests {
             .execute(&mut conn)
             .await
             .unwrap();
+    }
+
+    /// A pool whose every connection is lent out is busy, not gone: the
+    /// wait ends in `SERVER_BUSY` and the store does not shorten its next
+    /// waits as it does for a database it cannot reach (on SQLite, and on
+    /// PostgreSQL when the half runs).
+    #[tokio::test]
+    async fn a_pool_with_every_connection_lent_out_is_busy_not_unreachable() {
+        use sqlx::Connection;
+        let dir = tempfile::tempdir().unwrap();
+        let mut urls = vec![format!("sqlite:{}", dir.path().join("busy.db").display())];
+        let admin = std::env::var("RELAIS_TEST_POSTGRES_URL").ok();
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        if let Some(admin) = &admin {
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+            urls.push(format!("{}/{name}", admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b)));
+        }
+        for url in urls {
+            let store = super::Store::open(&url, Default::default(), None).await.unwrap();
+            let max = store.inner.pool.options().get_max_connections();
+            let mut lent = Vec::new();
+            for _ in 0..max {
+                lent.push(store.acquire().await.unwrap());
+            }
+            let e = store.acquire().await.unwrap_err();
+            assert_eq!(e.code, crate::error::Code::ServerBusy, "{url}: {e:?}");
+            assert!(!store.inner.unreachable.load(std::sync::atomic::Ordering::Relaxed), "{url}: taken for an outage");
+            drop(lent);
+            store.acquire().await.unwrap();
+            store.close().await;
+        }
+        if let Some(admin) = &admin {
+            let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+            let drop = format!("DROP DATABASE {name} WITH (FORCE)");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await.unwrap();
+        }
     }
 
     /// A pooled PostgreSQL connection goes back without a round trip (no
